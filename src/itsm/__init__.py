@@ -1,0 +1,3 @@
+"""itsm: IT support management — help desk, inventory, knowledge base and diagnostics."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The ``itsm`` terminal interface: parses input, calls services, renders results."""

@@ -1,0 +1,82 @@
+"""What every command gets: settings, consoles, the acting user and the database.
+
+Built once by the root callback and passed through Typer's context, so tests can
+inject settings and consoles without touching globals. The database is opened
+lazily: ``itsm --help`` and ``itsm db current`` never pay for what they don't use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from itsm.config import Settings
+    from itsm.db.runtime import Database
+    from itsm.users.models import User
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    width = None if terminal else int(os.environ.get("COLUMNS", "160"))
+    return Console(
+        file=stream,
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=False,
+        width=width,
+        no_color="NO_COLOR" in os.environ or None,
+    )
+
+
+@dataclass
+class AppContext:
+    overrides: dict[str, Any] = field(default_factory=dict)
+    console: Console = field(default_factory=make_console)
+    err: Console = field(default_factory=lambda: make_console(stderr=True))
+    debug: bool = False
+    actor_ref: str | None = None
+    _settings: Settings | None = None
+    _db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from itsm.config import load_settings
+            from itsm.logs import configure_logging
+
+            self._settings = load_settings(**self.overrides)
+            configure_logging(self._settings)
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from itsm.db.runtime import open_database
+
+            self._db = open_database(self.settings)
+        return self._db
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        with self.db.session(write=write) as session:
+            yield session
+
+    def actor(self, session: Session) -> User | None:
+        from itsm.users import service as users
+
+        return users.resolve_actor(session, ref=self.actor_ref or self.settings.user)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None

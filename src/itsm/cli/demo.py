@@ -1,0 +1,59 @@
+"""``itsm demo`` and ``itsm overview``: a first look at itsm."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump
+
+
+def demo(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Add the demo data even if the database has data.")] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the database has data.")] = False,
+) -> None:
+    """Fill an empty database with the design note's example help desk."""
+    from itsm.demo import service
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        if if_empty and service.has_data(session):
+            app_ctx.console.print("The database already has data; demo data not loaded.", markup=False)
+            return
+        result = service.load_demo(session, zone=app_ctx.settings.zone, force=force)
+    app_ctx.console.print(
+        f"Demo data loaded: {result.users} users, {result.tickets} tickets, "
+        f"{result.articles} knowledge-base articles, {result.assets} inventory items.",
+        markup=False,
+    )
+
+
+def overview(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Queue rows to show.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """The active ticket queue by priority, and the statistics."""
+    from itsm.tickets import queries
+    from itsm.tickets.models import ACTIVE_STATUSES
+    from itsm.tickets.schemas import TicketFilters, ticket_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        rows, _ = queries.list_page(
+            session, filters=TicketFilters(status=list(ACTIVE_STATUSES)),
+            sort=queries.Sort.PRIORITY, limit=limit,
+        )
+        queue = [ticket_read(t) for t in rows]
+        stats = queries.stats(session)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, {"queue": [dump(t) for t in queue], "stats": dump(stats)})
+        return
+    from itsm.cli.tickets_view import queue_table, stats_view
+
+    app_ctx.console.print(queue_table(queue, title="Active queue (by priority)"))
+    stats_view(app_ctx.console, stats)

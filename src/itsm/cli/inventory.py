@@ -1,0 +1,167 @@
+"""``itsm inventory``: the hardware the help desk looks after."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump
+
+app = typer.Typer(help="Register and track hardware.", no_args_is_help=True)
+
+AssetRef = Annotated[str, typer.Argument(help="Item id, asset tag or hostname.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    asset_tag: Annotated[str, typer.Argument(help="Unique asset tag, e.g. PC-0042.")],
+    asset_type: Annotated[str, typer.Argument(metavar="TYPE", help="desktop, laptop, server, virtual_machine, printer, monitor, network, phone, other.")],
+    hostname: Annotated[str | None, typer.Option(help="Network name.")] = None,
+    manufacturer: Annotated[str | None, typer.Option(help="Maker.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model.")] = None,
+    serial: Annotated[str | None, typer.Option(help="Serial number.")] = None,
+    owner: Annotated[str | None, typer.Option(help="User who has it.")] = None,
+    location: Annotated[str | None, typer.Option(help="Where it is.")] = None,
+    status: Annotated[str, typer.Option(help="in_use, in_stock, in_repair, retired, lost.")] = "in_use",
+    as_json: JsonOption = False,
+) -> None:
+    """Register an item."""
+    from itsm.inventory import service
+    from itsm.inventory.schemas import AssetCreate, AssetRead
+    from itsm.users import service as users
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        data = validated(
+            AssetCreate,
+            {"asset_tag": asset_tag, "asset_type": asset_type, "hostname": hostname,
+             "manufacturer": manufacturer, "model": model, "serial_number": serial,
+             "owner_id": users.get_user(session, ref=owner).id if owner else None,
+             "location": location, "status": status},
+        )
+        read = AssetRead.model_validate(service.create_asset(session, data=data))
+    _one(app_ctx, read, as_json, f"Item #{read.id} ({read.asset_tag}) added.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    asset_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this user's items.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List inventory items."""
+    from itsm.cli.output import e, table, when
+    from itsm.errors import InvalidInput, choices
+    from itsm.inventory import service
+    from itsm.inventory.models import AssetStatus, AssetType
+    from itsm.inventory.schemas import AssetRead
+
+    app_ctx = app_context(ctx)
+    try:
+        wanted_status = AssetStatus(status) if status else None
+    except ValueError:
+        raise InvalidInput(f"invalid status {status!r}; allowed: {choices(AssetStatus)}") from None
+    try:
+        wanted_type = AssetType(asset_type) if asset_type else None
+    except ValueError:
+        raise InvalidInput(f"invalid type {asset_type!r}; allowed: {choices(AssetType)}") from None
+    with app_ctx.session(write=False) as session:
+        rows = [AssetRead.model_validate(a) for a in service.list_assets(
+            session, status=wanted_status, asset_type=wanted_type, owner=owner, limit=limit)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, [dump(r) for r in rows])
+        return
+    app_ctx.console.print(
+        table(
+            "Inventory",
+            ["Id", "Tag", "Type", "Hostname", "Model", "Owner", "Status", "Last seen"],
+            ([str(a.id), e(a.asset_tag), a.asset_type, e(a.hostname),
+              e(" ".join(x for x in (a.manufacturer, a.model) if x)), e(a.owner_id), a.status,
+              when(a.last_seen_at)] for a in rows),
+        )
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: AssetRef, as_json: JsonOption = False) -> None:
+    """Show one item."""
+    from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        read = AssetRead.model_validate(service.get_asset(session, ref=ref))
+    _one(app_ctx, read, as_json, None)
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    ref: AssetRef,
+    user: Annotated[str, typer.Argument(help="User id or username; 'none' clears the owner.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Hand an item to a user."""
+    from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
+
+    app_ctx = app_context(ctx)
+    owner = None if user.lower() in {"none", "-"} else user
+    with app_ctx.session() as session:
+        read = AssetRead.model_validate(service.assign_owner(session, ref=ref, owner_ref=owner))
+    _one(app_ctx, read, as_json, f"{read.asset_tag} owner set.")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    ref: AssetRef,
+    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="in_use, in_stock, in_repair, retired, lost.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Change an item's status."""
+    from itsm.errors import InvalidInput, choices
+    from itsm.inventory import service
+    from itsm.inventory.models import AssetStatus
+    from itsm.inventory.schemas import AssetRead
+
+    app_ctx = app_context(ctx)
+    try:
+        target = AssetStatus(new_status)
+    except ValueError:
+        raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(AssetStatus)}") from None
+    with app_ctx.session() as session:
+        read = AssetRead.model_validate(service.set_status(session, ref=ref, status=target))
+    _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
+
+
+def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> None:
+    from itsm.cli.context import AppContext
+    from itsm.cli.output import key_values, print_json, when
+    from itsm.inventory.schemas import AssetRead
+
+    assert isinstance(app_ctx, AppContext) and isinstance(read, AssetRead)
+    if as_json:
+        print_json(app_ctx.console, dump(read))
+    elif message:
+        app_ctx.console.print(message, markup=False)
+    else:
+        ram = f"{read.ram_bytes / 2**30:.1f} GiB" if read.ram_bytes else None
+        app_ctx.console.print(
+            key_values(
+                f"{read.asset_tag} (#{read.id})",
+                [("Type", read.asset_type), ("Status", read.status), ("Hostname", read.hostname),
+                 ("Machine id", read.machine_id), ("Maker", read.manufacturer), ("Model", read.model),
+                 ("Serial", read.serial_number), ("CPU", read.cpu), ("Cores", read.cpu_cores),
+                 ("RAM", ram), ("OS", read.os), ("Owner id", read.owner_id),
+                 ("Location", read.location), ("Last seen", when(read.last_seen_at))],
+            )
+        )

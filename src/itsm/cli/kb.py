@@ -1,0 +1,190 @@
+"""``itsm kb``: the knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump, read_file, split_csv
+
+if TYPE_CHECKING:
+    from itsm.tickets.models import Category
+
+app = typer.Typer(help="Write, find and read knowledge-base articles.", no_args_is_help=True)
+
+ArticleRef = Annotated[str, typer.Argument(help="Article id.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="Article title.")],
+    body: Annotated[str | None, typer.Argument(help="Markdown text (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the body from a Markdown file.")] = None,
+    category: Annotated[str, typer.Option(help="hardware, software, network, account, other.")] = "other",
+    tags: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeat or comma-separate.")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Keep unpublished.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an article from text or a Markdown file."""
+    from itsm.errors import InvalidInput
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleCreate, ArticleRead
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    if (body is None) == (file is None):
+        raise InvalidInput("give the article body either as an argument or with --file, not both")
+    text = read_file(file) if file is not None else str(body)
+    with app_ctx.session() as session:
+        actor = app_ctx.actor(session)
+        data = validated(
+            ArticleCreate,
+            {"title": title, "body": text, "category": category, "tags": split_csv(tags),
+             "published": not draft, "author_id": actor.id if actor else None},
+        )
+        read = ArticleRead.model_validate(service.create_article(session, data=data))
+    _one(app_ctx, read, as_json, f"Article #{read.id} added: {read.title}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    published_only: Annotated[bool, typer.Option("--published", help="Hide drafts.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List articles."""
+    from itsm.cli.output import e, table
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleRead
+
+    app_ctx = app_context(ctx)
+    wanted = _category(category)
+    with app_ctx.session(write=False) as session:
+        rows = [ArticleRead.model_validate(a) for a in service.list_articles(
+            session, category=wanted, include_unpublished=not published_only)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, [dump(r) for r in rows])
+        return
+    app_ctx.console.print(
+        table(
+            "Knowledge base",
+            ["Id", "Title", "Category", "Tags", "Published", "Views", "Helpful"],
+            ([str(a.id), e(a.title), a.category, e(", ".join(a.tags)), "yes" if a.published else "draft",
+              str(a.views), f"{a.helpful_yes}/{a.helpful_yes + a.helpful_no}"] for a in rows),
+        )
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: ArticleRef, as_json: JsonOption = False) -> None:
+    """Read an article (counts a view)."""
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        read = ArticleRead.model_validate(service.get_article(session, ref=ref, count_view=True))
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(read))
+        return
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    from itsm.cli.output import e
+
+    meta = f"{read.category} · {', '.join(read.tags) or 'no tags'} · {read.views} views"
+    app_ctx.console.print(Panel(Markdown(read.body), title=f"#{read.id} {e(read.title)}", subtitle=e(meta)))
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find (accents and case do not matter).")],
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Full-text search over titles and bodies."""
+    from itsm.cli.output import e, table
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        found = [(ArticleRead.model_validate(a), s) for a, s in service.search_articles(session, query=query, limit=limit)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, [dump(a) | {"score": round(s, 4)} for a, s in found])
+        return
+    app_ctx.console.print(
+        table(f"{len(found)} articles", ["Id", "Title", "Category", "Tags"],
+              ([str(a.id), e(a.title), a.category, e(", ".join(a.tags))] for a, _ in found))
+    )
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    ref: ArticleRef,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    body: Annotated[str | None, typer.Option(help="New Markdown body.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="New body from a file.")] = None,
+    category: Annotated[str | None, typer.Option(help="New category.")] = None,
+    tags: Annotated[list[str] | None, typer.Option("--tag", help="Replace the tags.")] = None,
+    publish: Annotated[bool | None, typer.Option("--publish/--unpublish", help="Publish or hide.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an article."""
+    from itsm.errors import InvalidInput
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleRead, ArticleUpdate
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    if body is not None and file is not None:
+        raise InvalidInput("give the new body either with --body or with --file, not both")
+    given = {
+        "title": title,
+        "body": read_file(file) if file is not None else body,
+        "category": category,
+        "tags": split_csv(tags) if tags is not None else None,
+        "published": publish,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise InvalidInput("nothing to change; give --title, --body, --file, --category, --tag or --publish")
+    data = validated(ArticleUpdate, changes)
+    with app_ctx.session() as session:
+        read = ArticleRead.model_validate(service.update_article(session, ref=ref, data=data))
+    _one(app_ctx, read, as_json, f"Article #{read.id} updated.")
+
+
+def _category(value: str | None) -> Category | None:
+    from itsm.errors import InvalidInput, choices
+    from itsm.tickets.models import Category
+
+    if value is None:
+        return None
+    try:
+        return Category(value)
+    except ValueError:
+        raise InvalidInput(f"invalid category {value!r}; allowed: {choices(Category)}") from None
+
+
+def _one(app_ctx: object, read: object, as_json: bool, message: str) -> None:
+    from itsm.cli.context import AppContext
+    from itsm.cli.output import print_json
+
+    assert isinstance(app_ctx, AppContext)
+    if as_json:
+        print_json(app_ctx.console, dump(read))
+    else:
+        app_ctx.console.print(message, markup=False)

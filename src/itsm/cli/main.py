@@ -1,0 +1,85 @@
+"""Entry point: runs the Typer app and turns every failure into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import typer
+
+from itsm.cli.context import AppContext
+from itsm.cli.exit import BY_KIND, ExitStatus
+
+
+def main(argv: list[str] | None = None, ctx: AppContext | None = None) -> NoReturn:
+    from itsm.cli.app import app
+
+    args = sys.argv[1:] if argv is None else argv
+    app_ctx = ctx or AppContext()
+    app_ctx.debug = "--debug" in args
+    command = typer_main(app)
+    try:
+        result = command.main(args=args, prog_name="itsm", standalone_mode=False, obj=app_ctx)
+        code = result if isinstance(result, int) else ExitStatus.OK
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        app_ctx.err.print("error: aborted", markup=False)
+        code = ExitStatus.INTERRUPTED
+    except typer.TyperException as exc:
+        code = usage_error(app_ctx, exc)
+    except KeyboardInterrupt:
+        app_ctx.err.print("error: interrupted", markup=False)
+        code = ExitStatus.INTERRUPTED
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+        code = report(app_ctx, exc)
+    sys.exit(int(code))
+
+
+def typer_main(app: typer.Typer) -> Any:
+    import typer.main
+
+    return typer.main.get_command(app)
+
+
+def usage_error(app_ctx: AppContext, exc: typer.TyperException) -> int:
+    """Command-line mistakes: one line naming the problem and where help is."""
+    message = getattr(exc, "format_message", lambda: str(exc))()
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: show its help
+        app_ctx.console.file.write(message + "\n")
+        return ExitStatus.OK
+    usage_ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{usage_ctx.command_path} --help')" if usage_ctx is not None else ""
+    app_ctx.err.print(f"error: {message}{hint}", markup=False, soft_wrap=True)
+    return int(getattr(exc, "exit_code", ExitStatus.USAGE))
+
+
+def report(app_ctx: AppContext, exc: BaseException) -> int:
+    """One line on stderr (a traceback too with ``--debug``); returns the exit code."""
+    from itsm.errors import ItsmError
+
+    if isinstance(exc, SystemExit):
+        raise exc
+    if app_ctx.debug:
+        app_ctx.err.print_exception(show_locals=False)
+    if isinstance(exc, ItsmError):
+        app_ctx.err.print(f"error: {exc.message}", markup=False, soft_wrap=True)
+        return BY_KIND.get(exc.kind, ExitStatus.ERROR)
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from itsm.config import mask_url
+
+    if isinstance(exc, IntegrityError):
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        app_ctx.err.print(f"error: the change conflicts with stored data: {mask_url(reason)}", markup=False, soft_wrap=True)
+        return ExitStatus.CONFLICT
+    if isinstance(exc, DBAPIError):
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        app_ctx.err.print(f"error: database error: {mask_url(reason)}", markup=False, soft_wrap=True)
+        return ExitStatus.DATABASE_UNAVAILABLE
+    name = type(exc).__name__
+    app_ctx.err.print(
+        f"error: unexpected {name}: {mask_url(str(exc)).splitlines()[0] if str(exc) else ''} "
+        "(run with --debug for the traceback)", markup=False, soft_wrap=True
+    )
+    return ExitStatus.ERROR

@@ -1,0 +1,348 @@
+"""``itsm ticket``: the help desk queue from the terminal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump, read_text_arg, split_csv
+
+app = typer.Typer(help="Create, find, change and comment on tickets.", no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="Ticket id or number (TKT-YYYYMMDD-NNNN).")]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="Short summary.")],
+    description: Annotated[str, typer.Argument(help="What happened ('-' reads stdin).")],
+    category: Annotated[str, typer.Argument(help="hardware, software, network, account, other.")],
+    priority: Annotated[str, typer.Argument(help="critical, high, medium, low.")] = "medium",
+    requester: Annotated[
+        str | None, typer.Argument(help="Requester user id or username (default: you).")
+    ] = None,
+    assignee: Annotated[str | None, typer.Option(help="Technician to assign.")] = None,
+    asset: Annotated[str | None, typer.Option(help="Inventory item (id, tag or hostname).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a new ticket."""
+    from itsm.inventory import service as inventory
+    from itsm.tickets import service
+    from itsm.tickets.schemas import TicketCreate, ticket_read
+    from itsm.users import service as users
+    from itsm.validation import validated
+
+    from itsm.cli.tickets_view import created_panel
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        actor = app_ctx.actor(session)
+        if requester is not None:
+            requester_user = users.get_user(session, ref=requester)
+        elif actor is not None:
+            requester_user = actor
+        else:
+            from itsm.errors import InvalidInput
+
+            raise InvalidInput("no requester given and no acting user known; pass a user id")
+        data = validated(
+            TicketCreate,
+            {
+                "title": title,
+                "description": read_text_arg(description),
+                "category": category,
+                "priority": priority,
+                "requester_id": requester_user.id,
+                "assignee_id": users.get_user(session, ref=assignee).id if assignee else None,
+                "asset_id": inventory.get_asset(session, ref=asset).id if asset else None,
+            },
+        )
+        ticket = service.create_ticket(session, data=data, actor=actor, zone=app_ctx.settings.zone)
+        read = ticket_read(ticket)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(read))
+    else:
+        app_ctx.console.print(created_panel(read))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
+    status: Annotated[list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")] = None,
+    priority: Annotated[list[str] | None, typer.Option(help="Filter by priority.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Filter by category.")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Assigned to this user.")] = None,
+    requester: Annotated[str | None, typer.Option(help="Requested by this user.")] = None,
+    unassigned: Annotated[bool, typer.Option(help="Only tickets nobody has taken.")] = False,
+    active: Annotated[bool, typer.Option(help="Only open, in_progress and pending.")] = False,
+    text: Annotated[str | None, typer.Option(help="Full-text filter.")] = None,
+    sort: Annotated[str, typer.Option(help="newest, oldest or priority.")] = "newest",
+    cursor: Annotated[str | None, typer.Option(help="Continue after a previous page.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List tickets, newest first, one page at a time."""
+    from itsm.errors import InvalidInput, choices
+    from itsm.tickets import queries
+    from itsm.tickets.models import ACTIVE_STATUSES
+    from itsm.tickets.schemas import TicketFilters, ticket_read
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
+    filters = validated(
+        TicketFilters,
+        {
+            "status": statuses,
+            "priority": split_csv(priority),
+            "category": split_csv(category),
+            "assignee": assignee,
+            "requester": requester,
+            "unassigned": unassigned,
+            "text": text,
+        },
+    )
+    try:
+        order = queries.Sort(sort)
+    except ValueError:
+        raise InvalidInput(f"invalid sort {sort!r}; allowed: {choices(queries.Sort)}") from None
+    with app_ctx.session(write=False) as session:
+        rows, next_cursor = queries.list_page(
+            session, filters=filters, sort=order, limit=limit, cursor=cursor
+        )
+        items = [ticket_read(t) for t in rows]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, {"items": [dump(i) for i in items], "next_cursor": next_cursor})
+        return
+    from itsm.cli.tickets_view import queue_table
+
+    if not items:
+        app_ctx.console.print("No tickets match.")
+        return
+    app_ctx.console.print(queue_table(items))
+    if next_cursor:
+        app_ctx.console.print(f"More: --cursor {next_cursor}", markup=False)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
+    """A ticket with its comments and history."""
+    from itsm.tickets import events, service
+    from itsm.tickets.schemas import comment_read, event_read, ticket_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        ticket = service.get_ticket(session, ref=ref)
+        read = ticket_read(ticket)
+        comments = [comment_read(c) for c in service.comments_of(session, ticket=ticket)]
+        history = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        data = dump(read) | {
+            "comments": [dump(c) for c in comments],
+            "events": [dump(ev) for ev in history],
+        }
+        print_json(app_ctx.console, data)
+        return
+    from itsm.cli.tickets_view import detail
+
+    app_ctx.console.print(detail(read, comments, history))
+
+
+@app.command("history")
+def history(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
+    """The audit trail of a ticket: every change, who made it, old and new values."""
+    from itsm.tickets import events, service
+    from itsm.tickets.schemas import event_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        ticket = service.get_ticket(session, ref=ref)
+        rows = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, [dump(r) for r in rows])
+        return
+    from itsm.cli.tickets_view import history_table
+
+    app_ctx.console.print(history_table(rows))
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    ref: Ref,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    description: Annotated[str | None, typer.Option(help="New description ('-' reads stdin).")] = None,
+    category: Annotated[str | None, typer.Option(help="New category.")] = None,
+    priority: Annotated[str | None, typer.Option(help="New priority.")] = None,
+    asset: Annotated[str | None, typer.Option(help="Link an inventory item.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a ticket's fields."""
+    from itsm.errors import InvalidInput
+    from itsm.inventory import service as inventory
+    from itsm.tickets import service
+    from itsm.tickets.schemas import TicketUpdate, ticket_read
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    given = {
+        "title": title,
+        "description": read_text_arg(description) if description is not None else None,
+        "category": category,
+        "priority": priority,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes and asset is None:
+        raise InvalidInput("nothing to change; give --title, --description, --category, --priority or --asset")
+    with app_ctx.session() as session:
+        if asset is not None:
+            changes["asset_id"] = inventory.get_asset(session, ref=asset).id
+        data = validated(TicketUpdate, changes)
+        ticket = service.update_ticket(session, ref=ref, data=data, actor=app_ctx.actor(session))
+        read = ticket_read(ticket)
+    _done(app_ctx, read, as_json, f"Updated {read.number}.")
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    ref: Ref,
+    user: Annotated[str, typer.Argument(help="Technician id or username; 'none' unassigns.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Give a ticket to a technician."""
+    from itsm.tickets import service
+    from itsm.tickets.schemas import ticket_read
+
+    app_ctx = app_context(ctx)
+    target = None if user.lower() in {"none", "-"} else user
+    with app_ctx.session() as session:
+        ticket = service.assign(session, ref=ref, assignee_ref=target, actor=app_ctx.actor(session))
+        read = ticket_read(ticket)
+    message = f"{read.number} assigned to {read.assignee}." if read.assignee else f"{read.number} unassigned."
+    _done(app_ctx, read, as_json, message)
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    ref: Ref,
+    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="open, in_progress, pending, resolved, closed.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Move a ticket through its lifecycle."""
+    from itsm.errors import InvalidInput, choices
+    from itsm.tickets import service
+    from itsm.tickets.models import Status
+    from itsm.tickets.schemas import ticket_read
+
+    app_ctx = app_context(ctx)
+    try:
+        target = Status(new_status.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(Status)}") from None
+    with app_ctx.session() as session:
+        ticket = service.change_status(session, ref=ref, status=target, actor=app_ctx.actor(session))
+        read = ticket_read(ticket)
+    _done(app_ctx, read, as_json, f"{read.number} is now {read.status}.")
+
+
+@app.command("comment")
+def comment(
+    ctx: typer.Context,
+    ref: Ref,
+    body: Annotated[str, typer.Argument(help="The comment ('-' reads stdin).")],
+    internal: Annotated[bool, typer.Option("--internal", help="Visible to staff only.")] = False,
+    time_spent: Annotated[int, typer.Option("--time", min=0, help="Minutes spent.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a public comment or an internal note."""
+    from itsm.tickets import service
+    from itsm.tickets.schemas import CommentCreate, comment_read
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    data = validated(
+        CommentCreate,
+        {"body": read_text_arg(body), "is_internal": internal, "time_spent_minutes": time_spent},
+    )
+    with app_ctx.session() as session:
+        ticket = service.get_ticket(session, ref=ref)
+        created = service.add_comment(session, ref=ticket.id, data=data, actor=app_ctx.actor(session))
+        read = comment_read(created)
+        number = ticket.number
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(read))
+    else:
+        kind = "Internal note" if read.is_internal else "Comment"
+        app_ctx.console.print(f"{kind} #{read.id} added to {number}.", markup=False)
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find (accents and case do not matter).")],
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    active: Annotated[bool, typer.Option(help="Only open, in_progress and pending.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Full-text search over titles, descriptions and comments."""
+    from itsm.tickets import queries
+    from itsm.tickets.schemas import ticket_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        found, total = queries.search(session, query=query, limit=limit, active_only=active)
+        items = [(ticket_read(t), score) for t, score in found]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(
+            app_ctx.console,
+            {"total": total, "items": [dump(t) | {"score": round(s, 4)} for t, s in items]},
+        )
+        return
+    from itsm.cli.tickets_view import queue_table
+
+    app_ctx.console.print(queue_table([t for t, _ in items], title=f"{total} matching tickets"))
+
+
+@app.command("stats")
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Ticket counts by status, priority and category."""
+    from itsm.tickets import queries
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        result = queries.stats(session)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(result))
+        return
+    from itsm.cli.tickets_view import stats_view
+
+    stats_view(app_ctx.console, result)
+
+
+def _done(app_ctx: object, read: object, as_json: bool, message: str) -> None:
+    from itsm.cli.context import AppContext
+    from itsm.cli.output import print_json
+
+    assert isinstance(app_ctx, AppContext)
+    if as_json:
+        print_json(app_ctx.console, dump(read))
+    else:
+        app_ctx.console.print(message, markup=False)

@@ -1,0 +1,117 @@
+"""How tickets look on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+
+from itsm.cli.output import (
+    PRIORITY_STYLE,
+    STATUS_STYLE,
+    counts_table,
+    e,
+    key_values,
+    styled,
+    table,
+    when,
+)
+from itsm.tickets.schemas import CommentRead, EventRead, TicketRead, TicketStats
+
+
+def created_panel(ticket: TicketRead) -> Panel:
+    rows = [
+        ("✅", "[bold green]Ticket Created Successfully![/]"),
+        ("🎫 Ticket Number:", f"[bold]{ticket.number}[/]"),
+        ("📝 Title:", e(ticket.title)),
+        ("📂 Category:", e(ticket.category)),
+        ("⚡ Priority:", styled(ticket.priority, PRIORITY_STYLE)),
+        ("👤 Requester:", e(ticket.requester)),
+    ]
+    if ticket.assignee:
+        rows.append(("🔧 Assignee:", e(ticket.assignee)))
+    return key_values("New Ticket", rows, border="green")
+
+
+def queue_table(tickets: Sequence[TicketRead], title: str = "Tickets") -> Table:
+    return table(
+        title,
+        ["Number", "Title", "Category", "Priority", "Status", "Requester", "Assignee", "Created"],
+        (
+            [
+                t.number,
+                e(t.title),
+                t.category,
+                styled(t.priority, PRIORITY_STYLE),
+                styled(t.status, STATUS_STYLE),
+                e(t.requester),
+                e(t.assignee),
+                when(t.created_at),
+            ]
+            for t in tickets
+        ),
+    )
+
+
+def detail(ticket: TicketRead, comments: Sequence[CommentRead], events: Sequence[EventRead]) -> Group:
+    head = key_values(
+        f"{ticket.number} (#{ticket.id})",
+        [
+            ("Title", e(ticket.title)),
+            ("Status", styled(ticket.status, STATUS_STYLE)),
+            ("Priority", styled(ticket.priority, PRIORITY_STYLE)),
+            ("Category", e(ticket.category)),
+            ("Source", e(ticket.source)),
+            ("Requester", e(ticket.requester)),
+            ("Assignee", e(ticket.assignee)),
+            ("Asset", e(ticket.asset_id)),
+            ("Created", when(ticket.created_at)),
+            ("Updated", when(ticket.updated_at)),
+            ("First response", when(ticket.first_response_at)),
+            ("Resolved", when(ticket.resolved_at)),
+            ("Closed", when(ticket.closed_at)),
+        ],
+    )
+    parts: list[Panel | Table] = [head]
+    if ticket.description:
+        parts.append(Panel(e(ticket.description), title="Description", expand=False))
+    for c in comments:
+        label = "internal note" if c.is_internal else "comment"
+        spent = f" · {c.time_spent_minutes} min" if c.time_spent_minutes else ""
+        parts.append(
+            Panel(
+                e(c.body),
+                title=f"{e(c.author) if c.author else 'system'} · {when(c.created_at)} · {label}{spent}",
+                border_style="yellow" if c.is_internal else "white",
+                expand=False,
+            )
+        )
+    if events:
+        parts.append(history_table(events))
+    return Group(*parts)
+
+
+def history_table(events: Sequence[EventRead]) -> Table:
+    return table(
+        "History",
+        ["When", "Who", "What", "Field", "From", "To"],
+        (
+            [when(ev.created_at), e(ev.actor or "system"), ev.kind, e(ev.field), e(ev.old_value), e(ev.new_value)]
+            for ev in events
+        ),
+    )
+
+
+def stats_view(console: Console, stats: TicketStats) -> None:
+    console.print(
+        key_values(
+            "Ticket statistics",
+            [("Total", str(stats.total)), ("Active", str(stats.active)),
+             ("Unassigned active", str(stats.unassigned_active))],
+        )
+    )
+    console.print(counts_table("By status", stats.by_status, STATUS_STYLE))
+    console.print(counts_table("By priority", stats.by_priority, PRIORITY_STYLE))
+    console.print(counts_table("By category", stats.by_category, {}))

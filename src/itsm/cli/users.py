@@ -1,0 +1,162 @@
+"""``itsm user``: the people who ask for help and the people who give it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump
+
+app = typer.Typer(help="Add, list and manage users.", no_args_is_help=True)
+
+UserRef = Annotated[str, typer.Argument(help="User id or username.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ -).")],
+    full_name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
+    role: Annotated[str, typer.Option(help="admin, technician or user.")] = "user",
+    department: Annotated[str | None, typer.Option(help="Department.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a user."""
+    from itsm.users import service
+    from itsm.users.schemas import UserCreate, UserRead
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    data = validated(
+        UserCreate,
+        {"username": username, "full_name": full_name, "email": email, "role": role,
+         "department": department},
+    )
+    with app_ctx.session() as session:
+        read = UserRead.model_validate(service.create_user(session, data=data))
+    _one(app_ctx, read, as_json, f"User {read.username} (#{read.id}, {read.role}) added.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include deactivated users.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List users."""
+    from itsm.cli.output import e, table
+    from itsm.errors import InvalidInput, choices
+    from itsm.users import service
+    from itsm.users.models import Role
+    from itsm.users.schemas import UserRead
+
+    app_ctx = app_context(ctx)
+    try:
+        wanted = Role(role) if role else None
+    except ValueError:
+        raise InvalidInput(f"invalid role {role!r}; allowed: {choices(Role)}") from None
+    with app_ctx.session(write=False) as session:
+        rows = [UserRead.model_validate(u) for u in service.list_users(session, role=wanted, include_inactive=all_)]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, [dump(r) for r in rows])
+        return
+    app_ctx.console.print(
+        table(
+            "Users",
+            ["Id", "Username", "Name", "Role", "Department", "E-mail", "Active"],
+            ([str(u.id), e(u.username), e(u.full_name), u.role, e(u.department), e(u.email),
+              "yes" if u.is_active else "no"] for u in rows),
+        )
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
+    """Show one user."""
+    from itsm.users import service
+    from itsm.users.schemas import UserRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        read = UserRead.model_validate(service.get_user(session, ref=ref))
+    _one(app_ctx, read, as_json, None)
+
+
+@app.command("role")
+def role(
+    ctx: typer.Context,
+    ref: UserRef,
+    new_role: Annotated[str, typer.Argument(metavar="ROLE", help="admin, technician or user.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Change a user's role."""
+    from itsm.users import service
+    from itsm.users.schemas import UserRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        read = UserRead.model_validate(service.set_role(session, ref=ref, role=new_role))
+    _one(app_ctx, read, as_json, f"{read.username} is now {read.role}.")
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    ref: UserRef,
+    full_name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+    email: Annotated[str | None, typer.Option(help="New e-mail.")] = None,
+    department: Annotated[str | None, typer.Option(help="New department.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a user's name, e-mail or department."""
+    from itsm.errors import InvalidInput
+    from itsm.users import service
+    from itsm.users.schemas import UserRead, UserUpdate
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    changes = {k: v for k, v in {"full_name": full_name, "email": email, "department": department}.items() if v is not None}
+    if not changes:
+        raise InvalidInput("nothing to change; give --full-name, --email or --department")
+    data = validated(UserUpdate, changes)
+    with app_ctx.session() as session:
+        read = UserRead.model_validate(service.update_user(session, ref=ref, data=data))
+    _one(app_ctx, read, as_json, f"Updated {read.username}.")
+
+
+@app.command("deactivate")
+def deactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
+    """Deactivate a user (history is kept; they can no longer act or be assigned)."""
+    from itsm.users import service
+    from itsm.users.schemas import UserRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        read = UserRead.model_validate(service.deactivate(session, ref=ref))
+    _one(app_ctx, read, as_json, f"{read.username} deactivated.")
+
+
+def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> None:
+    from itsm.cli.context import AppContext
+    from itsm.cli.output import key_values, print_json, when
+    from itsm.users.schemas import UserRead
+
+    assert isinstance(app_ctx, AppContext) and isinstance(read, UserRead)
+    if as_json:
+        print_json(app_ctx.console, dump(read))
+    elif message:
+        app_ctx.console.print(message, markup=False)
+    else:
+        app_ctx.console.print(
+            key_values(
+                f"User #{read.id}",
+                [("Username", read.username), ("Name", read.full_name), ("Role", read.role),
+                 ("E-mail", read.email), ("Department", read.department),
+                 ("Active", "yes" if read.is_active else "no"), ("Created", when(read.created_at))],
+            )
+        )

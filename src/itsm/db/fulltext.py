@@ -1,0 +1,58 @@
+"""Full-text matching on both databases, accent- and case-insensitive.
+
+PostgreSQL uses the generated ``search_vector`` columns (GIN-indexed, built with
+the ``itsm_search`` configuration that folds accents); SQLite uses the FTS5
+tables ``<table>_fts`` with the ``unicode61 remove_diacritics 2`` tokenizer.
+Both treat every word of the query as a prefix and require all of them, so the
+two databases answer the same query the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+
+from itsm.errors import InvalidInput
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 16
+
+
+def terms(query: str) -> list[str]:
+    words = _WORD.findall(query.lower())
+    if not words:
+        raise InvalidInput(f"search text {query!r} has no words to look for")
+    return words[:MAX_TERMS]
+
+
+def _pg_tsquery(words: list[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _fts5_query(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def ranked_matches(session: Session, tbl: str, query: str, *, key: str = "id") -> Select[tuple[int, float]]:
+    """``SELECT <key>, score`` of rows of ``tbl`` matching ``query``; higher score is better.
+
+    ``key`` names the column to return (``ticket_id`` for comments), so that
+    callers can fold matches of child rows into their parent.
+    """
+    words = terms(query)
+    src = table(tbl, column("id"), column(key))
+    if session.get_bind().dialect.name == "postgresql":
+        tsq = func.to_tsquery(literal_column("'itsm_search'"), _pg_tsquery(words))
+        vec = literal_column(f"{tbl}.search_vector")
+        return select(
+            src.c[key].label("match_id"), func.ts_rank(vec, tsq).label("score")
+        ).where(vec.op("@@")(tsq))
+    fts = f"{tbl}_fts"
+    return (
+        select(src.c[key].label("match_id"), (-literal_column(f"bm25({fts})")).label("score"))
+        .select_from(table(fts))
+        .join(src, src.c.id == literal_column(f"{fts}.rowid"))
+        .where(text(f"{fts} MATCH :q_{tbl}").bindparams(**{f"q_{tbl}": _fts5_query(words)}))
+    )

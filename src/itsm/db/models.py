@@ -1,0 +1,9 @@
+"""Imports every ORM model so that ``Base.metadata`` knows the whole schema."""
+
+from itsm.db.base import Base
+from itsm.inventory.models import Asset
+from itsm.kb.models import Article
+from itsm.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
+from itsm.users.models import User
+
+__all__ = ["Article", "Asset", "Base", "Ticket", "TicketComment", "TicketCounter", "TicketEvent", "User"]

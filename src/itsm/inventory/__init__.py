@@ -1,0 +1,1 @@
+"""Hardware inventory: the machines and devices the help desk looks after."""

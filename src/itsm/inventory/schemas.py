@@ -1,0 +1,62 @@
+"""Validated shapes of inventory input and output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from itsm.inventory.models import AssetStatus, AssetType
+
+
+class AssetCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    asset_tag: str = Field(min_length=1, max_length=64)
+    asset_type: AssetType
+    hostname: str | None = Field(default=None, max_length=255)
+    machine_id: str | None = Field(default=None, max_length=128)
+    manufacturer: str | None = Field(default=None, max_length=100)
+    model: str | None = Field(default=None, max_length=100)
+    serial_number: str | None = Field(default=None, max_length=100)
+    cpu: str | None = Field(default=None, max_length=200)
+    cpu_cores: int | None = Field(default=None, ge=1, le=100_000)
+    ram_bytes: int | None = Field(default=None, ge=0)
+    disks: list[dict[str, Any]] | None = None
+    os: str | None = Field(default=None, max_length=200)
+    network: list[dict[str, Any]] | None = None
+    location: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=65_536)
+    owner_id: int | None = Field(default=None, gt=0)
+    status: AssetStatus = AssetStatus.IN_USE
+    purchase_date: date | None = None
+    warranty_expires: date | None = None
+
+
+class AssetRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    asset_tag: str
+    asset_type: AssetType
+    hostname: str | None
+    machine_id: str | None
+    manufacturer: str | None
+    model: str | None
+    serial_number: str | None
+    cpu: str | None
+    cpu_cores: int | None
+    ram_bytes: int | None
+    disks: list[dict[str, Any]] | None
+    os: str | None
+    network: list[dict[str, Any]] | None
+    location: str | None
+    notes: str | None
+    owner_id: int | None
+    status: AssetStatus
+    purchase_date: date | None
+    warranty_expires: date | None
+    last_seen_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Knowledge base: answers technicians write once and users find before asking."""

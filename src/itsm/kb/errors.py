@@ -1,0 +1,7 @@
+"""Errors of the knowledge-base domain."""
+
+from itsm.errors import NotFound
+
+
+class ArticleNotFound(NotFound):
+    pass

@@ -1,0 +1,31 @@
+"""ORM model of a knowledge-base article."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from itsm.db.base import Base, Timestamps, enum_check
+from itsm.tickets.models import Category
+
+
+class Article(Timestamps, Base):
+    __tablename__ = "knowledge_base"
+    __table_args__ = (
+        enum_check("category", Category),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("views >= 0 AND helpful_yes >= 0 AND helpful_no >= 0", name="counters"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    published: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    helpful_yes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    helpful_no: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,0 +1,80 @@
+"""Validated shapes of knowledge-base input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from itsm.tickets.models import Category
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _body_size(value: str) -> str:
+    size = len(value.encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        raise ValueError(f"article body is over 256 KiB ({size} bytes)")
+    return value
+
+
+def _clean_tags(value: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in value:
+        tag = tag.strip().lower()
+        if tag:
+            if len(tag) > 50:
+                raise ValueError(f"tag {tag[:20]!r}... is longer than 50 characters")
+            seen[tag] = None
+    return list(seen)
+
+
+class ArticleCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1)
+    category: Category
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    published: bool = True
+    author_id: int | None = None
+
+    _body = field_validator("body")(_body_size)
+    _tags = field_validator("tags")(_clean_tags)
+
+
+class ArticleUpdate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=1)
+    category: Category | None = None
+    tags: list[str] | None = Field(default=None, max_length=30)
+    published: bool | None = None
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str | None) -> str | None:
+        return None if value is None else _body_size(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _clean_tags(value)
+
+
+class ArticleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    body: str
+    category: Category
+    tags: list[str]
+    author_id: int | None
+    published: bool
+    views: int
+    helpful_yes: int
+    helpful_no: int
+    created_at: datetime
+    updated_at: datetime

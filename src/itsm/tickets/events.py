@@ -1,0 +1,46 @@
+"""The audit trail: every change to a ticket, with who made it and the values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itsm.tickets.models import EventKind, Ticket, TicketEvent
+from itsm.users.models import User
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def record(
+    session: Session,
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    kind: EventKind,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        field=field,
+        old_value=_text(old),
+        new_value=_text(new),
+    )
+    session.add(event)
+    return event
+
+
+def history(session: Session, *, ticket_id: int) -> Sequence[TicketEvent]:
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id)
+        .order_by(TicketEvent.created_at, TicketEvent.id)
+    )
+    return session.scalars(stmt).all()

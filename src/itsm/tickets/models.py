@@ -1,0 +1,196 @@
+"""ORM models of tickets, comments, audit events and the per-day number counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from itsm.db.base import Base, Timestamps, UTCDateTime, enum_check, utcnow
+from itsm.users.models import User
+
+
+class Category(StrEnum):
+    HARDWARE = "hardware"
+    SOFTWARE = "software"
+    NETWORK = "network"
+    ACCOUNT = "account"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return PRIORITY_RANK[self]
+
+
+PRIORITY_RANK = {Priority.CRITICAL: 1, Priority.HIGH: 2, Priority.MEDIUM: 3, Priority.LOW: 4}
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
+
+
+class Source(StrEnum):
+    CLI = "cli"
+    API = "api"
+    WEB = "web"
+    EMAIL = "email"
+    DIAGNOSTIC = "diagnostic"
+    ALERT = "alert"
+
+
+_RANK_SQL = "CASE priority " + " ".join(
+    f"WHEN '{p.value}' THEN {r}" for p, r in PRIORITY_RANK.items()
+) + " ELSE 9 END"
+_ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
+
+
+class TicketCounter(Base):
+    """One row per numbering day; locked by the transaction that creates a ticket."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Ticket(Timestamps, Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        enum_check("category", Category),
+        enum_check("priority", Priority),
+        enum_check("status", Status),
+        enum_check("source", Source),
+        CheckConstraint(
+            "satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5",
+            name="satisfaction_rating_range",
+        ),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        Index("ix_tickets_queue", "status", "priority_rank", "created_at", "id"),
+        Index("ix_tickets_created", "created_at", "id"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_requester_status", "requester_id", "status"),
+        Index(
+            "ix_tickets_active",
+            "priority_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        Index(
+            "uq_tickets_active_fingerprint",
+            "fingerprint",
+            unique=True,
+            postgresql_where=text(f"fingerprint IS NOT NULL AND {_ACTIVE_SQL}"),
+            sqlite_where=text(f"fingerprint IS NOT NULL AND {_ACTIVE_SQL}"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    priority: Mapped[str] = mapped_column(String(16), nullable=False)
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, Computed(_RANK_SQL, persisted=True))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.OPEN)
+    source: Mapped[str] = mapped_column(String(16), nullable=False, default=Source.CLI)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hardware_inventory.id", ondelete="SET NULL"), index=True
+    )
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    satisfaction_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+
+class TicketComment(Base):
+    __tablename__ = "ticket_comments"
+    __table_args__ = (
+        CheckConstraint("time_spent_minutes >= 0", name="time_spent_non_negative"),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    is_internal: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    time_spent_minutes: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    FIELD_CHANGED = "field_changed"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    COMMENTED = "commented"
+
+
+class TicketEvent(Base):
+    """The audit trail: who changed what on a ticket, from which value to which."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        enum_check("kind", EventKind),
+        Index("ix_ticket_events_ticket_at", "ticket_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,168 @@
+"""Read side of tickets: filtered keyset pages, full-text search and statistics.
+
+Pages use keyset pagination: the cursor carries the sort key of the last row
+shown, so page 10,000 costs what page 1 costs. Statistics are SQL aggregates.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from itsm.db.base import UTCDateTime
+from itsm.db.fulltext import ranked_matches
+from itsm.tickets.errors import InvalidCursor
+from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket
+from itsm.tickets.schemas import TicketFilters, TicketStats
+from itsm.users import service as users
+
+MAX_PAGE = 500
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    PRIORITY = "priority"
+
+
+def _sort_columns(sort: Sort) -> list[Any]:
+    if sort is Sort.PRIORITY:
+        return [Ticket.priority_rank, Ticket.created_at, Ticket.id]
+    return [Ticket.created_at, Ticket.id]
+
+
+def encode_cursor(sort: Sort, ticket: Ticket) -> str:
+    key: list[Any] = [ticket.created_at.isoformat(), ticket.id]
+    if sort is Sort.PRIORITY:
+        key.insert(0, ticket.priority_rank)
+    raw = json.dumps({"s": sort.value, "k": key}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data["s"] != sort.value:
+            raise ValueError("cursor was made for another sort order")
+        key = list(data["k"])
+        if sort is Sort.PRIORITY:
+            return [int(key[0]), datetime.fromisoformat(key[1]), int(key[2])]
+        return [datetime.fromisoformat(key[0]), int(key[1])]
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        reason = str(exc) if "sort order" in str(exc) else "it is not one this list gave out"
+        raise InvalidCursor(f"invalid cursor: {reason}") from None
+
+
+def _filtered(session: Session, filters: TicketFilters) -> Select[tuple[Ticket]]:
+    stmt = select(Ticket)
+    if filters.status:
+        stmt = stmt.where(Ticket.status.in_(filters.status))
+    if filters.priority:
+        stmt = stmt.where(Ticket.priority.in_(filters.priority))
+    if filters.category:
+        stmt = stmt.where(Ticket.category.in_(filters.category))
+    if filters.assignee:
+        stmt = stmt.where(Ticket.assignee_id == users.get_user(session, ref=filters.assignee).id)
+    if filters.unassigned:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    if filters.requester:
+        stmt = stmt.where(
+            Ticket.requester_id == users.get_user(session, ref=filters.requester).id
+        )
+    if filters.text:
+        stmt = stmt.where(Ticket.id.in_(_matching_ids(session, filters.text)))
+    return stmt
+
+
+def list_page(
+    session: Session,
+    *,
+    filters: TicketFilters,
+    sort: Sort = Sort.NEWEST,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[Sequence[Ticket], str | None]:
+    """One page of tickets and the cursor of the next page (``None`` at the end)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    cols = _sort_columns(sort)
+    stmt = _filtered(session, filters)
+    if cursor:
+        key = decode_cursor(sort, cursor)
+        bound = [literal(v, UTCDateTime()) if isinstance(v, datetime) else v for v in key]
+        after: ColumnElement[bool] = (
+            tuple_(*cols) < tuple_(*bound) if sort is Sort.NEWEST else tuple_(*cols) > tuple_(*bound)
+        )
+        stmt = stmt.where(after)
+    order = [c.desc() for c in cols] if sort is Sort.NEWEST else cols
+    rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).unique().all()
+    if len(rows) > limit:
+        return rows[:limit], encode_cursor(sort, rows[limit - 1])
+    return rows, None
+
+
+def _matching_ids(session: Session, query: str) -> Select[tuple[int]]:
+    both = _scored_matches(session, query)
+    return select(both.c.match_id)
+
+
+def _scored_matches(session: Session, query: str) -> Any:
+    return union_all(
+        ranked_matches(session, "tickets", query),
+        ranked_matches(session, "ticket_comments", query, key="ticket_id"),
+    ).subquery("matches")
+
+
+def search(
+    session: Session, *, query: str, limit: int = 20, active_only: bool = False
+) -> tuple[list[tuple[Ticket, float]], int]:
+    """Tickets whose title, description or comments match, best first, and the total."""
+    limit = max(1, min(limit, MAX_PAGE))
+    matches = _scored_matches(session, query)
+    best = (
+        select(matches.c.match_id, func.max(matches.c.score).label("score"))
+        .group_by(matches.c.match_id)
+        .subquery("best")
+    )
+    stmt = select(Ticket, best.c.score).join(best, best.c.match_id == Ticket.id)
+    count_stmt = select(func.count()).select_from(best).join(Ticket, Ticket.id == best.c.match_id)
+    if active_only:
+        stmt = stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
+        count_stmt = count_stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
+    rows = session.execute(stmt.order_by(best.c.score.desc(), Ticket.id.desc()).limit(limit))
+    found = [(ticket, float(score)) for ticket, score in rows.unique().all()]
+    total = session.scalar(count_stmt) or 0
+    return found, total
+
+
+def _counts(session: Session, column: Any, order: type[StrEnum]) -> dict[str, int]:
+    """Non-zero counts in the enum's order, as the design note prints them."""
+    rows = dict(session.execute(select(column, func.count()).group_by(column)).tuples().all())
+    return {m.value: int(rows[m.value]) for m in order if rows.get(m.value)}
+
+
+def stats(session: Session) -> TicketStats:
+    """Counts by status, priority and category, computed by GROUP BY in the database."""
+    by_status = _counts(session, Ticket.status, Status)
+    by_priority = _counts(session, Ticket.priority, Priority)
+    by_category = _counts(session, Ticket.category, Category)
+    unassigned = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
+    )
+    return TicketStats(
+        total=sum(by_status.values()),
+        active=sum(by_status.get(s.value, 0) for s in ACTIVE_STATUSES),
+        unassigned_active=int(unassigned or 0),
+        by_status=by_status,
+        by_priority=by_priority,
+        by_category=by_category,
+    )

@@ -1,0 +1,184 @@
+"""Validated shapes of ticket input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from itsm.tickets.models import Category, Priority, Source, Status
+
+MAX_TITLE = 200
+MAX_TEXT_BYTES = 64 * 1024
+
+
+def _within_bytes(value: str, what: str) -> str:
+    if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise ValueError(f"{what} is over 64 KiB ({len(value.encode('utf-8'))} bytes)")
+    return value
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = ""
+    category: Category
+    priority: Priority = Priority.MEDIUM
+    requester_id: int = Field(gt=0)
+    assignee_id: int | None = Field(default=None, gt=0)
+    asset_id: int | None = Field(default=None, gt=0)
+    source: Source = Source.CLI
+    fingerprint: str | None = Field(default=None, max_length=128)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("title must not be empty")
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _within_bytes(value, "description")
+
+
+class TicketUpdate(BaseModel):
+    """A partial change; only the fields given are touched."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
+    description: str | None = None
+    category: Category | None = None
+    priority: Priority | None = None
+    asset_id: int | None = Field(default=None, gt=0)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("title must not be empty")
+        return value.strip() if value else value
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        return None if value is None else _within_bytes(value, "description")
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1)
+    is_internal: bool = False
+    time_spent_minutes: int = Field(default=0, ge=0, le=100_000)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("comment must not be empty")
+        return _within_bytes(value, "comment")
+
+
+class TicketFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[Status] = Field(default_factory=list)
+    priority: list[Priority] = Field(default_factory=list)
+    category: list[Category] = Field(default_factory=list)
+    assignee: str | None = None
+    requester: str | None = None
+    unassigned: bool = False
+    text: str | None = Field(default=None, max_length=500)
+
+
+class CommentRead(BaseModel):
+    id: int
+    author: str | None
+    body: str
+    is_internal: bool
+    time_spent_minutes: int
+    created_at: datetime
+
+
+class EventRead(BaseModel):
+    id: int
+    actor: str | None
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+
+
+class TicketRead(BaseModel):
+    id: int
+    number: str
+    title: str
+    description: str
+    category: Category
+    priority: Priority
+    status: Status
+    source: Source
+    requester_id: int
+    requester: str | None = None
+    assignee_id: int | None
+    assignee: str | None = None
+    asset_id: int | None
+    fingerprint: str | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    satisfaction_rating: int | None
+    satisfaction_comment: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TicketDetail(TicketRead):
+    comments: list[CommentRead] = Field(default_factory=list)
+    events: list[EventRead] = Field(default_factory=list)
+
+
+class TicketPage(BaseModel):
+    items: list[TicketRead]
+    next_cursor: str | None
+
+
+class TicketStats(BaseModel):
+    by_status: dict[str, int]
+    by_priority: dict[str, int]
+    by_category: dict[str, int]
+    total: int
+    active: int
+    unassigned_active: int
+
+
+
+def _username(user: object) -> str | None:
+    return getattr(user, "username", None) if user is not None else None
+
+
+def _fields(obj: object, model: type[BaseModel], people: tuple[str, ...]) -> dict[str, object]:
+    data = {f: getattr(obj, f) for f in model.model_fields if f not in people and hasattr(obj, f)}
+    data.update({p: _username(getattr(obj, p, None)) for p in people})
+    return data
+
+
+def ticket_read(ticket: object) -> TicketRead:
+    """ORM ticket to its public shape, with the people's usernames filled in."""
+    return TicketRead.model_validate(_fields(ticket, TicketRead, ("requester", "assignee")))
+
+
+def comment_read(comment: object) -> CommentRead:
+    return CommentRead.model_validate(_fields(comment, CommentRead, ("author",)))
+
+
+def event_read(event: object) -> EventRead:
+    return EventRead.model_validate(_fields(event, EventRead, ("actor",)))

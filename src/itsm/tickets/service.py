@@ -1,0 +1,211 @@
+"""Business rules for tickets: create, find, list, change, assign, comment.
+
+Every function takes the caller's session (the caller owns the transaction) and
+records each change in the audit trail with its actor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from itsm.db.base import utcnow
+from itsm.inventory import service as inventory
+from itsm.tickets import events, lifecycle
+from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
+from itsm.tickets.models import EventKind, Status, Ticket, TicketComment
+from itsm.tickets.numbering import next_number
+from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
+from itsm.users import service as users
+from itsm.users.models import User
+
+_NUMBER = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
+
+
+def create_ticket(
+    session: Session, *, data: TicketCreate, actor: User | None, zone: ZoneInfo
+) -> Ticket:
+    """Number, ticket and its 'created' event, all in the caller's transaction."""
+    requester = users.require_active(users.get_user(session, ref=data.requester_id))
+    assignee = None
+    if data.assignee_id is not None:
+        assignee = users.require_staff(users.get_user(session, ref=data.assignee_id))
+    if data.asset_id is not None:
+        inventory.get_asset(session, ref=data.asset_id)
+    now = utcnow()
+    ticket = Ticket(
+        number=next_number(session, moment=now, zone=zone),
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        priority=data.priority,
+        status=Status.OPEN,
+        source=data.source,
+        requester_id=requester.id,
+        assignee_id=assignee.id if assignee else None,
+        asset_id=data.asset_id,
+        fingerprint=data.fingerprint,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if data.fingerprint and "fingerprint" in str(exc.orig):
+            raise DuplicateFingerprint(
+                f"an active ticket already has fingerprint {data.fingerprint!r}"
+            ) from None
+        raise
+    events.record(session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number)
+    if assignee is not None:
+        events.record(
+            session, ticket=ticket, actor=actor, kind=EventKind.ASSIGNED,
+            field="assignee", new=assignee.username,
+        )
+    session.flush()
+    return ticket
+
+
+def get_ticket(session: Session, *, ref: int | str) -> Ticket:
+    """Find a ticket by id (``42``) or number (``TKT-20251026-0001``)."""
+    text = str(ref).strip()
+    ticket: Ticket | None = None
+    if text.isdigit():
+        ticket = session.get(Ticket, int(text))
+    elif _NUMBER.match(text):
+        ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
+    if ticket is None:
+        raise TicketNotFound(f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)")
+    return ticket
+
+
+def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
+    """Like :func:`get_ticket`, but locks the row (PostgreSQL) against racing changes."""
+    ticket = get_ticket(session, ref=ref)
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(ticket, with_for_update=True)
+    return ticket
+
+
+def comments_of(
+    session: Session, *, ticket: Ticket, include_internal: bool = True
+) -> Sequence[TicketComment]:
+    stmt = (
+        select(TicketComment)
+        .where(TicketComment.ticket_id == ticket.id)
+        .order_by(TicketComment.created_at, TicketComment.id)
+    )
+    if not include_internal:
+        stmt = stmt.where(TicketComment.is_internal.is_(False))
+    return session.scalars(stmt).all()
+
+
+def update_ticket(
+    session: Session, *, ref: int | str, data: TicketUpdate, actor: User | None
+) -> Ticket:
+    ticket = get_ticket_for_update(session, ref=ref)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "asset_id" in changes:
+        inventory.get_asset(session, ref=changes["asset_id"])
+    for field, new in changes.items():
+        old = getattr(ticket, field)
+        if old == new:
+            continue
+        setattr(ticket, field, new)
+        shown_old = None if field == "description" else old
+        shown_new = None if field == "description" else new
+        events.record(
+            session, ticket=ticket, actor=actor, kind=EventKind.FIELD_CHANGED,
+            field=field, old=shown_old, new=shown_new,
+        )
+    session.flush()
+    return ticket
+
+
+def assign(
+    session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User | None
+) -> Ticket:
+    """Give the ticket to a technician or admin (``None`` unassigns it)."""
+    ticket = get_ticket_for_update(session, ref=ref)
+    assignee = (
+        None if assignee_ref is None
+        else users.require_staff(users.get_user(session, ref=assignee_ref))
+    )
+    old = ticket.assignee
+    new_id = assignee.id if assignee else None
+    if ticket.assignee_id == new_id:
+        return ticket
+    ticket.assignee_id = new_id
+    ticket.assignee = assignee
+    events.record(
+        session, ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee",
+        old=old.username if old else None, new=assignee.username if assignee else None,
+    )
+    session.flush()
+    return ticket
+
+
+def change_status(
+    session: Session, *, ref: int | str, status: Status, actor: User | None
+) -> Ticket:
+    ticket = get_ticket_for_update(session, ref=ref)
+    current = Status(ticket.status)
+    lifecycle.check_transition(current, status)
+    now = utcnow()
+    ticket.status = status
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif current in (Status.RESOLVED, Status.CLOSED):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    _note_first_response(ticket, actor, now)
+    events.record(
+        session, ticket=ticket, actor=actor, kind=EventKind.STATUS_CHANGED,
+        field="status", old=current, new=status,
+    )
+    session.flush()
+    return ticket
+
+
+def add_comment(
+    session: Session, *, ref: int | str, data: CommentCreate, actor: User | None
+) -> TicketComment:
+    ticket = get_ticket_for_update(session, ref=ref)
+    now = utcnow()
+    comment = TicketComment(
+        ticket_id=ticket.id,
+        author_id=actor.id if actor else None,
+        body=data.body,
+        is_internal=data.is_internal,
+        time_spent_minutes=data.time_spent_minutes,
+        created_at=now,
+    )
+    session.add(comment)
+    if not data.is_internal:
+        _note_first_response(ticket, actor, now)
+    session.flush()
+    events.record(
+        session, ticket=ticket, actor=actor, kind=EventKind.COMMENTED,
+        field="internal" if data.is_internal else "public", new=comment.id,
+    )
+    ticket.updated_at = now
+    session.flush()
+    return comment
+
+
+def _note_first_response(ticket: Ticket, actor: User | None, now: datetime) -> None:
+    """The first public reply or status change by staff other than the requester."""
+    if ticket.first_response_at is None and actor is not None and actor.is_staff:
+        if actor.id != ticket.requester_id:
+            ticket.first_response_at = now

@@ -1,0 +1,1 @@
+"""People: end users who ask for help, technicians who give it, admins."""

@@ -1,0 +1,19 @@
+"""Errors of the users domain."""
+
+from itsm.errors import Conflict, InvalidInput, NotFound
+
+
+class UserNotFound(NotFound):
+    pass
+
+
+class UsernameTaken(Conflict):
+    pass
+
+
+class NotStaff(InvalidInput):
+    """A ticket can only be assigned to a technician or an admin."""
+
+
+class InactiveUser(InvalidInput):
+    pass

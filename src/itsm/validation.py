@@ -1,0 +1,39 @@
+"""Turn Pydantic validation failures into one-line :class:`InvalidInput` errors."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from itsm.errors import InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def describe(exc: ValidationError) -> str:
+    """The first error, phrased for a person: field, given value, what is allowed."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "input"
+    given = err.get("input")
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "enum":
+        allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"invalid {field} {given!r}; allowed: {allowed}"
+    if kind == "missing":
+        return f"{field} is required"
+    if kind in {"string_too_long", "too_long"}:
+        return f"{field} is too long (at most {ctx.get('max_length')} characters)"
+    if kind in {"string_too_short", "too_short"}:
+        return f"{field} must not be empty"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    shown = given if isinstance(given, int | float) else None
+    return f"invalid {field}{f' {shown!r}' if shown is not None else ''}: {msg}"
+
+
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(describe(exc)) from None

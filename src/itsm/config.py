@@ -107,7 +107,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like UTC or Europe/Madrid") from None
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like UTC or Europe/Madrid"
+            ) from None
         return value
 
     @field_validator("log_level")

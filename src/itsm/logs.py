@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from itsm.config import Settings, mask_url
+from itsm.errors import ConfigError
 
 
 class MaskPasswords(logging.Filter):
@@ -19,13 +20,18 @@ class MaskPasswords(logging.Filter):
 def configure_logging(settings: Settings) -> None:
     root = logging.getLogger("itsm")
     root.setLevel(settings.log_level)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
     handler: logging.Handler
     if settings.log_file is not None:
-        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+        try:
+            settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write log file {settings.log_file}: {exc.strerror}"
+            ) from None
     else:
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -40,8 +40,12 @@ def root(
     ctx: typer.Context,
     database_url: Annotated[
         str | None,
-        typer.Option("--database-url", help="SQLAlchemy URL (default: embedded SQLite file).",
-                     envvar="ITSM_DATABASE_URL", show_envvar=True),
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL (default: embedded SQLite file).",
+            envvar="ITSM_DATABASE_URL",
+            show_envvar=True,
+        ),
     ] = None,
     config: Annotated[
         Path | None,

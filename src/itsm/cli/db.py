@@ -28,7 +28,9 @@ def upgrade(ctx: typer.Context) -> None:
     if before == after:
         app_ctx.console.print(f"{where} is up to date (revision {after}).", markup=False)
     else:
-        app_ctx.console.print(f"{where} upgraded from {before or 'empty'} to {after}.", markup=False)
+        app_ctx.console.print(
+            f"{where} upgraded from {before or 'empty'} to {after}.", markup=False
+        )
 
 
 @app.command("current")

@@ -11,8 +11,12 @@ from itsm.cli.common import JsonOption, app_context, dump
 
 def demo(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option("--force", help="Add the demo data even if the database has data.")] = False,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the database has data.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add the demo data even if the database has data.")
+    ] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the database has data.")
+    ] = False,
 ) -> None:
     """Fill an empty database with the design note's example help desk."""
     from itsm.demo import service
@@ -20,7 +24,9 @@ def demo(
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
         if if_empty and service.has_data(session):
-            app_ctx.console.print("The database already has data; demo data not loaded.", markup=False)
+            app_ctx.console.print(
+                "The database already has data; demo data not loaded.", markup=False
+            )
             return
         result = service.load_demo(session, zone=app_ctx.settings.zone, force=force)
     app_ctx.console.print(
@@ -43,8 +49,10 @@ def overview(
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
         rows, _ = queries.list_page(
-            session, filters=TicketFilters(status=list(ACTIVE_STATUSES)),
-            sort=queries.Sort.PRIORITY, limit=limit,
+            session,
+            filters=TicketFilters(status=list(ACTIVE_STATUSES)),
+            sort=queries.Sort.PRIORITY,
+            limit=limit,
         )
         queue = [ticket_read(t) for t in rows]
         stats = queries.stats(session)

@@ -17,14 +17,22 @@ AssetRef = Annotated[str, typer.Argument(help="Item id, asset tag or hostname.")
 def add(
     ctx: typer.Context,
     asset_tag: Annotated[str, typer.Argument(help="Unique asset tag, e.g. PC-0042.")],
-    asset_type: Annotated[str, typer.Argument(metavar="TYPE", help="desktop, laptop, server, virtual_machine, printer, monitor, network, phone, other.")],
+    asset_type: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE",
+            help="desktop, laptop, server, virtual_machine, printer, monitor, network, phone, other.",
+        ),
+    ],
     hostname: Annotated[str | None, typer.Option(help="Network name.")] = None,
     manufacturer: Annotated[str | None, typer.Option(help="Maker.")] = None,
     model: Annotated[str | None, typer.Option(help="Model.")] = None,
     serial: Annotated[str | None, typer.Option(help="Serial number.")] = None,
     owner: Annotated[str | None, typer.Option(help="User who has it.")] = None,
     location: Annotated[str | None, typer.Option(help="Where it is.")] = None,
-    status: Annotated[str, typer.Option(help="in_use, in_stock, in_repair, retired, lost.")] = "in_use",
+    status: Annotated[
+        str, typer.Option(help="in_use, in_stock, in_repair, retired, lost.")
+    ] = "in_use",
     as_json: JsonOption = False,
 ) -> None:
     """Register an item."""
@@ -37,10 +45,17 @@ def add(
     with app_ctx.session() as session:
         data = validated(
             AssetCreate,
-            {"asset_tag": asset_tag, "asset_type": asset_type, "hostname": hostname,
-             "manufacturer": manufacturer, "model": model, "serial_number": serial,
-             "owner_id": users.get_user(session, ref=owner).id if owner else None,
-             "location": location, "status": status},
+            {
+                "asset_tag": asset_tag,
+                "asset_type": asset_type,
+                "hostname": hostname,
+                "manufacturer": manufacturer,
+                "model": model,
+                "serial_number": serial,
+                "owner_id": users.get_user(session, ref=owner).id if owner else None,
+                "location": location,
+                "status": status,
+            },
         )
         read = AssetRead.model_validate(service.create_asset(session, data=data))
     _one(app_ctx, read, as_json, f"Item #{read.id} ({read.asset_tag}) added.")
@@ -72,8 +87,12 @@ def list_(
     except ValueError:
         raise InvalidInput(f"invalid type {asset_type!r}; allowed: {choices(AssetType)}") from None
     with app_ctx.session(write=False) as session:
-        rows = [AssetRead.model_validate(a) for a in service.list_assets(
-            session, status=wanted_status, asset_type=wanted_type, owner=owner, limit=limit)]
+        rows = [
+            AssetRead.model_validate(a)
+            for a in service.list_assets(
+                session, status=wanted_status, asset_type=wanted_type, owner=owner, limit=limit
+            )
+        ]
     if as_json:
         from itsm.cli.output import print_json
 
@@ -83,9 +102,19 @@ def list_(
         table(
             "Inventory",
             ["Id", "Tag", "Type", "Hostname", "Model", "Owner", "Status", "Last seen"],
-            ([str(a.id), e(a.asset_tag), a.asset_type, e(a.hostname),
-              e(" ".join(x for x in (a.manufacturer, a.model) if x)), e(a.owner_id), a.status,
-              when(a.last_seen_at)] for a in rows),
+            (
+                [
+                    str(a.id),
+                    e(a.asset_tag),
+                    a.asset_type,
+                    e(a.hostname),
+                    e(" ".join(x for x in (a.manufacturer, a.model) if x)),
+                    e(a.owner_id),
+                    a.status,
+                    when(a.last_seen_at),
+                ]
+                for a in rows
+            ),
         )
     )
 
@@ -124,7 +153,9 @@ def assign(
 def status(
     ctx: typer.Context,
     ref: AssetRef,
-    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="in_use, in_stock, in_repair, retired, lost.")],
+    new_status: Annotated[
+        str, typer.Argument(metavar="STATUS", help="in_use, in_stock, in_repair, retired, lost.")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Change an item's status."""
@@ -137,7 +168,9 @@ def status(
     try:
         target = AssetStatus(new_status)
     except ValueError:
-        raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(AssetStatus)}") from None
+        raise InvalidInput(
+            f"invalid status {new_status!r}; allowed: {choices(AssetStatus)}"
+        ) from None
     with app_ctx.session() as session:
         read = AssetRead.model_validate(service.set_status(session, ref=ref, status=target))
     _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
@@ -158,10 +191,21 @@ def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> N
         app_ctx.console.print(
             key_values(
                 f"{read.asset_tag} (#{read.id})",
-                [("Type", read.asset_type), ("Status", read.status), ("Hostname", read.hostname),
-                 ("Machine id", read.machine_id), ("Maker", read.manufacturer), ("Model", read.model),
-                 ("Serial", read.serial_number), ("CPU", read.cpu), ("Cores", read.cpu_cores),
-                 ("RAM", ram), ("OS", read.os), ("Owner id", read.owner_id),
-                 ("Location", read.location), ("Last seen", when(read.last_seen_at))],
+                [
+                    ("Type", read.asset_type),
+                    ("Status", read.status),
+                    ("Hostname", read.hostname),
+                    ("Machine id", read.machine_id),
+                    ("Maker", read.manufacturer),
+                    ("Model", read.model),
+                    ("Serial", read.serial_number),
+                    ("CPU", read.cpu),
+                    ("Cores", read.cpu_cores),
+                    ("RAM", ram),
+                    ("OS", read.os),
+                    ("Owner id", read.owner_id),
+                    ("Location", read.location),
+                    ("Last seen", when(read.last_seen_at)),
+                ],
             )
         )

@@ -22,9 +22,15 @@ def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="Article title.")],
     body: Annotated[str | None, typer.Argument(help="Markdown text (or use --file).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the body from a Markdown file.")] = None,
-    category: Annotated[str, typer.Option(help="hardware, software, network, account, other.")] = "other",
-    tags: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeat or comma-separate.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the body from a Markdown file.")
+    ] = None,
+    category: Annotated[
+        str, typer.Option(help="hardware, software, network, account, other.")
+    ] = "other",
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag; repeat or comma-separate.")
+    ] = None,
     draft: Annotated[bool, typer.Option("--draft", help="Keep unpublished.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -42,8 +48,14 @@ def add(
         actor = app_ctx.actor(session)
         data = validated(
             ArticleCreate,
-            {"title": title, "body": text, "category": category, "tags": split_csv(tags),
-             "published": not draft, "author_id": actor.id if actor else None},
+            {
+                "title": title,
+                "body": text,
+                "category": category,
+                "tags": split_csv(tags),
+                "published": not draft,
+                "author_id": actor.id if actor else None,
+            },
         )
         read = ArticleRead.model_validate(service.create_article(session, data=data))
     _one(app_ctx, read, as_json, f"Article #{read.id} added: {read.title}")
@@ -64,8 +76,12 @@ def list_(
     app_ctx = app_context(ctx)
     wanted = _category(category)
     with app_ctx.session(write=False) as session:
-        rows = [ArticleRead.model_validate(a) for a in service.list_articles(
-            session, category=wanted, include_unpublished=not published_only)]
+        rows = [
+            ArticleRead.model_validate(a)
+            for a in service.list_articles(
+                session, category=wanted, include_unpublished=not published_only
+            )
+        ]
     if as_json:
         from itsm.cli.output import print_json
 
@@ -75,8 +91,18 @@ def list_(
         table(
             "Knowledge base",
             ["Id", "Title", "Category", "Tags", "Published", "Views", "Helpful"],
-            ([str(a.id), e(a.title), a.category, e(", ".join(a.tags)), "yes" if a.published else "draft",
-              str(a.views), f"{a.helpful_yes}/{a.helpful_yes + a.helpful_no}"] for a in rows),
+            (
+                [
+                    str(a.id),
+                    e(a.title),
+                    a.category,
+                    e(", ".join(a.tags)),
+                    "yes" if a.published else "draft",
+                    str(a.views),
+                    f"{a.helpful_yes}/{a.helpful_yes + a.helpful_no}",
+                ]
+                for a in rows
+            ),
         )
     )
 
@@ -101,7 +127,9 @@ def show(ctx: typer.Context, ref: ArticleRef, as_json: JsonOption = False) -> No
     from itsm.cli.output import e
 
     meta = f"{read.category} · {', '.join(read.tags) or 'no tags'} · {read.views} views"
-    app_ctx.console.print(Panel(Markdown(read.body), title=f"#{read.id} {e(read.title)}", subtitle=e(meta)))
+    app_ctx.console.print(
+        Panel(Markdown(read.body), title=f"#{read.id} {e(read.title)}", subtitle=e(meta))
+    )
 
 
 @app.command("search")
@@ -118,15 +146,21 @@ def search(
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        found = [(ArticleRead.model_validate(a), s) for a, s in service.search_articles(session, query=query, limit=limit)]
+        found = [
+            (ArticleRead.model_validate(a), s)
+            for a, s in service.search_articles(session, query=query, limit=limit)
+        ]
     if as_json:
         from itsm.cli.output import print_json
 
         print_json(app_ctx.console, [dump(a) | {"score": round(s, 4)} for a, s in found])
         return
     app_ctx.console.print(
-        table(f"{len(found)} articles", ["Id", "Title", "Category", "Tags"],
-              ([str(a.id), e(a.title), a.category, e(", ".join(a.tags))] for a, _ in found))
+        table(
+            f"{len(found)} articles",
+            ["Id", "Title", "Category", "Tags"],
+            ([str(a.id), e(a.title), a.category, e(", ".join(a.tags))] for a, _ in found),
+        )
     )
 
 
@@ -139,7 +173,9 @@ def update(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="New body from a file.")] = None,
     category: Annotated[str | None, typer.Option(help="New category.")] = None,
     tags: Annotated[list[str] | None, typer.Option("--tag", help="Replace the tags.")] = None,
-    publish: Annotated[bool | None, typer.Option("--publish/--unpublish", help="Publish or hide.")] = None,
+    publish: Annotated[
+        bool | None, typer.Option("--publish/--unpublish", help="Publish or hide.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change an article."""
@@ -160,7 +196,9 @@ def update(
     }
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
-        raise InvalidInput("nothing to change; give --title, --body, --file, --category, --tag or --publish")
+        raise InvalidInput(
+            "nothing to change; give --title, --body, --file, --category, --tag or --publish"
+        )
     data = validated(ArticleUpdate, changes)
     with app_ctx.session() as session:
         read = ArticleRead.model_validate(service.update_article(session, ref=ref, data=data))

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None, ctx: AppContext | None = None) -> NoRetu
     except KeyboardInterrupt:
         app_ctx.err.print("error: interrupted", markup=False)
         code = ExitStatus.INTERRUPTED
-    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+    except BaseException as exc:
         code = report(app_ctx, exc)
     sys.exit(int(code))
 
@@ -71,15 +71,23 @@ def report(app_ctx: AppContext, exc: BaseException) -> int:
 
     if isinstance(exc, IntegrityError):
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        app_ctx.err.print(f"error: the change conflicts with stored data: {mask_url(reason)}", markup=False, soft_wrap=True)
+        app_ctx.err.print(
+            f"error: the change conflicts with stored data: {mask_url(reason)}",
+            markup=False,
+            soft_wrap=True,
+        )
         return ExitStatus.CONFLICT
     if isinstance(exc, DBAPIError):
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        app_ctx.err.print(f"error: database error: {mask_url(reason)}", markup=False, soft_wrap=True)
+        app_ctx.err.print(
+            f"error: database error: {mask_url(reason)}", markup=False, soft_wrap=True
+        )
         return ExitStatus.DATABASE_UNAVAILABLE
     name = type(exc).__name__
     app_ctx.err.print(
         f"error: unexpected {name}: {mask_url(str(exc)).splitlines()[0] if str(exc) else ''} "
-        "(run with --debug for the traceback)", markup=False, soft_wrap=True
+        "(run with --debug for the traceback)",
+        markup=False,
+        soft_wrap=True,
     )
     return ExitStatus.ERROR

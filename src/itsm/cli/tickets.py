@@ -28,13 +28,12 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Open a new ticket."""
+    from itsm.cli.tickets_view import created_panel
     from itsm.inventory import service as inventory
     from itsm.tickets import service
     from itsm.tickets.schemas import TicketCreate, ticket_read
     from itsm.users import service as users
     from itsm.validation import validated
-
-    from itsm.cli.tickets_view import created_panel
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
@@ -73,7 +72,9 @@ def create(
 def list_(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
-    status: Annotated[list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")
+    ] = None,
     priority: Annotated[list[str] | None, typer.Option(help="Filter by priority.")] = None,
     category: Annotated[list[str] | None, typer.Option(help="Filter by category.")] = None,
     assignee: Annotated[str | None, typer.Option(help="Assigned to this user.")] = None,
@@ -181,7 +182,9 @@ def update(
     ctx: typer.Context,
     ref: Ref,
     title: Annotated[str | None, typer.Option(help="New title.")] = None,
-    description: Annotated[str | None, typer.Option(help="New description ('-' reads stdin).")] = None,
+    description: Annotated[
+        str | None, typer.Option(help="New description ('-' reads stdin).")
+    ] = None,
     category: Annotated[str | None, typer.Option(help="New category.")] = None,
     priority: Annotated[str | None, typer.Option(help="New priority.")] = None,
     asset: Annotated[str | None, typer.Option(help="Link an inventory item.")] = None,
@@ -201,9 +204,11 @@ def update(
         "category": category,
         "priority": priority,
     }
-    changes = {k: v for k, v in given.items() if v is not None}
+    changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if not changes and asset is None:
-        raise InvalidInput("nothing to change; give --title, --description, --category, --priority or --asset")
+        raise InvalidInput(
+            "nothing to change; give --title, --description, --category, --priority or --asset"
+        )
     with app_ctx.session() as session:
         if asset is not None:
             changes["asset_id"] = inventory.get_asset(session, ref=asset).id
@@ -229,7 +234,11 @@ def assign(
     with app_ctx.session() as session:
         ticket = service.assign(session, ref=ref, assignee_ref=target, actor=app_ctx.actor(session))
         read = ticket_read(ticket)
-    message = f"{read.number} assigned to {read.assignee}." if read.assignee else f"{read.number} unassigned."
+    message = (
+        f"{read.number} assigned to {read.assignee}."
+        if read.assignee
+        else f"{read.number} unassigned."
+    )
     _done(app_ctx, read, as_json, message)
 
 
@@ -237,7 +246,9 @@ def assign(
 def status(
     ctx: typer.Context,
     ref: Ref,
-    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="open, in_progress, pending, resolved, closed.")],
+    new_status: Annotated[
+        str, typer.Argument(metavar="STATUS", help="open, in_progress, pending, resolved, closed.")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Move a ticket through its lifecycle."""
@@ -252,7 +263,9 @@ def status(
     except ValueError:
         raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(Status)}") from None
     with app_ctx.session() as session:
-        ticket = service.change_status(session, ref=ref, status=target, actor=app_ctx.actor(session))
+        ticket = service.change_status(
+            session, ref=ref, status=target, actor=app_ctx.actor(session)
+        )
         read = ticket_read(ticket)
     _done(app_ctx, read, as_json, f"{read.number} is now {read.status}.")
 
@@ -278,7 +291,9 @@ def comment(
     )
     with app_ctx.session() as session:
         ticket = service.get_ticket(session, ref=ref)
-        created = service.add_comment(session, ref=ticket.id, data=data, actor=app_ctx.actor(session))
+        created = service.add_comment(
+            session, ref=ticket.id, data=data, actor=app_ctx.actor(session)
+        )
         read = comment_read(created)
         number = ticket.number
     if as_json:

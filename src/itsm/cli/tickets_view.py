@@ -55,7 +55,9 @@ def queue_table(tickets: Sequence[TicketRead], title: str = "Tickets") -> Table:
     )
 
 
-def detail(ticket: TicketRead, comments: Sequence[CommentRead], events: Sequence[EventRead]) -> Group:
+def detail(
+    ticket: TicketRead, comments: Sequence[CommentRead], events: Sequence[EventRead]
+) -> Group:
     head = key_values(
         f"{ticket.number} (#{ticket.id})",
         [
@@ -98,7 +100,14 @@ def history_table(events: Sequence[EventRead]) -> Table:
         "History",
         ["When", "Who", "What", "Field", "From", "To"],
         (
-            [when(ev.created_at), e(ev.actor or "system"), ev.kind, e(ev.field), e(ev.old_value), e(ev.new_value)]
+            [
+                when(ev.created_at),
+                e(ev.actor or "system"),
+                ev.kind,
+                e(ev.field),
+                e(ev.old_value),
+                e(ev.new_value),
+            ]
             for ev in events
         ),
     )
@@ -108,8 +117,11 @@ def stats_view(console: Console, stats: TicketStats) -> None:
     console.print(
         key_values(
             "Ticket statistics",
-            [("Total", str(stats.total)), ("Active", str(stats.active)),
-             ("Unassigned active", str(stats.unassigned_active))],
+            [
+                ("Total", str(stats.total)),
+                ("Active", str(stats.active)),
+                ("Unassigned active", str(stats.unassigned_active)),
+            ],
         )
     )
     console.print(counts_table("By status", stats.by_status, STATUS_STYLE))

@@ -16,7 +16,9 @@ UserRef = Annotated[str, typer.Argument(help="User id or username.")]
 @app.command("add")
 def add(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ -).")],
+    username: Annotated[
+        str, typer.Argument(help="Login name (lower-case letters, digits, . _ -).")
+    ],
     full_name: Annotated[str, typer.Argument(help="Full name.")],
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     role: Annotated[str, typer.Option(help="admin, technician or user.")] = "user",
@@ -31,8 +33,13 @@ def add(
     app_ctx = app_context(ctx)
     data = validated(
         UserCreate,
-        {"username": username, "full_name": full_name, "email": email, "role": role,
-         "department": department},
+        {
+            "username": username,
+            "full_name": full_name,
+            "email": email,
+            "role": role,
+            "department": department,
+        },
     )
     with app_ctx.session() as session:
         read = UserRead.model_validate(service.create_user(session, data=data))
@@ -59,7 +66,10 @@ def list_(
     except ValueError:
         raise InvalidInput(f"invalid role {role!r}; allowed: {choices(Role)}") from None
     with app_ctx.session(write=False) as session:
-        rows = [UserRead.model_validate(u) for u in service.list_users(session, role=wanted, include_inactive=all_)]
+        rows = [
+            UserRead.model_validate(u)
+            for u in service.list_users(session, role=wanted, include_inactive=all_)
+        ]
     if as_json:
         from itsm.cli.output import print_json
 
@@ -69,8 +79,18 @@ def list_(
         table(
             "Users",
             ["Id", "Username", "Name", "Role", "Department", "E-mail", "Active"],
-            ([str(u.id), e(u.username), e(u.full_name), u.role, e(u.department), e(u.email),
-              "yes" if u.is_active else "no"] for u in rows),
+            (
+                [
+                    str(u.id),
+                    e(u.username),
+                    e(u.full_name),
+                    u.role,
+                    e(u.department),
+                    e(u.email),
+                    "yes" if u.is_active else "no",
+                ]
+                for u in rows
+            ),
         )
     )
 
@@ -120,7 +140,11 @@ def update(
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
-    changes = {k: v for k, v in {"full_name": full_name, "email": email, "department": department}.items() if v is not None}
+    changes = {
+        k: v
+        for k, v in {"full_name": full_name, "email": email, "department": department}.items()
+        if v is not None
+    }
     if not changes:
         raise InvalidInput("nothing to change; give --full-name, --email or --department")
     data = validated(UserUpdate, changes)
@@ -155,8 +179,14 @@ def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> N
         app_ctx.console.print(
             key_values(
                 f"User #{read.id}",
-                [("Username", read.username), ("Name", read.full_name), ("Role", read.role),
-                 ("E-mail", read.email), ("Department", read.department),
-                 ("Active", "yes" if read.is_active else "no"), ("Created", when(read.created_at))],
+                [
+                    ("Username", read.username),
+                    ("Name", read.full_name),
+                    ("Role", read.role),
+                    ("E-mail", read.email),
+                    ("Department", read.department),
+                    ("Active", "yes" if read.is_active else "no"),
+                    ("Created", when(read.created_at)),
+                ],
             )
         )

@@ -10,8 +10,9 @@ two databases answer the same query the same way.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from itsm.errors import InvalidInput
@@ -35,7 +36,9 @@ def _fts5_query(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
-def ranked_matches(session: Session, tbl: str, query: str, *, key: str = "id") -> Select[tuple[int, float]]:
+def ranked_matches(
+    session: Session, tbl: str, query: str, *, key: str = "id"
+) -> Select[int, float]:
     """``SELECT <key>, score`` of rows of ``tbl`` matching ``query``; higher score is better.
 
     ``key`` names the column to return (``ticket_id`` for comments), so that
@@ -45,10 +48,10 @@ def ranked_matches(session: Session, tbl: str, query: str, *, key: str = "id") -
     src = table(tbl, column("id"), column(key))
     if session.get_bind().dialect.name == "postgresql":
         tsq = func.to_tsquery(literal_column("'itsm_search'"), _pg_tsquery(words))
-        vec = literal_column(f"{tbl}.search_vector")
-        return select(
-            src.c[key].label("match_id"), func.ts_rank(vec, tsq).label("score")
-        ).where(vec.op("@@")(tsq))
+        vec: ColumnElement[Any] = literal_column(f"{tbl}.search_vector")
+        return select(src.c[key].label("match_id"), func.ts_rank(vec, tsq).label("score")).where(
+            vec.op("@@")(tsq)
+        )
     fts = f"{tbl}_fts"
     return (
         select(src.c[key].label("match_id"), (-literal_column(f"bm25({fts})")).label("score"))

@@ -6,4 +6,13 @@ from itsm.kb.models import Article
 from itsm.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
 from itsm.users.models import User
 
-__all__ = ["Article", "Asset", "Base", "Ticket", "TicketComment", "TicketCounter", "TicketEvent", "User"]
+__all__ = [
+    "Article",
+    "Asset",
+    "Base",
+    "Ticket",
+    "TicketComment",
+    "TicketCounter",
+    "TicketEvent",
+    "User",
+]

@@ -45,7 +45,13 @@ def _is_unreachable(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(
         marker in text
-        for marker in ("connection", "could not connect", "server closed", "unable to open", "terminating")
+        for marker in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "unable to open",
+            "terminating",
+        )
     )
 
 

@@ -38,26 +38,68 @@ USERS = [
 
 # title, description, category, priority, requester, asset tag
 TICKETS = [
-    ("Monitor no funciona", "El monitor de la recepción no enciende desde esta mañana.",
-     "hardware", "critical", "ana", "MON-0001"),
-    ("Servidor de archivos no responde", "Nadie en Ventas puede abrir la unidad compartida S:.",
-     "hardware", "critical", "pedro", "SRV-0001"),
-    ("Disco lleno en el PC de contabilidad", "Aviso de espacio insuficiente; la búsqueda de "
-     "facturas falla.", "hardware", "critical", "ana", "PC-0001"),
-    ("Sin conexión Wi-Fi en la sala de reuniones", "Los portátiles no ven la red corporativa.",
-     "network", "high", "pedro", None),
-    ("Excel se cierra al abrir archivos grandes", "Excel se cierra sin mensaje con ficheros de "
-     "más de 50 MB.", "software", "medium", "ana", None),
+    (
+        "Monitor no funciona",
+        "El monitor de la recepción no enciende desde esta mañana.",
+        "hardware",
+        "critical",
+        "ana",
+        "MON-0001",
+    ),
+    (
+        "Servidor de archivos no responde",
+        "Nadie en Ventas puede abrir la unidad compartida S:.",
+        "hardware",
+        "critical",
+        "pedro",
+        "SRV-0001",
+    ),
+    (
+        "Disco lleno en el PC de contabilidad",
+        "Aviso de espacio insuficiente; la búsqueda de facturas falla.",
+        "hardware",
+        "critical",
+        "ana",
+        "PC-0001",
+    ),
+    (
+        "Sin conexión Wi-Fi en la sala de reuniones",
+        "Los portátiles no ven la red corporativa.",
+        "network",
+        "high",
+        "pedro",
+        None,
+    ),
+    (
+        "Excel se cierra al abrir archivos grandes",
+        "Excel se cierra sin mensaje con ficheros de más de 50 MB.",
+        "software",
+        "medium",
+        "ana",
+        None,
+    ),
 ]
 
 ARTICLES = [
-    ("Cómo liberar espacio en disco", "hardware", ["disco", "windows"],
-     "# Liberar espacio\n\n1. Vacía la papelera.\n2. Ejecuta *Liberador de espacio*.\n"
-     "3. Mueve archivos grandes a la unidad de red.\n"),
-    ("Conectarse a la Wi-Fi corporativa", "network", ["wifi", "red"],
-     "# Wi-Fi corporativa\n\nElige la red **CORP** e inicia sesión con tu usuario de dominio.\n"),
-    ("Restablecer tu contraseña", "account", ["contraseña", "password"],
-     "# Contraseña olvidada\n\nUsa el portal de autoservicio o pide ayuda a IT.\n"),
+    (
+        "Cómo liberar espacio en disco",
+        "hardware",
+        ["disco", "windows"],
+        "# Liberar espacio\n\n1. Vacía la papelera.\n2. Ejecuta *Liberador de espacio*.\n"
+        "3. Mueve archivos grandes a la unidad de red.\n",
+    ),
+    (
+        "Conectarse a la Wi-Fi corporativa",
+        "network",
+        ["wifi", "red"],
+        "# Wi-Fi corporativa\n\nElige la red **CORP** e inicia sesión con tu usuario de dominio.\n",
+    ),
+    (
+        "Restablecer tu contraseña",
+        "account",
+        ["contraseña", "password"],
+        "# Contraseña olvidada\n\nUsa el portal de autoservicio o pide ayuda a IT.\n",
+    ),
 ]
 
 ASSETS = [
@@ -96,33 +138,49 @@ def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoR
             existing = inventory.create_asset(
                 session,
                 data=AssetCreate(
-                    asset_tag=tag, asset_type=kind, hostname=host, manufacturer=maker,  # type: ignore[arg-type]
-                    model=model, owner_id=people[owner].id if owner else None,
+                    asset_tag=tag,
+                    asset_type=kind,
+                    hostname=host,
+                    manufacturer=maker,
+                    model=model,
+                    owner_id=people[owner].id if owner else None,
                 ),
             )
             added_assets += 1
         assets[tag] = existing
     created = []
-    for title, desc, cat, prio, requester, tag in TICKETS:
+    for title, desc, cat, prio, requester, linked in TICKETS:
         data = TicketCreate(
-            title=title, description=desc, category=cat, priority=prio,  # type: ignore[arg-type]
-            requester_id=people[requester].id, asset_id=assets[tag].id if tag else None,
+            title=title,
+            description=desc,
+            category=cat,
+            priority=prio,
+            requester_id=people[requester].id,
+            asset_id=assets[linked].id if linked else None,
         )
-        created.append(tickets.create_ticket(session, data=data, actor=people[requester], zone=zone))
+        created.append(
+            tickets.create_ticket(session, data=data, actor=people[requester], zone=zone)
+        )
     server = created[1]
     tickets.assign(session, ref=server.id, assignee_ref=tech.id, actor=admin)
     tickets.change_status(session, ref=server.id, status=Status.IN_PROGRESS, actor=tech)
     tickets.add_comment(
-        session, ref=server.id, actor=tech,
-        data=CommentCreate(body="Reiniciando el servicio SMB; reviso los registros.", time_spent_minutes=15),
+        session,
+        ref=server.id,
+        actor=tech,
+        data=CommentCreate(
+            body="Reiniciando el servicio SMB; reviso los registros.", time_spent_minutes=15
+        ),
     )
     tickets.assign(session, ref=created[0].id, assignee_ref=tech.id, actor=admin)
     for title, cat, tags, body in ARTICLES:
         kb.create_article(
             session,
-            data=ArticleCreate(title=title, body=body, category=cat, tags=tags, author_id=tech.id),  # type: ignore[arg-type]
+            data=ArticleCreate(title=title, body=body, category=cat, tags=tags, author_id=tech.id),
         )
-    return DemoResult(users=len(USERS), tickets=len(TICKETS), articles=len(ARTICLES), assets=added_assets)
+    return DemoResult(
+        users=len(USERS), tickets=len(TICKETS), articles=len(ARTICLES), assets=added_assets
+    )
 
 
 def _user(session: Session, username: str, full_name: str, role: str, dept: str) -> User:
@@ -130,7 +188,10 @@ def _user(session: Session, username: str, full_name: str, role: str, dept: str)
         return users.get_user(session, ref=username)
     except UserNotFound:
         data = UserCreate(
-            username=username, full_name=full_name, role=role,  # type: ignore[arg-type]
-            email=f"{username}@example.org", department=dept,
+            username=username,
+            full_name=full_name,
+            role=role,
+            email=f"{username}@example.org",
+            department=dept,
         )
         return users.create_user(session, data=data)

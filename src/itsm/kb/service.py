@@ -31,7 +31,9 @@ def get_article(session: Session, *, ref: int | str, count_view: bool = False) -
         raise ArticleNotFound(f"knowledge-base article {text!r} does not exist")
     if count_view:
         # An atomic increment: concurrent readers never lose a view.
-        session.execute(update(Article).where(Article.id == article.id).values(views=Article.views + 1))
+        session.execute(
+            update(Article).where(Article.id == article.id).values(views=Article.views + 1)
+        )
         session.refresh(article)
     return article
 

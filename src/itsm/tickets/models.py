@@ -66,9 +66,11 @@ class Source(StrEnum):
     ALERT = "alert"
 
 
-_RANK_SQL = "CASE priority " + " ".join(
-    f"WHEN '{p.value}' THEN {r}" for p, r in PRIORITY_RANK.items()
-) + " ELSE 9 END"
+_RANK_SQL = (
+    "CASE priority "
+    + " ".join(f"WHEN '{p.value}' THEN {r}" for p, r in PRIORITY_RANK.items())
+    + " ELSE 9 END"
+)
 _ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 

@@ -61,7 +61,7 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
         raise InvalidCursor(f"invalid cursor: {reason}") from None
 
 
-def _filtered(session: Session, filters: TicketFilters) -> Select[tuple[Ticket]]:
+def _filtered(session: Session, filters: TicketFilters) -> Select[Ticket]:
     stmt = select(Ticket)
     if filters.status:
         stmt = stmt.where(Ticket.status.in_(filters.status))
@@ -74,9 +74,7 @@ def _filtered(session: Session, filters: TicketFilters) -> Select[tuple[Ticket]]
     if filters.unassigned:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
     if filters.requester:
-        stmt = stmt.where(
-            Ticket.requester_id == users.get_user(session, ref=filters.requester).id
-        )
+        stmt = stmt.where(Ticket.requester_id == users.get_user(session, ref=filters.requester).id)
     if filters.text:
         stmt = stmt.where(Ticket.id.in_(_matching_ids(session, filters.text)))
     return stmt
@@ -98,7 +96,9 @@ def list_page(
         key = decode_cursor(sort, cursor)
         bound = [literal(v, UTCDateTime()) if isinstance(v, datetime) else v for v in key]
         after: ColumnElement[bool] = (
-            tuple_(*cols) < tuple_(*bound) if sort is Sort.NEWEST else tuple_(*cols) > tuple_(*bound)
+            tuple_(*cols) < tuple_(*bound)
+            if sort is Sort.NEWEST
+            else tuple_(*cols) > tuple_(*bound)
         )
         stmt = stmt.where(after)
     order = [c.desc() for c in cols] if sort is Sort.NEWEST else cols
@@ -108,7 +108,7 @@ def list_page(
     return rows, None
 
 
-def _matching_ids(session: Session, query: str) -> Select[tuple[int]]:
+def _matching_ids(session: Session, query: str) -> Select[int]:
     both = _scored_matches(session, query)
     return select(both.c.match_id)
 
@@ -144,7 +144,9 @@ def search(
 
 def _counts(session: Session, column: Any, order: type[StrEnum]) -> dict[str, int]:
     """Non-zero counts in the enum's order, as the design note prints them."""
-    rows = dict(session.execute(select(column, func.count()).group_by(column)).tuples().all())
+    rows: dict[str, int] = {
+        str(v): int(n) for v, n in session.execute(select(column, func.count()).group_by(column))
+    }
     return {m.value: int(rows[m.value]) for m in order if rows.get(m.value)}
 
 

@@ -160,7 +160,6 @@ class TicketStats(BaseModel):
     unassigned_active: int
 
 
-
 def _username(user: object) -> str | None:
     return getattr(user, "username", None) if user is not None else None
 

@@ -67,8 +67,12 @@ def create_ticket(
     events.record(session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number)
     if assignee is not None:
         events.record(
-            session, ticket=ticket, actor=actor, kind=EventKind.ASSIGNED,
-            field="assignee", new=assignee.username,
+            session,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ASSIGNED,
+            field="assignee",
+            new=assignee.username,
         )
     session.flush()
     return ticket
@@ -83,7 +87,9 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
     elif _NUMBER.match(text):
         ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
     if ticket is None:
-        raise TicketNotFound(f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)")
+        raise TicketNotFound(
+            f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"
+        )
     return ticket
 
 
@@ -123,8 +129,13 @@ def update_ticket(
         shown_old = None if field == "description" else old
         shown_new = None if field == "description" else new
         events.record(
-            session, ticket=ticket, actor=actor, kind=EventKind.FIELD_CHANGED,
-            field=field, old=shown_old, new=shown_new,
+            session,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.FIELD_CHANGED,
+            field=field,
+            old=shown_old,
+            new=shown_new,
         )
     session.flush()
     return ticket
@@ -136,7 +147,8 @@ def assign(
     """Give the ticket to a technician or admin (``None`` unassigns it)."""
     ticket = get_ticket_for_update(session, ref=ref)
     assignee = (
-        None if assignee_ref is None
+        None
+        if assignee_ref is None
         else users.require_staff(users.get_user(session, ref=assignee_ref))
     )
     old = ticket.assignee
@@ -146,8 +158,13 @@ def assign(
     ticket.assignee_id = new_id
     ticket.assignee = assignee
     events.record(
-        session, ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee",
-        old=old.username if old else None, new=assignee.username if assignee else None,
+        session,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.ASSIGNED,
+        field="assignee",
+        old=old.username if old else None,
+        new=assignee.username if assignee else None,
     )
     session.flush()
     return ticket
@@ -171,8 +188,13 @@ def change_status(
         ticket.closed_at = None
     _note_first_response(ticket, actor, now)
     events.record(
-        session, ticket=ticket, actor=actor, kind=EventKind.STATUS_CHANGED,
-        field="status", old=current, new=status,
+        session,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.STATUS_CHANGED,
+        field="status",
+        old=current,
+        new=status,
     )
     session.flush()
     return ticket
@@ -196,8 +218,12 @@ def add_comment(
         _note_first_response(ticket, actor, now)
     session.flush()
     events.record(
-        session, ticket=ticket, actor=actor, kind=EventKind.COMMENTED,
-        field="internal" if data.is_internal else "public", new=comment.id,
+        session,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.COMMENTED,
+        field="internal" if data.is_internal else "public",
+        new=comment.id,
     )
     ticket.updated_at = now
     session.flush()
@@ -206,6 +232,10 @@ def add_comment(
 
 def _note_first_response(ticket: Ticket, actor: User | None, now: datetime) -> None:
     """The first public reply or status change by staff other than the requester."""
-    if ticket.first_response_at is None and actor is not None and actor.is_staff:
-        if actor.id != ticket.requester_id:
-            ticket.first_response_at = now
+    if (
+        ticket.first_response_at is None
+        and actor is not None
+        and actor.is_staff
+        and actor.id != ticket.requester_id
+    ):
+        ticket.first_response_at = now

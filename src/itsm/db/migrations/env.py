@@ -11,8 +11,9 @@ config = context.config
 connection = config.attributes["connection"]
 
 
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Leave out what the migrations manage by hand: search columns, FTS tables."""
     if name is None:
         return True

@@ -1,0 +1,126 @@
+"""Shared fixtures: every integration test runs on SQLite and on the real PostgreSQL.
+
+Each backend gets one migrated database per test session; each test runs inside
+a transaction that is rolled back at its end. Tests that need committed data in
+several processes (CLI end-to-end, concurrency) get a fresh database cloned from
+a migrated template instead (``fresh_db_url``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from itsm.config import Settings
+from itsm.db import migrate
+from itsm.db.engine import build_engine
+from tests import pg
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never touch the developer's own itsm data or config.
+    os.environ.pop("ITSM_DATABASE_URL", None)
+    os.environ.pop("ITSM_USER", None)
+    os.environ.pop("ITSM_PROFILE", None)
+    home = Path(tempfile.mkdtemp(prefix="itsm-test-home-"))
+    (home / "config.toml").write_text("", encoding="utf-8")
+    os.environ["ITSM_CONFIG"] = str(home / "config.toml")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = build_engine(Settings(database_url=f"sqlite:///{path}"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    pg.require_postgres()
+    name = pg.create_database("itsm_tpl")
+    engine = build_engine(Settings(database_url=pg.url_for(name)))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    pg.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fresh_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of its own for this test, committed to freely."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "itsm.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+        return
+    tpl: str = request.getfixturevalue("pg_template")
+    name = pg.create_database("itsm_t", template=tpl)
+    yield pg.url_for(name)
+    pg.drop_database(name)
+
+
+@pytest.fixture
+def settings(fresh_db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=fresh_db_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def _engines(request: pytest.FixtureRequest) -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> Engine:
+    if backend not in _engines:
+        if backend == "sqlite":
+            path: Path = request.getfixturevalue("sqlite_template")
+            url = f"sqlite:///{path.with_name('shared.db')}"
+            shutil.copyfile(path, path.with_name("shared.db"))
+        else:
+            url = pg.url_for(request.getfixturevalue("pg_template"))
+        _engines[backend] = build_engine(Settings(database_url=url))
+    return _engines[backend]
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change is rolled back when the test ends."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)

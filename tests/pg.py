@@ -1,0 +1,49 @@
+"""The real PostgreSQL server for tests: reachability, throw-away databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+
+ADMIN_DSN = os.environ.get("ITSM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def url_for(dbname: str) -> str:
+    base = ADMIN_DSN.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{dbname}"
+
+
+def reachable() -> str | None:
+    """``None`` when the server answers, else the reason it does not."""
+    try:
+        with psycopg.connect(ADMIN_DSN, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+def require_postgres() -> None:
+    """Fail in CI (PostgreSQL is part of the job), skip visibly elsewhere."""
+    reason = reachable()
+    if reason is None:
+        return
+    message = f"PostgreSQL at {ADMIN_DSN} is not reachable: {reason}"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def create_database(prefix: str, template: str | None = None) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        tpl = f" TEMPLATE {template}" if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{tpl}')  # type: ignore[arg-type]
+    return name
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]

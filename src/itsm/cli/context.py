@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy.orm import Session
 
     from itsm.config import Settings
@@ -25,6 +24,8 @@ if TYPE_CHECKING:
 
 
 def make_console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
     width = None if terminal else int(os.environ.get("COLUMNS", "160"))
@@ -41,12 +42,25 @@ def make_console(*, stderr: bool = False) -> Console:
 @dataclass
 class AppContext:
     overrides: dict[str, Any] = field(default_factory=dict)
-    console: Console = field(default_factory=make_console)
-    err: Console = field(default_factory=lambda: make_console(stderr=True))
     debug: bool = False
     actor_ref: str | None = None
+    _console: Console | None = None
+    _err: Console | None = None
     _settings: Settings | None = None
     _db: Database | None = None
+
+    @property
+    def console(self) -> Console:
+        """Standard output; built on first use so that ``--help`` never loads Rich."""
+        if self._console is None:
+            self._console = make_console()
+        return self._console
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            self._err = make_console(stderr=True)
+        return self._err
 
     @property
     def settings(self) -> Settings:

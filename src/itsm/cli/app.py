@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from typer.core import TyperGroup
+
 from itsm import __version__
-from itsm.cli import db, demo, inventory, kb, tickets, users
 from itsm.cli.context import AppContext
+
+# name -> (module, attribute, one-line help). Groups are imported and turned into
+# commands only when used, so `itsm --help` and each command pay for one group.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ticket": ("itsm.cli.tickets", "app", "Create, find, change and comment on tickets."),
+    "user": ("itsm.cli.users", "app", "Add, list and manage users."),
+    "kb": ("itsm.cli.kb", "app", "Write, find and read knowledge-base articles."),
+    "inventory": ("itsm.cli.inventory", "app", "Register and track hardware."),
+    "db": ("itsm.cli.db", "app", "Create and upgrade the database schema."),
+    "demo": ("itsm.cli.demo", "demo_app", "Fill an empty database with example data."),
+    "overview": ("itsm.cli.demo", "overview_app", "The active queue by priority and statistics."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists commands from :data:`COMMANDS`, imports one on demand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        import importlib
+
+        import typer.main
+
+        module_name, attribute, _ = entry
+        sub_app = getattr(importlib.import_module(module_name), attribute)
+        command = typer.main.get_command(sub_app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="itsm",
+    cls=LazyGroup,
     help="IT support management: tickets, users, inventory, knowledge base.",
     no_args_is_help=True,
     add_completion=False,
@@ -20,13 +60,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(tickets.app, name="ticket")
-app.add_typer(users.app, name="user")
-app.add_typer(kb.app, name="kb")
-app.add_typer(inventory.app, name="inventory")
-app.add_typer(db.app, name="db")
-app.command("demo")(demo.demo)
-app.command("overview")(demo.overview)
 
 
 def _version(value: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,3 +65,13 @@ def overview(
 
     app_ctx.console.print(queue_table(queue, title="Active queue (by priority)"))
     stats_view(app_ctx.console, stats)
+
+
+def _single(command: Any, help_text: str) -> typer.Typer:
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, help=help_text)
+    single.command()(command)
+    return single
+
+
+demo_app = _single(demo, "Fill an empty database with the design note's example help desk.")
+overview_app = _single(overview, "The active ticket queue by priority, and the statistics.")

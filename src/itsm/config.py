@@ -20,7 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
@@ -106,7 +111,7 @@ class Settings(BaseSettings):
     def _valid_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name like UTC or Europe/Madrid"
             ) from None
@@ -158,3 +163,8 @@ def load_settings(**overrides: Any) -> Settings:
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         msg = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"invalid setting {where}: {msg}") from None
+    except SettingsError as exc:
+        # e.g. ITSM_DIAGNOSTICS__DISABLED_CHECKS=foo: a list must be given as JSON
+        raise ConfigError(
+            f"invalid setting: {exc}; list and table values in ITSM_* variables are JSON"
+        ) from None

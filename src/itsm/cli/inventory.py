@@ -209,3 +209,23 @@ def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> N
                 ],
             )
         )
+
+
+@app.command("collect")
+def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Record this machine (hardware, OS, disks, network) in the inventory."""
+    from itsm.diagnostics.collect import collect_snapshot
+    from itsm.diagnostics.hostfacts import host_facts
+    from itsm.diagnostics.report import build_report
+    from itsm.diagnostics.rules import evaluate
+    from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
+
+    app_ctx = app_context(ctx)
+    diag = app_ctx.settings.diagnostics
+    snapshot = collect_snapshot(diag)
+    report = build_report(snapshot, evaluate(snapshot, diag))
+    with app_ctx.session() as session:
+        asset = service.upsert_host(session, facts=host_facts(report), seen_at=report.collected_at)
+        read = AssetRead.model_validate(asset)
+    _one(app_ctx, read, as_json, None)

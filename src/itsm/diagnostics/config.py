@@ -196,6 +196,18 @@ class ReachabilitySettings(_Section):
         return self
 
 
+class TicketPolicySettings(_Section):
+    """Whether findings open tickets, and how those tickets behave once open."""
+
+    enabled: bool = True
+
+    comment_interval_seconds: float = Field(
+        default=3600, gt=0, description="at most one 'still failing' comment per interval"
+    )
+    on_recovery: Literal["resolve", "comment"] = "resolve"
+    agent_username: str = Field(default="itsm-agent", min_length=1, max_length=64)
+
+
 class DiagnosticsSettings(_Section):
     """Everything the probes, the rules and the watch loop need; see each section."""
 
@@ -208,6 +220,7 @@ class DiagnosticsSettings(_Section):
     temperature: TemperatureSettings = Field(default_factory=TemperatureSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     reachability: ReachabilitySettings = Field(default_factory=ReachabilitySettings)
+    tickets: TicketPolicySettings = Field(default_factory=TicketPolicySettings)
 
     sample_window_seconds: float = Field(default=1.0, ge=0.1, le=60)
     disabled_checks: frozenset[Check] = frozenset()

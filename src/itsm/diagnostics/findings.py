@@ -4,7 +4,8 @@ The check ids are stable strings: they appear in reports, in the
 ``disabled_checks`` setting and in ticket fingerprints, so renaming one is a
 breaking change of the report schema (see ``docs/diagnostics-report.md``).
 They live here rather than in ``rules`` so that the settings can validate
-``disabled_checks`` without importing the rules.
+``disabled_checks`` without importing the rules. The small grading and
+formatting helpers at the end build the findings and their English messages.
 """
 
 from __future__ import annotations
@@ -62,3 +63,71 @@ class Finding(BaseModel):
     def key(self) -> tuple[Check, str]:
         """Identity of the condition across samples: ``(check, subject)``."""
         return (self.check, self.subject)
+
+
+_TIGHT_UNITS = ("%", "°C")
+_BYTE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def grade(value: float, warning: float, critical: float) -> Severity:
+    """Critical at or above ``critical``, warning at or above ``warning``, else healthy."""
+    if value >= critical:
+        return Severity.CRITICAL
+    if value >= warning:
+        return Severity.WARNING
+    return Severity.HEALTHY
+
+
+def format_value(value: float, unit: str) -> str:
+    if unit in _TIGHT_UNITS:
+        return f"{value:.1f}{unit}"
+    return f"{value:.2f} {unit}".rstrip()
+
+
+def format_bytes(count: float) -> str:
+    value, unit = float(count), "B"
+    for bigger in _BYTE_UNITS:
+        if abs(value) < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def graded(
+    check: Check,
+    subject: str,
+    value: float | None,
+    limits: tuple[float, float],
+    unit: str,
+    label: str,
+    detail: str = "",
+) -> Finding:
+    """A finding comparing ``value`` with ``(warning, critical)``; unknown without a value."""
+    suffix = f" ({detail})" if detail else ""
+    if value is None:
+        return Finding(
+            check=check,
+            subject=subject,
+            severity=Severity.UNKNOWN,
+            unit=unit,
+            message=f"{label}: no measurement{suffix}",
+        )
+    warning, critical = limits
+    severity = grade(value, warning, critical)
+    threshold = critical if severity is Severity.CRITICAL else warning
+    shown = format_value(value, unit)
+    if severity is Severity.HEALTHY:
+        message = f"{label} {shown}, below the warning level {format_value(warning, unit)}"
+    else:
+        message = (
+            f"{label} {shown}, at or above the {severity} level {format_value(threshold, unit)}"
+        )
+    return Finding(
+        check=check,
+        subject=subject,
+        severity=severity,
+        value=value,
+        threshold=threshold,
+        unit=unit,
+        message=message + suffix,
+    )

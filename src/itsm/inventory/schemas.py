@@ -60,3 +60,22 @@ class AssetRead(BaseModel):
     last_seen_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class HostFacts(BaseModel):
+    """What a machine says about itself (from the diagnostics probes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identity: str = Field(min_length=1, max_length=128)
+    hostname: str = Field(min_length=1, max_length=255)
+    manufacturer: str | None = Field(default=None, max_length=100)
+    model: str | None = Field(default=None, max_length=100)
+    serial_number: str | None = Field(default=None, max_length=100)
+    cpu: str | None = Field(default=None, max_length=200)
+    cpu_cores: int | None = Field(default=None, ge=1)
+    ram_bytes: int | None = Field(default=None, ge=0)
+    disks: list[dict[str, Any]] = Field(default_factory=list)
+    os: str | None = Field(default=None, max_length=200)
+    network: list[dict[str, Any]] = Field(default_factory=list)
+    virtual: bool = False

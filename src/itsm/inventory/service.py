@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from itsm.db.base import utcnow
 from itsm.inventory.errors import AssetNotFound, AssetTagTaken
 from itsm.inventory.models import Asset, AssetStatus, AssetType
-from itsm.inventory.schemas import AssetCreate
+from itsm.inventory.schemas import AssetCreate, HostFacts
 from itsm.users import service as users
 
 
@@ -71,3 +74,45 @@ def set_status(session: Session, *, ref: int | str, status: AssetStatus) -> Asse
     asset.status = status
     session.flush()
     return asset
+
+
+def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None = None) -> Asset:
+    """Record a machine by its stable identity: the same row on every run.
+
+    The identity (machine-id, else DMI UUID, else hostname) is stored in
+    ``machine_id``; a new machine gets the asset tag ``HOST-<hostname>``
+    (suffixed if taken). Two agents racing on a new machine end with one row:
+    the unique index on ``machine_id`` makes the loser update the winner's row.
+    """
+    asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
+    if asset is None:
+        try:
+            with session.begin_nested():
+                asset = Asset(
+                    asset_tag=_free_tag(session, f"HOST-{facts.hostname}"[:64]),
+                    machine_id=facts.identity,
+                    asset_type=AssetType.VIRTUAL_MACHINE if facts.virtual else AssetType.SERVER,
+                    status=AssetStatus.IN_USE,
+                )
+                session.add(asset)
+                session.flush()
+        except IntegrityError:
+            asset = session.scalars(select(Asset).where(Asset.machine_id == facts.identity)).one()
+    asset.hostname = facts.hostname
+    for field in ("manufacturer", "model", "serial_number", "cpu", "cpu_cores", "ram_bytes", "os"):
+        value = getattr(facts, field)
+        if value is not None:
+            setattr(asset, field, value)
+    asset.disks = facts.disks
+    asset.network = facts.network
+    asset.last_seen_at = seen_at or utcnow()
+    session.flush()
+    return asset
+
+
+def _free_tag(session: Session, wanted: str) -> str:
+    tag, n = wanted, 1
+    while session.scalar(select(Asset.id).where(Asset.asset_tag == tag)) is not None:
+        n += 1
+        tag = f"{wanted[:58]}-{n}"
+    return tag

@@ -46,6 +46,13 @@ def encode_cursor(sort: Sort, ticket: Ticket) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:  # a hand-made cursor; the database would refuse it later
+        raise ValueError("cursor time has no time zone")
+    return moment
+
+
 def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -54,8 +61,8 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
             raise ValueError("cursor was made for another sort order")
         key = list(data["k"])
         if sort is Sort.PRIORITY:
-            return [int(key[0]), datetime.fromisoformat(key[1]), int(key[2])]
-        return [datetime.fromisoformat(key[0]), int(key[1])]
+            return [int(key[0]), _aware(key[1]), int(key[2])]
+        return [_aware(key[0]), int(key[1])]
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         reason = str(exc) if "sort order" in str(exc) else "it is not one this list gave out"
         raise InvalidCursor(f"invalid cursor: {reason}") from None

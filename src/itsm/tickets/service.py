@@ -19,7 +19,7 @@ from itsm.db.base import utcnow
 from itsm.inventory import service as inventory
 from itsm.tickets import events, lifecycle
 from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
-from itsm.tickets.models import EventKind, Status, Ticket, TicketComment
+from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket, TicketComment
 from itsm.tickets.numbering import next_number
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
 from itsm.users import service as users
@@ -40,7 +40,7 @@ def create_ticket(
         inventory.get_asset(session, ref=data.asset_id)
     now = utcnow()
     ticket = Ticket(
-        number=next_number(session, moment=now, zone=zone),
+        number="",
         title=data.title,
         description=data.description,
         category=data.category,
@@ -54,9 +54,12 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    session.add(ticket)
     try:
+        # The number is taken inside the savepoint: a ticket refused by a constraint
+        # (a duplicate fingerprint) gives its number back, keeping the day gap-free.
         with session.begin_nested():
+            ticket.number = next_number(session, moment=now, zone=zone)
+            session.add(ticket)
             session.flush()
     except IntegrityError as exc:
         if data.fingerprint and "fingerprint" in str(exc.orig):
@@ -97,7 +100,8 @@ def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
     """Like :func:`get_ticket`, but locks the row (PostgreSQL) against racing changes."""
     ticket = get_ticket(session, ref=ref)
     if session.get_bind().dialect.name == "postgresql":
-        session.refresh(ticket, with_for_update=True)
+        # OF tickets: the joined (outer-joined) users cannot be locked and need not be.
+        session.refresh(ticket, with_for_update={"of": Ticket})
     return ticket
 
 
@@ -176,6 +180,8 @@ def change_status(
     ticket = get_ticket_for_update(session, ref=ref)
     current = Status(ticket.status)
     lifecycle.check_transition(current, status)
+    if ticket.fingerprint and current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
+        _require_free_fingerprint(session, ticket)
     now = utcnow()
     ticket.status = status
     if status == Status.RESOLVED:
@@ -228,6 +234,22 @@ def add_comment(
     ticket.updated_at = now
     session.flush()
     return comment
+
+
+def _require_free_fingerprint(session: Session, ticket: Ticket) -> None:
+    """Reopening must not give two active tickets one monitoring fingerprint."""
+    other = session.scalar(
+        select(Ticket.number).where(
+            Ticket.fingerprint == ticket.fingerprint,
+            Ticket.status.in_(ACTIVE_STATUSES),
+            Ticket.id != ticket.id,
+        )
+    )
+    if other is not None:
+        raise DuplicateFingerprint(
+            f"cannot reopen {ticket.number}: active ticket {other} already has "
+            f"fingerprint {ticket.fingerprint!r}"
+        )
 
 
 def _note_first_response(ticket: Ticket, actor: User | None, now: datetime) -> None:

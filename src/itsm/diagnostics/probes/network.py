@@ -28,10 +28,12 @@ SYS_CLASS_NET = Path("/sys/class/net")
 
 
 def collect(settings: DiagnosticsSettings, *, window: SampleWindow | None = None) -> dict[str, Any]:
-    reach = settings.reachability
+    # Started first so that the checks run while the window elapses.
     pending = (
-        start_reachability(reach) if settings.enabled(Check.NETWORK_REACH) else None
-    )  # runs while the window elapses
+        PendingReachability(settings.reachability)
+        if settings.enabled(Check.NETWORK_REACH)
+        else None
+    )
     win = window or SampleWindow.start(settings.sample_window_seconds, processes=False)
     start, end = win.net()
     elapsed = win.elapsed_seconds
@@ -73,19 +75,17 @@ def _is_virtual(name: str) -> bool | None:
 
 
 def _addresses(addrs: list[Any]) -> dict[str, Any]:
-    by_family: dict[str, list[str]] = {"mac": [], "ipv4": [], "ipv6": []}
+    mac: str | None = None
+    ipv4: list[str] = []
+    ipv6: list[str] = []
     for addr in addrs:
         if addr.family == psutil.AF_LINK:
-            by_family["mac"].append(addr.address)
+            mac = mac or addr.address
         elif addr.family == socket.AF_INET:
-            by_family["ipv4"].append(addr.address)
+            ipv4.append(addr.address)
         elif addr.family == socket.AF_INET6:
-            by_family["ipv6"].append(addr.address)
-    return {"mac": by_family["mac"][0] if by_family["mac"] else None, **_drop_mac(by_family)}
-
-
-def _drop_mac(by_family: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {k: v for k, v in by_family.items() if k != "mac"}
+            ipv6.append(addr.address)
+    return {"mac": mac, "ipv4": ipv4, "ipv6": ipv6}
 
 
 def interface_rates(
@@ -142,10 +142,6 @@ class PendingReachability:
             )
             results.append(_failed(kind, target, error))
         return results
-
-
-def start_reachability(settings: ReachabilitySettings) -> PendingReachability:
-    return PendingReachability(settings)
 
 
 def check_tcp(target: str, timeout: float) -> dict[str, Any]:

@@ -1,0 +1,228 @@
+"""``itsm diag``: check this host, keep the history, let findings open tickets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context
+
+if TYPE_CHECKING:
+    from itsm.cli.context import AppContext
+    from itsm.diagnostics.agent import Cycle
+    from itsm.diagnostics.findings import Finding
+    from itsm.diagnostics.report import Report
+
+app = typer.Typer(help="Diagnose this host; findings open and close tickets.", no_args_is_help=True)
+
+ReportsDir = Annotated[
+    Path | None, typer.Option("--reports-dir", help="Write JSON reports here (default: setting).")
+]
+NoStore = Annotated[
+    bool, typer.Option("--no-store", help="Do not record anything in the database.")
+]
+NoTickets = Annotated[bool, typer.Option("--no-tickets", help="Store, but open/close no tickets.")]
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    reports_dir: ReportsDir = None,
+    no_store: NoStore = False,
+    no_tickets: NoTickets = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the host once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios)."""
+    from itsm.diagnostics.collect import collect_snapshot
+    from itsm.diagnostics.report import build_report, write_report
+    from itsm.diagnostics.rules import evaluate
+    from itsm.diagnostics.severity import exit_code_for
+
+    app_ctx = app_context(ctx)
+    diag = app_ctx.settings.diagnostics
+    target_dir = _reports_dir(app_ctx, reports_dir)
+    snapshot = collect_snapshot(diag)
+    findings = evaluate(snapshot, diag)
+    report = build_report(snapshot, findings)
+    path = write_report(report, target_dir) if target_dir is not None else None
+    outcome: dict[str, list[str]] = {}
+    if not no_store:
+        outcome = _process(app_ctx, report, None, None, tickets=not no_tickets)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, report.model_dump(mode="json"))
+    else:
+        from itsm.cli.diag_view import report_view
+
+        app_ctx.console.print(report_view(report, outcome, path))
+    raise typer.Exit(exit_code_for(report.severity))
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    interval: Annotated[
+        float, typer.Option(min=1.0, max=86_400, help="Seconds between samples.")
+    ] = 60.0,
+    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many samples.")] = None,
+    reports_dir: ReportsDir = None,
+    no_store: NoStore = False,
+    no_tickets: NoTickets = False,
+) -> None:
+    """Run as an agent: sample every INTERVAL seconds until SIGTERM or Ctrl-C."""
+    from itsm.diagnostics.agent import watch as watch_loop
+
+    app_ctx = app_context(ctx)
+    target_dir = _reports_dir(app_ctx, reports_dir)
+    if not no_store:
+        _ = app_ctx.db  # fail fast, before the first sample, if the database is not usable
+
+    def process(
+        report: Report, problems: list[Finding], recoveries: list[Finding]
+    ) -> dict[str, list[str]]:
+        if no_store:
+            return {}
+        return _process(app_ctx, report, problems, recoveries, tickets=not no_tickets)
+
+    def show(cycle: Cycle) -> None:
+        changes = {k: v for k, v in cycle.outcome.items() if v}
+        summary = (
+            "; ".join(f"{k} {', '.join(v)}" for k, v in changes.items()) or "no ticket changes"
+        )
+        app_ctx.console.print(
+            f"{cycle.report.collected_at:%Y-%m-%d %H:%M:%S} {cycle.report.severity.upper():8} "
+            f"{len(cycle.problems)} active problem(s); {summary}",
+            markup=False,
+        )
+
+    cycles = watch_loop(
+        app_ctx.settings,
+        process=process,
+        interval=interval,
+        count=count,
+        reports_dir=target_dir,
+        on_cycle=show,
+    )
+    app_ctx.console.print(f"Stopped after {cycles} sample(s).", markup=False)
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Only this host name.")] = None,
+    severity: Annotated[
+        str | None, typer.Option(help="Only reports of this overall severity.")
+    ] = None,
+    check: Annotated[
+        str | None, typer.Option(help="Show this check's trend (e.g. disk.usage).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Stored reports, newest first; with --check, that check's values over time."""
+    from itsm.diagnostics import service
+    from itsm.diagnostics.findings import Check
+    from itsm.diagnostics.severity import Severity
+    from itsm.errors import InvalidInput, choices
+
+    app_ctx = app_context(ctx)
+    try:
+        wanted = Severity(severity) if severity else None
+    except ValueError:
+        raise InvalidInput(f"invalid severity {severity!r}; allowed: {choices(Severity)}") from None
+    if check is not None and check not in {c.value for c in Check}:
+        raise InvalidInput(f"unknown check {check!r}; allowed: {choices(c.value for c in Check)}")
+    with app_ctx.session(write=False) as session:
+        rows = service.history(session, host=host, severity=wanted, limit=limit)
+        data = [service.summary(r, check=check) for r in rows]
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, data)
+        return
+    from itsm.cli.diag_view import history_table
+
+    app_ctx.console.print(history_table(data, check))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Report id or report UUID.")],
+    as_json: JsonOption = False,
+) -> None:
+    """One stored report."""
+    from itsm.diagnostics import service
+    from itsm.diagnostics.report import Report
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        report = Report.model_validate(service.get_report(session, ref=ref).report)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, report.model_dump(mode="json"))
+        return
+    from itsm.cli.diag_view import report_view
+
+    app_ctx.console.print(report_view(report, {}, None))
+
+
+@app.command("prune")
+def prune(
+    ctx: typer.Context,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Keep this many days (default: setting).")
+    ] = None,
+) -> None:
+    """Delete stored reports and report files older than the retention."""
+    from datetime import timedelta
+
+    from itsm.db.base import utcnow
+    from itsm.diagnostics import service
+    from itsm.diagnostics.report import prune_reports
+
+    app_ctx = app_context(ctx)
+    keep = days or app_ctx.settings.diagnostics.retention_days
+    with app_ctx.session() as session:
+        deleted = service.prune(session, older_than=utcnow() - timedelta(days=keep))
+    files = 0
+    target_dir = _reports_dir(app_ctx, None)
+    if target_dir is not None and target_dir.is_dir():
+        files = len(prune_reports(target_dir, keep))
+    app_ctx.console.print(
+        f"Pruned {deleted} stored report(s) and {files} file(s) older than {keep} days.",
+        markup=False,
+    )
+
+
+def _reports_dir(app_ctx: AppContext, given: Path | None) -> Path | None:
+    return given or app_ctx.settings.diagnostics.reports_dir
+
+
+def _process(
+    app_ctx: AppContext,
+    report: Report,
+    problems: list[Finding] | None,
+    recoveries: list[Finding] | None,
+    *,
+    tickets: bool,
+) -> dict[str, list[str]]:
+    from itsm.diagnostics import service
+    from itsm.diagnostics.autoticket import policy_from
+
+    settings = app_ctx.settings
+    with app_ctx.session() as session:
+        processed = service.process_report(
+            session,
+            report=report,
+            zone=settings.zone,
+            policy=policy_from(settings.diagnostics),
+            tickets_enabled=tickets and settings.diagnostics.tickets.enabled,
+            problems=problems,
+            recoveries=recoveries,
+        )
+        return processed.tickets.as_dict()

@@ -1,0 +1,254 @@
+"""Findings become tickets: open once, remind rarely, escalate, resolve on recovery.
+
+One ticket per (host, check, subject) is kept active at a time. The database
+enforces it (a partial unique index on ``tickets.fingerprint`` over active
+tickets), so two runs racing on the same finding still end with one ticket:
+the loser's insert fails and it comments on the winner's ticket instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from itsm.db.base import utcnow
+from itsm.diagnostics.config import DiagnosticsSettings
+from itsm.diagnostics.findings import Finding
+from itsm.diagnostics.rules import ticket_fields_for
+from itsm.diagnostics.severity import Severity
+from itsm.tickets import service as tickets
+from itsm.tickets.errors import DuplicateFingerprint
+from itsm.tickets.models import ACTIVE_STATUSES, Priority, Source, Status, Ticket, TicketComment
+from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
+from itsm.users import service as users
+from itsm.users.errors import UserNotFound
+from itsm.users.models import Role, User
+from itsm.users.schemas import UserCreate
+
+
+class RecoveryAction(StrEnum):
+    RESOLVE = "resolve"
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True)
+class Policy:
+    comment_interval: timedelta = timedelta(hours=1)
+    on_recovery: RecoveryAction = RecoveryAction.RESOLVE
+    agent_username: str = "itsm-agent"
+
+
+def policy_from(settings: DiagnosticsSettings) -> Policy:
+    cfg = settings.tickets
+    return Policy(
+        comment_interval=timedelta(seconds=cfg.comment_interval_seconds),
+        on_recovery=RecoveryAction(cfg.on_recovery),
+        agent_username=cfg.agent_username,
+    )
+
+
+@dataclass
+class Outcome:
+    opened: list[str] = field(default_factory=list)
+    commented: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "opened": self.opened,
+            "commented": self.commented,
+            "escalated": self.escalated,
+            "resolved": self.resolved,
+        }
+
+
+def fingerprint(host_identity: str, finding: Finding) -> str:
+    """Stable id of a condition on a host: ``diag:`` + SHA-1 of host, check and subject."""
+    raw = f"{host_identity}\x1f{finding.check.value}\x1f{finding.subject}"
+    return "diag:" + hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def agent_user(session: Session, username: str) -> User:
+    """The account diagnostics tickets are requested by; created on first use."""
+    try:
+        return users.get_user(session, ref=username)
+    except UserNotFound:
+        data = UserCreate(username=username, full_name="Diagnostics agent", role=Role.USER)
+        return users.create_user(session, data=data)
+
+
+def active_ticket(session: Session, fp: str) -> Ticket | None:
+    return session.scalar(
+        select(Ticket).where(Ticket.fingerprint == fp, Ticket.status.in_(ACTIVE_STATUSES))
+    )
+
+
+def apply(
+    session: Session,
+    *,
+    host: str,
+    host_identity: str,
+    asset_id: int | None,
+    problems: Iterable[Finding],
+    recoveries: Iterable[Finding],
+    policy: Policy,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+) -> Outcome:
+    """Open or update a ticket per problem, and settle the tickets of recoveries."""
+    now = now or utcnow()
+    problems = [f for f in problems if f.severity.is_problem]
+    recoveries = list(recoveries)
+    outcome = Outcome()
+    wanted = {fingerprint(host_identity, f) for f in [*problems, *recoveries]}
+    if not wanted:
+        return outcome
+    # One indexed query finds every active ticket this run may touch.
+    open_tickets = {
+        t.fingerprint: t
+        for t in session.scalars(
+            select(Ticket).where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
+        )
+    }
+    if not problems and not open_tickets:
+        return outcome  # all healthy and nothing to settle: touch nothing
+    agent = agent_user(session, policy.agent_username)
+    for finding in problems:
+        ticket = open_tickets.get(fingerprint(host_identity, finding))
+        _problem(
+            session,
+            finding,
+            ticket,
+            host,
+            host_identity,
+            asset_id,
+            agent,
+            policy,
+            zone,
+            now,
+            outcome,
+        )
+    for finding in recoveries:
+        ticket = open_tickets.get(fingerprint(host_identity, finding))
+        if ticket is not None:
+            _recovery(session, finding, ticket, agent, policy, outcome)
+    return outcome
+
+
+def _problem(
+    session: Session,
+    finding: Finding,
+    ticket: Ticket | None,
+    host: str,
+    host_identity: str,
+    asset_id: int | None,
+    agent: User,
+    policy: Policy,
+    zone: ZoneInfo,
+    now: datetime,
+    outcome: Outcome,
+) -> None:
+    fp = fingerprint(host_identity, finding)
+    category, priority = ticket_fields_for(finding)
+    if ticket is None:
+        data = TicketCreate(
+            title=_title(host, finding),
+            description=_description(host, finding),
+            category=category,
+            priority=priority,
+            requester_id=agent.id,
+            asset_id=asset_id,
+            source=Source.DIAGNOSTIC,
+            fingerprint=fp,
+        )
+        try:
+            created = tickets.create_ticket(session, data=data, actor=agent, zone=zone)
+            outcome.opened.append(created.number)
+            return
+        except DuplicateFingerprint:
+            ticket = active_ticket(session, fp)
+            if ticket is None:  # resolved in the meantime: nothing left to update
+                return
+    wanted = Priority(priority)
+    if wanted.rank < Priority(ticket.priority).rank:
+        tickets.update_ticket(
+            session, ref=ticket.id, data=TicketUpdate(priority=wanted), actor=agent
+        )
+        _comment(
+            session, ticket, agent, f"Worsened to {finding.severity.upper()}: {finding.message}"
+        )
+        outcome.escalated.append(ticket.number)
+        return
+    last = session.scalar(
+        select(func.max(TicketComment.created_at)).where(
+            TicketComment.ticket_id == ticket.id, TicketComment.author_id == agent.id
+        )
+    )
+    last_notice = max(filter(None, [last, ticket.created_at]))
+    if now - last_notice >= policy.comment_interval:
+        _comment(session, ticket, agent, f"Still {finding.severity.upper()}: {finding.message}")
+        outcome.commented.append(ticket.number)
+
+
+def _recovery(
+    session: Session,
+    finding: Finding,
+    ticket: Ticket,
+    agent: User,
+    policy: Policy,
+    outcome: Outcome,
+) -> None:
+    _comment(session, ticket, agent, f"Recovered: {finding.message}")
+    if policy.on_recovery is RecoveryAction.RESOLVE:
+        tickets.change_status(session, ref=ticket.id, status=Status.RESOLVED, actor=agent)
+        outcome.resolved.append(ticket.number)
+    else:
+        outcome.commented.append(ticket.number)
+
+
+def _comment(session: Session, ticket: Ticket, agent: User, body: str) -> None:
+    tickets.add_comment(session, ref=ticket.id, data=CommentCreate(body=body[:60_000]), actor=agent)
+
+
+def _title(host: str, finding: Finding) -> str:
+    subject = (
+        f" {finding.subject}" if finding.subject and finding.subject != finding.check.value else ""
+    )
+    return f"[{finding.severity.upper()}] {host}: {finding.check.value}{subject}"[:200]
+
+
+def _description(host: str, finding: Finding) -> str:
+    lines = [
+        f"The diagnostics agent found a {finding.severity} condition on {host}.",
+        "",
+        f"- check: {finding.check.value}",
+        f"- subject: {finding.subject}",
+        f"- finding: {finding.message}",
+    ]
+    if finding.value is not None:
+        lines.append(f"- measured: {finding.value} {finding.unit}".rstrip())
+    if finding.threshold is not None:
+        lines.append(f"- threshold: {finding.threshold} {finding.unit}".rstrip())
+    lines += ["", "This ticket is updated by the agent and resolved when the condition clears."]
+    return "\n".join(lines)
+
+
+def problems_and_recoveries(
+    findings: Iterable[Finding],
+) -> tuple[list[Finding], list[Finding]]:
+    """For a one-off run: every warning/critical is a problem, every healthy a recovery."""
+    problems, recoveries = [], []
+    for finding in findings:
+        if finding.severity.is_problem:
+            problems.append(finding)
+        elif finding.severity is Severity.HEALTHY:
+            recoveries.append(finding)
+    return problems, recoveries

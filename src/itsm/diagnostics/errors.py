@@ -1,0 +1,41 @@
+"""Errors of the diagnostics domain, each with a one-line ``message``.
+
+They derive from the project-wide :class:`itsm.errors.ItsmError`, so the CLI
+and the API map them to an exit code or HTTP status through ``kind`` like
+any other domain error. Probe failures are *not* errors: they are data
+(an ``unknown`` status in the snapshot).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from itsm.errors import ErrorKind, ItsmError
+
+
+class DiagnosticsError(ItsmError):
+    """Base of every diagnostics error."""
+
+
+class ReportDirectoryNotWritable(DiagnosticsError):
+    kind = ErrorKind.CONFIG
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"cannot write diagnostics reports to {directory}: {reason}")
+        self.directory = directory
+
+
+class ReportNotFound(DiagnosticsError):
+    kind = ErrorKind.NOT_FOUND
+
+    def __init__(self, ref: str | Path) -> None:
+        super().__init__(f"diagnostics report {ref} does not exist")
+        self.ref = ref
+
+
+class InvalidReport(DiagnosticsError):
+    kind = ErrorKind.INVALID
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source} is not a valid diagnostics report: {reason}")
+        self.source = source

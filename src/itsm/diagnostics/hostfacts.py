@@ -1,0 +1,62 @@
+"""What a report says about its machine, shaped for the inventory (pure, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsm.diagnostics.report import Report
+from itsm.inventory.schemas import HostFacts
+
+
+def machine_identity(report: Report) -> str:
+    """Stable key of a machine: machine-id, else DMI product UUID, else hostname."""
+    host = report.host
+    if host.machine_id:
+        return f"machine-id:{host.machine_id}"
+    if host.product_uuid:
+        return f"dmi:{host.product_uuid.lower()}"
+    return f"hostname:{host.hostname.lower()}"
+
+
+def host_facts(report: Report) -> HostFacts:
+    host = report.host
+    system = report.probes.get("system", {})
+    cpu = report.probes.get("cpu", {})
+    disks = report.probes.get("disk", {}).get("filesystems", [])
+    interfaces = report.probes.get("network", {}).get("interfaces", {})
+    os_name = " ".join(x for x in (host.os, host.kernel, host.architecture) if x) or None
+    return HostFacts(
+        identity=machine_identity(report)[:128],
+        hostname=host.hostname[:255],
+        manufacturer=_short(host.vendor, 100),
+        model=_short(host.model, 100),
+        serial_number=_short(host.serial, 100),
+        cpu=_short(system.get("cpu_model"), 200),
+        cpu_cores=_int(cpu.get("logical_cpus") or system.get("logical_cpus")),
+        ram_bytes=_int(system.get("memory_total_bytes")),
+        disks=[
+            {k: d.get(k) for k in ("mountpoint", "device", "fstype", "total_bytes")}
+            for d in disks
+            if isinstance(d, dict)
+        ],
+        os=_short(os_name, 200),
+        network=[
+            {
+                "name": name,
+                "mac": i.get("mac"),
+                "ipv4": i.get("ipv4", []),
+                "ipv6": i.get("ipv6", []),
+            }
+            for name, i in sorted(interfaces.items())
+            if isinstance(i, dict) and not i.get("loopback")
+        ],
+        virtual=bool(system.get("virtual", False)),
+    )
+
+
+def _short(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if value else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and value > 0 else None

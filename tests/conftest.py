@@ -59,6 +59,15 @@ def pg_template() -> Iterator[str]:
     pg.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def pg_shared(pg_template: str) -> Iterator[str]:
+    """The database of the rolled-back ``session`` tests: a copy, so the template
+    itself never has a connection and ``CREATE DATABASE ... TEMPLATE`` can use it."""
+    name = pg.create_database("itsm_shared", template=pg_template)
+    yield name
+    pg.drop_database(name)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -100,7 +109,7 @@ def engine(backend: str, request: pytest.FixtureRequest, _engines: dict[str, Eng
             url = f"sqlite:///{path.with_name('shared.db')}"
             shutil.copyfile(path, path.with_name("shared.db"))
         else:
-            url = pg.url_for(request.getfixturevalue("pg_template"))
+            url = pg.url_for(request.getfixturevalue("pg_shared"))
         _engines[backend] = build_engine(Settings(database_url=url))
     return _engines[backend]
 

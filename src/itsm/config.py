@@ -41,9 +41,13 @@ class Profile(StrEnum):
     PRODUCTION = "production"
 
 
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd|pwd)=)[^&\s]*", re.IGNORECASE)
+
+
 def mask_url(text: str) -> str:
-    """Hide the password of every URL in ``text`` (``postgresql://u:***@h/db``)."""
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    """Hide every URL password in ``text``: ``postgresql://u:***@h/db``, ``?password=***``."""
+    masked = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    return _QUERY_PASSWORD.sub(lambda m: f"{m.group('head')}***", masked)
 
 
 def default_config_path() -> Path:
@@ -88,6 +92,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ITSM_",
         env_nested_delimiter="__",
+        # "null" in an ITSM_* variable means None (e.g. disabling the disk free-space floors).
+        env_parse_none_str="null",
         extra="forbid",
         validate_default=True,
     )
@@ -148,7 +154,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        profile = os.environ.get("ITSM_PROFILE")
+        given = getattr(init_settings, "init_kwargs", {}).get("profile")
+        profile = str(given) if given is not None else os.environ.get("ITSM_PROFILE")
         toml = _TomlProfileSource(settings_cls, default_config_path(), profile)
         return (init_settings, env_settings, toml)
 

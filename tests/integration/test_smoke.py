@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from tests.factories import make_ticket, make_user
 
 from itsm.tickets import queries
+from tests.factories import make_ticket, make_user
 
 
 def test_create_and_find(session: Session) -> None:

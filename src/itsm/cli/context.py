@@ -35,7 +35,7 @@ def make_console(*, stderr: bool = False) -> Console:
         highlight=False,
         soft_wrap=False,
         width=width,
-        no_color="NO_COLOR" in os.environ or None,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,  # no-color.org: empty means unset
     )
 
 

@@ -80,10 +80,14 @@ def history_table(rows: Sequence[Mapping[str, object]], check: str | None) -> Ta
             assert isinstance(values, dict)
             line.append(
                 ", ".join(
-                    f"{subject}={v.get('value') if v.get('value') is not None else '-'} ({v.get('severity')})"
+                    f"{subject}={_value(v.get('value'))} ({v.get('severity')})"
                     for subject, v in values.items()
                 )
                 or "-"
             )
         out.append(line)
     return table("Diagnostics history", columns, out)
+
+
+def _value(value: object) -> str:
+    return "-" if value is None else str(value)

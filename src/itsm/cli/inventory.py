@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump
+
+if TYPE_CHECKING:
+    from itsm.cli.context import AppContext
+    from itsm.inventory.schemas import AssetRead
 
 app = typer.Typer(help="Register and track hardware.", no_args_is_help=True)
 
@@ -21,7 +25,8 @@ def add(
         str,
         typer.Argument(
             metavar="TYPE",
-            help="desktop, laptop, server, virtual_machine, printer, monitor, network, phone, other.",
+            help="desktop, laptop, server, virtual_machine, printer, monitor, network, "
+            "phone, other.",
         ),
     ],
     hostname: Annotated[str | None, typer.Option(help="Network name.")] = None,
@@ -176,12 +181,9 @@ def status(
     _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
 
 
-def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> None:
-    from itsm.cli.context import AppContext
+def _one(app_ctx: AppContext, read: AssetRead, as_json: bool, message: str | None) -> None:
     from itsm.cli.output import key_values, print_json, when
-    from itsm.inventory.schemas import AssetRead
 
-    assert isinstance(app_ctx, AppContext) and isinstance(read, AssetRead)
     if as_json:
         print_json(app_ctx.console, dump(read))
     elif message:

@@ -10,6 +10,8 @@ import typer
 from itsm.cli.common import JsonOption, app_context, dump, read_file, split_csv
 
 if TYPE_CHECKING:
+    from itsm.cli.context import AppContext
+    from itsm.kb.schemas import ArticleRead
     from itsm.tickets.models import Category
 
 app = typer.Typer(help="Write, find and read knowledge-base articles.", no_args_is_help=True)
@@ -217,11 +219,9 @@ def _category(value: str | None) -> Category | None:
         raise InvalidInput(f"invalid category {value!r}; allowed: {choices(Category)}") from None
 
 
-def _one(app_ctx: object, read: object, as_json: bool, message: str) -> None:
-    from itsm.cli.context import AppContext
+def _one(app_ctx: AppContext, read: ArticleRead, as_json: bool, message: str) -> None:
     from itsm.cli.output import print_json
 
-    assert isinstance(app_ctx, AppContext)
     if as_json:
         print_json(app_ctx.console, dump(read))
     else:

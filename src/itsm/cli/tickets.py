@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump, read_text_arg, split_csv
+
+if TYPE_CHECKING:
+    from itsm.cli.context import AppContext
+    from itsm.tickets.schemas import TicketRead
 
 app = typer.Typer(help="Create, find, change and comment on tickets.", no_args_is_help=True)
 
@@ -352,11 +356,9 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     stats_view(app_ctx.console, result)
 
 
-def _done(app_ctx: object, read: object, as_json: bool, message: str) -> None:
-    from itsm.cli.context import AppContext
+def _done(app_ctx: AppContext, read: TicketRead, as_json: bool, message: str) -> None:
     from itsm.cli.output import print_json
 
-    assert isinstance(app_ctx, AppContext)
     if as_json:
         print_json(app_ctx.console, dump(read))
     else:

@@ -82,10 +82,11 @@ def detail(
     for c in comments:
         label = "internal note" if c.is_internal else "comment"
         spent = f" · {c.time_spent_minutes} min" if c.time_spent_minutes else ""
+        who = e(c.author) if c.author else "system"
         parts.append(
             Panel(
                 e(c.body),
-                title=f"{e(c.author) if c.author else 'system'} · {when(c.created_at)} · {label}{spent}",
+                title=f"{who} · {when(c.created_at)} · {label}{spent}",
                 border_style="yellow" if c.is_internal else "white",
                 expand=False,
             )

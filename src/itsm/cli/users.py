@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump
+
+if TYPE_CHECKING:
+    from itsm.cli.context import AppContext
+    from itsm.users.schemas import UserRead
 
 app = typer.Typer(help="Add, list and manage users.", no_args_is_help=True)
 
@@ -165,12 +169,9 @@ def deactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) ->
     _one(app_ctx, read, as_json, f"{read.username} deactivated.")
 
 
-def _one(app_ctx: object, read: object, as_json: bool, message: str | None) -> None:
-    from itsm.cli.context import AppContext
+def _one(app_ctx: AppContext, read: UserRead, as_json: bool, message: str | None) -> None:
     from itsm.cli.output import key_values, print_json, when
-    from itsm.users.schemas import UserRead
 
-    assert isinstance(app_ctx, AppContext) and isinstance(read, UserRead)
     if as_json:
         print_json(app_ctx.console, dump(read))
     elif message:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
@@ -82,7 +83,11 @@ def agent_user(session: Session, username: str) -> User:
         return users.get_user(session, ref=username)
     except UserNotFound:
         data = UserCreate(username=username, full_name="Diagnostics agent", role=Role.USER)
-        return users.create_user(session, data=data)
+    try:
+        with session.begin_nested():
+            return users.create_user(session, data=data)
+    except IntegrityError:  # a racing run created it first: use theirs
+        return users.get_user(session, ref=username)
 
 
 def active_ticket(session: Session, fp: str) -> Ticket | None:
@@ -206,12 +211,25 @@ def _recovery(
     policy: Policy,
     outcome: Outcome,
 ) -> None:
+    if policy.on_recovery is RecoveryAction.COMMENT and _said_recovered(session, ticket, agent):
+        return  # the ticket stays open for a technician; say "recovered" once, not every run
     _comment(session, ticket, agent, f"Recovered: {finding.message}")
     if policy.on_recovery is RecoveryAction.RESOLVE:
         tickets.change_status(session, ref=ticket.id, status=Status.RESOLVED, actor=agent)
         outcome.resolved.append(ticket.number)
     else:
         outcome.commented.append(ticket.number)
+
+
+def _said_recovered(session: Session, ticket: Ticket, agent: User) -> bool:
+    """Whether the agent's latest comment on ``ticket`` already reports a recovery."""
+    body = session.scalar(
+        select(TicketComment.body)
+        .where(TicketComment.ticket_id == ticket.id, TicketComment.author_id == agent.id)
+        .order_by(TicketComment.created_at.desc(), TicketComment.id.desc())
+        .limit(1)
+    )
+    return body is not None and body.startswith("Recovered: ")
 
 
 def _comment(session: Session, ticket: Ticket, agent: User, body: str) -> None:

@@ -19,6 +19,10 @@ from itsm.users import service as users
 def create_asset(session: Session, *, data: AssetCreate) -> Asset:
     if session.scalar(select(Asset.id).where(Asset.asset_tag == data.asset_tag)) is not None:
         raise AssetTagTaken(f"asset tag {data.asset_tag!r} is already in the inventory")
+    if data.machine_id is not None and session.scalar(
+        select(Asset.id).where(Asset.machine_id == data.machine_id)
+    ):
+        raise AssetTagTaken(f"machine id {data.machine_id!r} is already in the inventory")
     if data.owner_id is not None:
         users.get_user(session, ref=data.owner_id)
     asset = Asset(**data.model_dump())

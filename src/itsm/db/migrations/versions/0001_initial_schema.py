@@ -364,6 +364,9 @@ def downgrade() -> None:
 
 
 UPDATED_AT_TABLES = ("users", "tickets", "hardware_inventory", "knowledge_base")
+# Reading an article bumps its counters; that is not an edit, so only these columns
+# move knowledge_base.updated_at.
+UPDATED_AT_COLUMNS = {"knowledge_base": "title, body, category, tags, published"}
 
 # table -> (weighted columns for PostgreSQL, FTS5 table name)
 SEARCHED = {
@@ -398,6 +401,11 @@ def _drop_triggers_and_search() -> None:
         op.execute(f"DROP TABLE IF EXISTS {table}_fts")
 
 
+def _of(table: str) -> str:
+    columns = UPDATED_AT_COLUMNS.get(table)
+    return f" OF {columns}" if columns else ""
+
+
 def _postgres_up() -> None:
     op.execute(
         """
@@ -410,7 +418,7 @@ def _postgres_up() -> None:
     )
     for table in UPDATED_AT_TABLES:
         op.execute(
-            f"CREATE TRIGGER {table}_set_updated_at BEFORE UPDATE ON {table} "
+            f"CREATE TRIGGER {table}_set_updated_at BEFORE UPDATE{_of(table)} ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION itsm_set_updated_at()"
         )
     # 'simple' keeps Spanish and English words alike; unaccent folds accents, so
@@ -439,7 +447,7 @@ SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 def _sqlite_up() -> None:
     for table in UPDATED_AT_TABLES:
         op.execute(
-            f"CREATE TRIGGER {table}_set_updated_at AFTER UPDATE ON {table} FOR EACH ROW "
+            f"CREATE TRIGGER {table}_set_updated_at AFTER UPDATE{_of(table)} ON {table} FOR EACH ROW "
             f"WHEN NEW.updated_at IS OLD.updated_at BEGIN "
             f"UPDATE {table} SET updated_at = {SQLITE_NOW} WHERE id = NEW.id; END"
         )

@@ -1,0 +1,169 @@
+"""Migrations from an empty database: up, down, up again, and data kept across upgrades."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+
+from itsm.config import Settings
+from itsm.db import migrate
+from itsm.db.engine import build_engine, make_session_factory, session_scope
+from itsm.db.models import Base
+from itsm.errors import DatabaseNotMigrated, ErrorKind
+from itsm.tickets import queries
+from itsm.tickets.models import Ticket
+from itsm.users.models import User
+from tests import pg
+from tests.factories import make_ticket, make_user
+
+CORE_TABLES = {
+    "users",
+    "tickets",
+    "ticket_comments",
+    "ticket_events",
+    "ticket_counters",
+    "hardware_inventory",
+    "knowledge_base",
+}
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, not even the itsm schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    pg.require_postgres()
+    name = pg.create_database("itsm_empty")
+    try:
+        yield pg.url_for(name)
+    finally:
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def empty_engine(empty_url: str) -> Iterator[Engine]:
+    engine = build_engine(Settings(database_url=empty_url))
+    yield engine
+    engine.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def _search_objects(engine: Engine) -> set[str]:
+    """The hand-made search and trigger objects of the initial migration."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') "
+                    "AND (name LIKE '%\\_fts%' ESCAPE '\\' OR name LIKE '%updated_at')"
+                )
+            )
+        else:
+            rows = conn.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                    "UNION ALL SELECT proname FROM pg_proc WHERE proname = 'itsm_set_updated_at' "
+                    "UNION ALL SELECT cfgname FROM pg_ts_config WHERE cfgname = 'itsm_search'"
+                )
+            )
+        return {str(r[0]) for r in rows}
+
+
+def test_empty_database_is_not_current(empty_engine: Engine) -> None:
+    assert migrate.current_revision(empty_engine) is None
+    with pytest.raises(DatabaseNotMigrated) as info:
+        migrate.require_current(empty_engine)
+    assert info.value.message == (
+        f"the database has no itsm schema, this itsm needs {migrate.head_revision()}; "
+        "run 'itsm db upgrade'"
+    )
+    assert info.value.kind is ErrorKind.NOT_MIGRATED
+
+
+def test_upgrade_downgrade_and_upgrade_again(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+    migrate.require_current(empty_engine)
+    assert _tables(empty_engine) >= CORE_TABLES
+    assert _search_objects(empty_engine)
+
+    migrate.downgrade(empty_engine, "base")
+    assert migrate.current_revision(empty_engine) is None
+    assert _tables(empty_engine) <= {"alembic_version"}
+    assert _search_objects(empty_engine) == set()
+    with pytest.raises(DatabaseNotMigrated):
+        migrate.require_current(empty_engine)
+
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+    assert _tables(empty_engine) >= CORE_TABLES
+    # The re-created schema works end to end, search and triggers included.
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        make_ticket(session, title="Impresora atascada otra vez")
+    with session_scope(factory) as session:
+        found, total = queries.search(session, query="impresora")
+        assert total == 1
+        assert found[0][0].title == "Impresora atascada otra vez"
+
+
+def test_downgrade_to_an_older_revision_reports_it(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0001")
+    if migrate.head_revision() == "0001":
+        migrate.require_current(empty_engine)
+        return
+    with pytest.raises(DatabaseNotMigrated, match="is at revision 0001"):
+        migrate.require_current(empty_engine)
+    migrate.upgrade(empty_engine)
+    migrate.require_current(empty_engine)
+
+
+def test_data_survives_running_upgrade_again(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        ticket = make_ticket(
+            session, requester=make_user(session, username="keeper"), title="Keep me"
+        )
+        number = ticket.number
+    migrate.upgrade(empty_engine)  # nothing to do
+    migrate.upgrade(empty_engine, "head")
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+    with session_scope(factory, write=False) as session:
+        assert session.scalars(select(Ticket.number)).all() == [number]
+        assert session.scalars(select(User.username)).all() == ["keeper"]
+        found, total = queries.search(session, query="keep")
+        assert total == 1
+        assert found[0][0].number == number
+
+
+def test_migrated_schema_matches_the_models(fresh_db_url: str) -> None:
+    """Models and migrations describe one schema: autogenerate finds nothing to do."""
+    engine = build_engine(Settings(database_url=fresh_db_url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"include_object": include_object, "compare_type": True}
+            )
+            diff = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """As in ``migrations/env.py``: search columns and FTS tables are managed by hand."""
+    if name is None:
+        return True
+    return not (name == "search_vector" or name.endswith("_search") or "_fts" in name)

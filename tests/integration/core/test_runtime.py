@@ -1,0 +1,137 @@
+"""Opening the configured database: auto-migrated default, refused servers, clear failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from itsm.config import Settings
+from itsm.db import migrate
+from itsm.db.engine import build_engine
+from itsm.db.runtime import Database, open_database
+from itsm.errors import ConfigError, DatabaseNotMigrated, DatabaseUnavailable, ErrorKind
+from itsm.users import service as users
+from itsm.users.errors import UserNotFound
+from itsm.users.models import User
+from tests import pg
+from tests.factories import make_user
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    pg.require_postgres()
+    name = pg.create_database("itsm_bare")
+    try:
+        yield pg.url_for(name)
+    finally:
+        pg.drop_database(name)
+
+
+def test_default_sqlite_is_created_and_migrated_on_first_use(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "nested" / "data")
+    assert settings.is_default_database
+    db = open_database(settings)
+    try:
+        assert (tmp_path / "nested" / "data" / "itsm.db").is_file()
+        assert migrate.current_revision(db.engine) == migrate.head_revision()
+        with db.session() as session:
+            make_user(session, username="first")
+    finally:
+        db.dispose()
+    again = open_database(settings)  # already current: opens without migrating
+    try:
+        with again.session(write=False) as session:
+            assert users.get_user(session, ref="first").username == "first"
+    finally:
+        again.dispose()
+
+
+def test_an_explicit_unmigrated_sqlite_is_refused_not_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path)
+    with pytest.raises(DatabaseNotMigrated, match="run 'itsm db upgrade'"):
+        open_database(settings)
+    engine = build_engine(settings)
+    try:
+        assert migrate.current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
+def test_unmigrated_postgres_is_refused(empty_pg_url: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=empty_pg_url, data_dir=tmp_path)
+    with pytest.raises(DatabaseNotMigrated) as info:
+        open_database(settings)
+    assert "has no itsm schema" in info.value.message
+    assert info.value.kind is ErrorKind.NOT_MIGRATED
+    # ...and it was left untouched.
+    db = open_database(settings, check_schema=False)
+    try:
+        assert migrate.current_revision(db.engine) is None
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://itsm:S3cret-Pa55@127.0.0.1:1/itsm",
+        "postgresql+psycopg://itsm:S3cret-Pa55@127.0.0.1:1/itsm?sslmode=disable",
+    ],
+)
+def test_unreachable_postgres_is_unavailable_without_the_password(url: str, tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable) as info:
+        open_database(Settings(database_url=url, data_dir=tmp_path))
+    message = info.value.message
+    assert "S3cret-Pa55" not in message
+    assert "itsm:***@127.0.0.1:1/itsm" in message
+    assert "is not reachable" in message
+    assert "\n" not in message
+    assert info.value.kind is ErrorKind.UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://u:topsecret@h/db", "unsupported database 'mysql' in 'mysql://u:***@h/db'"),
+        ("not a url at all", "invalid database URL"),
+    ],
+)
+def test_unsupported_database_urls_are_config_errors(
+    url: str, expected: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        open_database(Settings(database_url=url, data_dir=tmp_path))
+    assert expected in info.value.message
+    assert "topsecret" not in info.value.message
+
+
+def _user_count(db: Database) -> int:
+    with db.session(write=False) as session:
+        return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def _add_user_then_fail(db: Database) -> None:
+    with db.session() as session:
+        make_user(session, username="lost")
+        session.flush()
+        raise RuntimeError("boom")
+
+
+def test_session_commits_on_success_and_rolls_back_on_error(db: Database) -> None:
+    with db.session() as session:
+        make_user(session, username="kept")
+    with pytest.raises(RuntimeError, match="boom"):
+        _add_user_then_fail(db)
+    with db.session(write=False) as session:
+        assert [u.username for u in users.list_users(session)] == ["kept"]
+    assert _user_count(db) == 1
+
+
+def test_domain_errors_pass_through_the_session_unchanged(db: Database) -> None:
+    with pytest.raises(UserNotFound), db.session() as session:
+        users.get_user(session, ref="nobody")
+    assert _user_count(db) == 0

@@ -1,0 +1,233 @@
+"""Creating tickets: numbers, validation, exact storage of any text, fingerprints."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from itsm.db.base import utcnow
+from itsm.errors import InvalidInput
+from itsm.inventory.errors import AssetNotFound
+from itsm.tickets import service as tickets
+from itsm.tickets.errors import DuplicateFingerprint
+from itsm.tickets.models import Source, Status, Ticket, TicketComment
+from itsm.tickets.numbering import next_number, numbering_day
+from itsm.tickets.schemas import CommentCreate, TicketCreate
+from itsm.users.errors import InactiveUser, NotStaff, UserNotFound
+from itsm.validation import validated
+from tests.factories import make_ticket, make_user
+
+from .support import event_rows, ticket_count
+
+UTC_ZONE = ZoneInfo("UTC")
+NUMBER = re.compile(r"^TKT-(\d{8})-(\d{4,})$")
+
+
+def _seq(number: str) -> int:
+    match = NUMBER.match(number)
+    assert match, number
+    return int(match.group(2))
+
+
+def test_number_has_the_documented_shape_and_todays_utc_day(session: Session) -> None:
+    before = utcnow()
+    ticket = make_ticket(session)
+    after = utcnow()
+    match = NUMBER.match(ticket.number)
+    assert match is not None, ticket.number
+    assert len(match.group(2)) == 4
+    assert match.group(1) in {numbering_day(before, UTC_ZONE), numbering_day(after, UTC_ZONE)}
+
+
+def test_numbers_follow_each_other(session: Session) -> None:
+    first = make_ticket(session)
+    second = make_ticket(session)
+    third = make_ticket(session)
+    assert [_seq(t.number) for t in (second, third)] == [
+        _seq(first.number) + 1,
+        _seq(first.number) + 2,
+    ]
+
+
+def test_number_day_is_the_day_in_the_configured_zone(session: Session) -> None:
+    zone = ZoneInfo("Pacific/Kiritimati")  # UTC+14: its day differs from UTC's for 14 hours
+    requester = make_user(session)
+    data = TicketCreate(title="Zone", category="other", requester_id=requester.id)
+    before = utcnow()
+    ticket = tickets.create_ticket(session, data=data, actor=requester, zone=zone)
+    after = utcnow()
+    assert ticket.number[4:12] in {numbering_day(before, zone), numbering_day(after, zone)}
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day"),
+    [
+        (datetime(2031, 1, 15, 2, 30, tzinfo=UTC), "UTC", "20310115"),
+        (datetime(2031, 1, 15, 2, 30, tzinfo=UTC), "America/New_York", "20310114"),
+        (datetime(2031, 1, 15, 23, 30, tzinfo=UTC), "Pacific/Kiritimati", "20310116"),
+    ],
+)
+def test_counter_near_midnight_utc_counts_the_zones_day(
+    session: Session, moment: datetime, zone: str, day: str
+) -> None:
+    first = next_number(session, moment=moment, zone=ZoneInfo(zone))
+    second = next_number(session, moment=moment + timedelta(minutes=1), zone=ZoneInfo(zone))
+    assert first.startswith(f"TKT-{day}-")
+    assert second == f"TKT-{day}-{_seq(first) + 1:04d}"
+    stored = session.scalar(
+        text("SELECT last_value FROM ticket_counters WHERE day = :d"), {"d": day}
+    )
+    assert stored == _seq(second)
+
+
+def test_numbering_grows_past_9999(session: Session) -> None:
+    now = utcnow()
+    for day in {numbering_day(now, UTC_ZONE), numbering_day(now + timedelta(minutes=5), UTC_ZONE)}:
+        session.execute(
+            text(
+                "INSERT INTO ticket_counters (day, last_value) VALUES (:day, 9999) "
+                "ON CONFLICT (day) DO UPDATE SET last_value = 9999"
+            ),
+            {"day": day},
+        )
+    big = make_ticket(session)
+    bigger = make_ticket(session)
+    assert big.number.endswith("-10000")
+    assert bigger.number.endswith("-10001")
+    assert NUMBER.match(big.number)
+    assert tickets.get_ticket(session, ref=big.number.lower()) is big
+
+
+def test_audit_trail_starts_with_created_by_the_actor(session: Session) -> None:
+    requester = make_user(session, username="ana")
+    tech = make_user(session, role="technician", username="tech")
+    ticket = make_ticket(session, requester=requester, assignee_id=tech.id)
+    assert ticket.assignee_id == tech.id
+    assert event_rows(session, ticket) == [
+        ("created", None, None, ticket.number, "ana"),
+        ("assigned", "assignee", None, "tech", "ana"),
+    ]
+
+
+def test_create_refuses_a_non_staff_assignee_and_writes_nothing(session: Session) -> None:
+    requester = make_user(session)
+    other = make_user(session, role="user")
+    with pytest.raises(NotStaff):
+        make_ticket(session, requester=requester, assignee_id=other.id)
+    assert ticket_count(session) == 0
+    # ...and no number was spent: the next ticket still gets the day's first number.
+    assert _seq(make_ticket(session, requester=requester).number) == 1
+
+
+def test_create_refuses_unknown_or_inactive_people_and_unknown_assets(session: Session) -> None:
+    requester = make_user(session)
+    with pytest.raises(UserNotFound):
+        make_ticket(session, requester_id=999_999)
+    with pytest.raises(AssetNotFound):
+        make_ticket(session, requester=requester, asset_id=999_999)
+    gone = make_user(session)
+    gone.is_active = False
+    with pytest.raises(InactiveUser):
+        make_ticket(session, requester=gone)
+    assert ticket_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"title": ""}, "title must not be empty"),
+        ({"title": "   "}, "invalid title: title must not be empty"),
+        ({"title": "t" * 201}, "title is too long (at most 200 characters)"),
+        ({"description": "ñ" * 32769}, "invalid description: description is over 64 KiB"),
+        ({"description": "😀" * 16385}, "invalid description: description is over 64 KiB"),
+        ({"category": "printer"}, "invalid category 'printer'; allowed: hardware, software"),
+    ],
+)
+def test_invalid_tickets_are_refused_with_a_clear_message(
+    session: Session, fields: dict[str, Any], expected: str
+) -> None:
+    requester = make_user(session)
+    data = {"title": "ok", "category": "hardware", "requester_id": requester.id, **fields}
+    with pytest.raises(InvalidInput) as info:
+        validated(TicketCreate, data)
+    assert info.value.message.startswith(expected)
+    assert "\n" not in info.value.message
+    assert ticket_count(session) == 0
+
+
+def test_largest_allowed_description_and_title_are_stored_whole(session: Session) -> None:
+    description = "ñ" * 32768  # exactly 64 KiB in UTF-8
+    ticket = make_ticket(session, title="ü" * 200, description=description)
+    session.expire_all()
+    stored = session.scalars(select(Ticket).where(Ticket.id == ticket.id)).one()
+    assert stored.description == description
+    assert stored.title == "ü" * 200
+
+
+NASTY = [
+    "Impresora 🖨️ no imprime — ñandú, pingüino, Ærøskøbing, 打印机, مرحبا",
+    "'; DROP TABLE tickets; -- \" OR 1=1 /* */ %_ \\ $$ :param",
+    "e\u0301 (combining) vs \u00e9, zero\u200bwidth, tab\tand\nnew line\r\n",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_any_text_is_stored_and_read_back_exactly(session: Session, value: str) -> None:
+    requester = make_user(session, full_name=value[:200])
+    ticket = make_ticket(session, requester=requester, title=value[:200].strip(), description=value)
+    tickets.add_comment(session, ref=ticket.id, data=CommentCreate(body=value), actor=requester)
+    session.expire_all()
+    stored = tickets.get_ticket(session, ref=ticket.number)
+    assert stored.title == value[:200].strip()
+    assert stored.description == value
+    assert stored.requester.full_name == value[:200].strip()  # names are stripped
+    comment = session.scalars(select(TicketComment).where(TicketComment.ticket_id == ticket.id))
+    assert [c.body for c in comment] == [value]
+
+
+def test_source_and_defaults_are_recorded(session: Session) -> None:
+    ticket = make_ticket(session, source="diagnostic")
+    assert ticket.source == Source.DIAGNOSTIC
+    assert ticket.status == Status.OPEN
+    assert ticket.priority == "medium"
+    assert ticket.priority_rank == 3
+    assert ticket.created_at.tzinfo is not None
+    assert ticket.first_response_at is None
+
+
+def test_fingerprint_is_unique_among_active_tickets(session: Session) -> None:
+    first = make_ticket(session, fingerprint="host-7:disk:/")
+    with pytest.raises(DuplicateFingerprint) as info:
+        make_ticket(session, fingerprint="host-7:disk:/")
+    assert info.value.message == "an active ticket already has fingerprint 'host-7:disk:/'"
+    # The failed insert is undone but the session goes on working.
+    other = make_ticket(session, fingerprint="host-7:memory")
+    assert _seq(other.number) == _seq(first.number) + 1  # the refused ticket spent no number
+    assert ticket_count(session) == 2
+
+
+def test_fingerprint_is_free_again_once_the_ticket_is_resolved(session: Session) -> None:
+    tech = make_user(session, role="technician")
+    first = make_ticket(session, fingerprint="host-7:cpu")
+    tickets.change_status(session, ref=first.id, status=Status.RESOLVED, actor=tech)
+    again = make_ticket(session, fingerprint="host-7:cpu")
+    assert again.id != first.id
+    # Reopening the old one would make two active tickets with one fingerprint.
+    with pytest.raises(DuplicateFingerprint) as info:
+        tickets.change_status(session, ref=first.id, status=Status.OPEN, actor=tech)
+    assert info.value.message == (
+        f"cannot reopen {first.number}: active ticket {again.number} already has "
+        "fingerprint 'host-7:cpu'"
+    )
+    session.expire_all()
+    assert tickets.get_ticket(session, ref=first.id).status == Status.RESOLVED
+    # Once the newer one is closed too, the old one may be reopened.
+    tickets.change_status(session, ref=again.id, status=Status.CLOSED, actor=tech)
+    reopened = tickets.change_status(session, ref=first.id, status=Status.OPEN, actor=tech)
+    assert reopened.status == Status.OPEN

@@ -19,6 +19,8 @@ from itsm.errors import InvalidInput
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
+# Title above body on SQLite too, like PostgreSQL's setweight A/B (bm25 column weights).
+_BM25_WEIGHTS = {"tickets": "10.0, 1.0", "knowledge_base": "10.0, 1.0"}
 
 
 def terms(query: str) -> list[str]:
@@ -34,6 +36,11 @@ def _pg_tsquery(words: list[str]) -> str:
 
 def _fts5_query(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
+
+
+def _bm25(tbl: str) -> str:
+    weights = _BM25_WEIGHTS.get(tbl)
+    return f"bm25({tbl}_fts, {weights})" if weights else f"bm25({tbl}_fts)"
 
 
 def ranked_matches(
@@ -54,7 +61,7 @@ def ranked_matches(
         )
     fts = f"{tbl}_fts"
     return (
-        select(src.c[key].label("match_id"), (-literal_column(f"bm25({fts})")).label("score"))
+        select(src.c[key].label("match_id"), (-literal_column(_bm25(tbl))).label("score"))
         .select_from(table(fts))
         .join(src, src.c.id == literal_column(f"{fts}.rowid"))
         .where(text(f"{fts} MATCH :q_{tbl}").bindparams(**{f"q_{tbl}": _fts5_query(words)}))

@@ -21,9 +21,10 @@ from itsm.config import Settings
 from itsm.diagnostics.collect import collect_snapshot
 from itsm.diagnostics.debounce import Debouncer, Transition
 from itsm.diagnostics.findings import Finding
-from itsm.diagnostics.report import Report, build_report, write_report
+from itsm.diagnostics.report import Report, build_report, ensure_writable, write_report
 from itsm.diagnostics.rules import clears, evaluate
 from itsm.diagnostics.severity import Severity
+from itsm.errors import ItsmError
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ def watch(
     Returns the number of cycles run.
     """
     diag = settings.diagnostics
+    if reports_dir is not None:
+        ensure_writable(reports_dir)  # a wrong directory fails now, not at the first sample
     debouncer = Debouncer.from_settings(diag)
     stopper = stop or StopSignal()
     cycles = 0
@@ -119,7 +122,10 @@ def watch(
             problems, recoveries = debounced(debouncer, findings)
             cycle = Cycle(report=report, problems=problems, recoveries=recoveries)
             if reports_dir is not None:
-                cycle.report_file = write_report(report, reports_dir)
+                try:
+                    cycle.report_file = write_report(report, reports_dir)
+                except ItsmError as exc:  # e.g. the disk filled up: keep watching
+                    log.error("could not write report %s: %s", report.report_id, exc)
             try:
                 cycle.outcome = process(report, problems, recoveries)
             except Exception as exc:  # a database hiccup must not kill the agent

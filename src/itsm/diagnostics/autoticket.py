@@ -9,6 +9,7 @@ the loser's insert fails and it comments on the winner's ticket instead.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,8 @@ from itsm.users import service as users
 from itsm.users.errors import UserNotFound
 from itsm.users.models import Role, User
 from itsm.users.schemas import UserCreate
+
+_SEVERITY_PREFIX = re.compile(r"^\[(?:WARNING|CRITICAL|UNKNOWN)\] ")
 
 
 class RecoveryAction(StrEnum):
@@ -184,8 +187,10 @@ def _problem(
                 return
     wanted = Priority(priority)
     if wanted.rank < Priority(ticket.priority).rank:
+        # Keep the agent's "[SEVERITY]" title prefix true; a title a person rewrote stays.
+        title = _SEVERITY_PREFIX.sub(f"[{finding.severity.upper()}] ", ticket.title, count=1)
         tickets.update_ticket(
-            session, ref=ticket.id, data=TicketUpdate(priority=wanted), actor=agent
+            session, ref=ticket.id, data=TicketUpdate(priority=wanted, title=title), actor=agent
         )
         _comment(
             session, ticket, agent, f"Worsened to {finding.severity.upper()}: {finding.message}"

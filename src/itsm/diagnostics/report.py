@@ -112,6 +112,18 @@ def report_filename(report: Report) -> str:
     return f"diag-{host}-{report.collected_at.strftime(_TIMESTAMP)}.json"
 
 
+def ensure_writable(directory: Path) -> None:
+    """Create ``directory`` if needed and prove a file can be written there."""
+    if directory.exists() and not directory.is_dir():
+        raise ReportDirectoryNotWritable(directory, "it is a file, not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ReportDirectoryNotWritable(directory, _reason(exc)) from exc
+
+
 def write_report(report: Report, directory: Path) -> Path:
     """Write ``report`` atomically into ``directory`` (created if missing); return its path.
 
@@ -120,6 +132,8 @@ def write_report(report: Report, directory: Path) -> Path:
     """
     payload = report.model_dump_json(indent=2).encode() + b"\n"
     stem = report_filename(report).removesuffix(".json")
+    if directory.exists() and not directory.is_dir():
+        raise ReportDirectoryNotWritable(directory, "it is a file, not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)

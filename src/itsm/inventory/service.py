@@ -89,7 +89,9 @@ def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None 
     the unique index on ``machine_id`` makes the loser update the winner's row.
     """
     asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
-    if asset is None:
+    attempts = 5  # a new machine of the same host name may take the tag first: pick another
+    while asset is None:
+        attempts -= 1
         try:
             with session.begin_nested():
                 asset = Asset(
@@ -101,7 +103,9 @@ def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None 
                 session.add(asset)
                 session.flush()
         except IntegrityError:
-            asset = session.scalars(select(Asset).where(Asset.machine_id == facts.identity)).one()
+            if attempts == 0:
+                raise
+            asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
     asset.hostname = facts.hostname
     for field in ("manufacturer", "model", "serial_number", "cpu", "cpu_cores", "ram_bytes", "os"):
         value = getattr(facts, field)

@@ -14,25 +14,30 @@ instant at which the zone's wall clock reads ``w`` or later*:
 - a non-existent one (clock set forward) to the transition instant.
 
 ``B`` is monotonic, so a day's intervals are sorted, disjoint, and lie inside the
-day's span ``[B(d 00:00), B(d+1 00:00))``. Hours are wall-clock hours: a
+day's span ``[B(d 00:00), B(d+1 00:00))``; a repeated hour belongs to the
+interval in which the clock first showed it. Hours are wall-clock hours: a
 09:00-18:00 day is 8 h or 10 h of real time when the clock changes inside it
 (Europe/Madrid changes at 02:00/03:00, outside it), a ``00:00-24:00`` day is
 23 h or 25 h on a change day, and seven ``00:00-24:00`` days count exactly the
 real elapsed time.
 
+**Due times.** ``add(start, d)`` starts the clock at ``start`` if open, else at
+the next opening (``add(start, 0) == next_open(start)``), and a duration that
+runs out exactly at a closing time is due at that closing instant.
+
 **Speed.** A week with no holiday and no UTC-offset change holds exactly the
-nominal week, so runs of such weeks are skipped arithmetically; only weeks
-with a holiday or an offset change are walked day by day. Offset changes are
-found by sampling the zone's offset once per UTC day (cached per zone and year),
-which relies on two changes never being under a day apart: true of every tzdb
-zone since 1990 (the closest pair is 6.9 days, Brazil 2000).
+nominal week, so runs of such weeks are skipped arithmetically; other days are
+walked one by one with exact boundary conversions. Offset changes are found by
+sampling the zone's offset once per UTC day (cached per zone and year), which
+misses only two changes under a day apart that cancel out: none exists in tzdb
+since 1990 (the closest pair is 6.9 days apart, Brazil 2000).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -51,7 +56,10 @@ Interval = tuple[datetime, datetime]
 def _utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, not naive {moment}")
-    return moment.astimezone(UTC)
+    instant = moment.astimezone(UTC)
+    if not 1 < instant.year < MAXYEAR:  # keep day arithmetic around it inside datetime's range
+        raise ValueError(f"{name} {moment} is outside the supported years 2-{MAXYEAR - 1}")
+    return instant
 
 
 def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:

@@ -29,6 +29,7 @@ from pydantic_settings import (
 
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
+from itsm.sla.config import SlaSettings
 
 APP_NAME = "itsm"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
@@ -111,6 +112,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, le=600_000)
     sql_echo: bool = False
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "user": ("itsm.cli.users", "app", "Add, list and manage users."),
     "kb": ("itsm.cli.kb", "app", "Write, find and read knowledge-base articles."),
     "inventory": ("itsm.cli.inventory", "app", "Register and track hardware."),
+    "sla": ("itsm.cli.sla", "app", "SLA clocks: warnings, breaches, escalation."),
     "diag": ("itsm.cli.diag", "app", "Diagnose this host; findings open and close tickets."),
     "db": ("itsm.cli.db", "app", "Create and upgrade the database schema."),
     "demo": ("itsm.cli.demo", "demo_app", "Fill an empty database with example data."),

@@ -220,7 +220,7 @@ def _process(
             session,
             report=report,
             zone=settings.zone,
-            policy=policy_from(settings.diagnostics),
+            policy=policy_from(settings.diagnostics, settings.sla),
             tickets_enabled=tickets and settings.diagnostics.tickets.enabled,
             problems=problems,
             recoveries=recoveries,

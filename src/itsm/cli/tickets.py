@@ -62,7 +62,9 @@ def create(
                 "asset_id": inventory.get_asset(session, ref=asset).id if asset else None,
             },
         )
-        ticket = service.create_ticket(session, data=data, actor=actor, zone=app_ctx.settings.zone)
+        ticket = service.create_ticket(
+            session, data=data, actor=actor, zone=app_ctx.settings.zone, sla=app_ctx.settings.sla
+        )
         read = ticket_read(ticket)
     if as_json:
         from itsm.cli.output import print_json
@@ -138,7 +140,7 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
     """A ticket with its comments and history."""
-    from itsm.tickets import events, service
+    from itsm.tickets import events, service, workflow
     from itsm.tickets.schemas import comment_read, event_read, ticket_read
 
     app_ctx = app_context(ctx)
@@ -147,18 +149,20 @@ def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
         read = ticket_read(ticket)
         comments = [comment_read(c) for c in service.comments_of(session, ticket=ticket)]
         history = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
+        links = list(workflow.links_of(session, ticket=ticket))
     if as_json:
         from itsm.cli.output import print_json
 
         data = dump(read) | {
             "comments": [dump(c) for c in comments],
             "events": [dump(ev) for ev in history],
+            "links": [{"kind": k, "ticket": n} for k, n in links],
         }
         print_json(app_ctx.console, data)
         return
     from itsm.cli.tickets_view import detail
 
-    app_ctx.console.print(detail(read, comments, history))
+    app_ctx.console.print(detail(read, comments, history, links))
 
 
 @app.command("history")
@@ -217,7 +221,9 @@ def update(
         if asset is not None:
             changes["asset_id"] = inventory.get_asset(session, ref=asset).id
         data = validated(TicketUpdate, changes)
-        ticket = service.update_ticket(session, ref=ref, data=data, actor=app_ctx.actor(session))
+        ticket = service.update_ticket(
+            session, ref=ref, data=data, actor=app_ctx.actor(session), sla=app_ctx.settings.sla
+        )
         read = ticket_read(ticket)
     _done(app_ctx, read, as_json, f"Updated {read.number}.")
 
@@ -253,6 +259,10 @@ def status(
     new_status: Annotated[
         str, typer.Argument(metavar="STATUS", help="open, in_progress, pending, resolved, closed.")
     ],
+    note: Annotated[
+        str | None,
+        typer.Option("--note", help="Resolution note (required to resolve; '-' reads stdin)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Move a ticket through its lifecycle."""
@@ -268,7 +278,12 @@ def status(
         raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(Status)}") from None
     with app_ctx.session() as session:
         ticket = service.change_status(
-            session, ref=ref, status=target, actor=app_ctx.actor(session)
+            session,
+            ref=ref,
+            status=target,
+            actor=app_ctx.actor(session),
+            note=read_text_arg(note) if note is not None else None,
+            sla=app_ctx.settings.sla,
         )
         read = ticket_read(ticket)
     _done(app_ctx, read, as_json, f"{read.number} is now {read.status}.")
@@ -363,3 +378,63 @@ def _done(app_ctx: AppContext, read: TicketRead, as_json: bool, message: str) ->
         print_json(app_ctx.console, dump(read))
     else:
         app_ctx.console.print(message, markup=False)
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    duplicate: Annotated[str, typer.Argument(help="The duplicate ticket (gets closed).")],
+    target: Annotated[str, typer.Argument(help="The ticket that stays.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Merge a duplicate into another ticket; comments and history are kept."""
+    from itsm.tickets import workflow
+    from itsm.tickets.schemas import ticket_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        kept = workflow.merge(
+            session,
+            duplicate_ref=duplicate,
+            target_ref=target,
+            actor=app_ctx.actor(session),
+            sla=app_ctx.settings.sla,
+        )
+        read = ticket_read(kept)
+    _done(app_ctx, read, as_json, f"Merged {duplicate} into {read.number}.")
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    ref: Ref,
+    other: Annotated[str, typer.Argument(help="The related ticket.")],
+) -> None:
+    """Mark two tickets as related."""
+    from itsm.tickets import workflow
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        workflow.link(session, ref=ref, other_ref=other, actor=app_ctx.actor(session))
+    app_ctx.console.print(f"Linked {ref} and {other}.", markup=False)
+
+
+@app.command("rate")
+def rate(
+    ctx: typer.Context,
+    ref: Ref,
+    rating: Annotated[int, typer.Argument(help="1 (bad) to 5 (excellent).")],
+    comment: Annotated[str | None, typer.Option(help="What went well or not.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rate the resolution of your ticket (once per resolution)."""
+    from itsm.tickets import workflow
+    from itsm.tickets.schemas import ticket_read
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        ticket = workflow.rate(
+            session, ref=ref, rating=rating, comment=comment, actor=app_ctx.actor(session)
+        )
+        read = ticket_read(ticket)
+    _done(app_ctx, read, as_json, f"Thanks: {read.number} rated {rating}/5.")

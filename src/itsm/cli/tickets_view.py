@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -55,8 +56,21 @@ def queue_table(tickets: Sequence[TicketRead], title: str = "Tickets") -> Table:
     )
 
 
+def _met(done: datetime | None, due: datetime | None, breached: bool) -> str:
+    """``done`` time against its due time: on time, late, or still due."""
+    if due is None:
+        return when(done)
+    if done is not None:
+        late = done > due
+        return f"{when(done)} ({'[red]late[/]' if late else '[green]on time[/]'}, due {when(due)})"
+    return f"due {when(due)}" + (" [bold red]BREACHED[/]" if breached else "")
+
+
 def detail(
-    ticket: TicketRead, comments: Sequence[CommentRead], events: Sequence[EventRead]
+    ticket: TicketRead,
+    comments: Sequence[CommentRead],
+    events: Sequence[EventRead],
+    links: Sequence[tuple[str, str]] = (),
 ) -> Group:
     head = key_values(
         f"{ticket.number} (#{ticket.id})",
@@ -71,9 +85,28 @@ def detail(
             ("Asset", e(ticket.asset_id)),
             ("Created", when(ticket.created_at)),
             ("Updated", when(ticket.updated_at)),
-            ("First response", when(ticket.first_response_at)),
-            ("Resolved", when(ticket.resolved_at)),
+            (
+                "First response",
+                _met(
+                    ticket.first_response_at,
+                    ticket.first_response_due_at,
+                    ticket.first_response_breached,
+                ),
+            ),
+            (
+                "Resolution",
+                _met(ticket.resolved_at, ticket.resolution_due_at, ticket.resolution_breached),
+            ),
+            ("SLA clock", "paused (pending)" if ticket.sla_paused_at else "running"),
             ("Closed", when(ticket.closed_at)),
+            ("Resolution note", e(ticket.resolution_note)),
+            (
+                "Rating",
+                f"{ticket.satisfaction_rating}/5 {e(ticket.satisfaction_comment or '')}"
+                if ticket.satisfaction_rating
+                else "-",
+            ),
+            ("Links", e(", ".join(f"{k} {n}" for k, n in links)) if links else "-"),
         ],
     )
     parts: list[Panel | Table] = [head]

@@ -4,7 +4,13 @@ from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
 from itsm.kb.models import Article
-from itsm.tickets.models import Ticket, TicketComment, TicketCounter, TicketEvent
+from itsm.tickets.models import (
+    Ticket,
+    TicketComment,
+    TicketCounter,
+    TicketEvent,
+    TicketLink,
+)
 from itsm.users.models import User
 
 __all__ = [
@@ -16,5 +22,6 @@ __all__ = [
     "TicketComment",
     "TicketCounter",
     "TicketEvent",
+    "TicketLink",
     "User",
 ]

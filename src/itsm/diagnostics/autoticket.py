@@ -25,6 +25,7 @@ from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.rules import ticket_fields_for
 from itsm.diagnostics.severity import Severity
+from itsm.sla.config import SlaSettings
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import ACTIVE_STATUSES, Priority, Source, Status, Ticket, TicketComment
@@ -47,11 +48,13 @@ class Policy:
     comment_interval: timedelta = timedelta(hours=1)
     on_recovery: RecoveryAction = RecoveryAction.RESOLVE
     agent_username: str = "itsm-agent"
+    sla: SlaSettings | None = None
 
 
-def policy_from(settings: DiagnosticsSettings) -> Policy:
+def policy_from(settings: DiagnosticsSettings, sla: SlaSettings | None = None) -> Policy:
     cfg = settings.tickets
     return Policy(
+        sla=sla,
         comment_interval=timedelta(seconds=cfg.comment_interval_seconds),
         on_recovery=RecoveryAction(cfg.on_recovery),
         agent_username=cfg.agent_username,
@@ -178,7 +181,9 @@ def _problem(
             fingerprint=fp,
         )
         try:
-            created = tickets.create_ticket(session, data=data, actor=agent, zone=zone)
+            created = tickets.create_ticket(
+                session, data=data, actor=agent, zone=zone, sla=policy.sla
+            )
             outcome.opened.append(created.number)
             return
         except DuplicateFingerprint:
@@ -220,7 +225,14 @@ def _recovery(
         return  # the ticket stays open for a technician; say "recovered" once, not every run
     _comment(session, ticket, agent, f"Recovered: {finding.message}")
     if policy.on_recovery is RecoveryAction.RESOLVE:
-        tickets.change_status(session, ref=ticket.id, status=Status.RESOLVED, actor=agent)
+        tickets.change_status(
+            session,
+            ref=ticket.id,
+            status=Status.RESOLVED,
+            actor=agent,
+            note=f"Recovered: {finding.message}",
+            sla=policy.sla,
+        )
         outcome.resolved.append(ticket.number)
     else:
         outcome.commented.append(ticket.number)

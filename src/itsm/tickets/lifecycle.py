@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from itsm.errors import choices
 from itsm.tickets.errors import InvalidTransition
 from itsm.tickets.models import Status
@@ -25,3 +27,14 @@ def check_transition(current: Status, target: Status) -> None:
             f"cannot change status from {current} to {target}; "
             f"allowed from {current}: {choices(TRANSITIONS[current])}"
         )
+
+
+def check_reopen_window(closed_at: datetime | None, now: datetime, window_days: float) -> None:
+    """A closed ticket may be reopened only for ``window_days`` after it was closed."""
+    if closed_at is None or now - closed_at <= timedelta(days=window_days):
+        return
+    age = (now - closed_at).days
+    raise InvalidTransition(
+        f"this ticket was closed {age} days ago and can be reopened only within "
+        f"{window_days:g} days; open a new ticket that refers to it"
+    )

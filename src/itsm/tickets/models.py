@@ -71,6 +71,7 @@ _RANK_SQL = (
     + " ".join(f"WHEN '{p.value}' THEN {r}" for p, r in PRIORITY_RANK.items())
     + " ELSE 9 END"
 )
+_RUNNING_SQL = "status IN ('open', 'in_progress')"
 _ACTIVE_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 
@@ -107,6 +108,25 @@ class Ticket(Timestamps, Base):
             postgresql_where=text(_ACTIVE_SQL),
             sqlite_where=text(_ACTIVE_SQL),
         ),
+        # What `itsm sla tick` scans: running clocks of tickets being worked on.
+        Index(
+            "ix_tickets_sla_resolution",
+            "resolution_warn_at",
+            postgresql_where=text(_RUNNING_SQL),
+            sqlite_where=text(_RUNNING_SQL),
+        ),
+        Index(
+            "ix_tickets_sla_first_response",
+            "first_response_warn_at",
+            postgresql_where=text(f"{_RUNNING_SQL} AND first_response_at IS NULL"),
+            sqlite_where=text(f"{_RUNNING_SQL} AND first_response_at IS NULL"),
+        ),
+        Index(
+            "ix_tickets_resolved_at",
+            "resolved_at",
+            postgresql_where=text("status = 'resolved'"),
+            sqlite_where=text("status = 'resolved'"),
+        ),
         Index(
             "uq_tickets_active_fingerprint",
             "fingerprint",
@@ -138,6 +158,23 @@ class Ticket(Timestamps, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     satisfaction_rating: Mapped[int | None] = mapped_column(SmallInteger)
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    satisfaction_rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_warned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    first_response_breached: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    resolution_warned: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    resolution_breached: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -173,6 +210,11 @@ class EventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     ASSIGNED = "assigned"
     COMMENTED = "commented"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    MERGED = "merged"
+    LINKED = "linked"
+    RATED = "rated"
 
 
 class TicketEvent(Base):
@@ -196,3 +238,31 @@ class TicketEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class LinkKind(StrEnum):
+    RELATED = "related"  # stored once per pair, smaller id first
+    MERGED_INTO = "merged_into"  # ticket_id is the duplicate, other_id the survivor
+
+
+class TicketLink(Base):
+    """A link between two tickets: related, or merged into."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        enum_check("kind", LinkKind),
+        CheckConstraint("ticket_id <> other_id", name="distinct_tickets"),
+        Index("uq_ticket_links_pair", "ticket_id", "other_id", "kind", unique=True),
+        Index("ix_ticket_links_other", "other_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -137,6 +137,11 @@ class TicketRead(BaseModel):
     closed_at: datetime | None
     satisfaction_rating: int | None
     satisfaction_comment: str | None
+    satisfaction_rated_at: datetime | None = None
+    resolution_note: str | None = None
+    sla_paused_at: datetime | None = None
+    first_response_breached: bool = False
+    resolution_breached: bool = False
     created_at: datetime
     updated_at: datetime
 

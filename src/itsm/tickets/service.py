@@ -16,7 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
+from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
+from itsm.sla import clock
+from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle
 from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket, TicketComment
@@ -29,7 +32,12 @@ _NUMBER = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
 
 
 def create_ticket(
-    session: Session, *, data: TicketCreate, actor: User | None, zone: ZoneInfo
+    session: Session,
+    *,
+    data: TicketCreate,
+    actor: User | None,
+    zone: ZoneInfo,
+    sla: SlaSettings | None = None,
 ) -> Ticket:
     """Number, ticket and its 'created' event, all in the caller's transaction."""
     requester = users.require_active(users.get_user(session, ref=data.requester_id))
@@ -54,6 +62,8 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
+    if sla is not None and sla.enabled:
+        clock.start_clock(ticket, sla, since=now)
     try:
         # The number is taken inside the savepoint: a ticket refused by a constraint
         # (a duplicate fingerprint) gives its number back, keeping the day gap-free.
@@ -119,7 +129,12 @@ def comments_of(
 
 
 def update_ticket(
-    session: Session, *, ref: int | str, data: TicketUpdate, actor: User | None
+    session: Session,
+    *,
+    ref: int | str,
+    data: TicketUpdate,
+    actor: User | None,
+    sla: SlaSettings | None = None,
 ) -> Ticket:
     ticket = get_ticket_for_update(session, ref=ref)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
@@ -141,6 +156,9 @@ def update_ticket(
             old=shown_old,
             new=shown_new,
         )
+        if field == "priority" and sla is not None and sla.enabled:
+            # The new priority's targets, counted from creation like the old ones.
+            clock.start_clock(ticket, sla, since=ticket.created_at)
     session.flush()
     return ticket
 
@@ -175,23 +193,48 @@ def assign(
 
 
 def change_status(
-    session: Session, *, ref: int | str, status: Status, actor: User | None
+    session: Session,
+    *,
+    ref: int | str,
+    status: Status,
+    actor: User | None,
+    note: str | None = None,
+    sla: SlaSettings | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
+    """Move a ticket through its lifecycle (see :mod:`itsm.tickets.lifecycle`).
+
+    Resolving needs a resolution ``note``; a closed ticket reopens only within
+    the SLA settings' reopen window; entering ``pending`` pauses the SLA clock
+    and leaving it resumes the clock with the due times moved.
+    """
     ticket = get_ticket_for_update(session, ref=ref)
     current = Status(ticket.status)
+    now = now or utcnow()
     lifecycle.check_transition(current, status)
+    note = (note or "").strip() or None
+    if status == Status.RESOLVED and note is None:
+        raise InvalidInput("resolving a ticket needs a resolution note (what fixed it)")
+    if current == Status.CLOSED and sla is not None:
+        lifecycle.check_reopen_window(ticket.closed_at, now, sla.reopen_window_days)
     if ticket.fingerprint and current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
         _require_free_fingerprint(session, ticket)
-    now = utcnow()
     ticket.status = status
     if status == Status.RESOLVED:
         ticket.resolved_at = now
+        ticket.resolution_note = note
     elif status == Status.CLOSED:
         ticket.closed_at = now
         ticket.resolved_at = ticket.resolved_at or now
+        ticket.resolution_note = note or ticket.resolution_note
     elif current in (Status.RESOLVED, Status.CLOSED):
         ticket.resolved_at = None
         ticket.closed_at = None
+    if sla is not None and sla.enabled:
+        if status == Status.PENDING:
+            clock.pause(ticket, at=now)
+        elif current == Status.PENDING:
+            clock.resume(ticket, sla, at=now)
     _note_first_response(ticket, actor, now)
     events.record(
         session,
@@ -202,6 +245,15 @@ def change_status(
         old=current,
         new=status,
     )
+    if note is not None:
+        events.record(
+            session,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.FIELD_CHANGED,
+            field="resolution_note",
+            new=note[:500],
+        )
     session.flush()
     return ticket
 

@@ -215,7 +215,7 @@ def test_fingerprint_is_unique_among_active_tickets(session: Session) -> None:
 def test_fingerprint_is_free_again_once_the_ticket_is_resolved(session: Session) -> None:
     tech = make_user(session, role="technician")
     first = make_ticket(session, fingerprint="host-7:cpu")
-    tickets.change_status(session, ref=first.id, status=Status.RESOLVED, actor=tech)
+    tickets.change_status(session, ref=first.id, status=Status.RESOLVED, actor=tech, note="Fixed.")
     again = make_ticket(session, fingerprint="host-7:cpu")
     assert again.id != first.id
     # Reopening the old one would make two active tickets with one fingerprint.

@@ -55,7 +55,7 @@ def queue(session: Session) -> Queue:
     for t in made[1::4]:
         tickets.change_status(session, ref=t.id, status=Status.IN_PROGRESS, actor=tech)
     for t in made[2::6]:
-        tickets.change_status(session, ref=t.id, status=Status.RESOLVED, actor=tech)
+        tickets.change_status(session, ref=t.id, status=Status.RESOLVED, actor=tech, note="Fixed.")
     return Queue(
         tickets=made,
         by_ana={t.id for t in made[0::2]},

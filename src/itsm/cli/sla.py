@@ -1,0 +1,27 @@
+"""``itsm sla``: the scheduled SLA job."""
+
+from __future__ import annotations
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context
+
+app = typer.Typer(help="SLA clocks: warnings, breaches, escalation.", no_args_is_help=True)
+
+
+@app.command("tick")
+def tick(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Record SLA warnings and breaches, escalate breaches, auto-close resolved tickets."""
+    from itsm.sla import service
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        result = service.tick(session, sla=app_ctx.settings.sla, actor=app_ctx.actor(session))
+    data = result.as_dict()
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, data)
+        return
+    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in data.items() if v)
+    app_ctx.console.print(summary or "Nothing to do.", markup=False)

@@ -1,0 +1,192 @@
+"""Ticket operations beyond single-field changes: merge, link, satisfaction rating."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from itsm.db.base import utcnow
+from itsm.errors import Conflict, Forbidden, InvalidInput
+from itsm.sla.config import SlaSettings
+from itsm.tickets import events
+from itsm.tickets.errors import InvalidTransition
+from itsm.tickets.models import (
+    ACTIVE_STATUSES,
+    EventKind,
+    LinkKind,
+    Status,
+    Ticket,
+    TicketComment,
+    TicketLink,
+)
+from itsm.tickets.service import change_status, get_ticket_for_update
+from itsm.users.models import Role, User
+
+
+def merge(
+    session: Session,
+    *,
+    duplicate_ref: int | str,
+    target_ref: int | str,
+    actor: User | None,
+    sla: SlaSettings | None = None,
+) -> Ticket:
+    """Fold a duplicate into ``target``: its comments are copied over (marked with
+    their origin), both audit trails record the merge, and the duplicate is closed
+    with a ``merged_into`` link. The duplicate keeps its own history intact."""
+    duplicate = get_ticket_for_update(session, ref=duplicate_ref)
+    target = get_ticket_for_update(session, ref=target_ref)
+    if duplicate.id == target.id:
+        raise InvalidInput("a ticket cannot be merged into itself")
+    if target.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(
+            f"cannot merge into {target.number}: it is {target.status}; reopen it first"
+        )
+    if duplicate.status == Status.CLOSED:
+        raise InvalidTransition(f"{duplicate.number} is already closed")
+    comments = session.scalars(
+        select(TicketComment)
+        .where(TicketComment.ticket_id == duplicate.id)
+        .order_by(TicketComment.created_at, TicketComment.id)
+    ).all()
+    for c in comments:
+        session.add(
+            TicketComment(
+                ticket_id=target.id,
+                author_id=c.author_id,
+                body=f"[from {duplicate.number}] {c.body}",
+                is_internal=c.is_internal,
+                time_spent_minutes=0,  # the time was spent once: it stays counted on the duplicate
+                created_at=c.created_at,
+            )
+        )
+    session.add(
+        TicketLink(
+            ticket_id=duplicate.id,
+            other_id=target.id,
+            kind=LinkKind.MERGED_INTO,
+            actor_id=actor.id if actor else None,
+        )
+    )
+    events.record(
+        session,
+        ticket=duplicate,
+        actor=actor,
+        kind=EventKind.MERGED,
+        field="merged_into",
+        new=target.number,
+    )
+    events.record(
+        session,
+        ticket=target,
+        actor=actor,
+        kind=EventKind.MERGED,
+        field="merged_from",
+        new=duplicate.number,
+    )
+    change_status(
+        session,
+        ref=duplicate.id,
+        status=Status.CLOSED,
+        actor=actor,
+        note=f"Duplicate of {target.number}",
+        sla=sla,
+    )
+    session.flush()
+    return target
+
+
+def link(
+    session: Session, *, ref: int | str, other_ref: int | str, actor: User | None
+) -> TicketLink:
+    """Mark two tickets as related (idempotent; order does not matter)."""
+    first = get_ticket_for_update(session, ref=ref)
+    second = get_ticket_for_update(session, ref=other_ref)
+    if first.id == second.id:
+        raise InvalidInput("a ticket cannot be linked to itself")
+    low, high = sorted((first, second), key=lambda t: t.id)
+    existing = session.scalar(
+        select(TicketLink).where(
+            TicketLink.ticket_id == low.id,
+            TicketLink.other_id == high.id,
+            TicketLink.kind == LinkKind.RELATED,
+        )
+    )
+    if existing is not None:
+        return existing
+    row = TicketLink(
+        ticket_id=low.id,
+        other_id=high.id,
+        kind=LinkKind.RELATED,
+        actor_id=actor.id if actor else None,
+    )
+    session.add(row)
+    events.record(
+        session, ticket=low, actor=actor, kind=EventKind.LINKED, field="related", new=high.number
+    )
+    events.record(
+        session, ticket=high, actor=actor, kind=EventKind.LINKED, field="related", new=low.number
+    )
+    session.flush()
+    return row
+
+
+def links_of(session: Session, *, ticket: Ticket) -> Sequence[tuple[str, str]]:
+    """``(kind, other ticket number)`` for every link of ``ticket``, from its side."""
+    rows = session.execute(
+        select(TicketLink, Ticket.number)
+        .join(
+            Ticket,
+            or_(
+                (TicketLink.other_id == Ticket.id) & (TicketLink.ticket_id == ticket.id),
+                (TicketLink.ticket_id == Ticket.id) & (TicketLink.other_id == ticket.id),
+            ),
+        )
+        .order_by(TicketLink.id)
+    ).all()
+    out: list[tuple[str, str]] = []
+    for link_row, number in rows:
+        kind = link_row.kind
+        if kind == LinkKind.MERGED_INTO and link_row.other_id == ticket.id:
+            kind = "merged_from"
+        out.append((str(kind), number))
+    return out
+
+
+def rate(
+    session: Session, *, ref: int | str, rating: int, comment: str | None, actor: User | None
+) -> Ticket:
+    """The requester rates a resolution 1–5, once per resolution."""
+    if not 1 <= rating <= 5:
+        raise InvalidInput(f"invalid rating {rating}; allowed: 1, 2, 3, 4, 5")
+    if comment is not None and len(comment.encode("utf-8")) > 64 * 1024:
+        raise InvalidInput("rating comment is over 64 KiB")
+    ticket = get_ticket_for_update(session, ref=ref)
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
+        raise InvalidTransition(
+            f"{ticket.number} is {ticket.status}; only a resolved ticket can be rated"
+        )
+    if actor is None or (actor.id != ticket.requester_id and actor.role != Role.ADMIN):
+        raise Forbidden(f"only the requester of {ticket.number} can rate it")
+    if (
+        ticket.satisfaction_rated_at is not None
+        and ticket.satisfaction_rated_at >= ticket.resolved_at
+    ):
+        raise Conflict(f"{ticket.number} was already rated for this resolution")
+    old = ticket.satisfaction_rating
+    ticket.satisfaction_rating = rating
+    ticket.satisfaction_comment = (comment or "").strip() or None
+    ticket.satisfaction_rated_at = utcnow()
+    events.record(
+        session,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.RATED,
+        field="satisfaction_rating",
+        old=old,
+        new=rating,
+    )
+    session.flush()
+    return ticket

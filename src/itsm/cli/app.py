@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("itsm.cli.db", "app", "Create and upgrade the database schema."),
     "demo": ("itsm.cli.demo", "demo_app", "Fill an empty database with example data."),
     "overview": ("itsm.cli.demo", "overview_app", "The active queue by priority and statistics."),
+    "report": ("itsm.cli.reports", "app", "Service metrics over a period."),
 }
 
 

@@ -9,6 +9,11 @@ from itsm.cli.common import JsonOption, app_context
 app = typer.Typer(help="SLA clocks: warnings, breaches, escalation.", no_args_is_help=True)
 
 
+@app.callback()
+def sla() -> None:
+    """SLA clocks: warnings, breaches, escalation."""  # a group, so that `itsm sla tick` exists
+
+
 @app.command("tick")
 def tick(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Record SLA warnings and breaches, escalate breaches, auto-close resolved tickets."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    SQLColumnExpression,
     cast,
     extract,
     func,
@@ -34,7 +35,7 @@ def moment(value: datetime) -> ColumnElement[datetime]:
 
 
 def seconds_between(
-    dialect: str, later: ColumnElement[Any], earlier: ColumnElement[Any]
+    dialect: str, later: SQLColumnExpression[Any], earlier: SQLColumnExpression[Any]
 ) -> ColumnElement[int]:
     """``round(later - earlier)`` in seconds; NULL when either side is NULL."""
     if dialect == "postgresql":

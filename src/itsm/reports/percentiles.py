@@ -38,9 +38,7 @@ class Distribution:
         return self.total / self.count if self.count else None
 
 
-def distribution(
-    session: Session, values: Select[Any], fractions: Sequence[float]
-) -> Distribution:
+def distribution(session: Session, values: Select[Any], fractions: Sequence[float]) -> Distribution:
     """Aggregates of ``values``, a ``SELECT`` of one integer column labelled ``x``."""
     dialect = session.get_bind().dialect.name
     stmt = _postgresql(values, fractions) if dialect == "postgresql" else _ranked(values, fractions)
@@ -85,6 +83,6 @@ def _ranked(values: Select[Any], fractions: Sequence[float]) -> Select[Any]:
     interpolated: list[Any] = []
     for i, f in enumerate(fractions):
         pos = literal(f, Float) * (agg.c.n - 1)
-        lo, hi = agg.c[f"lo{i}"], agg.c[f"hi{i}"]
-        interpolated.append(lo + (pos - cast(pos, Integer)) * (func.coalesce(hi, lo) - lo))
+        low, high = agg.c[f"lo{i}"], agg.c[f"hi{i}"]
+        interpolated.append(low + (pos - cast(pos, Integer)) * (func.coalesce(high, low) - low))
     return select(agg.c.n, agg.c.total, agg.c.maximum, *interpolated)

@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from itsm.reports.errors import InvalidPeriod
 
 DEFAULT_DAYS = 30
-_EXPECTED = "expected an ISO date (2025-03-01) or date-time (2025-03-01T08:30, 2025-03-01T08:30+01:00)"
+_EXPECTED = (
+    "expected an ISO date (2025-03-01) or date-time (2025-03-01T08:30, 2025-03-01T08:30+01:00)"
+)
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,15 @@ def check_period(start: datetime, end: datetime) -> Period:
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if start >= end:
         raise InvalidPeriod(
-            f"empty report period: 'from' {start.isoformat()} is not before "
-            f"'to' {end.isoformat()}"
+            f"empty report period: 'from' {start.isoformat()} is not before 'to' {end.isoformat()}"
         )
     return Period(start, end)
 
 
 def resolve_period(start: str | None, end: str | None, *, now: datetime) -> Period:
     """The period a person asked for, defaults filled in (see the module docstring)."""
-    end_at = parse_moment(end, bound="to") if end else None
-    start_at = parse_moment(start, bound="from") if start else None
+    end_at = parse_moment(end, bound="to") if end is not None else None
+    start_at = parse_moment(start, bound="from") if start is not None else None
     if end_at is None:
         end_at = now
     if start_at is None:

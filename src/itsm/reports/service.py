@@ -136,9 +136,7 @@ def service_report(session: Session, *, start: datetime, end: datetime) -> Servi
     )
     ttr = distribution(
         session,
-        select(seconds_between(dialect, t.resolved_at, t.created_at).label("x")).where(
-            resolved_in
-        ),
+        select(seconds_between(dialect, t.resolved_at, t.created_at).label("x")).where(resolved_in),
         (0.5, 0.9),
     )
     for assignee_id, load in session.execute(

@@ -43,6 +43,29 @@ def start_clock(ticket: Ticket, sla: SlaSettings, *, since: datetime) -> None:
         ticket.resolution_warn_at = cal.add(since, res * sla.warn_ratio)
 
 
+def retarget(ticket: Ticket, sla: SlaSettings, *, old_priority: str) -> None:
+    """After a priority change: the new targets counted from creation, plus the business
+    time each clock has already been paused (what its old time holds beyond its target)."""
+    cal = calendar_for(sla.calendar)
+    since = ticket.created_at
+    old, new, ratio = sla.targets[old_priority], sla.targets[ticket.priority], sla.warn_ratio
+
+    def moved(moment: datetime | None, old_span: timedelta, new_span: timedelta) -> datetime:
+        paused = cal.between(since, moment) - old_span if moment else timedelta(0)
+        return cal.add(since, new_span + max(paused, timedelta(0)))
+
+    if ticket.first_response_at is None:
+        a = timedelta(minutes=old.first_response_minutes)
+        b = timedelta(minutes=new.first_response_minutes)
+        ticket.first_response_due_at = moved(ticket.first_response_due_at, a, b)
+        ticket.first_response_warn_at = moved(ticket.first_response_warn_at, a * ratio, b * ratio)
+    if ticket.resolved_at is None:
+        a = timedelta(minutes=old.resolution_minutes)
+        b = timedelta(minutes=new.resolution_minutes)
+        ticket.resolution_due_at = moved(ticket.resolution_due_at, a, b)
+        ticket.resolution_warn_at = moved(ticket.resolution_warn_at, a * ratio, b * ratio)
+
+
 def pause(ticket: Ticket, *, at: datetime) -> None:
     if ticket.sla_paused_at is None:
         ticket.sla_paused_at = at

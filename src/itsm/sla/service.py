@@ -21,7 +21,7 @@ from itsm.tickets import service as tickets
 from itsm.tickets.models import EventKind, Priority, Status, Ticket
 from itsm.tickets.schemas import TicketUpdate
 from itsm.users import service as users
-from itsm.users.errors import UserNotFound
+from itsm.users.errors import InactiveUser, NotStaff, UserNotFound
 from itsm.users.models import Role, User
 
 RUNNING = (Status.OPEN, Status.IN_PROGRESS)
@@ -79,7 +79,8 @@ def _warn(
         select(Ticket)
         .where(*_running(clock), warn_at <= now, due > now, flag.is_(False))  # type: ignore[arg-type]
         .order_by(Ticket.id)
-        .with_for_update(skip_locked=True)
+        # OF tickets: PostgreSQL refuses to lock the outer-joined (eager) users.
+        .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in rows:
         setattr(ticket, f"{clock}_warned", True)
@@ -108,7 +109,7 @@ def _breach(
         select(Ticket)
         .where(*_running(clock), due <= now, flag.is_(False))  # type: ignore[arg-type]
         .order_by(Ticket.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in rows:
         setattr(ticket, f"{clock}_breached", True)
@@ -152,8 +153,8 @@ def _escalation_target(session: Session, name: str | None) -> User | None:
         )
     try:
         return users.require_staff(users.get_user(session, ref=name))
-    except UserNotFound:
-        return None
+    except (UserNotFound, NotStaff, InactiveUser):
+        return None  # a bad rule must not stop the tick; breaches are still recorded
 
 
 def _auto_close(
@@ -166,7 +167,7 @@ def _auto_close(
         select(Ticket)
         .where(Ticket.status == Status.RESOLVED, Ticket.resolved_at <= cutoff)
         .order_by(Ticket.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in rows:
         tickets.change_status(

@@ -111,6 +111,8 @@ def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
     ticket = get_ticket(session, ref=ref)
     if session.get_bind().dialect.name == "postgresql":
         # OF tickets: the joined (outer-joined) users cannot be locked and need not be.
+        # Flush first: the refresh would silently drop the caller's unflushed changes.
+        session.flush()
         session.refresh(ticket, with_for_update={"of": Ticket})
     return ticket
 
@@ -157,8 +159,9 @@ def update_ticket(
             new=shown_new,
         )
         if field == "priority" and sla is not None and sla.enabled:
-            # The new priority's targets, counted from creation like the old ones.
-            clock.start_clock(ticket, sla, since=ticket.created_at)
+            # The new priority's targets, counted from creation like the old ones,
+            # keeping the business time the ticket has already spent pending.
+            clock.retarget(ticket, sla, old_priority=old)
     session.flush()
     return ticket
 
@@ -215,6 +218,11 @@ def change_status(
     note = (note or "").strip() or None
     if status == Status.RESOLVED and note is None:
         raise InvalidInput("resolving a ticket needs a resolution note (what fixed it)")
+    if note is not None and status not in (Status.RESOLVED, Status.CLOSED):
+        # It would be recorded in the audit trail but stored nowhere on the ticket.
+        raise InvalidInput(
+            f"a resolution note goes with resolved or closed, not {status}; add a comment instead"
+        )
     if current == Status.CLOSED and sla is not None:
         lifecycle.check_reopen_window(ticket.closed_at, now, sla.reopen_window_days)
     if ticket.fingerprint and current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:

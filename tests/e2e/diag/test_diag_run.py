@@ -77,7 +77,14 @@ def test_run_opens_a_ticket_once_and_resolves_it_on_recovery(cli: Cli, tmp_path:
     assert shown["resolved_at"] is not None
     # The second run added nothing; the recovery added one comment.
     assert [c["body"].split(":")[0] for c in shown["comments"]] == ["Recovered"]
-    assert [e["kind"] for e in shown["events"]] == ["created", "commented", "status_changed"]
+    assert [e["kind"] for e in shown["events"]] == [
+        "created",
+        "commented",
+        "status_changed",
+        "field_changed",
+    ]
+    assert shown["events"][-1]["field"] == "resolution_note"
+    assert shown["resolution_note"].startswith("Recovered: ")
 
     history = cli.json("diag", "history")
     assert [h["report_id"] for h in history] == [

@@ -1,0 +1,216 @@
+"""Validating one imported row: the same rules as creating and moving a ticket.
+
+Field shapes go through :class:`~itsm.tickets.schemas.TicketCreate`, people
+through the users service (one query per distinct requester or assignee, then a
+cache), and the lifecycle rules of the service apply to the given status: a
+resolved ticket needs a resolution note, only resolved and closed tickets have a
+resolution time, times never run backwards or into the future.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from itsm.errors import ItsmError, choices
+from itsm.tickets.models import ACTIVE_STATUSES, Source, Status
+from itsm.tickets.numbering import numbering_day
+from itsm.tickets.schemas import TicketCreate
+from itsm.users import service as users
+from itsm.users.models import User
+from itsm.validation import describe
+
+_ISO_HINT = "expected an ISO 8601 date-time like 2026-11-27T09:30:00+01:00"
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+# Which times a ticket in each status carries (the service clears them on reopening).
+_ALL_TIMES = ("created_at", "resolved_at", "closed_at")
+_TIMES_OF = {Status.RESOLVED: _ALL_TIMES[:2], Status.CLOSED: _ALL_TIMES}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A valid row, ready to be written."""
+
+    title: str
+    description: str
+    category: str
+    priority: str
+    status: Status
+    source: str
+    requester_id: int
+    assignee_id: int | None
+    assignee: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    resolution_note: str | None
+    day: str
+
+
+def _text(value: Any) -> Any:
+    """Blank means absent; other strings lose surrounding spaces; other JSON stays as it is."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _choice(value: Any) -> Any:
+    value = _text(value)
+    return value.lower() if isinstance(value, str) else value
+
+
+def _moment(value: Any, field: str) -> datetime | None:
+    value = _text(value)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"invalid {field} {value!r}: {_ISO_HINT}")
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:  # naive means UTC
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"invalid {field} {value!r}: {_ISO_HINT}") from None
+    if moment < _EARLIEST:
+        raise ValueError(f"invalid {field} {value!r}: before 1970")
+    return moment
+
+
+class RowChecker:
+    """Validates rows against the rules and the people in the database."""
+
+    def __init__(self, session: Session, *, zone: ZoneInfo, now: datetime) -> None:
+        self._session = session
+        self._zone = zone
+        self._now = now
+        self._people: dict[str, User | str] = {}  # reference -> user, or why there is none
+
+    def check(self, values: dict[str, Any]) -> Row | str:
+        """The valid row, or every reason it is not (joined by ``; ``)."""
+        problems: list[str] = []
+        status = self._status(values.get("status"), problems)
+        requester = self._person(values, "requester", problems)
+        assignee = self._person(values, "assignee", problems)
+        active = status in ACTIVE_STATUSES
+        if requester is not None and active and not requester.is_active:
+            problems.append(f"requester: user {requester.username!r} is deactivated")
+        if assignee is not None and not (assignee.is_staff and not active):
+            try:
+                users.require_staff(assignee)
+            except ItsmError as exc:
+                problems.append(f"assignee: {exc.message}")
+        shape = self._shape(values, requester, problems)
+        times = self._times(values, status, problems)
+        note = _text(values.get("resolution_note"))
+        if note is not None and not isinstance(note, str):
+            problems.append("invalid resolution_note: must be text")
+        if status is Status.RESOLVED and note is None:
+            problems.append("status resolved needs a resolution_note (what fixed it)")
+        if problems or shape is None or times is None or requester is None or status is None:
+            return "; ".join(problems) or "invalid row"
+        created, resolved, closed = times
+        return Row(
+            title=shape.title,
+            description=shape.description,
+            category=shape.category.value,
+            priority=shape.priority.value,
+            status=status,
+            source=shape.source.value,
+            requester_id=requester.id,
+            assignee_id=assignee.id if assignee else None,
+            assignee=assignee.username if assignee else None,
+            created_at=created,
+            resolved_at=resolved,
+            closed_at=closed,
+            resolution_note=note,
+            day=numbering_day(created, self._zone),
+        )
+
+    def _status(self, value: Any, problems: list[str]) -> Status | None:
+        value = _choice(value)
+        if value is None:
+            return Status.OPEN
+        try:
+            return Status(value)
+        except ValueError:
+            problems.append(f"invalid status {value!r}; allowed: {choices(Status)}")
+            return None
+
+    def _person(self, values: dict[str, Any], field: str, problems: list[str]) -> User | None:
+        ref = _text(values.get(field))
+        if ref is None:
+            if field == "requester":
+                problems.append("requester is required")
+            return None
+        if isinstance(ref, bool) or not isinstance(ref, str | int):
+            problems.append(f"invalid {field} {ref!r}: give a username or a user id")
+            return None
+        key = str(ref).lower()
+        found = self._people.get(key)
+        if found is None:
+            try:
+                found = users.get_user(self._session, ref=key)
+            except ItsmError as exc:
+                found = exc.message
+            self._people[key] = found
+        if isinstance(found, str):
+            problems.append(f"{field}: {found}")
+            return None
+        return found
+
+    def _shape(
+        self, values: dict[str, Any], requester: User | None, problems: list[str]
+    ) -> TicketCreate | None:
+        data = {
+            "title": values.get("title") or "",
+            "description": values.get("description") or "",
+            "category": _choice(values.get("category")),
+            "priority": _choice(values.get("priority")) or "medium",
+            "source": _choice(values.get("source")) or Source.API.value,
+            "requester_id": requester.id if requester else 1,
+        }
+        try:
+            return TicketCreate.model_validate(data)
+        except ValidationError as exc:
+            problems.append(describe(exc))
+            return None
+
+    def _times(
+        self, values: dict[str, Any], status: Status | None, problems: list[str]
+    ) -> tuple[datetime, datetime | None, datetime | None] | None:
+        try:
+            created = _moment(values.get("created_at"), "created_at") or self._now
+            resolved = _moment(values.get("resolved_at"), "resolved_at")
+            closed = _moment(values.get("closed_at"), "closed_at")
+        except ValueError as exc:
+            problems.append(str(exc))
+            return None
+        before = len(problems)
+        allowed = _TIMES_OF.get(status, _ALL_TIMES[:1]) if status is not None else _ALL_TIMES
+        for name, moment in (
+            ("created_at", created),
+            ("resolved_at", resolved),
+            ("closed_at", closed),
+        ):
+            if moment is not None and moment > self._now:
+                problems.append(f"{name} {moment.isoformat()} is in the future")
+            elif moment is not None and name not in allowed:
+                problems.append(f"{name} is given but the status is {status}")
+        if status is Status.RESOLVED:
+            resolved = resolved or self._now
+        elif status is Status.CLOSED:
+            # As when a ticket is closed: closing stamps the time, resolved too if unset.
+            closed = closed or self._now
+            resolved = resolved or closed
+        if resolved is not None and resolved < created:
+            problems.append("resolved_at is before created_at")
+        if closed is not None and resolved is not None and closed < resolved:
+            problems.append("closed_at is before resolved_at")
+        return None if len(problems) > before else (created, resolved, closed)

@@ -1,0 +1,191 @@
+"""Users, knowledge base and inventory through their command groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from itsm.cli.exit import ExitStatus
+from tests.e2e.cli import Cli
+
+ROLES = "admin, technician, user"
+CATEGORIES = "hardware, software, network, account, other"
+ASSET_TYPES = "desktop, laptop, server, virtual_machine, printer, monitor, network, phone, other"
+ASSET_STATUSES = "in_use, in_stock, in_repair, retired, lost"
+
+
+def test_users(cli: Cli) -> None:
+    out = cli.ok(
+        "user",
+        "add",
+        "maria",
+        "María López",
+        "--role",
+        "technician",
+        "--email",
+        "maria@example.org",
+        "--department",
+        "Soporte",
+    )
+    assert out == "User maria (#1, technician) added.\n"
+    added = cli.json("user", "add", "jose", "José Núñez")
+    assert added["role"] == "user"
+    assert added["is_active"] is True
+
+    assert [u["username"] for u in cli.json("user", "list", "--role", "technician")] == ["maria"]
+    shown = cli.json("user", "show", "maria")
+    assert (shown["full_name"], shown["email"], shown["department"]) == (
+        "María López",
+        "maria@example.org",
+        "Soporte",
+    )
+    assert "María López" in cli.ok("user", "show", str(shown["id"]))
+
+    assert cli.ok("user", "role", "jose", "technician") == "jose is now technician.\n"
+    updated = cli.json(
+        "user", "update", "jose", "--full-name", "José Núñez Gil", "--department", "Redes"
+    )
+    assert (updated["full_name"], updated["department"], updated["role"]) == (
+        "José Núñez Gil",
+        "Redes",
+        "technician",
+    )
+    assert cli.ok("user", "deactivate", "jose") == "jose deactivated.\n"
+    assert [u["username"] for u in cli.json("user", "list")] == ["maria"]
+
+    args: tuple[str, ...]
+    for args in (
+        ("user", "add", "pepe", "Pepe", "--role", "wizard"),
+        ("user", "list", "--role", "wizard"),
+        ("user", "role", "maria", "wizard"),
+    ):
+        msg = cli.fail(ExitStatus.INVALID_INPUT, *args)
+        assert "'wizard'" in msg
+        assert ROLES in msg
+    cli.fail(ExitStatus.INVALID_INPUT, "user", "add", "Bad Name!", "Bad")
+    cli.fail(ExitStatus.NOT_FOUND, "user", "role", "nobody", "admin")
+    every = cli.json("user", "list", "--all")
+    assert [(u["username"], u["is_active"], u["role"]) for u in every] == [
+        ("maria", True, "technician"),
+        ("jose", False, "technician"),
+    ]
+
+
+def test_knowledge_base(demo: Cli, tmp_path: Path) -> None:
+    added = demo.json(
+        "kb",
+        "add",
+        "Impresora atascada",
+        "Abre la **bandeja** 2.",
+        "--category",
+        "hardware",
+        "--tag",
+        "impresora,papel",
+    )
+    assert added["tags"] == ["impresora", "papel"]
+    assert added["author_id"] == 1  # the fallback actor, the first admin
+
+    markdown = "# Contraseña caducada\n\nCambia la contraseña desde *Ctrl+Alt+Supr*.\n"
+    source = tmp_path / "caducada.md"
+    source.write_text(markdown, encoding="utf-8")
+    out = demo.ok(
+        "--as",
+        "tech",
+        "kb",
+        "add",
+        "Contraseña caducada",
+        "--file",
+        str(source),
+        "--category",
+        "account",
+    )
+    assert out.startswith("Article #5 added: Contraseña caducada")
+    from_file = demo.json("kb", "show", "5")
+    assert from_file["body"].strip() == markdown.strip()
+    assert from_file["author_id"] == 2
+
+    assert {a["id"] for a in demo.json("kb", "list", "--category", "account")} == {3, 5}
+
+    views = demo.json("kb", "show", "4")["views"]
+    plain = demo.ok("kb", "show", "4")
+    assert "Impresora atascada" in plain
+    assert "bandeja" in plain
+    assert demo.json("kb", "show", "4")["views"] == views + 2
+
+    hits = {a["title"] for a in demo.json("kb", "search", "contrasena")}
+    assert hits == {"Restablecer tu contraseña", "Contraseña caducada"}
+    assert {a["title"] for a in demo.json("kb", "search", "CONTRASEÑA")} == hits
+
+    updated = demo.json(
+        "kb", "update", "4", "--title", "Impresora atascada (HP)", "--tag", "hp", "--unpublish"
+    )
+    assert (updated["title"], updated["tags"], updated["published"]) == (
+        "Impresora atascada (HP)",
+        ["hp"],
+        False,
+    )
+    assert 4 not in [a["id"] for a in demo.json("kb", "list", "--published")]
+
+    args: tuple[str, ...]
+    for args in (
+        ("kb", "add", "X", "y", "--category", "food"),
+        ("kb", "update", "4", "--category", "food"),
+    ):
+        msg = demo.fail(ExitStatus.INVALID_INPUT, *args)
+        assert "'food'" in msg
+        assert CATEGORIES in msg
+    demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "Sin cuerpo")
+    demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "X", "--file", str(tmp_path / "no.md"))
+    final = demo.json("kb", "list", "--category", "hardware")
+    assert [(a["id"], a["title"]) for a in final] == [
+        (1, "Cómo liberar espacio en disco"),
+        (4, "Impresora atascada (HP)"),
+    ]
+
+
+def test_inventory(demo: Cli) -> None:
+    out = demo.ok(
+        "inventory",
+        "add",
+        "PC-0042",
+        "laptop",
+        "--hostname",
+        "lap-soporte-01",
+        "--manufacturer",
+        "Dell",
+        "--model",
+        "Latitude 5440",
+        "--owner",
+        "ana",
+    )
+    assert out == "Item #5 (PC-0042) added.\n"
+    by_tag = demo.json("inventory", "show", "PC-0042")
+    assert demo.json("inventory", "show", "lap-soporte-01") == by_tag
+    assert (by_tag["asset_type"], by_tag["status"], by_tag["owner_id"]) == ("laptop", "in_use", 3)
+    assert "Latitude 5440" in demo.ok("inventory", "show", "PC-0042")
+
+    assert demo.json("inventory", "assign", "PC-0042", "pedro")["owner_id"] == 4
+    assert demo.json("inventory", "status", "PC-0042", "in_repair")["status"] == "in_repair"
+    in_repair = demo.json("inventory", "list", "--status", "in_repair")
+    assert [a["asset_tag"] for a in in_repair] == ["PC-0042"]
+    assert demo.json("inventory", "assign", "PC-0042", "none")["owner_id"] is None
+
+    args: tuple[str, ...]
+    for args in (
+        ("inventory", "add", "PC-0043", "toaster"),
+        ("inventory", "list", "--type", "toaster"),
+    ):
+        msg = demo.fail(ExitStatus.INVALID_INPUT, *args)
+        assert "'toaster'" in msg
+        assert ASSET_TYPES in msg
+    for args in (
+        ("inventory", "status", "PC-0042", "melted"),
+        ("inventory", "list", "--status", "melted"),
+    ):
+        msg = demo.fail(ExitStatus.INVALID_INPUT, *args)
+        assert "'melted'" in msg
+        assert ASSET_STATUSES in msg
+    demo.fail(ExitStatus.CONFLICT, "inventory", "add", "PC-0042", "laptop")
+    demo.fail(ExitStatus.NOT_FOUND, "inventory", "assign", "PC-0042", "nobody")
+    final = {a["asset_tag"]: a for a in demo.json("inventory", "list")}
+    assert len(final) == 5
+    assert (final["PC-0042"]["status"], final["PC-0042"]["owner_id"]) == ("in_repair", None)

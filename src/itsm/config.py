@@ -67,7 +67,7 @@ class _TomlProfileSource(PydanticBaseSettingsSource):
 
     @staticmethod
     def _load(path: Path, profile: str | None) -> dict[str, Any]:
-        if not path.is_file():
+        if not path.exists() or path.is_dir():  # /dev/null is a fine empty config
             if os.environ.get("ITSM_CONFIG"):
                 raise ConfigError(f"config file {path} (from ITSM_CONFIG) does not exist")
             return {}

@@ -90,6 +90,8 @@ def import_tickets(
     Raises :class:`ImportRejected` when a row is invalid (and ``skip_invalid`` is
     false) or the CSV header is unusable, before anything is written.
     """
+    if path.exists() and not path.is_file():
+        raise InvalidInput(f"{path} is not a regular file; the import reads it twice")
     checker = RowChecker(session, zone=zone, now=now or utcnow())
     result = ImportResult()
     days: Counter[str] = Counter()

@@ -72,12 +72,17 @@ def _statement(session: Session, filters: TicketFilters) -> Select[*tuple[Any, .
 
 
 def _rows(session: Session, filters: TicketFilters) -> Iterator[tuple[Any, ...]]:
+    """Runs the query at once (a bad filter fails before any output), rows on demand."""
     result = session.execute(_statement(session, filters))
-    try:
-        for partition in result.partitions():
-            yield from (tuple(r) for r in partition)
-    finally:
-        result.close()
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        try:
+            for partition in result.partitions():
+                yield from (tuple(r) for r in partition)
+        finally:
+            result.close()
+
+    return rows()
 
 
 def _plain(value: Any) -> Any:
@@ -86,15 +91,16 @@ def _plain(value: Any) -> Any:
 
 def export_tickets(session: Session, *, filters: TicketFilters, fmt: Format, out: TextIO) -> int:
     """Write the matching tickets to ``out``, oldest id first; the number written."""
+    rows = _rows(session, filters)
     count = 0
     if fmt is Format.CSV:
         writer = csv.writer(out)
         writer.writerow(EXPORTED)
-        for row in _rows(session, filters):
+        for row in rows:
             writer.writerow(["" if v is None else _plain(v) for v in row])
             count += 1
         return count
-    for row in _rows(session, filters):
+    for row in rows:
         data = {k: _plain(v) for k, v in zip(EXPORTED, row, strict=True)}
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         count += 1

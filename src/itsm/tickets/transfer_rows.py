@@ -94,18 +94,26 @@ class RowChecker:
 
     def check(self, values: dict[str, Any]) -> Row | str:
         """The valid row, or every reason it is not (joined by ``; ``)."""
-        problems: list[str] = []
+        problems = [
+            f"{name} contains a NUL character"  # PostgreSQL text cannot hold one
+            for name, value in values.items()
+            if isinstance(value, str) and "\x00" in value
+        ]
         status = self._status(values.get("status"), problems)
         requester = self._person(values, "requester", problems)
         assignee = self._person(values, "assignee", problems)
         active = status in ACTIVE_STATUSES
-        if requester is not None and active and not requester.is_active:
-            problems.append(f"requester: user {requester.username!r} is deactivated")
-        if assignee is not None and not (assignee.is_staff and not active):
-            try:
+        # Active tickets need active people, as new ones do; history may name former staff.
+        try:
+            if requester is not None and active:
+                users.require_active(requester)
+        except ItsmError as exc:
+            problems.append(f"requester: {exc.message}")
+        try:
+            if assignee is not None and not (assignee.is_staff and not active):
                 users.require_staff(assignee)
-            except ItsmError as exc:
-                problems.append(f"assignee: {exc.message}")
+        except ItsmError as exc:
+            problems.append(f"assignee: {exc.message}")
         shape = self._shape(values, requester, problems)
         times = self._times(values, status, problems)
         note = _text(values.get("resolution_note"))

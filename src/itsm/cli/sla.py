@@ -21,7 +21,12 @@ def tick(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        result = service.tick(session, sla=app_ctx.settings.sla, actor=app_ctx.actor(session))
+        # The scheduled tick acts as the system unless someone is named with --as /
+        # ITSM_USER: a fallback admin must not be recorded (or count as a first
+        # response) for changes nobody made by hand.
+        named = app_ctx.actor_ref or app_ctx.settings.user
+        actor = app_ctx.actor(session) if named else None
+        result = service.tick(session, sla=app_ctx.settings.sla, actor=actor)
     data = result.as_dict()
     if as_json:
         from itsm.cli.output import print_json

@@ -9,7 +9,6 @@ on them agree exactly.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,18 +19,10 @@ from sqlalchemy import (
     cast,
     extract,
     func,
-    literal,
     literal_column,
 )
 
-from itsm.db.base import UTCDateTime
-
 SECONDS_PER_DAY = 86400
-
-
-def moment(value: datetime) -> ColumnElement[datetime]:
-    """A bound timestamp stored the way the columns store theirs."""
-    return literal(value, UTCDateTime())
 
 
 def seconds_between(

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+AnySelect = Select[*tuple[Any, ...]]
+
 
 @dataclass(frozen=True)
 class Distribution:
@@ -38,11 +40,17 @@ class Distribution:
         return self.total / self.count if self.count else None
 
 
-def distribution(session: Session, values: Select[Any], fractions: Sequence[float]) -> Distribution:
-    """Aggregates of ``values``, a ``SELECT`` of one integer column labelled ``x``."""
-    dialect = session.get_bind().dialect.name
-    stmt = _postgresql(values, fractions) if dialect == "postgresql" else _ranked(values, fractions)
-    row = session.execute(stmt).one()
+def distribution_statement(
+    dialect: str, values: AnySelect, fractions: Sequence[float]
+) -> AnySelect:
+    """One row: count, sum, max and the percentiles of ``values``, a ``SELECT`` of one
+    integer column labelled ``x``."""
+    if dialect == "postgresql":
+        return _postgresql(values, fractions)
+    return _ranked(values, fractions)
+
+
+def read_distribution(row: Sequence[Any]) -> Distribution:
     count, total, maximum, *quantiles = row
     return Distribution(
         count=int(count or 0),
@@ -52,7 +60,15 @@ def distribution(session: Session, values: Select[Any], fractions: Sequence[floa
     )
 
 
-def _postgresql(values: Select[Any], fractions: Sequence[float]) -> Select[Any]:
+def distribution(session: Session, values: AnySelect, fractions: Sequence[float]) -> Distribution:
+    """Aggregates of ``values`` (see :func:`distribution_statement`), run in ``session``."""
+    dialect = session.get_bind().dialect.name
+    return read_distribution(
+        session.execute(distribution_statement(dialect, values, fractions)).one()
+    )
+
+
+def _postgresql(values: AnySelect, fractions: Sequence[float]) -> AnySelect:
     v = values.subquery("v")
     return select(
         func.count(v.c.x),
@@ -62,7 +78,7 @@ def _postgresql(values: Select[Any], fractions: Sequence[float]) -> Select[Any]:
     )
 
 
-def _ranked(values: Select[Any], fractions: Sequence[float]) -> Select[Any]:
+def _ranked(values: AnySelect, fractions: Sequence[float]) -> AnySelect:
     v = values.subquery("v")
     ranked = select(
         v.c.x,

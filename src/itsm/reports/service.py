@@ -14,7 +14,8 @@ Eight queries, whatever the number of tickets; none returns ticket rows:
 8. minutes logged on comments in the period, per author.
 
 Python only adds up the few dozen group rows of 1 and 2 and divides. Usernames
-come from the users service, one lookup per technician in the report.
+come from the users service: the staff (one query per staff role), and anyone
+else who appears (time logged by a requester) one by one.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import Result
 from sqlalchemy.orm import Session
 
-from itsm.reports.durations import moment, seconds_between
-from itsm.reports.percentiles import distribution
+from itsm.reports.percentiles import AnySelect, read_distribution
 from itsm.reports.period import check_period
 from itsm.reports.schemas import (
     Backlog,
@@ -41,11 +41,12 @@ from itsm.reports.schemas import (
     SlaCompliance,
     TechnicianMetrics,
 )
-from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketComment
+from itsm.reports.statements import statements
+from itsm.tickets.models import Category, Priority, Status
 from itsm.users import service as users
+from itsm.users.models import STAFF_ROLES
 
 HOUR = 3600.0
-ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
 @dataclass
@@ -89,16 +90,16 @@ class _Person:
 def service_report(session: Session, *, start: datetime, end: datetime) -> ServiceReport:
     """Service metrics of ``[start, end)``; see :mod:`itsm.reports` for each definition."""
     period = check_period(start, end)
-    start, end = period.start, period.end
-    dialect = session.get_bind().dialect.name
-    t = Ticket
-    created_in = and_(t.created_at >= start, t.created_at < end)
-    resolved_in = and_(t.resolved_at >= start, t.resolved_at < end)
+    q = statements(session.get_bind().dialect.name)
+    bounds = {"start": period.start, "end": period.end}
+
+    def run(stmt: AnySelect) -> Result[*tuple[Any, ...]]:
+        return session.execute(stmt, bounds)
 
     opened_by: dict[tuple[str, str], int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
     first_response, resolution = _Sla(), _Sla()
-    for row in session.execute(_created_cohort(created_in, end)):
+    for row in run(q.created):
         opened_by[row.category, row.priority] += row.opened
         by_status[row.status] += row.opened
         first_response.add(row.fr_due, row.fr_met, row.fr_breached)
@@ -107,7 +108,7 @@ def service_report(session: Session, *, start: datetime, end: datetime) -> Servi
     resolved_by: dict[tuple[str, str], _Resolved] = defaultdict(_Resolved)
     people: dict[int | None, _Person] = defaultdict(_Person)
     rated = rating_total = 0
-    for row in session.execute(_resolved_cohort(dialect, resolved_in)):
+    for row in run(q.resolved):
         group = resolved_by[row.category, row.priority]
         group.count += row.resolved
         group.seconds += int(row.ttr_total or 0)
@@ -117,44 +118,19 @@ def service_report(session: Session, *, start: datetime, end: datetime) -> Servi
         person.resolved += row.resolved
         person.sla.add(row.res_due, row.res_met, row.res_breached)
 
-    closed = session.scalar(
-        select(func.count()).select_from(t).where(t.closed_at >= start, t.closed_at < end)
-    )
-    backlog = distribution(
-        session,
-        select(seconds_between(dialect, moment(end), t.created_at).label("x")).where(
-            t.status.in_(ACTIVE), t.created_at < end
-        ),
-        (0.5,),
-    )
-    tta = distribution(
-        session,
-        select(seconds_between(dialect, t.first_response_at, t.created_at).label("x")).where(
-            created_in, t.first_response_at.is_not(None)
-        ),
-        (0.5, 0.9),
-    )
-    ttr = distribution(
-        session,
-        select(seconds_between(dialect, t.resolved_at, t.created_at).label("x")).where(resolved_in),
-        (0.5, 0.9),
-    )
-    for assignee_id, load in session.execute(
-        select(t.assignee_id, func.count()).where(t.status.in_(ACTIVE)).group_by(t.assignee_id)
-    ):
+    closed = run(q.closed).scalar_one()
+    backlog = read_distribution(run(q.backlog).one())
+    tta = read_distribution(run(q.time_to_acknowledge).one())
+    ttr = read_distribution(run(q.time_to_resolve).one())
+    for assignee_id, load in run(q.load):
         people[assignee_id].load += load
-    c = TicketComment
-    for author_id, minutes in session.execute(
-        select(c.author_id, func.sum(c.time_spent_minutes))
-        .where(c.created_at >= start, c.created_at < end, c.time_spent_minutes > 0)
-        .group_by(c.author_id)
-    ):
+    for author_id, minutes in run(q.time_spent):
         people[author_id].minutes += int(minutes or 0)
 
     resolved_total = sum(g.count for g in resolved_by.values())
     return ServiceReport(
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
         opened=sum(opened_by.values()),
         closed=int(closed or 0),
         resolved=resolved_total,
@@ -181,66 +157,29 @@ def service_report(session: Session, *, start: datetime, end: datetime) -> Servi
     )
 
 
-def _created_cohort(created_in: ColumnElement[bool], end: datetime) -> Any:
-    """Query 1: opened and SLA outcomes of the tickets created in the period."""
-    t = Ticket
-    count = func.count
-    fr_at, fr_due = t.first_response_at, t.first_response_due_at
-    res_at, res_due = t.resolved_at, t.resolution_due_at
-    return (
-        select(
-            t.category,
-            t.priority,
-            t.status,
-            count().label("opened"),
-            count(fr_due).label("fr_due"),
-            count().filter(fr_at <= fr_due).label("fr_met"),
-            count()
-            .filter(or_(fr_at > fr_due, and_(fr_at.is_(None), fr_due < end)))
-            .label("fr_breached"),
-            count(res_due).label("res_due"),
-            count().filter(res_at <= res_due).label("res_met"),
-            count()
-            .filter(or_(res_at > res_due, and_(res_at.is_(None), res_due < end)))
-            .label("res_breached"),
-        )
-        .where(created_in)
-        .group_by(t.category, t.priority, t.status)
-    )
-
-
-def _resolved_cohort(dialect: str, resolved_in: ColumnElement[bool]) -> Any:
-    """Query 2: resolutions in the period by category, priority and assignee."""
-    t = Ticket
-    count = func.count
-    return (
-        select(
-            t.category,
-            t.priority,
-            t.assignee_id,
-            count().label("resolved"),
-            func.sum(seconds_between(dialect, t.resolved_at, t.created_at)).label("ttr_total"),
-            count(t.satisfaction_rating).label("rated"),
-            func.sum(t.satisfaction_rating).label("rating_total"),
-            count(t.resolution_due_at).label("res_due"),
-            count().filter(t.resolved_at <= t.resolution_due_at).label("res_met"),
-            count().filter(t.resolved_at > t.resolution_due_at).label("res_breached"),
-        )
-        .where(resolved_in)
-        .group_by(t.category, t.priority, t.assignee_id)
-    )
+def _usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Usernames of ``ids``: staff in one query per staff role, anyone else one by one."""
+    names = {
+        user.id: user.username
+        for role in sorted(STAFF_ROLES)
+        for user in users.list_users(session, role=role, include_inactive=True)
+    }
+    for user_id in ids:
+        if user_id not in names:
+            names[user_id] = users.get_user(session, ref=user_id).username
+    return names
 
 
 def _technicians(session: Session, people: Mapping[int | None, _Person]) -> list[TechnicianMetrics]:
+    shown = {k: p for k, p in people.items() if p.load or p.resolved or p.minutes}
+    names = _usernames(session, (k for k in shown if k is not None))
     rows: list[TechnicianMetrics] = []
-    for user_id, p in people.items():
-        if not (p.load or p.resolved or p.minutes):
-            continue
+    for user_id, p in shown.items():
         sla = p.sla.read()
         rows.append(
             TechnicianMetrics(
                 user_id=user_id,
-                username=None if user_id is None else users.get_user(session, ref=user_id).username,
+                username=None if user_id is None else names[user_id],
                 active_load=p.load,
                 resolved=p.resolved,
                 time_spent_minutes=p.minutes,

@@ -15,7 +15,7 @@ the clock, so due times stored on the ticket are always current.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from itsm.sla.calendar import BusinessCalendar
@@ -64,6 +64,7 @@ def retarget(ticket: Ticket, sla: SlaSettings, *, old_priority: str) -> None:
         b = timedelta(minutes=new.resolution_minutes)
         ticket.resolution_due_at = moved(ticket.resolution_due_at, a, b)
         ticket.resolution_warn_at = moved(ticket.resolution_warn_at, a * ratio, b * ratio)
+    _rearm(ticket, datetime.now(UTC))
 
 
 def pause(ticket: Ticket, *, at: datetime) -> None:
@@ -89,3 +90,15 @@ def resume(ticket: Ticket, sla: SlaSettings, *, at: datetime) -> None:
     ticket.resolution_due_at = shifted(ticket.resolution_due_at)
     ticket.resolution_warn_at = shifted(ticket.resolution_warn_at)
     ticket.sla_paused_at = None
+    _rearm(ticket, at)
+
+
+def _rearm(ticket: Ticket, now: datetime) -> None:
+    """A warning or breach whose time moved back into the future can happen again."""
+    for name in ("first_response", "resolution"):
+        warn_at = getattr(ticket, f"{name}_warn_at")
+        due_at = getattr(ticket, f"{name}_due_at")
+        if due_at is not None and due_at > now:
+            setattr(ticket, f"{name}_breached", False)
+        if warn_at is not None and warn_at > now:
+            setattr(ticket, f"{name}_warned", False)

@@ -123,7 +123,8 @@ def _breach(
             new=getattr(ticket, f"{clock}_due_at").isoformat(),
         )
         result.breached.append(f"{ticket.number}:{clock}")
-        if _escalate(session, ticket, actor, sla):
+        # One escalation per ticket and tick, even when both of its clocks breach now.
+        if ticket.number not in result.escalated and _escalate(session, ticket, actor, sla):
             result.escalated.append(ticket.number)
 
 

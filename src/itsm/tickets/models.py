@@ -55,6 +55,7 @@ class Status(StrEnum):
 
 
 ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
+RUNNING_STATUSES = (Status.OPEN, Status.IN_PROGRESS)  # the SLA clock runs
 
 
 class Source(StrEnum):

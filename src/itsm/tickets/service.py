@@ -22,7 +22,14 @@ from itsm.sla import clock
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle
 from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
-from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket, TicketComment
+from itsm.tickets.models import (
+    ACTIVE_STATUSES,
+    RUNNING_STATUSES,
+    EventKind,
+    Status,
+    Ticket,
+    TicketComment,
+)
 from itsm.tickets.numbering import next_number
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
 from itsm.users import service as users
@@ -223,8 +230,9 @@ def change_status(
         raise InvalidInput(
             f"a resolution note goes with resolved or closed, not {status}; add a comment instead"
         )
-    if current == Status.CLOSED and sla is not None:
-        lifecycle.check_reopen_window(ticket.closed_at, now, sla.reopen_window_days)
+    if current == Status.CLOSED:
+        window = (sla or SlaSettings()).reopen_window_days
+        lifecycle.check_reopen_window(ticket.closed_at, now, window)
     if ticket.fingerprint and current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
         _require_free_fingerprint(session, ticket)
     ticket.status = status
@@ -239,10 +247,13 @@ def change_status(
         ticket.resolved_at = None
         ticket.closed_at = None
     if sla is not None and sla.enabled:
-        if status == Status.PENDING:
-            clock.pause(ticket, at=now)
-        elif current == Status.PENDING:
+        # The clock runs only while someone can work on the ticket: it stops while
+        # pending (waiting on the requester) and once resolved, and a reopened or
+        # resumed ticket gets back exactly the business time it had left.
+        if status in RUNNING_STATUSES and current not in RUNNING_STATUSES:
             clock.resume(ticket, sla, at=now)
+        elif status not in RUNNING_STATUSES and current in RUNNING_STATUSES:
+            clock.pause(ticket, at=now)
     _note_first_response(ticket, actor, now)
     events.record(
         session,

@@ -114,7 +114,9 @@ def test_a_ticket_matching_twice_is_found_once(session: Session, corpus: Corpus)
 
 
 def test_active_only(session: Session, corpus: Corpus) -> None:
-    tickets.change_status(session, ref=corpus.plain.id, status=Status.RESOLVED, actor=None, note="Fixed.")
+    tickets.change_status(
+        session, ref=corpus.plain.id, status=Status.RESOLVED, actor=None, note="Fixed."
+    )
     assert _found(session, "busqueda", active_only=True) == ({corpus.accented.id}, 1)
     assert _found(session, "busqueda")[1] == 2
 
@@ -155,7 +157,9 @@ def test_stats_match_the_data(session: Session) -> None:
         ("low", "hardware"),
     ]
     made = [make_ticket(session, priority=p, category=c) for p, c in spec]
-    tickets.change_status(session, ref=made[0].id, status=Status.RESOLVED, actor=tech, note="Fixed.")
+    tickets.change_status(
+        session, ref=made[0].id, status=Status.RESOLVED, actor=tech, note="Fixed."
+    )
     tickets.change_status(session, ref=made[1].id, status=Status.CLOSED, actor=tech)
     tickets.change_status(session, ref=made[2].id, status=Status.PENDING, actor=tech)
     tickets.assign(session, ref=made[3].id, assignee_ref=tech.id, actor=tech)

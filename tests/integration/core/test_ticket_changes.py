@@ -153,7 +153,9 @@ def test_resolving_closing_and_reopening_set_and_clear_the_times(
     t = tickets.change_status(session, ref=ref, status=Status.IN_PROGRESS, actor=desk.tech)
     assert (t.resolved_at, t.closed_at) == (None, None)
     t = tickets.change_status(session, ref=ref, status=Status.PENDING, actor=desk.tech)
-    t = tickets.change_status(session, ref=ref, status=Status.RESOLVED, actor=desk.tech, note="Fixed.")
+    t = tickets.change_status(
+        session, ref=ref, status=Status.RESOLVED, actor=desk.tech, note="Fixed."
+    )
     resolved_at = t.resolved_at
     assert resolved_at is not None
     assert resolved_at.tzinfo is not None
@@ -178,7 +180,9 @@ def test_closing_an_open_ticket_also_marks_it_resolved(session: Session, desk: D
 def test_reopening_a_resolved_ticket_into_progress_clears_resolved_at(
     session: Session, desk: Desk
 ) -> None:
-    tickets.change_status(session, ref=desk.ticket.id, status=Status.RESOLVED, actor=desk.tech, note="Fixed.")
+    tickets.change_status(
+        session, ref=desk.ticket.id, status=Status.RESOLVED, actor=desk.tech, note="Fixed."
+    )
     t = tickets.change_status(
         session, ref=desk.ticket.id, status=Status.IN_PROGRESS, actor=desk.tech
     )

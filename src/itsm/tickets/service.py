@@ -71,19 +71,12 @@ def create_ticket(
     )
     if sla is not None and sla.enabled:
         clock.start_clock(ticket, sla, since=now)
-    try:
-        # The number is taken inside the savepoint: a ticket refused by a constraint
-        # (a duplicate fingerprint) gives its number back, keeping the day gap-free.
-        with session.begin_nested():
-            ticket.number = next_number(session, moment=now, zone=zone)
-            session.add(ticket)
-            session.flush()
-    except IntegrityError as exc:
-        if data.fingerprint and "fingerprint" in str(exc.orig):
-            raise DuplicateFingerprint(
-                f"an active ticket already has fingerprint {data.fingerprint!r}"
-            ) from None
-        raise
+    if data.fingerprint is None:  # nothing the insert can refuse: no savepoint needed
+        ticket.number = next_number(session, moment=now, zone=zone)
+        session.add(ticket)
+        session.flush()
+    else:
+        _insert_fingerprinted(session, ticket, moment=now, zone=zone)
     events.record(session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number)
     if assignee is not None:
         events.record(
@@ -96,6 +89,27 @@ def create_ticket(
         )
     session.flush()
     return ticket
+
+
+def _insert_fingerprinted(
+    session: Session, ticket: Ticket, *, moment: datetime, zone: ZoneInfo
+) -> None:
+    """Insert a monitoring ticket; a second active one with its fingerprint is refused.
+
+    The number is taken inside the savepoint, so a refused ticket gives its number
+    back and the day stays gap-free.
+    """
+    try:
+        with session.begin_nested():
+            ticket.number = next_number(session, moment=moment, zone=zone)
+            session.add(ticket)
+            session.flush()
+    except IntegrityError as exc:
+        if "fingerprint" in str(exc.orig):
+            raise DuplicateFingerprint(
+                f"an active ticket already has fingerprint {ticket.fingerprint!r}"
+            ) from None
+        raise
 
 
 def get_ticket(session: Session, *, ref: int | str) -> Ticket:

@@ -1,0 +1,124 @@
+"""What every benchmark returns: figures (each with its baseline and ratio) and targets."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class RatioStyle(StrEnum):
+    """How a ratio reads: ``TIMES`` for costs (1.8× slower), ``PERCENT`` for rates."""
+
+    TIMES = "times"
+    PERCENT = "percent"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured value, optionally compared with a baseline measured in the same run."""
+
+    label: str
+    value: float
+    unit: str
+    baseline: str | None = None
+    baseline_value: float | None = None
+    ratio_style: RatioStyle = RatioStyle.TIMES
+    detail: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline_value is None or self.baseline_value == 0:
+            return None
+        return self.value / self.baseline_value
+
+    def format_value(self) -> str:
+        return format_quantity(self.value, self.unit)
+
+    def format_ratio(self) -> str:
+        ratio = self.ratio
+        if ratio is None:
+            return ""
+        if self.ratio_style is RatioStyle.PERCENT:
+            return f"{ratio * 100:.1f} %"
+        return f"{ratio:.2f}×"
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ratio"] = self.ratio
+        return data
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal a figure should reach; missing it is reported, never fatal."""
+
+    label: str
+    passed: bool
+    measured: str
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "MISS"
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "verdict": self.verdict}
+
+
+@dataclass
+class Result:
+    name: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "seconds": round(self.seconds, 3),
+            "figures": [f.as_json() for f in self.figures],
+            "targets": [t.as_json() for t in self.targets],
+            "notes": list(self.notes),
+            "skipped": list(self.skipped),
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a benchmark is told: the size of the run and where to report progress."""
+
+    smoke: bool
+    log: Callable[[str], None]
+
+    def size(self, *, full: int, smoke: int) -> int:
+        return smoke if self.smoke else full
+
+
+def format_quantity(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value:,.1f} ms"
+    if unit.endswith("/s"):
+        return f"{value:,.0f} {unit}"
+    if unit == "":
+        return f"{value:,.2f}"
+    return f"{value:,.2f} {unit}"
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (``pct`` in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return float(ordered[min(rank, len(ordered)) - 1])

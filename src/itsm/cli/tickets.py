@@ -10,7 +10,7 @@ from itsm.cli.common import JsonOption, app_context, dump, read_text_arg, split_
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
-    from itsm.tickets.schemas import TicketRead
+    from itsm.tickets.schemas import TicketFilters, TicketRead
 
 app = typer.Typer(help="Create, find, change and comment on tickets.", no_args_is_help=True)
 
@@ -95,24 +95,10 @@ def list_(
     """List tickets, newest first, one page at a time."""
     from itsm.errors import InvalidInput, choices
     from itsm.tickets import queries
-    from itsm.tickets.models import ACTIVE_STATUSES
-    from itsm.tickets.schemas import TicketFilters, ticket_read
-    from itsm.validation import validated
+    from itsm.tickets.schemas import ticket_read
 
     app_ctx = app_context(ctx)
-    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
-    filters = validated(
-        TicketFilters,
-        {
-            "status": statuses,
-            "priority": split_csv(priority),
-            "category": split_csv(category),
-            "assignee": assignee,
-            "requester": requester,
-            "unassigned": unassigned,
-            "text": text,
-        },
-    )
+    filters = _filters(status, priority, category, assignee, requester, unassigned, active, text)
     try:
         order = queries.Sort(sort)
     except ValueError:
@@ -547,24 +533,9 @@ def export(
     from pathlib import Path
 
     from itsm.tickets import transfer
-    from itsm.tickets.models import ACTIVE_STATUSES
-    from itsm.tickets.schemas import TicketFilters
-    from itsm.validation import validated
 
     app_ctx = app_context(ctx)
-    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
-    filters = validated(
-        TicketFilters,
-        {
-            "status": statuses,
-            "priority": split_csv(priority),
-            "category": split_csv(category),
-            "assignee": assignee,
-            "requester": requester,
-            "unassigned": unassigned,
-            "text": text,
-        },
-    )
+    filters = _filters(status, priority, category, assignee, requester, unassigned, active, text)
     target = Path(output) if output else None
     kind = transfer.export_format(target, fmt)
     if target is None:
@@ -592,3 +563,33 @@ def export(
         partial.unlink(missing_ok=True)
         raise
     app_ctx.console.print(f"Exported {count} tickets to {target}.", markup=False)
+
+
+def _filters(
+    status: list[str] | None,
+    priority: list[str] | None,
+    category: list[str] | None,
+    assignee: str | None,
+    requester: str | None,
+    unassigned: bool,
+    active: bool,
+    text: str | None,
+) -> TicketFilters:
+    """The filters of ``list`` and ``export``, validated (``--active`` = every active status)."""
+    from itsm.tickets.models import ACTIVE_STATUSES
+    from itsm.tickets.schemas import TicketFilters
+    from itsm.validation import validated
+
+    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
+    return validated(
+        TicketFilters,
+        {
+            "status": statuses,
+            "priority": split_csv(priority),
+            "category": split_csv(category),
+            "assignee": assignee,
+            "requester": requester,
+            "unassigned": unassigned,
+            "text": text,
+        },
+    )

@@ -14,7 +14,8 @@ M = TypeVar("M", bound=BaseModel)
 def describe(exc: ValidationError) -> str:
     """The first error, phrased for a person: field, given value, what is allowed."""
     err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "input"
+    # List positions ("status.0") say nothing to a person: name the field only.
+    field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "input"
     given = err.get("input")
     ctx = err.get("ctx") or {}
     kind = err["type"]

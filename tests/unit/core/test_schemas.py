@@ -132,7 +132,7 @@ def test_bad_comments_are_explained(data: dict[str, Any], expected: str) -> None
 
 def test_filters_refuse_unknown_status() -> None:
     message = _message(TicketFilters, {"status": ["open", "done"]})
-    assert message.startswith("invalid status.1 'done'; allowed: open, in_progress, pending")
+    assert message.startswith("invalid status 'done'; allowed: open, in_progress, pending")
 
 
 def test_article_tags_are_cleaned_and_deduplicated() -> None:

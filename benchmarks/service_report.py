@@ -14,7 +14,8 @@ Two paths compute the same figures over the same period:
   ``Database.session()`` (``open_database``: the engine as in production);
 * **raw SQL** (the baseline): the same aggregates written by hand as SQL
   strings, run on a raw DBAPI connection (``sqlite3`` / ``psycopg``), the few
-  group rows added up in Python.
+  group rows added up in Python; on PostgreSQL in a transaction with
+  ``plan_cache_mode = force_custom_plan``, as the service runs its statements.
 
 Both paths' figures are compared before timing (the baseline must do the same
 work). Runs alternate raw, service, raw, ... after one warm-up each; the figure
@@ -402,10 +403,16 @@ class RawReport:
             self.conn.execute("BEGIN")
         else:
             params = {"start": start, "end": end}
+            # As the service does: custom plans, whatever psycopg prepared (see
+            # itsm.reports.statements.custom_plans); the rollback below ends the setting.
+            self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         try:
             return self._figures(params)
         finally:
-            self.conn.rollback() if self.dialect == "postgresql" else self.conn.execute("COMMIT")
+            if self.dialect == "postgresql":
+                self.conn.rollback()
+            else:
+                self.conn.execute("COMMIT")
 
     def _figures(self, params: dict[str, Any]) -> dict[str, Any]:
         by_status: dict[str, int] = {}

@@ -44,7 +44,7 @@ def distribution_statement(
     dialect: str, values: AnySelect, fractions: Sequence[float]
 ) -> AnySelect:
     """One row: count, sum, max and the percentiles of ``values``, a ``SELECT`` of one
-    integer column labelled ``x``."""
+    integer column labelled ``x``, never NULL (filter NULLs out in ``values``)."""
     if dialect == "postgresql":
         return _postgresql(values, fractions)
     return _ranked(values, fractions)
@@ -71,7 +71,7 @@ def distribution(session: Session, values: AnySelect, fractions: Sequence[float]
 def _postgresql(values: AnySelect, fractions: Sequence[float]) -> AnySelect:
     v = values.subquery("v")
     return select(
-        func.count(v.c.x),
+        func.count(),  # not count(x): each mention of x computes it again, per row
         func.sum(v.c.x),
         func.max(v.c.x),
         *(func.percentile_cont(f).within_group(v.c.x) for f in fractions),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from itsm.errors import InvalidInput
@@ -116,7 +116,9 @@ def test_a_constant_number_of_queries_and_no_ticket_rows(session: Session) -> No
         event.remove(connection, "before_cursor_execute", before)
     assert report.opened > 100
     lookups = [s for s in statements if " FROM users WHERE " in s]
-    aggregates = [s for s in statements if s not in lookups]
+    settings = [s for s in statements if "plan_cache_mode" in s]  # PostgreSQL only
+    aggregates = [s for s in statements if s not in lookups + settings]
+    assert len(settings) == (2 if session.get_bind().dialect.name == "postgresql" else 0)
     # Eight aggregate queries, then the usernames: one query per staff role.
     assert len(aggregates) == 8, aggregates
     assert len(lookups) == 2, lookups
@@ -184,3 +186,32 @@ def test_time_logged_by_a_non_staff_user_is_shown_under_their_name(session: Sess
     assert rows_by_name["helpful"].time_spent_minutes == 25
     assert rows_by_name["helpful"].active_load == 0
     assert [t.username for t in report.technicians] == ["alice", "bob", "helpful", None]
+
+
+def test_custom_plans_are_asked_for_and_the_callers_setting_is_restored(
+    session: Session,
+) -> None:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().startswith("SELECT tickets.category"):
+            return
+        # SQLite has no plan cache setting: nothing is sent, nothing to see.
+        seen.append(
+            conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() if postgresql else "-"
+        )
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        service_report(session, start=START, end=END)
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+    if not postgresql:
+        assert seen == ["-", "-"]
+        return
+    assert seen == ["force_custom_plan", "force_custom_plan"]
+    assert session.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_generic_plan"

@@ -27,6 +27,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from itsm.api.settings import ApiSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.sla.config import SlaSettings
@@ -113,6 +114,7 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,8 @@ class ErrorKind(StrEnum):
     UNAVAILABLE = "unavailable"
     NOT_MIGRATED = "not_migrated"
     CONFIG = "config"
+    UNAUTHENTICATED = "unauthenticated"
+    RATE_LIMITED = "rate_limited"
 
 
 class ItsmError(Exception):
@@ -60,6 +62,20 @@ class DatabaseNotMigrated(ItsmError):
 
 class ConfigError(ItsmError):
     kind = ErrorKind.CONFIG
+
+
+class Unauthenticated(ItsmError):
+    """No credentials, or credentials that are wrong, expired or revoked."""
+
+    kind = ErrorKind.UNAUTHENTICATED
+
+
+class RateLimited(ItsmError):
+    kind = ErrorKind.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def choices(values: Iterable[object]) -> str:

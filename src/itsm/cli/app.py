@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("itsm.cli.demo", "demo_app", "Fill an empty database with example data."),
     "overview": ("itsm.cli.demo", "overview_app", "The active queue by priority and statistics."),
     "report": ("itsm.cli.reports", "app", "Service metrics over a period."),
+    "token": ("itsm.cli.tokens", "app", "Create, list and revoke API tokens."),
+    "serve": ("itsm.cli.serve", "app", "Run the REST API server."),
 }
 
 

@@ -169,6 +169,33 @@ def deactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) ->
     _one(app_ctx, read, as_json, f"{read.username} deactivated.")
 
 
+@app.command("passwd")
+def passwd(
+    ctx: typer.Context,
+    ref: UserRef,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password (hashed with Argon2id) for logging in to the API."""
+    import sys
+
+    from itsm.accounts import service as accounts
+    from itsm.errors import InvalidInput
+
+    app_ctx = app_context(ctx)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True)
+        if typer.prompt("Repeat it", hide_input=True) != password:
+            raise InvalidInput("the two passwords differ; nothing changed")
+    with app_ctx.session() as session:
+        user = accounts.set_password(session, ref=ref, password=password)
+        name = user.username
+    app_ctx.console.print(f"Password of {name} set.", markup=False)
+
+
 def _one(app_ctx: AppContext, read: UserRead, as_json: bool, message: str | None) -> None:
     from itsm.cli.output import key_values, print_json, when
 

@@ -1,5 +1,6 @@
 """Imports every ORM model so that ``Base.metadata`` knows the whole schema."""
 
+from itsm.accounts.models import ApiToken, LoginFailure
 from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
@@ -14,10 +15,12 @@ from itsm.tickets.models import (
 from itsm.users.models import User
 
 __all__ = [
+    "ApiToken",
     "Article",
     "Asset",
     "Base",
     "DiagnosticReport",
+    "LoginFailure",
     "Ticket",
     "TicketComment",
     "TicketCounter",

@@ -1,0 +1,47 @@
+"""Password hashing with Argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from itsm.errors import InvalidInput
+
+MIN_LENGTH = 8
+MAX_LENGTH = 1024
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # type=Argon2id by default
+
+
+def check_strength(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"password is too short: at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput(f"password is too long: at most {MAX_LENGTH} characters")
+    if password.strip() == "":
+        raise InvalidInput("password must not be only spaces")
+
+
+def hash_password(password: str) -> str:
+    check_strength(password)
+    return _hasher().hash(password)
+
+
+def verify(stored: str | None, password: str) -> bool:
+    """True if ``password`` matches; a missing or unreadable hash never matches."""
+    if not stored or len(password) > MAX_LENGTH:
+        _hasher().hash("x" * MIN_LENGTH)  # spend the same time: no user enumeration by timing
+        return False
+    try:
+        return _hasher().verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return _hasher().check_needs_rehash(stored)

@@ -1,0 +1,188 @@
+"""Passwords, logins with throttling, and API tokens.
+
+Token secrets are 256 random bits, so a fast SHA-256 is enough to store them
+(slow hashing guards low-entropy secrets such as passwords, which use Argon2id).
+Throttling state lives in the database, so every API worker and host sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from itsm.accounts import passwords
+from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
+from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
+from itsm.accounts.schemas import TokenCreate
+from itsm.api.settings import LoginThrottle
+from itsm.db.base import utcnow
+from itsm.users import service as users
+from itsm.users.models import User
+
+TOKEN_PREFIX = "itsm_"  # noqa: S105 - a marker, not a secret
+# Writing last_used_at on every request would turn reads into writes: once a minute is enough.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: a user, and through which kind of token."""
+
+    user: User
+    token_kind: TokenKind | None = None  # None: a password login, not a token
+
+    @property
+    def is_agent(self) -> bool:
+        return self.token_kind is TokenKind.AGENT
+
+
+def set_password(session: Session, *, ref: int | str, password: str) -> User:
+    user = users.get_user(session, ref=ref)
+    user.password_hash = passwords.hash_password(password)
+    session.flush()
+    return user
+
+
+def _recent_failures(session: Session, match: ColumnElement[bool], since: datetime) -> int:
+    stmt = select(func.count()).select_from(LoginFailure).where(match, LoginFailure.at >= since)
+    return session.scalar(stmt) or 0
+
+
+def check_throttle(
+    session: Session, *, username: str, address: str, rules: LoginThrottle, now: datetime
+) -> None:
+    """Refuse before checking the password once either budget is spent."""
+    since = now - timedelta(seconds=rules.window_seconds)
+    by_account = _recent_failures(session, LoginFailure.username == username, since)
+    by_address = _recent_failures(session, LoginFailure.address == address, since)
+    if by_account >= rules.per_account or by_address >= rules.per_address:
+        oldest = session.scalar(
+            select(func.min(LoginFailure.at)).where(
+                or_(LoginFailure.username == username, LoginFailure.address == address),
+                LoginFailure.at >= since,
+            )
+        )
+        wait = rules.window_seconds
+        if oldest is not None:
+            wait = max(1, math.ceil((oldest - since).total_seconds()))
+        raise TooManyLogins(
+            f"too many failed logins for {username!r} or from {address}; try again in {wait} s",
+            retry_after=wait,
+        )
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    rules: LoginThrottle,
+    now: datetime | None = None,
+) -> User | None:
+    """The active user whose password this is, or ``None`` after recording a failure.
+
+    Returns instead of raising so that the caller can commit the failure record.
+    Raises :class:`TooManyLogins` while the account or address is throttled.
+    """
+    now = now or utcnow()
+    name = username.strip().lower()[:64]
+    check_throttle(session, username=name, address=address, rules=rules, now=now)
+    user = session.scalar(select(User).where(User.username == name))
+    stored = user.password_hash if user is not None else None
+    if passwords.verify(stored, password) and user is not None and user.is_active:
+        if passwords.needs_rehash(stored or ""):
+            user.password_hash = passwords.hash_password(password)
+        session.execute(delete(LoginFailure).where(LoginFailure.username == name))
+        session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+        return user
+    session.add(LoginFailure(username=name, address=address[:64], at=now))
+    session.flush()
+    return None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    session: Session, *, owner: User, data: TokenCreate, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is not stored and cannot be shown again."""
+    users.require_active(owner)
+    now = now or utcnow()
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=owner.id,
+        name=data.name,
+        kind=data.kind,
+        token_hash=_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        created_at=now,
+        expires_at=now + timedelta(days=data.expires_in_days) if data.expires_in_days else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def list_tokens(
+    session: Session, *, owner: User | None = None, include_revoked: bool = False
+) -> Sequence[ApiToken]:
+    stmt = select(ApiToken).order_by(ApiToken.id)
+    if owner is not None:
+        stmt = stmt.where(ApiToken.user_id == owner.id)
+    if not include_revoked:
+        stmt = stmt.where(ApiToken.revoked_at.is_(None))
+    return session.scalars(stmt).all()
+
+
+def get_token(session: Session, *, token_id: int, owner: User | None = None) -> ApiToken:
+    """A token by id; with ``owner``, only one of theirs (others are 'not found')."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (owner is not None and token.user_id != owner.id):
+        raise TokenNotFound(f"token {token_id} does not exist")
+    return token
+
+
+def revoke_token(
+    session: Session, *, token_id: int, owner: User | None = None, now: datetime | None = None
+) -> ApiToken:
+    token = get_token(session, token_id=token_id, owner=owner)
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        session.flush()
+    return token
+
+
+def principal_for(session: Session, *, secret: str, now: datetime | None = None) -> Principal:
+    """Who a bearer token belongs to; wrong, expired and revoked tokens are all refused."""
+    now = now or utcnow()
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise BadCredentials("invalid API token")
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(secret))
+    ).first()
+    if row is None:
+        raise BadCredentials("invalid API token")
+    token, user = row
+    if token.revoked_at is not None:
+        raise BadCredentials(f"API token {token.prefix}… was revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise BadCredentials(
+            f"API token {token.prefix}… expired at {token.expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if not user.is_active:
+        raise BadCredentials(f"user {user.username!r} is deactivated")
+    if token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY:
+        token.last_used_at = now
+    return Principal(user=user, token_kind=TokenKind(token.kind))

@@ -1,0 +1,68 @@
+"""The FastAPI application: ``create_app(settings)`` builds one, ``itsm serve`` runs it.
+
+The app holds no state but its database engine: several workers or hosts can
+serve one PostgreSQL database side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from itsm import __version__
+from itsm.api import problems
+from itsm.api.limits import BodyLimit
+from itsm.api.metrics import RequestMetrics
+from itsm.api.routers import ROUTERS
+from itsm.config import Settings, load_settings
+from itsm.db.engine import build_engine
+from itsm.db.runtime import Database, open_database
+from itsm.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def _open(settings: Settings) -> Database:
+    """Open and check the database; a server that is down must not stop the API starting.
+
+    ``/readyz`` reports it until it is back; requests meanwhile get 503.
+    """
+    try:
+        return open_database(settings)
+    except DatabaseUnavailable as exc:
+        log.warning("starting without the database: %s", exc)
+        return Database(settings=settings, engine=build_engine(settings))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    cfg = settings if settings is not None else load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = _open(cfg)
+        try:
+            yield
+        finally:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="itsm",
+        version=__version__,
+        summary="IT support management: help desk, inventory, knowledge base, diagnostics.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = cfg
+    problems.install(app)
+    for router, prefixed in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX if prefixed else "")
+    app.add_middleware(BodyLimit, max_bytes=cfg.api.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    return app

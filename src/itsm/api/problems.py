@@ -1,0 +1,170 @@
+"""Errors as RFC 9457 ``application/problem+json``, one stable ``type`` per domain error.
+
+``type`` is ``urn:itsm:problem:<slug>`` where the slug comes from the error class
+(``TicketNotFound`` → ``ticket-not-found``), so clients can branch on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from itsm.errors import ErrorKind, ItsmError, RateLimited
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:itsm:problem:"
+
+STATUS_BY_KIND: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.NOT_MIGRATED: 503,
+    ErrorKind.CONFIG: 500,
+}
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    429: "rate-limited",
+    500: "internal-error",
+    503: "unavailable",
+}
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def slug(error: type[BaseException]) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", error.__name__).lower()
+
+
+def problem(
+    status: int,
+    type_slug: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + type_slug,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    """One error, phrased for a person: the field and what is allowed."""
+    field = _field(tuple(err.get("loc", ())))
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
+    if kind == "enum":
+        allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"invalid {field} {given!r}; allowed: {allowed}"
+    if kind == "missing":
+        return f"{field} is required"
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if kind in {"string_too_long", "too_long"}:
+        return f"{field} is too long (at most {ctx.get('max_length')} characters)"
+    if kind in {"string_too_short", "too_short"}:
+        return f"{field} must not be empty"
+    if kind == "json_invalid":
+        return f"body is not valid JSON: {ctx.get('error', 'parse error')}"
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"invalid {field}: {msg}"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a problem document."""
+
+    @app.exception_handler(ItsmError)
+    async def _domain(request: Request, exc: ItsmError) -> JSONResponse:
+        status = STATUS_BY_KIND.get(exc.kind, 500)
+        headers: dict[str, str] = {}
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="itsm"'
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        return problem(
+            status, slug(type(exc)), exc.message, instance=request.url.path, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [dict(e) for e in exc.errors()]
+        broken_json = any(e.get("type") == "json_invalid" for e in errors)
+        fields = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors
+        ]
+        status = 400 if broken_json else 422
+        return problem(
+            status,
+            "malformed-json" if broken_json else "invalid-input",
+            "; ".join(f["message"] for f in fields[:3]),
+            instance=request.url.path,
+            errors=fields,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        return problem(
+            exc.status_code,
+            _HTTP_SLUGS.get(exc.status_code, f"http-{exc.status_code}"),
+            detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(
+            500,
+            "internal-error",
+            "unexpected server error; see the server log",
+            instance=request.url.path,
+        )

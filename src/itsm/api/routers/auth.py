@@ -1,0 +1,127 @@
+"""Log in for a token; see, create and revoke API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from itsm.accounts import service as accounts
+from itsm.accounts.errors import BadCredentials
+from itsm.accounts.models import TokenKind
+from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
+from itsm.api.deps import (
+    CallerDep,
+    PersonDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    database,
+)
+from itsm.db.runtime import Database
+from itsm.errors import Forbidden
+from itsm.users import service as users
+from itsm.users.models import Role
+from itsm.users.schemas import UserRead
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    token_name: str = Field(default="login", min_length=1, max_length=100)
+
+
+class Me(BaseModel):
+    user: UserRead
+    token_kind: TokenKind | None
+
+
+class NewToken(TokenCreate):
+    user: str | None = Field(
+        default=None, max_length=64, description="Owner (admins only); default: yourself."
+    )
+
+
+@router.post(
+    "/auth/login",
+    status_code=status.HTTP_201_CREATED,
+    summary="Exchange a username and password for a personal API token",
+)
+def login(
+    body: LoginRequest,
+    request: Request,
+    db: Annotated[Database, Depends(database)],
+    cfg: SettingsDep,
+) -> IssuedToken:
+    # Its own transaction: a failed attempt must be committed for throttling to count it.
+    with db.session() as session:
+        user = accounts.authenticate(
+            session,
+            username=body.username,
+            password=body.password,
+            address=client_address(request),
+            rules=cfg.api.login,
+        )
+        if user is not None:
+            data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
+            token, secret = accounts.create_token(session, owner=user, data=data)
+            issued = IssuedToken.model_validate(
+                {**TokenRead.model_validate(token).model_dump(), "token": secret}
+            )
+    if user is None:
+        raise BadCredentials("wrong username or password")
+    return issued
+
+
+@router.get("/auth/me", summary="Who the token belongs to")
+def me(who: CallerDep) -> Me:
+    return Me(user=UserRead.model_validate(who.user), token_kind=who.token_kind)
+
+
+@router.get("/tokens", summary="Your tokens; admins may list anyone's")
+def list_tokens(
+    session: SessionDep,
+    who: PersonDep,
+    user: Annotated[str | None, Query(max_length=64)] = None,
+    include_revoked: bool = False,
+) -> list[TokenRead]:
+    owner = who.user
+    if user is not None:
+        owner = users.get_user(session, ref=user)
+        if owner.id != who.user.id and who.user.role != Role.ADMIN:
+            raise Forbidden("only admins may list other people's tokens")
+    rows = accounts.list_tokens(session, owner=owner, include_revoked=include_revoked)
+    return [TokenRead.model_validate(t) for t in rows]
+
+
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a token (shown once); admins may create one for anyone, agent tokens too",
+)
+def create_token(body: NewToken, session: SessionDep, who: PersonDep) -> IssuedToken:
+    owner = who.user
+    if body.user is not None:
+        owner = users.get_user(session, ref=body.user)
+    is_admin = who.user.role == Role.ADMIN
+    if owner.id != who.user.id and not is_admin:
+        raise Forbidden("only admins may create tokens for other people")
+    if body.kind is TokenKind.AGENT and not is_admin:
+        raise Forbidden("only admins may create agent tokens")
+    data = TokenCreate(name=body.name, kind=body.kind, expires_in_days=body.expires_in_days)
+    token, secret = accounts.create_token(session, owner=owner, data=data)
+    return IssuedToken.model_validate(
+        {**TokenRead.model_validate(token).model_dump(), "token": secret}
+    )
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke a token: yours, or anyone's as an admin")
+def revoke_token(token_id: int, session: SessionDep, who: PersonDep) -> TokenRead:
+    owner = None if who.user.role == Role.ADMIN else who.user
+    token = accounts.revoke_token(session, token_id=token_id, owner=owner)
+    return TokenRead.model_validate(token)

@@ -1,0 +1,138 @@
+"""``itsm token``: API tokens for people and for diagnostics agents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itsm.cli.common import JsonOption, app_context, dump
+
+if TYPE_CHECKING:
+    from itsm.accounts.schemas import TokenRead
+    from itsm.users.models import User
+
+app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'laptop' or a host.")],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Owner (default: the acting user; agents: diagnostics.tickets.agent_username)."
+        ),
+    ] = None,
+    agent: Annotated[
+        bool, typer.Option("--agent", help="An agent token: may only send diagnostic reports.")
+    ] = False,
+    expires_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Expire after this many days.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a token and print its secret (shown only this once)."""
+    from itsm.accounts import service
+    from itsm.accounts.models import TokenKind
+    from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
+    from itsm.diagnostics.autoticket import agent_user
+    from itsm.errors import InvalidInput
+    from itsm.users import service as users
+    from itsm.validation import validated
+
+    app_ctx = app_context(ctx)
+    kind = TokenKind.AGENT if agent else TokenKind.PERSONAL
+    data = validated(TokenCreate, {"name": name, "kind": kind, "expires_in_days": expires_days})
+    with app_ctx.session() as session:
+        owner: User | None
+        if user is not None:
+            owner = users.get_user(session, ref=user)
+        elif agent:
+            owner = agent_user(session, app_ctx.settings.diagnostics.tickets.agent_username)
+        else:
+            owner = app_ctx.actor(session)
+            if owner is None:
+                raise InvalidInput("no acting user: give --user or --as")
+        token, secret = service.create_token(session, owner=owner, data=data)
+        issued = IssuedToken.model_validate(
+            {**TokenRead.model_validate(token).model_dump(), "token": secret}
+        )
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(issued))
+        return
+    app_ctx.err.print(
+        f"Token #{issued.id} ({issued.kind}) for user #{issued.user_id}; "
+        "copy it now, it is not shown again:",
+        markup=False,
+    )
+    app_ctx.console.print(issued.token, markup=False, soft_wrap=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include revoked tokens.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List tokens (never their secrets)."""
+    from itsm.accounts import service
+    from itsm.accounts.schemas import TokenRead
+    from itsm.cli.output import e, print_json, table, when
+    from itsm.users import service as users
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        owner = users.get_user(session, ref=user) if user is not None else None
+        rows: list[TokenRead] = [
+            TokenRead.model_validate(t)
+            for t in service.list_tokens(session, owner=owner, include_revoked=all_)
+        ]
+    if as_json:
+        print_json(app_ctx.console, [dump(r) for r in rows])
+        return
+    app_ctx.console.print(
+        table(
+            "API tokens",
+            ["Id", "User", "Name", "Kind", "Starts", "Created", "Expires", "Last used", "Revoked"],
+            (
+                [
+                    str(t.id),
+                    str(t.user_id),
+                    e(t.name),
+                    t.kind,
+                    e(t.prefix + "…"),
+                    when(t.created_at),
+                    when(t.expires_at),
+                    when(t.last_used_at),
+                    when(t.revoked_at),
+                ]
+                for t in rows
+            ),
+        )
+    )
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="Token id (from 'itsm token list').")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a token: it stops working at once."""
+    from itsm.accounts import service
+    from itsm.accounts.schemas import TokenRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        read = TokenRead.model_validate(service.revoke_token(session, token_id=token_id))
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, dump(read))
+        return
+    app_ctx.console.print(f"Token #{read.id} ({read.name}) revoked.", markup=False)

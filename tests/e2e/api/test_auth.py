@@ -1,0 +1,154 @@
+"""Login, tokens, throttling and the error format, over real HTTP on both databases."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from itsm.accounts.models import ApiToken
+from tests.live_server import Api
+
+PROBLEM = "application/problem+json"
+
+
+def test_health_and_readiness(api: Api) -> None:
+    with httpx.Client(base_url=api.base_url) as raw:
+        assert raw.get("/healthz").json() == {"status": "ok"}
+        ready = raw.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "ready"
+
+
+def test_login_issues_a_token_that_works_and_is_stored_hashed(api: Api) -> None:
+    api.user("alice", role="technician", password="correct horse")
+    anon = api.client()
+    got = anon.post("/auth/login", json={"username": "Alice", "password": "correct horse"})
+    assert got.status_code == 201, got.text
+    body = got.json()
+    secret = body["token"]
+    assert secret.startswith("itsm_")
+    assert body["kind"] == "personal"
+    assert body["expires_at"] is not None  # api.token_days defaults to 90
+    me = api.client(secret).get("/auth/me")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "alice"
+    with api.session() as session:
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+    assert secret not in stored
+    assert all(len(h) == 64 for h in stored)
+
+
+def test_wrong_password_and_unknown_user_look_the_same(api: Api) -> None:
+    api.user("bob", password="s3cret-pass")
+    anon = api.client()
+    wrong = anon.post("/auth/login", json={"username": "bob", "password": "nope-nope"})
+    ghost = anon.post("/auth/login", json={"username": "ghost", "password": "nope-nope"})
+    for got in (wrong, ghost):
+        assert got.status_code == 401
+        assert got.headers["content-type"] == PROBLEM
+        assert got.json()["type"] == "urn:itsm:problem:bad-credentials"
+        assert got.json()["detail"] == "wrong username or password"
+
+
+def test_failed_logins_are_throttled_per_account(api: Api) -> None:
+    api.user("carol", password="right-password")
+    anon = api.client()
+    limit = api.settings.api.login.per_account
+    for _ in range(limit):
+        got = anon.post("/auth/login", json={"username": "carol", "password": "wrong-one"})
+        assert got.status_code == 401
+    # Even the right password is refused while throttled: guessing gains nothing.
+    blocked = anon.post("/auth/login", json={"username": "carol", "password": "right-password"})
+    assert blocked.status_code == 429
+    assert blocked.json()["type"] == "urn:itsm:problem:too-many-logins"
+    assert int(blocked.headers["retry-after"]) >= 1
+
+
+def test_failed_logins_are_throttled_per_address(api: Api) -> None:
+    anon = api.client()
+    limit = api.settings.api.login.per_address
+    for n in range(limit):
+        got = anon.post("/auth/login", json={"username": f"nobody{n}", "password": "wrong-one"})
+        assert got.status_code == 401
+    api.user("dave", password="right-password")
+    blocked = anon.post("/auth/login", json={"username": "dave", "password": "right-password"})
+    assert blocked.status_code == 429
+
+
+def test_tokens_can_be_listed_and_revoked(api: Api) -> None:
+    alice = api.user("alice", role="technician")
+    secret = api.token(alice)
+    client = api.client(secret)
+    created = client.post("/tokens", json={"name": "laptop", "expires_in_days": 7})
+    assert created.status_code == 201
+    second = created.json()
+    listed = client.get("/tokens").json()
+    assert {t["name"] for t in listed} == {"test", "laptop"}
+    assert all("token" not in t and "token_hash" not in t for t in listed)
+    assert client.delete(f"/tokens/{second['id']}").status_code == 200
+    refused = api.client(second["token"]).get("/auth/me")
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_people_cannot_touch_other_peoples_tokens(api: Api) -> None:
+    mallory = api.as_new("mallory")
+    victim = api.user("victim", role="technician")
+    api.token(victim)
+    with api.session() as session:
+        victim_token = session.scalars(
+            select(ApiToken.id).where(ApiToken.user_id == victim.id)
+        ).one()
+    assert mallory.delete(f"/tokens/{victim_token}").status_code == 404
+    assert mallory.get("/tokens", params={"user": "victim"}).status_code == 403
+    assert mallory.post("/tokens", json={"name": "x", "user": "victim"}).status_code == 403
+    assert mallory.post("/tokens", json={"name": "x", "kind": "agent"}).status_code == 403
+
+
+def test_bad_requests_get_one_line_problems(api: Api) -> None:
+    anon = api.client()
+    broken = anon.post(
+        "/auth/login", content=b'{"username": ', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.json()["type"] == "urn:itsm:problem:malformed-json"
+    missing = anon.post("/auth/login", json={"username": "x"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"] == [{"field": "password", "message": "password is required"}]
+    assert anon.get("/auth/me").status_code == 401
+    assert anon.get("/auth/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert anon.get("/no/such/route").status_code == 404
+
+
+def test_oversized_bodies_are_refused(api: Api) -> None:
+    anon = api.client()
+    huge = b"x" * (api.settings.api.max_body_bytes + 1)
+    got = anon.post("/auth/login", content=huge, headers={"content-type": "application/json"})
+    assert got.status_code == 413
+    assert got.json()["type"] == "urn:itsm:problem:payload-too-large"
+
+
+def test_expired_tokens_are_refused(api: Api) -> None:
+    from datetime import timedelta
+
+    from itsm.db.base import utcnow
+
+    user = api.user("erin", role="technician")
+    secret = api.token(user)
+    with api.session() as session:
+        token = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).one()
+        token.expires_at = utcnow() - timedelta(seconds=1)
+    got = api.client(secret).get("/auth/me")
+    assert got.status_code == 401
+    assert "expired" in got.json()["detail"]
+
+
+def test_deactivated_users_lose_access(api: Api) -> None:
+    from itsm.users import service as users
+
+    user = api.user("frank", role="technician")
+    secret = api.token(user)
+    with api.session() as session:
+        users.deactivate(session, ref=user.id)
+    assert api.client(secret).get("/auth/me").status_code == 401

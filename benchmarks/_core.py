@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -94,13 +95,25 @@ class Result:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What a benchmark is told: the size of the run and where to report progress."""
+    """What a benchmark is told: the size of the run and where to report progress.
+
+    ``shared`` holds what benchmarks of one run share (the large ticket data sets of
+    :mod:`benchmarks._dataset`); ``cleanup`` is closed by the harness after the last
+    benchmark, so shared throw-away databases outlive the benchmark that built them.
+    """
 
     smoke: bool
     log: Callable[[str], None]
+    shared: dict[str, Any] = field(default_factory=dict)
+    cleanup: ExitStack = field(default_factory=ExitStack)
+    tickets: int | None = None  # ``--tickets N``: the size of the ticket data sets
 
     def size(self, *, full: int, smoke: int) -> int:
         return smoke if self.smoke else full
+
+    def ticket_count(self, *, full: int, smoke: int) -> int:
+        """Tickets in a data set: ``--tickets`` if given, else by run size."""
+        return self.tickets if self.tickets else self.size(full=full, smoke=smoke)
 
 
 def format_quantity(value: float, unit: str) -> str:

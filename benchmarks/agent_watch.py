@@ -2,7 +2,10 @@
 
 The agent runs as a real subprocess with the real probes, storing every report
 and applying the automatic-ticket logic on a throw-away SQLite database (the
-embedded default); a second agent runs with ``--no-store`` (reports only). The
+embedded default); a second agent runs with ``--no-store`` (reports only); a
+third sends every report to a real API server (``itsm serve`` on the same
+throw-away database, a separate process that is not measured) with
+``--server``, through its on-disk spool, and never loads SQLAlchemy. The
 baseline, run the same way, is a bare psutil loop that takes the same readings
 (CPU over a 1 s window, memory, every filesystem, network counters) and prints
 one line per sample: what any Python agent costs at least.
@@ -17,13 +20,18 @@ Targets: under 1 % of one core at a 10 s interval, under 60 MB resident.
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psutil
 
 from benchmarks._core import Figure, Result, RunConfig, Target
@@ -94,6 +102,42 @@ def _line(proc: subprocess.Popen[str]) -> str:
     return line
 
 
+@contextmanager
+def _api_server(itsm: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    """``itsm serve`` on a free loopback port for the remote agent; yields its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [itsm, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not start: {log.read_text()[-1000:]}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def run(cfg: RunConfig) -> Result:
     interval = cfg.size(full=10, smoke=2)
     cycles = cfg.size(full=6, smoke=3)
@@ -105,11 +149,25 @@ def run(cfg: RunConfig) -> Result:
         env["PYTHONUNBUFFERED"] = "1"
         subprocess.run([itsm, "db", "upgrade"], env=env, check=True, capture_output=True)
         watch = [itsm, "diag", "watch", "--interval", str(interval)]
-        cfg.log(f"{NAME}: {cycles} cycles at {interval} s for each of 3 processes")
+        cfg.log(f"{NAME}: {cycles} cycles at {interval} s for each of 4 processes")
         started = time.monotonic()
         raw = _measure([sys.executable, "-c", _RAW_LOOP, str(interval)], env, cycles)
         storing = _measure(watch, env, cycles)
         reports_only = _measure([*watch, "--no-store"], env, cycles)
+        issued = subprocess.run(
+            [itsm, "token", "create", "agent-bench", "--agent", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        token_file = home / "agent.token"
+        token_file.write_text(json.loads(issued.stdout)["token"], encoding="utf-8")
+        agent_env = {k: v for k, v in env.items() if k != "ITSM_DATABASE_URL"}  # no database
+        with _api_server(itsm, env, home / "server.log") as url:
+            remote_cmd = [*watch, "--server", url, "--token-file", str(token_file)]
+            remote_cmd += ["--spool-dir", str(home / "spool")]
+            remote = _measure(remote_cmd, agent_env, cycles)
         result.data["seconds"] = round(time.monotonic() - started, 1)
 
     result.figures = [
@@ -150,8 +208,24 @@ def run(cfg: RunConfig) -> Result:
             baseline_value=raw.rss_mb,
             detail=f"USS {reports_only.uss_mb:.1f} MB",
         ),
+        Figure(
+            "agent --server: CPU at 10 s",
+            remote.cpu_percent_at_reference,
+            "% of a core",
+            baseline="raw psutil loop",
+            baseline_value=raw.cpu_percent_at_reference,
+        ),
+        Figure(
+            "agent --server: RSS",
+            remote.rss_mb,
+            "MB",
+            baseline="raw psutil loop",
+            baseline_value=raw.rss_mb,
+            detail=f"USS {remote.uss_mb:.1f} MB",
+        ),
     ]
-    for label, sample in (("storing", storing), ("--no-store", reports_only)):
+    samples = (("storing", storing), ("--no-store", reports_only), ("--server", remote))
+    for label, sample in samples:
         cpu = sample.cpu_percent_at_reference
         result.targets.append(
             Target(

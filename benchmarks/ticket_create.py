@@ -77,6 +77,7 @@ _COLUMNS = (
 )
 _RAW_DAY = "19700101"  # raw rows get numbers from days the service never numbers
 _RAW_WORK_DAY = "19700102"
+_FLOOR_DAY = "19700103"
 _BUMP = (
     "INSERT INTO ticket_counters (day, last_value) VALUES ({p}, 1) "
     "ON CONFLICT (day) DO UPDATE SET last_value = ticket_counters.last_value + 1 "
@@ -100,6 +101,9 @@ class RawInserter(Protocol):
 
     def insert_same_work(self, row: dict[str, Any], actor_id: int) -> None:
         """Counter upsert, ticket INSERT ... RETURNING id, event INSERT, COMMIT."""
+
+    def same_work_on(self, conn: Any, row: dict[str, Any], actor_id: int, day: str) -> None:
+        """The same work's three statements on ``conn`` (a driver connection), no COMMIT."""
 
     def close(self) -> None: ...
 
@@ -130,15 +134,17 @@ class SqliteRaw:
         self._conn.execute("COMMIT")
 
     def insert_same_work(self, row: dict[str, Any], actor_id: int) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self.same_work_on(self._conn, row, actor_id, _RAW_WORK_DAY)
+        self._conn.execute("COMMIT")
+
+    def same_work_on(self, conn: Any, row: dict[str, Any], actor_id: int, day: str) -> None:
         now = self._now()
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        value = _one(conn.execute(self._bump, (_RAW_WORK_DAY,)).fetchone())
-        number = format_number(_RAW_WORK_DAY, value)
+        value = _one(conn.execute(self._bump, (day,)).fetchone())
+        number = format_number(day, value)
         values = [number, *(row[c] for c in _COLUMNS[1:-2]), now, now]
         ticket_id = _one(conn.execute(self._returning, values).fetchone())
         conn.execute(self._event, (ticket_id, actor_id, number, now))
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         self._conn.close()
@@ -161,14 +167,16 @@ class PostgresRaw:
         self._conn.commit()
 
     def insert_same_work(self, row: dict[str, Any], actor_id: int) -> None:
+        self.same_work_on(self._conn, row, actor_id, _RAW_WORK_DAY)
+        self._conn.commit()
+
+    def same_work_on(self, conn: Any, row: dict[str, Any], actor_id: int, day: str) -> None:
         now = datetime.now(UTC)
-        conn = self._conn
-        value = _one(conn.execute(self._bump, (_RAW_WORK_DAY,)).fetchone())
-        number = format_number(_RAW_WORK_DAY, int(value))
+        value = _one(conn.execute(self._bump, (day,)).fetchone())
+        number = format_number(day, int(value))
         values = [number, *(row[c] for c in _COLUMNS[1:-2]), now, now]
         ticket_id = _one(conn.execute(self._returning, values).fetchone())
         conn.execute(self._event, (ticket_id, actor_id, number, now))
-        conn.commit()
 
     def close(self) -> None:
         self._conn.close()
@@ -296,6 +304,21 @@ def _time_raw_same_work(
     return out
 
 
+def _time_session_floor(
+    db: Database, raw: RawInserter, rows: Sequence[dict[str, Any]], actor_id: int
+) -> list[float]:
+    """The same work by hand inside ``Database.session()``: the floor of any service path."""
+    out: list[float] = []
+    clock = time.perf_counter
+    for row in rows:
+        start = clock()
+        with db.session() as session:
+            driver = session.connection().connection.driver_connection
+            raw.same_work_on(driver, row, actor_id, _FLOOR_DAY)
+        out.append(clock() - start)
+    return out
+
+
 def _statements_per_ticket(db: Database, data: TicketCreate, actor: User, zone: ZoneInfo) -> int:
     """SQL statements SQLAlchemy sends for one ticket (not counting COMMIT or the pool ping)."""
     seen: list[str] = []
@@ -316,6 +339,7 @@ class BackendRun:
     service: Timings
     raw: Timings
     raw_same_work: Timings
+    session_floor: Timings
     statements: int
 
 
@@ -339,23 +363,28 @@ def _measure(spec: BackendSpec, cfg: RunConfig, count: int, warmup: int) -> Back
             cfg.log(f"{NAME}/{spec.name}: warm-up, {warmup} tickets per path")
             _time_raw(raw, rows[:warmup])
             _time_raw_same_work(raw, rows[:warmup], requester.id)
+            _time_session_floor(db, raw, rows[:warmup], requester.id)
             _time_service(db, items[:warmup], requester, zone)
             statements = _statements_per_ticket(db, items[warmup], requester, zone)
             todo_items, todo_rows = items[warmup + 1 :], rows[warmup + 1 :]
             cfg.log(f"{NAME}/{spec.name}: {count} tickets per path, interleaved in {BLOCKS} blocks")
             raw_s: list[float] = []
             same_s: list[float] = []
+            floor_s: list[float] = []
             svc_s: list[float] = []
             step = -(-count // BLOCKS)
             for lo in range(0, count, step):
                 raw_s += _time_raw(raw, todo_rows[lo : lo + step])
                 svc_s += _time_service(db, todo_items[lo : lo + step], requester, zone)
                 same_s += _time_raw_same_work(raw, todo_rows[lo : lo + step], requester.id)
-            _verify(db, raw=warmup + count, same_work=warmup + count, service=warmup + 1 + count)
+                floor_s += _time_session_floor(db, raw, todo_rows[lo : lo + step], requester.id)
+            _verify(
+                db, raw=warmup + count, same_work=2 * (warmup + count), service=warmup + 1 + count
+            )
         finally:
             raw.close()
             db.dispose()
-    return BackendRun(Timings(svc_s), Timings(raw_s), Timings(same_s), statements)
+    return BackendRun(Timings(svc_s), Timings(raw_s), Timings(same_s), Timings(floor_s), statements)
 
 
 def _verify(db: Database, *, raw: int, same_work: int, service: int) -> None:
@@ -364,7 +393,9 @@ def _verify(db: Database, *, raw: int, same_work: int, service: int) -> None:
         n_tickets = session.scalar(select(func.count()).select_from(Ticket))
         n_events = session.scalar(select(func.count()).select_from(TicketEvent))
         numbered = session.scalar(
-            select(func.sum(TicketCounter.last_value)).where(TicketCounter.day != _RAW_WORK_DAY)
+            select(func.sum(TicketCounter.last_value)).where(
+                TicketCounter.day.not_in([_RAW_WORK_DAY, _FLOOR_DAY])
+            )
         )
     got = (n_tickets, n_events, numbered)
     want = (raw + same_work + service, same_work + service, service)
@@ -395,6 +426,7 @@ def run(cfg: RunConfig) -> Result:
         m = _measure(spec, cfg, count, warmup)
         raw_label = f"{spec.label} raw INSERT + COMMIT"
         same_label = f"{spec.label} raw, same work"
+        floor_label = f"{spec.label} same work in a unit of work"
         svc_label = f"{spec.label} service create_ticket"
         # Latency ratio at the median: blind to the rare WAL checkpoint or fsync stall
         # that lands on whichever path commits at that moment.
@@ -416,6 +448,18 @@ def run(cfg: RunConfig) -> Result:
                 detail=f"upsert + 2 INSERTs by hand; p50 {_ms(m.raw_same_work.seconds, 50)}",
             ),
             Figure(
+                floor_label,
+                m.session_floor.rate,
+                "tickets/s",
+                baseline=raw_label,
+                baseline_value=m.raw.rate,
+                ratio_style=RatioStyle.PERCENT,
+                detail=(
+                    "the same by hand in Database.session(): the floor of any service path; "
+                    f"p50 {_ms(m.session_floor.seconds, 50)}"
+                ),
+            ),
+            Figure(
                 svc_label,
                 m.service.rate,
                 "tickets/s",
@@ -425,7 +469,8 @@ def run(cfg: RunConfig) -> Result:
                 detail=(
                     f"p50 {_ms(m.service.seconds, 50)} (p50 ratio {p50_ratio:.1%}); "
                     f"{m.statements} SQL statements; "
-                    f"{m.service.rate / m.raw_same_work.rate:.0%} of raw same work"
+                    f"{m.service.rate / m.raw_same_work.rate:.0%} of raw same work, "
+                    f"{m.service.rate / m.session_floor.rate:.0%} of the floor"
                 ),
             ),
         ]
@@ -441,8 +486,11 @@ def run(cfg: RunConfig) -> Result:
             "service": m.service.as_json(),
             "raw": m.raw.as_json(),
             "raw_same_work": m.raw_same_work.as_json(),
+            "session_floor": m.session_floor.as_json(),
             "service_over_raw": round(ratio, 4),
             "service_over_raw_same_work": round(m.service.rate / m.raw_same_work.rate, 4),
+            "session_floor_over_raw": round(m.session_floor.rate / m.raw.rate, 4),
+            "service_over_session_floor": round(m.service.rate / m.session_floor.rate, 4),
             "service_over_raw_at_p50": round(p50_ratio, 4),
             "statements_per_service_ticket": m.statements,
         }

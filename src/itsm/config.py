@@ -30,6 +30,7 @@ from pydantic_settings import (
 from itsm.api.settings import ApiSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
+from itsm.integrations.config import IntegrationsSettings
 from itsm.sla.config import SlaSettings
 
 APP_NAME = "itsm"
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -17,7 +17,22 @@ class MaskPasswords(logging.Filter):
         return True
 
 
+class DropIgnoredErrors(logging.Filter):
+    """psycopg's "error ignored terminating <Copy>: the connection is lost" and the like.
+
+    psycopg logs them while it raises the error that caused them (a connection lost
+    in the middle of a COPY, say) to its caller, and the command reports that error
+    in its one ``error:`` line; the warning would be a second line, on stderr.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored ")
+
+
 def configure_logging(settings: Settings) -> None:
+    psycopg_log = logging.getLogger("psycopg")
+    if not any(isinstance(f, DropIgnoredErrors) for f in psycopg_log.filters):
+        psycopg_log.addFilter(DropIgnoredErrors())
     root = logging.getLogger("itsm")
     root.setLevel(settings.log_level)
     for old in list(root.handlers):

@@ -38,3 +38,22 @@ def validated(model: type[M], data: dict[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(describe(exc)) from None
+
+
+def refuse_nul(value: Any) -> Any:
+    """``value`` unchanged, unless a text in it holds NUL, which PostgreSQL cannot store.
+
+    For ``field_validator("*", mode="before")``: it looks into lists and mappings
+    (tags, JSON columns) too, and refuses the input instead of failing on write.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key)
+            refuse_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_nul(item)
+    return value

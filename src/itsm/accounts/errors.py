@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itsm.errors import NotFound, RateLimited, Unauthenticated
+from itsm.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 
 
 class BadCredentials(Unauthenticated):
@@ -15,3 +15,7 @@ class TokenNotFound(NotFound):
 
 class TooManyLogins(RateLimited):
     pass
+
+
+class WrongPassword(Forbidden):
+    """The current password given to change one's own password is not the right one."""

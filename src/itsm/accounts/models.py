@@ -13,7 +13,7 @@ from itsm.db.base import Base, UTCDateTime, enum_check
 
 class TokenKind(StrEnum):
     PERSONAL = "personal"  # acts as its owner, with the owner's role
-    AGENT = "agent"  # may only send diagnostic reports
+    AGENT = "agent"  # may only send diagnostic reports and Alertmanager alerts
 
 
 class ApiToken(Base):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords
@@ -23,11 +23,13 @@ from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.schemas import TokenCreate
 from itsm.api.settings import LoginThrottle
 from itsm.db.base import utcnow
+from itsm.errors import Forbidden, InvalidInput
 from itsm.users import service as users
-from itsm.users.models import User
+from itsm.users.models import Role, User
 
 TOKEN_PREFIX = "itsm_"  # noqa: S105 - a marker, not a secret
-# Writing last_used_at on every request would turn reads into writes: once a minute is enough.
+# Writing last_used_at on every request would turn reads into writes: once a minute is enough,
+# and the caller does it in a short transaction of its own (see ``touch_token``).
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -37,6 +39,8 @@ class Principal:
 
     user: User
     token_kind: TokenKind | None = None  # None: a password login, not a token
+    token_id: int | None = None
+    touch_due: bool = False  # last_used_at is over a minute old: call touch_token
 
     @property
     def is_agent(self) -> bool:
@@ -48,6 +52,52 @@ def set_password(session: Session, *, ref: int | str, password: str) -> User:
     user.password_hash = passwords.hash_password(password)
     session.flush()
     return user
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: User,
+    ref: int | str,
+    password: str,
+    current_password: str | None,
+    address: str,
+    rules: LoginThrottle,
+    now: datetime | None = None,
+) -> User | None:
+    """Set the password of ``ref`` on behalf of ``actor``; ``None`` if the proof was wrong.
+
+    Admins set anyone else's password; nobody else may name anyone but themselves
+    (refused before any lookup, so existence does not leak). Everyone changes their
+    own, admins too, only with their current password: a wrong one counts as a
+    failed login (a stolen token guesses it no faster than a login could) and gives
+    ``None`` instead of raising, so that the caller commits the failure record.
+    """
+    if not users.names(actor, ref):
+        if actor.role != Role.ADMIN:
+            raise Forbidden("only admins may set other people's passwords")
+        target = users.get_user(session, ref=ref)
+        target.password_hash = passwords.hash_password(password)
+        session.flush()
+        return target
+    if current_password is None:
+        raise InvalidInput("current_password is required to change your own password")
+    passwords.check_strength(password)  # before spending a guess on the current one
+    if (
+        authenticate(
+            session,
+            username=actor.username,
+            password=current_password,
+            address=address,
+            rules=rules,
+            now=now,
+        )
+        is None
+    ):
+        return None
+    actor.password_hash = passwords.hash_password(password)
+    session.flush()
+    return actor
 
 
 def _recent_failures(session: Session, match: ColumnElement[bool], since: datetime) -> int:
@@ -162,16 +212,20 @@ def revoke_token(
     return token
 
 
+# Every API request runs it: built once, not per request (a fifth of its cost).
+_TOKEN_BY_HASH = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_for(session: Session, *, secret: str, now: datetime | None = None) -> Principal:
     """Who a bearer token belongs to; wrong, expired and revoked tokens are all refused."""
     now = now or utcnow()
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise BadCredentials("invalid API token")
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(secret))
-    ).first()
+    row = session.execute(_TOKEN_BY_HASH, {"token_hash": _digest(secret)}).first()
     if row is None:
         raise BadCredentials("invalid API token")
     token, user = row
@@ -183,6 +237,13 @@ def principal_for(session: Session, *, secret: str, now: datetime | None = None)
         )
     if not user.is_active:
         raise BadCredentials(f"user {user.username!r} is deactivated")
-    if token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY:
-        token.last_used_at = now
-    return Principal(user=user, token_kind=TokenKind(token.kind))
+    due = token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY
+    return Principal(user=user, token_kind=TokenKind(token.kind), token_id=token.id, touch_due=due)
+
+
+def touch_token(session: Session, *, token_id: int, now: datetime | None = None) -> None:
+    """Record that a token was used; meant for its own short write transaction, so that
+    a read request stays a reader (on SQLite a reader cannot always become a writer)."""
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow())
+    )

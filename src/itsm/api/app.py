@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        responses=problems.COMMON_RESPONSES,
     )
     app.state.settings = cfg
     problems.install(app)

@@ -3,24 +3,36 @@
 One session per request, committed when the route returns and rolled back when it
 raises (``scope="function"`` ends it before the response is sent, so a failed
 commit becomes an error response, never a lost write after a 2xx).
+
+Each plain ``def`` dependency or route costs a trip through the thread pool (two
+thread switches), a large share of a short read: the session is opened on the
+event loop (that does no I/O) and the role gates are ``async def`` (they only read
+the caller), so that only the token lookup, the route and the commit go to threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
 from itsm.accounts.service import Principal
 from itsm.config import Settings
 from itsm.db.runtime import Database
-from itsm.errors import Forbidden, Unauthenticated
+from itsm.errors import Forbidden, ItsmError, Unauthenticated
 from itsm.users.models import Role
 
+log = logging.getLogger(__name__)
+
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def database(request: Request) -> Database:
@@ -33,9 +45,43 @@ def settings(request: Request) -> Settings:
     return cfg
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    with database(request).session(write=request.method not in _SAFE) as session:
+_WRITES = "_itsm_writes"
+
+
+def writes(endpoint: F) -> F:
+    """Mark a GET route that writes (a view counter): its session starts as a writer.
+
+    On SQLite a read-only session is a deferred transaction, which cannot always be
+    upgraded to a writer once another connection has written meanwhile.
+    """
+    setattr(endpoint, _WRITES, True)
+    return endpoint
+
+
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    route = request.scope.get("route")
+    write = request.method not in _SAFE or getattr(getattr(route, "endpoint", None), _WRITES, False)
+    request.state.writes = write
+    unit = database(request).session(write=write)
+    # No I/O here: the connection is taken, and the transaction begun, on first use,
+    # in the worker thread of the dependency or route that uses the session.
+    session = unit.__enter__()
+    # The commit (or rollback) does I/O: in a thread, with a limiter of its own as
+    # FastAPI does for generator dependencies, so that a full thread pool whose
+    # threads wait for pooled connections cannot keep them from being given back.
+    limiter = CapacityLimiter(1)
+    try:
         yield session
+    except BaseException as exc:
+        with CancelScope(shield=True):
+            handled = await anyio.to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=limiter
+            )
+        if not handled:
+            raise
+    else:
+        with CancelScope(shield=True):
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=limiter)
 
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
@@ -62,13 +108,31 @@ def _bearer(request: Request) -> str:
 
 def caller(request: Request, session: SessionDep) -> Principal:
     """Anyone with a valid token, agents included."""
-    return accounts.principal_for(session, secret=_bearer(request))
+    who = accounts.principal_for(session, secret=_bearer(request))
+    if who.touch_due and who.token_id is not None:
+        if request.state.writes:  # already the writer: a second transaction would wait on us
+            accounts.touch_token(session, token_id=who.token_id)
+        else:
+            _touch(request, who.token_id)
+    return who
+
+
+def _touch(request: Request, token_id: int) -> None:
+    """Best effort: a busy database must not fail the request over a usage timestamp."""
+    try:
+        with database(request).session() as session:
+            accounts.touch_token(session, token_id=token_id)
+    except (ItsmError, DBAPIError) as exc:
+        log.info("could not record use of token %s: %s", token_id, exc)
 
 
 CallerDep = Annotated[Principal, Depends(caller)]
 
 
-def person(who: CallerDep) -> Principal:
+# The role gates only read the caller: ``async def`` keeps them out of the thread pool.
+
+
+async def person(who: CallerDep) -> Principal:
     """A person's token: agent tokens may only send diagnostic reports."""
     if who.is_agent:
         raise Forbidden("agent tokens may only send diagnostic reports")
@@ -78,7 +142,7 @@ def person(who: CallerDep) -> Principal:
 PersonDep = Annotated[Principal, Depends(person)]
 
 
-def staff(who: PersonDep) -> Principal:
+async def staff(who: PersonDep) -> Principal:
     if not who.user.is_staff:
         raise Forbidden("only technicians and admins may do this")
     return who
@@ -87,7 +151,7 @@ def staff(who: PersonDep) -> Principal:
 StaffDep = Annotated[Principal, Depends(staff)]
 
 
-def admin(who: PersonDep) -> Principal:
+async def admin(who: PersonDep) -> Principal:
     if who.user.role != Role.ADMIN:
         raise Forbidden("only admins may do this")
     return who

@@ -1,5 +1,7 @@
 """Prometheus metrics: request counts and latencies here, domain gauges at scrape time.
 
+``GET /metrics`` (:mod:`itsm.api.routers.metrics`) renders both with :func:`exposition`.
+
 Request metrics are per process. With several workers, set
 ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode) so that a
 scrape of any worker sums them all; domain gauges come from the database and
@@ -10,10 +12,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from itsm.reports.gauges import Gauges
 
 REQUESTS = Counter(
     "itsm_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
@@ -62,3 +71,63 @@ class RequestMetrics:
             method = scope.get("method", "GET")
             REQUESTS.labels(method, template, str(status)).inc()
             LATENCY.labels(method, template).observe(time.perf_counter() - started)
+
+
+class Scrape:
+    """One scrape: the request metrics, then the domain gauges read for it from the database.
+
+    A collector in prometheus_client's sense (``collect()``), rendered once by
+    :func:`exposition`; ``gauges`` is ``None`` when the database could not be read,
+    which ``itsm_database_up 0`` says instead of failing the whole scrape.
+    """
+
+    def __init__(self, gauges: Gauges | None) -> None:
+        self.gauges = gauges
+
+    def collect(self) -> Iterator[Metric]:
+        yield from (request_registry() or REGISTRY).collect()
+        yield GaugeMetricFamily(
+            "itsm_database_up",
+            "Whether this scrape could read the database (1) or not (0).",
+            value=0 if self.gauges is None else 1,
+        )
+        if self.gauges is not None:
+            yield from _domain(self.gauges)
+
+
+def _domain(gauges: Gauges) -> Iterator[Metric]:
+    tickets = GaugeMetricFamily(
+        "itsm_tickets", "Tickets by status and priority.", labels=["status", "priority"]
+    )
+    for (status, priority), count in gauges.tickets.items():
+        tickets.add_metric([status.value, priority.value], count)
+    yield tickets
+    breached = GaugeMetricFamily(
+        "itsm_tickets_sla_breached",
+        "Active tickets past their first-response or resolution SLA target.",
+        labels=["clock", "priority"],
+    )
+    for (clock, priority), count in gauges.sla_breached.items():
+        breached.add_metric([clock, priority.value], count)
+    yield breached
+    findings = GaugeMetricFamily(
+        "itsm_diagnostic_findings_open",
+        "Active tickets opened by the diagnostics agent: one per open finding.",
+        labels=["priority"],
+    )
+    for priority, count in gauges.diagnostic_findings.items():
+        findings.add_metric([priority.value], count)
+    yield findings
+    alerts = GaugeMetricFamily(
+        "itsm_alerts_open",
+        "Active tickets opened by Prometheus Alertmanager: one per firing alert.",
+        labels=["priority"],
+    )
+    for priority, count in gauges.alerts.items():
+        alerts.add_metric([priority.value], count)
+    yield alerts
+
+
+def exposition(gauges: Gauges | None) -> bytes:
+    """The Prometheus text format (``CONTENT_TYPE_LATEST``) of one scrape."""
+    return generate_latest(Scrape(gauges))

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from itsm.errors import ErrorKind, ItsmError, RateLimited
@@ -59,6 +60,35 @@ _TITLES = {
     429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {MEDIA_TYPE: {}}}
+
+
+# Declared on every route so the OpenAPI document lists what a client may get back.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("Malformed request (e.g. broken JSON)"),
+    401: _documented("Missing, wrong, expired or revoked token"),
+    403: _documented("The caller's role may not do this"),
+    404: _documented("No such object (or not visible to the caller)"),
+    409: _documented("Conflicts with the current state"),
+    413: _documented("Request body over the size limit"),
+    422: _documented("Invalid input: the fields and what is allowed"),
+    429: _documented("Too many failed logins"),
+    503: _documented("Database unreachable or not migrated"),
 }
 
 

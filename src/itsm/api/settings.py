@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class LoginThrottle(BaseModel):
@@ -30,3 +30,8 @@ class ApiSettings(BaseModel):
         description="Addresses whose X-Forwarded-For is believed (for login throttling).",
     )
     login: LoginThrottle = Field(default_factory=LoginThrottle)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token /metrics requires (Prometheus' authorization); null: open.",
+    )

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from itsm.cli.context import AppContext
     from itsm.diagnostics.agent import Cycle
     from itsm.diagnostics.findings import Finding
+    from itsm.diagnostics.remote import ReportSender
     from itsm.diagnostics.report import Report
 
 app = typer.Typer(help="Diagnose this host; findings open and close tickets.", no_args_is_help=True)
@@ -61,6 +62,32 @@ def run(
     raise typer.Exit(exit_code_for(report.severity))
 
 
+Server = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Send reports to this itsm server instead of storing them (diagnostics.server).",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token", help="Agent token for --server (diagnostics.token); --token-file is safer."
+    ),
+]
+TokenFile = Annotated[
+    Path | None,
+    typer.Option("--token-file", help="File holding the agent token (diagnostics.token_file)."),
+]
+SpoolDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--spool-dir",
+        help="Keep reports the server cannot take yet here (diagnostics.spool.directory).",
+    ),
+]
+
+
 @app.command("watch")
 def watch(
     ctx: typer.Context,
@@ -71,18 +98,42 @@ def watch(
     reports_dir: ReportsDir = None,
     no_store: NoStore = False,
     no_tickets: NoTickets = False,
+    server: Server = None,
+    token: Token = None,
+    token_file: TokenFile = None,
+    spool_dir: SpoolDir = None,
 ) -> None:
-    """Run as an agent: sample every INTERVAL seconds until SIGTERM or Ctrl-C."""
+    """Run as an agent: sample every INTERVAL seconds until SIGTERM or Ctrl-C.
+
+    With --server, each report is sent to the itsm server (through an on-disk
+    spool that keeps it while the server is away) instead of being stored here.
+    """
+    from itsm.diagnostics.agent import StopSignal
     from itsm.diagnostics.agent import watch as watch_loop
 
     app_ctx = app_context(ctx)
     target_dir = _reports_dir(app_ctx, reports_dir)
-    if not no_store:
+    remote = _remote_target(app_ctx, server, no_store=no_store, no_tickets=no_tickets)
+    stop = StopSignal()
+    sender = None
+    if remote is not None:
+        sender = _sender(app_ctx, remote, token, token_file, spool_dir)
+    elif not no_store:
         _ = app_ctx.db  # fail fast, before the first sample, if the database is not usable
+    pending: list[int] = []
 
     def process(
         report: Report, problems: list[Finding], recoveries: list[Finding]
     ) -> dict[str, list[str]]:
+        if sender is not None:
+            from itsm.diagnostics.remote import envelope
+
+            report_id = str(report.report_id)
+            delivery = sender.submit(
+                report_id, envelope(report, problems, recoveries), should_stop=stop.event.is_set
+            )
+            pending[:] = [delivery.pending]
+            return delivery.outcomes.get(report_id, {})
         if no_store:
             return {}
         return _process(app_ctx, report, problems, recoveries, tickets=not no_tickets)
@@ -92,21 +143,101 @@ def watch(
         summary = (
             "; ".join(f"{k} {', '.join(v)}" for k, v in changes.items()) or "no ticket changes"
         )
+        if sender is not None:
+            waiting = pending[0] if pending else 0
+            summary += f"; {waiting} report(s) in the spool" if waiting else "; sent"
         app_ctx.console.print(
             f"{cycle.report.collected_at:%Y-%m-%d %H:%M:%S} {cycle.report.severity.upper():8} "
             f"{len(cycle.problems)} active problem(s); {summary}",
             markup=False,
         )
 
-    cycles = watch_loop(
-        app_ctx.settings,
-        process=process,
-        interval=interval,
-        count=count,
-        reports_dir=target_dir,
-        on_cycle=show,
-    )
+    try:
+        cycles = watch_loop(
+            app_ctx.settings,
+            process=process,
+            interval=interval,
+            count=count,
+            reports_dir=target_dir,
+            on_cycle=show,
+            stop=stop,
+        )
+    finally:
+        if sender is not None:
+            sender.close()
+    if sender is not None and pending and pending[0]:
+        app_ctx.console.print(
+            f"{pending[0]} report(s) wait in the spool {sender.spool.directory} "
+            "and will be sent when the agent runs again.",
+            markup=False,
+        )
     app_ctx.console.print(f"Stopped after {cycles} sample(s).", markup=False)
+
+
+def _remote_target(
+    app_ctx: AppContext, given: str | None, *, no_store: bool, no_tickets: bool
+) -> str | None:
+    """The server's base URL when reports go there, ``None`` when they stay local."""
+    from itsm.diagnostics.config import server_base_url
+    from itsm.errors import InvalidInput
+
+    url: str | None
+    if given is not None:
+        if no_store:
+            raise InvalidInput("--server and --no-store contradict each other; give one")
+        try:
+            url = server_base_url(given)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    else:
+        url = app_ctx.settings.diagnostics.server
+        if url is None or no_store:
+            return None
+    if no_tickets:
+        raise InvalidInput(
+            "--no-tickets does not apply with --server: the server's diagnostics.tickets "
+            "settings decide"
+        )
+    return url
+
+
+def _sender(
+    app_ctx: AppContext,
+    server: str,
+    token: str | None,
+    token_file: Path | None,
+    spool_dir: Path | None,
+) -> ReportSender:
+    from itsm.diagnostics.remote import ReportSender, read_token_file
+    from itsm.diagnostics.spool import Spool
+    from itsm.errors import ConfigError, InvalidInput
+
+    diag = app_ctx.settings.diagnostics
+    if token is not None and token_file is not None:
+        raise InvalidInput("give --token or --token-file, not both")
+    secret = token.strip() if token is not None else None
+    if secret is None and token_file is not None:
+        secret = read_token_file(token_file)
+    if secret is None and diag.token is not None:
+        secret = diag.token.get_secret_value().strip()
+    if secret is None and diag.token_file is not None:
+        secret = read_token_file(diag.token_file)
+    if not secret:
+        raise ConfigError(
+            "--server needs an agent token: give --token-file (or --token, or set "
+            "diagnostics.token_file); 'itsm token create --agent NAME' makes one"
+        )
+    directory = spool_dir or diag.spool.directory or app_ctx.settings.data_dir / "spool"
+    spool = Spool(
+        directory, max_reports=diag.spool.max_reports, max_bytes=diag.spool.max_bytes
+    ).open()
+    return ReportSender(
+        server=server,
+        token=secret,
+        spool=spool,
+        timeout=diag.send_timeout_seconds,
+        batch_reports=diag.send_batch_reports,
+    )
 
 
 @app.command("history")

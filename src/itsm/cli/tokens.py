@@ -26,7 +26,10 @@ def create(
         ),
     ] = None,
     agent: Annotated[
-        bool, typer.Option("--agent", help="An agent token: may only send diagnostic reports.")
+        bool,
+        typer.Option(
+            "--agent", help="An agent token: may only send diagnostic reports and alerts."
+        ),
     ] = False,
     expires_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Expire after this many days.")

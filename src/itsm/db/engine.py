@@ -3,11 +3,15 @@
 SQLite is tuned for several processes at once: WAL journal, a busy timeout, and
 ``BEGIN IMMEDIATE`` for write transactions so that a writer waits for the lock
 up front instead of failing later with "database is locked".
+
+PostgreSQL connections are checked before use only when they sat idle in the pool
+for :data:`PING_AFTER_IDLE_S` or longer (see :func:`_ping_when_idle`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from itsm.config import Settings, mask_url
@@ -24,9 +28,14 @@ from itsm.errors import ConfigError, DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 _BEGIN_OPTION = "itsm_sqlite_begin"
+_READER_BIND = "_itsm_reader_bind"  # SQLite: the engine whose transactions begin DEFERRED
+_CHECKED_IN_AT = "itsm_checked_in_at"
+
+#: A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+PING_AFTER_IDLE_S = 1.0
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, *, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
     """Create the engine for ``settings``; creates the SQLite file's directory."""
     raw = settings.effective_database_url
     try:
@@ -39,12 +48,13 @@ def build_engine(settings: Settings) -> Engine:
     if backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return create_engine(
+        engine = create_engine(
             url,
             echo=settings.sql_echo,
-            pool_pre_ping=True,
             connect_args={"connect_timeout": 5, "application_name": "itsm"},
         )
+        _ping_when_idle(engine, after=ping_after_idle_s)
+        return engine
     raise ConfigError(
         f"unsupported database {backend!r} in {mask_url(raw)!r}; use sqlite:// or postgresql://"
     )
@@ -76,7 +86,42 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    # The same engine and pool for readers' sessions (see session_scope), made once.
+    setattr(engine, _READER_BIND, engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}))
     return engine
+
+
+def _ping_when_idle(engine: Engine, *, after: float) -> None:
+    """``pool_pre_ping``, but only for connections idle ``after`` seconds or more.
+
+    A ping is a round trip (``SELECT 1``) on every checkout: on a busy server with
+    commits of under a millisecond, about a tenth of a short unit of work. Connections
+    die while idle (server restart, failover, an idle timeout, a dropped network
+    path), so those are pinged, and a dead one is replaced together with every
+    connection pooled before it, as ``pool_pre_ping`` does. A connection back in the
+    pool for less than ``after`` is handed out as it is: if the server went away in
+    that moment, the unit of work fails as :class:`~itsm.errors.DatabaseUnavailable`
+    (see :mod:`itsm.db.runtime`), the failure invalidates the pool, and the next unit
+    of work connects afresh.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get(_CHECKED_IN_AT)
+        if checked_in is None or time.monotonic() - checked_in < after:
+            return  # a new connection, or one used a moment ago
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                # The pool replaces this connection and every one pooled before it.
+                raise InvalidatePoolError(f"pooled connection lost: {exc}") from exc
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -88,12 +133,15 @@ def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iter
     """One unit of work: commit on success, roll back on any error.
 
     ``write=False`` opens a deferred transaction on SQLite so that readers never
-    queue behind writers.
+    queue behind writers. Entering does no I/O: the connection is taken from the
+    pool, and the transaction begun, when the session is first used.
     """
     session = factory()
     try:
-        if not write and session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={_BEGIN_OPTION: "DEFERRED"})
+        if not write:
+            reader = getattr(session.get_bind(), _READER_BIND, None)
+            if reader is not None:
+                session.bind = reader
         yield session
         session.commit()
     except BaseException:

@@ -10,9 +10,20 @@ two databases answer the same query the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from itsm.errors import InvalidInput
@@ -44,20 +55,33 @@ def _bm25(tbl: str) -> str:
 
 
 def ranked_matches(
-    session: Session, tbl: str, query: str, *, key: str = "id"
+    session: Session,
+    tbl: str,
+    query: str,
+    *,
+    key: str = "id",
+    where: Mapping[str, object] | None = None,
 ) -> Select[int, float]:
     """``SELECT <key>, score`` of rows of ``tbl`` matching ``query``; higher score is better.
 
     ``key`` names the column to return (``ticket_id`` for comments), so that
-    callers can fold matches of child rows into their parent.
+    callers can fold matches of child rows into their parent. ``where`` keeps
+    only rows whose columns equal the values given (``{"is_internal": False}``).
     """
     words = terms(query)
-    src = table(tbl, column("id"), column(key))
+    wanted = dict(where or {})
+    src = table(tbl, column("id"), column(key), *(column(name) for name in wanted))
+    same = [src.c[name] == value for name, value in wanted.items()]
     if session.get_bind().dialect.name == "postgresql":
-        tsq = func.to_tsquery(literal_column("'itsm_search'"), _pg_tsquery(words))
+        # The tsquery text is written into the SQL (it holds only \w+ words, '&', ':'
+        # and '*'), not bound: once psycopg prepares a statement PostgreSQL may go over
+        # to a generic plan, which cannot see a bound query and gave up the GIN index
+        # (about 50 ms per search on 100,000 tickets instead of under 1 ms).
+        text_query = literal(_pg_tsquery(words), literal_execute=True)
+        tsq = func.to_tsquery(literal_column("'itsm_search'"), text_query)
         vec: ColumnElement[Any] = literal_column(f"{tbl}.search_vector")
         return select(src.c[key].label("match_id"), func.ts_rank(vec, tsq).label("score")).where(
-            vec.op("@@")(tsq)
+            vec.op("@@")(tsq), *same
         )
     fts = f"{tbl}_fts"
     return (
@@ -65,4 +89,5 @@ def ranked_matches(
         .select_from(table(fts))
         .join(src, src.c.id == literal_column(f"{fts}.rowid"))
         .where(text(f"{fts} MATCH :q_{tbl}").bindparams(**{f"q_{tbl}": _fts5_query(words)}))
+        .where(*same)
     )

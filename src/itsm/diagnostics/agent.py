@@ -20,6 +20,7 @@ from typing import Any
 from itsm.config import Settings
 from itsm.diagnostics.collect import collect_snapshot
 from itsm.diagnostics.debounce import Debouncer, Transition
+from itsm.diagnostics.errors import AgentMustStop
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.report import Report, build_report, ensure_writable, write_report
 from itsm.diagnostics.rules import clears, evaluate
@@ -105,7 +106,8 @@ def watch(
 
     ``process`` stores a report and applies its tickets (locally, in a session;
     remotely, over HTTP); it is given the debounced problems and recoveries.
-    Returns the number of cycles run.
+    Its failures are logged and the loop goes on, except :class:`AgentMustStop`,
+    which ends the loop and propagates. Returns the number of cycles run.
     """
     diag = settings.diagnostics
     if reports_dir is not None:
@@ -128,6 +130,8 @@ def watch(
                     log.error("could not write report %s: %s", report.report_id, exc)
             try:
                 cycle.outcome = process(report, problems, recoveries)
+            except AgentMustStop:  # e.g. the server refused the token: retrying cannot help
+                raise
             except Exception as exc:  # a database hiccup must not kill the agent
                 log.error("could not process report %s: %s", report.report_id, exc)
             cycles += 1

@@ -15,8 +15,9 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from itsm.diagnostics.findings import DISABLEABLE_CHECKS, Check
 
@@ -208,6 +209,20 @@ class TicketPolicySettings(_Section):
     agent_username: str = Field(default="itsm-agent", min_length=1, max_length=64)
 
 
+class SpoolSettings(_Section):
+    """Where an agent that sends to a server keeps the reports the server could not take yet.
+
+    One JSON file per report, oldest first; when either bound is reached the
+    oldest reports are dropped (with a warning) to make room for the newest.
+    """
+
+    directory: Path | None = Field(
+        default=None, description="default: the 'spool' directory in data_dir"
+    )
+    max_reports: int = Field(default=10_000, ge=1, le=1_000_000)
+    max_bytes: int = Field(default=100 * 1024**2, ge=64 * 1024, le=100 * GIB)
+
+
 class DiagnosticsSettings(_Section):
     """Everything the probes, the rules and the watch loop need; see each section."""
 
@@ -237,6 +252,21 @@ class DiagnosticsSettings(_Section):
     retention_days: int = Field(default=30, ge=1, le=3650)
     top_processes: int = Field(default=5, ge=0, le=50)
     resolve_fqdn: bool = True
+
+    # Sending to a server (``itsm diag watch --server``) instead of storing locally.
+    server: str | None = Field(
+        default=None, description="base URL of the itsm API server, e.g. https://itsm.example.org"
+    )
+    token: SecretStr | None = Field(default=None, description="agent token for the server")
+    token_file: Path | None = Field(default=None, description="file holding the agent token")
+    send_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    send_batch_reports: int = Field(default=100, ge=1, le=500)
+    spool: SpoolSettings = Field(default_factory=SpoolSettings)
+
+    @field_validator("server")
+    @classmethod
+    def _valid_server(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else server_base_url(value)
 
     @field_validator("disabled_checks", mode="before")
     @classmethod
@@ -299,3 +329,25 @@ def parse_tcp_target(target: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"invalid TCP target {target!r}: port must be 1..65535")
     return host, int(port_text)
+
+
+def server_base_url(url: str) -> str:
+    """``http(s)://host[:port][/prefix]`` without a trailing ``/`` or ``/api/v1``.
+
+    Raises ``ValueError`` saying what is wrong; credentials in the URL are
+    refused (the token goes in a header, never in a URL that ends up in logs).
+    """
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"invalid server URL {text!r}: expected http(s)://host[:port]")
+    if parts.username or parts.password:
+        raise ValueError(f"invalid server URL {text!r}: give the token separately, not in the URL")
+    if parts.query or parts.fragment:
+        raise ValueError(f"invalid server URL {text!r}: no query or fragment allowed")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"invalid server URL {text!r}: bad port") from None
+    path = parts.path.rstrip("/").removesuffix("/api/v1").rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

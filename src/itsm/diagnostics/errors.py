@@ -39,3 +39,27 @@ class InvalidReport(DiagnosticsError):
     def __init__(self, source: str, reason: str) -> None:
         super().__init__(f"{source} is not a valid diagnostics report: {reason}")
         self.source = source
+
+
+class AgentMustStop(DiagnosticsError):
+    """The server refused the agent itself: retrying cannot help, the watch loop ends."""
+
+
+class AgentTokenRefused(AgentMustStop):
+    kind = ErrorKind.UNAUTHENTICATED
+
+
+class AgentForbidden(AgentMustStop):
+    kind = ErrorKind.FORBIDDEN
+
+
+class NoReportEndpoint(AgentMustStop):
+    kind = ErrorKind.CONFIG
+
+
+class SpoolNotWritable(DiagnosticsError):
+    kind = ErrorKind.CONFIG
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"cannot use the report spool {directory}: {reason}")
+        self.directory = directory

@@ -11,8 +11,9 @@ formatting helpers at the end build the findings and their English messages.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from itsm.diagnostics.severity import Severity
 
@@ -38,6 +39,17 @@ class Check(StrEnum):
 DISABLEABLE_CHECKS: frozenset[Check] = frozenset(Check) - {Check.PROBE}
 
 
+def no_nul(value: str) -> str:
+    """Refuse NUL characters: no database text column can hold them."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+#: Text of a report that ends up in database columns (host names, ticket titles...).
+Text = Annotated[str, AfterValidator(no_nul)]
+
+
 class Finding(BaseModel):
     """One verdict: ``check`` judged on ``subject`` (a mount, an interface...).
 
@@ -52,12 +64,12 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: Check
-    subject: str
+    subject: Annotated[Text, Field(max_length=4096)]
     severity: Severity
     value: float | None = None
     threshold: float | None = None
-    unit: str = ""
-    message: str
+    unit: Annotated[Text, Field(max_length=32)] = ""
+    message: Annotated[Text, Field(max_length=4096)]
 
     @property
     def key(self) -> tuple[Check, str]:

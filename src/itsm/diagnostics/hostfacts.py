@@ -22,8 +22,10 @@ def host_facts(report: Report) -> HostFacts:
     host = report.host
     system = report.probes.get("system", {})
     cpu = report.probes.get("cpu", {})
-    disks = report.probes.get("disk", {}).get("filesystems", [])
-    interfaces = report.probes.get("network", {}).get("interfaces", {})
+    disks = report.probes.get("disk", {}).get("filesystems")
+    disks = disks if isinstance(disks, list) else []  # a report from elsewhere may say anything
+    interfaces = report.probes.get("network", {}).get("interfaces")
+    interfaces = interfaces if isinstance(interfaces, dict) else {}
     os_name = " ".join(x for x in (host.os, host.kernel, host.architecture) if x) or None
     return HostFacts(
         identity=machine_identity(report)[:128],
@@ -32,8 +34,8 @@ def host_facts(report: Report) -> HostFacts:
         model=_short(host.model, 100),
         serial_number=_short(host.serial, 100),
         cpu=_short(system.get("cpu_model"), 200),
-        cpu_cores=_int(cpu.get("logical_cpus") or system.get("logical_cpus")),
-        ram_bytes=_int(system.get("memory_total_bytes")),
+        cpu_cores=_int(cpu.get("logical_cpus") or system.get("logical_cpus"), 1_000_000),
+        ram_bytes=_int(system.get("memory_total_bytes"), 2**62),
         disks=[
             {k: d.get(k) for k in ("mountpoint", "device", "fstype", "total_bytes")}
             for d in disks
@@ -55,8 +57,14 @@ def host_facts(report: Report) -> HostFacts:
 
 
 def _short(value: Any, limit: int) -> str | None:
-    return str(value)[:limit] if value else None
+    # Probe data is free-form: no NUL reaches a text column (PostgreSQL refuses them).
+    if not value:
+        return None
+    return str(value).replace("\x00", "")[:limit] or None
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and value > 0 else None
+def _int(value: Any, limit: int) -> int | None:
+    """A positive count that fits its column, or ``None`` (absurd values are not facts)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if 0 < value <= limit else None

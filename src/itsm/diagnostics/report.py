@@ -17,14 +17,14 @@ import re
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from itsm import __version__
 from itsm.diagnostics.errors import InvalidReport, ReportDirectoryNotWritable, ReportNotFound
-from itsm.diagnostics.findings import Finding
+from itsm.diagnostics.findings import Finding, Text
 from itsm.diagnostics.rules import overall_severity
 from itsm.diagnostics.severity import Severity
 from itsm.diagnostics.snapshot import Snapshot
@@ -36,21 +36,35 @@ _TEMP_NAME = re.compile(r"^\.diag-.+\.tmp$")
 _STALE_TEMP = timedelta(hours=1)
 
 
+_LIMITS = {
+    "hostname": 255,
+    "fqdn": 255,
+    "machine_id": 100,
+    "product_uuid": 100,
+    "serial": 200,
+    "vendor": 200,
+    "model": 200,
+    "os": 200,
+    "kernel": 200,
+    "architecture": 64,
+}
+
+
 class HostIdentity(BaseModel):
     """Who the report is about; the inventory matches machine_id / product_uuid first."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    hostname: str
-    fqdn: str | None = None
-    machine_id: str | None = None
-    product_uuid: str | None = None
-    serial: str | None = None
-    vendor: str | None = None
-    model: str | None = None
-    os: str | None = None
-    kernel: str | None = None
-    architecture: str | None = None
+    hostname: Annotated[Text, Field(min_length=1, max_length=_LIMITS["hostname"])]
+    fqdn: Annotated[Text, Field(max_length=_LIMITS["fqdn"])] | None = None
+    machine_id: Annotated[Text, Field(max_length=_LIMITS["machine_id"])] | None = None
+    product_uuid: Annotated[Text, Field(max_length=_LIMITS["product_uuid"])] | None = None
+    serial: Annotated[Text, Field(max_length=_LIMITS["serial"])] | None = None
+    vendor: Annotated[Text, Field(max_length=_LIMITS["vendor"])] | None = None
+    model: Annotated[Text, Field(max_length=_LIMITS["model"])] | None = None
+    os: Annotated[Text, Field(max_length=_LIMITS["os"])] | None = None
+    kernel: Annotated[Text, Field(max_length=_LIMITS["kernel"])] | None = None
+    architecture: Annotated[Text, Field(max_length=_LIMITS["architecture"])] | None = None
 
 
 class Report(BaseModel):
@@ -70,7 +84,10 @@ class Report(BaseModel):
     @field_validator("collected_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is in the year 10000
+            raise ValueError("is out of range once in UTC") from None
 
 
 def build_report(snapshot: Snapshot, findings: list[Finding]) -> Report:
@@ -87,23 +104,30 @@ def build_report(snapshot: Snapshot, findings: list[Finding]) -> Report:
 
 def _identity(system: dict[str, Any]) -> HostIdentity:
     # The report must name its host even when the system probe failed.
-    fallback = platform.node() or "unknown"
+    fallback = _fit("hostname", platform.node()) or "unknown"
     if system.get("status") != "ok":
         return HostIdentity(hostname=fallback)
     dmi = system.get("dmi")
     dmi = dmi if isinstance(dmi, dict) else {}
     return HostIdentity(
-        hostname=system.get("hostname") or fallback,
-        fqdn=system.get("fqdn"),
-        machine_id=system.get("machine_id"),
-        product_uuid=dmi.get("product_uuid"),
-        serial=dmi.get("product_serial"),
-        vendor=dmi.get("sys_vendor"),
-        model=dmi.get("product_name"),
-        os=system.get("os"),
-        kernel=system.get("kernel"),
-        architecture=system.get("architecture"),
+        hostname=_fit("hostname", system.get("hostname")) or fallback,
+        fqdn=_fit("fqdn", system.get("fqdn")),
+        machine_id=_fit("machine_id", system.get("machine_id")),
+        product_uuid=_fit("product_uuid", dmi.get("product_uuid")),
+        serial=_fit("serial", dmi.get("product_serial")),
+        vendor=_fit("vendor", dmi.get("sys_vendor")),
+        model=_fit("model", dmi.get("product_name")),
+        os=_fit("os", system.get("os")),
+        kernel=_fit("kernel", system.get("kernel")),
+        architecture=_fit("architecture", system.get("architecture")),
     )
+
+
+def _fit(field: str, value: Any) -> str | None:
+    """A probe's text made acceptable to :class:`HostIdentity` (``None`` if nothing is left)."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "")[: _LIMITS[field]] or None
 
 
 def report_filename(report: Report) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.inventory.models import AssetStatus, AssetType
+from itsm.validation import refuse_nul
 
 
 class AssetCreate(BaseModel):
@@ -32,6 +33,8 @@ class AssetCreate(BaseModel):
     status: AssetStatus = AssetStatus.IN_USE
     purchase_date: date | None = None
     warranty_expires: date | None = None
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 class AssetRead(BaseModel):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, Update, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from itsm.db.base import utcnow
+from itsm.db.ids import parse_id
 from itsm.inventory.errors import AssetNotFound, AssetTagTaken
 from itsm.inventory.models import Asset, AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate, HostFacts
@@ -26,17 +29,25 @@ def create_asset(session: Session, *, data: AssetCreate) -> Asset:
     if data.owner_id is not None:
         users.get_user(session, ref=data.owner_id)
     asset = Asset(**data.model_dump())
-    session.add(asset)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent twin got in first: the same refusal
+            session.add(asset)
+            session.flush()
+    except IntegrityError:
+        raise AssetTagTaken(
+            f"asset tag {data.asset_tag!r} or machine id {data.machine_id!r} "
+            "is already in the inventory"
+        ) from None
     return asset
 
 
 def get_asset(session: Session, *, ref: int | str) -> Asset:
     """Find an item by id, asset tag or hostname."""
     text = str(ref).strip()
-    asset: Asset | None = None
-    if text.isdigit():
-        asset = session.get(Asset, int(text))
+    if len(text) > _MAX_REF or "\x00" in text:  # no item has it; PostgreSQL refuses a NUL
+        raise _not_found(text)
+    key = parse_id(text)
+    asset = session.get(Asset, key) if key is not None else None
     if asset is None:
         asset = session.scalar(select(Asset).where(Asset.asset_tag == text))
     if asset is None:
@@ -44,8 +55,17 @@ def get_asset(session: Session, *, ref: int | str) -> Asset:
             select(Asset).where(Asset.hostname == text).order_by(Asset.id).limit(1)
         )
     if asset is None:
-        raise AssetNotFound(f"inventory item {text!r} does not exist (id, asset tag or hostname)")
+        raise _not_found(text)
     return asset
+
+
+_MAX_REF = 255  # the longest hostname
+
+
+def _not_found(text: str) -> AssetNotFound:
+    return AssetNotFound(
+        f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname)"
+    )
 
 
 def list_assets(
@@ -89,6 +109,79 @@ def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None 
     the unique index on ``machine_id`` makes the loser update the winner's row.
     """
     asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
+    if asset is None:
+        asset = _new_host(session, facts)
+    _record(asset, facts, seen_at or utcnow())
+    session.flush()
+    return asset
+
+
+def upsert_hosts(
+    session: Session, *, hosts: Sequence[tuple[HostFacts, datetime]]
+) -> dict[str, int]:
+    """:func:`upsert_host` for many machines (one entry each); their ids by identity.
+
+    Built for a server taking reports from many hosts: one light query finds the
+    machines already known and one ``UPDATE`` executed for all of them records
+    their facts, without loading them as objects; new machines take
+    :func:`upsert_host`'s careful path one by one.
+    """
+    identities = [facts.identity for facts, _ in hosts]
+    if len(set(identities)) != len(identities):
+        raise ValueError("upsert_hosts takes one entry per machine; merge_facts merges them")
+    known: dict[str, int] = {
+        machine_id: asset_id
+        for machine_id, asset_id in session.execute(
+            select(Asset.machine_id, Asset.id).where(Asset.machine_id.in_(identities))
+        )
+        if machine_id is not None
+    }
+    changes = []
+    for facts, seen_at in hosts:
+        asset_id = known.get(facts.identity)
+        if asset_id is None:
+            asset = _new_host(session, facts)
+            _record(asset, facts, seen_at)
+            known[facts.identity] = asset.id
+            continue
+        changes.append(
+            {
+                "asset_id": asset_id,
+                "hostname": facts.hostname,
+                **{field: getattr(facts, field) for field in _KEPT_WHEN_UNKNOWN},
+                "disks": facts.disks,
+                "network": facts.network,
+                "last_seen_at": seen_at,
+            }
+        )
+    session.flush()
+    if changes:
+        session.execute(_RECORD_HOST, changes)
+        for change in changes:  # objects of these rows in the session are stale now
+            stale = session.identity_map.get(identity_key(Asset, change["asset_id"]))
+            if stale is not None:
+                session.expire(stale)
+    return {identity: known[identity] for identity in identities}
+
+
+def _record_host_statement() -> Update:
+    """What :func:`_record` does, as one statement to execute for many rows."""
+    table = Asset.__table__
+    assert isinstance(table, Table)
+    values: dict[str, Any] = {
+        "hostname": bindparam("hostname"),
+        "disks": bindparam("disks", type_=table.c.disks.type),
+        "network": bindparam("network", type_=table.c.network.type),
+        "last_seen_at": bindparam("last_seen_at", type_=table.c.last_seen_at.type),
+    }
+    for field in _KEPT_WHEN_UNKNOWN:  # a value the facts do not know stays as it is
+        column = table.c[field]
+        values[field] = func.coalesce(bindparam(field, type_=column.type), column)
+    return update(table).where(table.c.id == bindparam("asset_id")).values(values)
+
+
+def _new_host(session: Session, facts: HostFacts) -> Asset:
+    asset = None
     attempts = 5  # a new machine of the same host name may take the tag first: pick another
     while asset is None:
         attempts -= 1
@@ -106,16 +199,48 @@ def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None 
             if attempts == 0:
                 raise
             asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
+    return asset
+
+
+def _record(asset: Asset, facts: HostFacts, seen_at: datetime) -> None:
     asset.hostname = facts.hostname
-    for field in ("manufacturer", "model", "serial_number", "cpu", "cpu_cores", "ram_bytes", "os"):
+    for field in _KEPT_WHEN_UNKNOWN:
         value = getattr(facts, field)
         if value is not None:
             setattr(asset, field, value)
     asset.disks = facts.disks
     asset.network = facts.network
-    asset.last_seen_at = seen_at or utcnow()
-    session.flush()
-    return asset
+    asset.last_seen_at = seen_at
+
+
+def merge_facts(facts: Sequence[HostFacts]) -> HostFacts:
+    """One machine's successive facts as one: upserting it once leaves what upserting
+    each in turn would (the last hostname, disks and network; the last known value of
+    each optional field; the first sample's kind, which only a new row uses)."""
+    if not facts:
+        raise ValueError("merge_facts needs at least one HostFacts")
+    if len({f.identity for f in facts}) != 1:
+        raise ValueError("merge_facts merges the facts of one machine only")
+    if len(facts) == 1:
+        return facts[0]
+    last = facts[-1]
+    known = {
+        field: next((v for f in reversed(facts) if (v := getattr(f, field)) is not None), None)
+        for field in _KEPT_WHEN_UNKNOWN
+    }
+    return last.model_copy(update={**known, "virtual": facts[0].virtual})
+
+
+_KEPT_WHEN_UNKNOWN = (
+    "manufacturer",
+    "model",
+    "serial_number",
+    "cpu",
+    "cpu_cores",
+    "ram_bytes",
+    "os",
+)
+_RECORD_HOST = _record_host_statement()
 
 
 def _free_tag(session: Session, wanted: str) -> str:

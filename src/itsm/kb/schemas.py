@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.tickets.models import Category
+from itsm.validation import refuse_nul
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -29,7 +30,9 @@ def _clean_tags(value: list[str]) -> list[str]:
     return list(seen)
 
 
-class ArticleCreate(BaseModel):
+class ArticleInput(BaseModel):
+    """An article as its writer gives it; the author is whoever writes it."""
+
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     title: str = Field(min_length=1, max_length=200)
@@ -37,10 +40,14 @@ class ArticleCreate(BaseModel):
     category: Category
     tags: list[str] = Field(default_factory=list, max_length=30)
     published: bool = True
-    author_id: int | None = None
 
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
     _body = field_validator("body")(_body_size)
     _tags = field_validator("tags")(_clean_tags)
+
+
+class ArticleCreate(ArticleInput):
+    author_id: int | None = None
 
 
 class ArticleUpdate(BaseModel):
@@ -51,6 +58,8 @@ class ArticleUpdate(BaseModel):
     category: Category | None = None
     tags: list[str] | None = Field(default=None, max_length=30)
     published: bool | None = None
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
     @field_validator("body")
     @classmethod
@@ -78,3 +87,17 @@ class ArticleRead(BaseModel):
     helpful_no: int
     created_at: datetime
     updated_at: datetime
+
+
+class ArticleHit(ArticleRead):
+    """An article found by a search, with how well it matched (higher is better)."""
+
+    score: float
+
+
+class ArticleSearch(BaseModel):
+    """The best matches of a search, and how many articles match in all."""
+
+    query: str
+    total: int
+    items: list[ArticleHit]

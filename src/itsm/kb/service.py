@@ -8,11 +8,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.db.fulltext import ranked_matches
+from itsm.db.ids import parse_id
 from itsm.kb.errors import ArticleNotFound
 from itsm.kb.models import Article
 from itsm.kb.schemas import ArticleCreate, ArticleUpdate
 from itsm.tickets.models import Category
 from itsm.users import service as users
+from itsm.users.models import User
 
 
 def create_article(session: Session, *, data: ArticleCreate) -> Article:
@@ -24,11 +26,20 @@ def create_article(session: Session, *, data: ArticleCreate) -> Article:
     return article
 
 
-def get_article(session: Session, *, ref: int | str, count_view: bool = False) -> Article:
+def sees_drafts(user: User) -> bool:
+    """Technicians and admins see unpublished articles; everyone else only published ones."""
+    return user.is_staff
+
+
+def get_article(
+    session: Session, *, ref: int | str, count_view: bool = False, published_only: bool = False
+) -> Article:
+    """An article by id; with ``published_only``, a draft is "not found" like a missing one."""
     text = str(ref).strip()
-    article = session.get(Article, int(text)) if text.isdigit() else None
-    if article is None:
-        raise ArticleNotFound(f"knowledge-base article {text!r} does not exist")
+    key = parse_id(text)
+    article = session.get(Article, key) if key is not None else None
+    if article is None or (published_only and not article.published):
+        raise ArticleNotFound(f"knowledge-base article {text[:64]!r} does not exist")
     if count_view:
         # An atomic increment: concurrent readers never lose a view.
         session.execute(
@@ -75,6 +86,15 @@ def search_articles(
     if not include_unpublished:
         stmt = stmt.where(Article.published.is_(True))
     return [(a, float(s)) for a, s in session.execute(stmt).all()]
+
+
+def count_matches(session: Session, *, query: str, include_unpublished: bool = True) -> int:
+    """How many articles match ``query`` in all (what :func:`search_articles` pages through)."""
+    matches = ranked_matches(session, "knowledge_base", query).subquery("m")
+    stmt = select(func.count()).select_from(Article).join(matches, matches.c.match_id == Article.id)
+    if not include_unpublished:
+        stmt = stmt.where(Article.published.is_(True))
+    return session.scalar(stmt) or 0
 
 
 def count_articles(session: Session) -> int:

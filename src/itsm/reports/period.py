@@ -35,24 +35,48 @@ def parse_moment(text: str, *, bound: str) -> datetime:
         raise InvalidPeriod(f"invalid '{bound}' date {text!r}: {_EXPECTED}") from None
 
 
-def check_period(start: datetime, end: datetime) -> Period:
-    """Both bounds time-zone aware, and ``start`` strictly before ``end``."""
+def check_period(
+    start: datetime, end: datetime, *, names: tuple[str, str] = ("from", "to")
+) -> Period:
+    """Both bounds time-zone aware, and ``start`` strictly before ``end``.
+
+    ``names`` are what the caller's door calls the bounds, for the error message.
+    """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidPeriod("report period bounds must carry a time zone")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if start >= end:
+        first, last = names
         raise InvalidPeriod(
-            f"empty report period: 'from' {start.isoformat()} is not before 'to' {end.isoformat()}"
+            f"empty report period: '{first}' {start.isoformat()} "
+            f"is not before '{last}' {end.isoformat()}"
         )
     return Period(start, end)
 
 
-def resolve_period(start: str | None, end: str | None, *, now: datetime) -> Period:
-    """The period a person asked for, defaults filled in (see the module docstring)."""
-    end_at = parse_moment(end, bound="to") if end is not None else None
-    start_at = parse_moment(start, bound="from") if start is not None else None
+def resolve_period(
+    start: str | None,
+    end: str | None,
+    *,
+    now: datetime,
+    names: tuple[str, str] = ("from", "to"),
+) -> Period:
+    """The period a person asked for, defaults filled in (see the module docstring).
+
+    ``names`` are what the caller's door calls the bounds (``--from``/``--to`` in the
+    CLI, ``start``/``end`` in the API), for error messages.
+    """
+    first, last = names
+    end_at = parse_moment(end, bound=last) if end is not None else None
+    start_at = parse_moment(start, bound=first) if start is not None else None
     if end_at is None:
         end_at = now
     if start_at is None:
-        start_at = end_at - timedelta(days=DEFAULT_DAYS)
-    return check_period(start_at, end_at)
+        try:
+            start_at = end_at - timedelta(days=DEFAULT_DAYS)
+        except OverflowError:
+            raise InvalidPeriod(
+                f"'{last}' {end_at.date().isoformat()} leaves no room for the default"
+                f" {DEFAULT_DAYS} days before it: give '{first}' too"
+            ) from None
+    return check_period(start_at, end_at, names=names)

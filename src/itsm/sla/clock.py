@@ -29,18 +29,29 @@ def calendar_for(settings: CalendarSettings) -> BusinessCalendar:
     return BusinessCalendar(settings)
 
 
-def start_clock(ticket: Ticket, sla: SlaSettings, *, since: datetime) -> None:
-    """Set due and warning times from the ticket's priority target, counted from ``since``."""
+def start_times(priority: str, sla: SlaSettings, *, since: datetime) -> dict[str, datetime]:
+    """Due and warning times of a new ticket of ``priority``, counted from ``since``."""
     cal = calendar_for(sla.calendar)
-    target = sla.targets[ticket.priority]
+    target = sla.targets[priority]
     fr = timedelta(minutes=target.first_response_minutes)
     res = timedelta(minutes=target.resolution_minutes)
+    return {
+        "first_response_due_at": cal.add(since, fr),
+        "first_response_warn_at": cal.add(since, fr * sla.warn_ratio),
+        "resolution_due_at": cal.add(since, res),
+        "resolution_warn_at": cal.add(since, res * sla.warn_ratio),
+    }
+
+
+def start_clock(ticket: Ticket, sla: SlaSettings, *, since: datetime) -> None:
+    """Set due and warning times from the ticket's priority target, counted from ``since``."""
+    times = start_times(ticket.priority, sla, since=since)
     if ticket.first_response_at is None:
-        ticket.first_response_due_at = cal.add(since, fr)
-        ticket.first_response_warn_at = cal.add(since, fr * sla.warn_ratio)
+        ticket.first_response_due_at = times["first_response_due_at"]
+        ticket.first_response_warn_at = times["first_response_warn_at"]
     if ticket.resolved_at is None:
-        ticket.resolution_due_at = cal.add(since, res)
-        ticket.resolution_warn_at = cal.add(since, res * sla.warn_ratio)
+        ticket.resolution_due_at = times["resolution_due_at"]
+        ticket.resolution_warn_at = times["resolution_warn_at"]
 
 
 def retarget(ticket: Ticket, sla: SlaSettings, *, old_priority: str) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import User
+
+INTERNAL_COMMENT = "internal"  # the ``field`` of the 'commented' event of an internal note
 
 
 def _text(value: object) -> str | None:
@@ -37,10 +39,22 @@ def record(
     return event
 
 
-def history(session: Session, *, ticket_id: int) -> Sequence[TicketEvent]:
+def history(
+    session: Session, *, ticket_id: int, include_internal: bool = True
+) -> Sequence[TicketEvent]:
+    """The ticket's events, oldest first; without ``include_internal``, none that
+    records an internal note (what end users may see)."""
     stmt = (
         select(TicketEvent)
         .where(TicketEvent.ticket_id == ticket_id)
         .order_by(TicketEvent.created_at, TicketEvent.id)
     )
+    if not include_internal:
+        stmt = stmt.where(
+            or_(
+                TicketEvent.kind != EventKind.COMMENTED,
+                TicketEvent.field.is_(None),
+                TicketEvent.field != INTERNAL_COMMENT,
+            )
+        )
     return session.scalars(stmt).all()

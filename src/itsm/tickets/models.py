@@ -99,11 +99,23 @@ class Ticket(Timestamps, Base):
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         Index("ix_tickets_queue", "status", "priority_rank", "created_at", "id"),
         Index("ix_tickets_created", "created_at", "id"),
+        # Reports by period (resolved / closed in a date range); migration 0005.
+        Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_closed", "closed_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_requester_status", "requester_id", "status"),
         Index(
             "ix_tickets_active",
             "priority_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        # A technician's active queue, newest first, without sorting it; migration 0005.
+        Index(
+            "ix_tickets_active_assignee",
+            "assignee_id",
             "created_at",
             "id",
             postgresql_where=text(_ACTIVE_SQL),

@@ -9,11 +9,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from itsm.db.base import UTCDateTime
@@ -46,11 +55,21 @@ def encode_cursor(sort: Sort, ticket: Ticket) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_KEY_LIMIT = 2**62  # a hand-made cursor's numbers must still fit the database's integers
+
+
 def _aware(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:  # a hand-made cursor; the database would refuse it later
         raise ValueError("cursor time has no time zone")
-    return moment
+    return moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+
+
+def _key_int(value: Any) -> int:
+    number = int(value)
+    if abs(number) >= _KEY_LIMIT:
+        raise ValueError("cursor number out of range")
+    return number
 
 
 def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
@@ -61,17 +80,45 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
             raise ValueError("cursor was made for another sort order")
         key = list(data["k"])
         if sort is Sort.PRIORITY:
-            return [int(key[0]), _aware(key[1]), int(key[2])]
-        return [_aware(key[0]), int(key[1])]
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+            return [_key_int(key[0]), _aware(key[1]), _key_int(key[2])]
+        return [_aware(key[0]), _key_int(key[1])]
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
         reason = str(exc) if "sort order" in str(exc) else "it is not one this list gave out"
         raise InvalidCursor(f"invalid cursor: {reason}") from None
 
 
-def _filtered(session: Session, filters: TicketFilters) -> Select[Ticket]:
+def status_in(statuses: Sequence[str]) -> ColumnElement[bool]:
+    """``status IN ('open', ...)`` with the values written into the SQL, in the enum's order.
+
+    Bound values would hide from the planner that the active queue's condition is
+    the one of the partial index ``ix_tickets_active``: SQLite (and PostgreSQL's
+    generic plans, once psycopg prepares the statement) would then sort every
+    active ticket for each page instead of reading the first rows of that index.
+    The values are validated :class:`Status` members, so writing them is safe.
+    """
+    order = list(Status)
+    values = sorted({Status(s) for s in statuses}, key=order.index)
+    return Ticket.status.in_(
+        bindparam("statuses", [v.value for v in values], expanding=True, literal_execute=True)
+    )
+
+
+def filtered(
+    session: Session,
+    filters: TicketFilters,
+    *,
+    requester_id: int | None = None,
+    public_only: bool = False,
+) -> Select[Ticket]:
+    """``SELECT tickets`` with the filters of ``itsm ticket list`` and ``export``, unordered.
+
+    ``requester_id`` and ``public_only`` are as for :func:`list_page`.
+    """
     stmt = select(Ticket)
+    if requester_id is not None:
+        stmt = stmt.where(Ticket.requester_id == requester_id)
     if filters.status:
-        stmt = stmt.where(Ticket.status.in_(filters.status))
+        stmt = stmt.where(status_in(filters.status))
     if filters.priority:
         stmt = stmt.where(Ticket.priority.in_(filters.priority))
     if filters.category:
@@ -83,7 +130,8 @@ def _filtered(session: Session, filters: TicketFilters) -> Select[Ticket]:
     if filters.requester:
         stmt = stmt.where(Ticket.requester_id == users.get_user(session, ref=filters.requester).id)
     if filters.text:
-        stmt = stmt.where(Ticket.id.in_(_matching_ids(session, filters.text)))
+        matching = _matching_ids(session, filters.text, public_only=public_only)
+        stmt = stmt.where(Ticket.id.in_(matching))
     return stmt
 
 
@@ -94,11 +142,17 @@ def list_page(
     sort: Sort = Sort.NEWEST,
     limit: int = 20,
     cursor: str | None = None,
+    requester_id: int | None = None,
+    public_only: bool = False,
 ) -> tuple[Sequence[Ticket], str | None]:
-    """One page of tickets and the cursor of the next page (``None`` at the end)."""
+    """One page of tickets and the cursor of the next page (``None`` at the end).
+
+    ``requester_id`` keeps only that person's tickets; ``public_only`` makes the
+    text filter ignore internal notes (both for what end users may see).
+    """
     limit = max(1, min(limit, MAX_PAGE))
     cols = _sort_columns(sort)
-    stmt = _filtered(session, filters)
+    stmt = filtered(session, filters, requester_id=requester_id, public_only=public_only)
     if cursor:
         key = decode_cursor(sort, cursor)
         bound = [literal(v, UTCDateTime()) if isinstance(v, datetime) else v for v in key]
@@ -115,24 +169,35 @@ def list_page(
     return rows, None
 
 
-def _matching_ids(session: Session, query: str) -> Select[int]:
-    both = _scored_matches(session, query)
+def _matching_ids(session: Session, query: str, *, public_only: bool) -> Select[int]:
+    both = _scored_matches(session, query, public_only=public_only)
     return select(both.c.match_id)
 
 
-def _scored_matches(session: Session, query: str) -> Any:
+def _scored_matches(session: Session, query: str, *, public_only: bool) -> Any:
+    comments_where = {"is_internal": False} if public_only else None
     return union_all(
         ranked_matches(session, "tickets", query),
-        ranked_matches(session, "ticket_comments", query, key="ticket_id"),
+        ranked_matches(session, "ticket_comments", query, key="ticket_id", where=comments_where),
     ).subquery("matches")
 
 
 def search(
-    session: Session, *, query: str, limit: int = 20, active_only: bool = False
+    session: Session,
+    *,
+    query: str,
+    limit: int = 20,
+    active_only: bool = False,
+    requester_id: int | None = None,
+    public_only: bool = False,
 ) -> tuple[list[tuple[Ticket, float]], int]:
-    """Tickets whose title, description or comments match, best first, and the total."""
+    """Tickets whose title, description or comments match, best first, and the total.
+
+    ``requester_id`` keeps only that person's tickets; ``public_only`` leaves
+    internal notes out of the match (what end users may search).
+    """
     limit = max(1, min(limit, MAX_PAGE))
-    matches = _scored_matches(session, query)
+    matches = _scored_matches(session, query, public_only=public_only)
     best = (
         select(matches.c.match_id, func.max(matches.c.score).label("score"))
         .group_by(matches.c.match_id)
@@ -143,6 +208,9 @@ def search(
     if active_only:
         stmt = stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
         count_stmt = count_stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
+    if requester_id is not None:
+        stmt = stmt.where(Ticket.requester_id == requester_id)
+        count_stmt = count_stmt.where(Ticket.requester_id == requester_id)
     rows = session.execute(stmt.order_by(best.c.score.desc(), Ticket.id.desc()).limit(limit))
     found = [(ticket, float(score)) for ticket, score in rows.unique().all()]
     total = session.scalar(count_stmt) or 0

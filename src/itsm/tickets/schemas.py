@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from itsm.db.ids import MAX_ID
 from itsm.tickets.models import Category, Priority, Source, Status
 
 MAX_TITLE = 200
 MAX_TEXT_BYTES = 64 * 1024
 
 
+def _no_nul(value: str, what: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it as input instead of failing on write.
+    if "\x00" in value:
+        raise ValueError(f"{what} must not contain NUL characters")
+    return value
+
+
 def _within_bytes(value: str, what: str) -> str:
     if len(value.encode("utf-8")) > MAX_TEXT_BYTES:
         raise ValueError(f"{what} is over 64 KiB ({len(value.encode('utf-8'))} bytes)")
-    return value
+    return _no_nul(value, what)
 
 
 class TicketCreate(BaseModel):
@@ -25,9 +34,9 @@ class TicketCreate(BaseModel):
     description: str = ""
     category: Category
     priority: Priority = Priority.MEDIUM
-    requester_id: int = Field(gt=0)
-    assignee_id: int | None = Field(default=None, gt=0)
-    asset_id: int | None = Field(default=None, gt=0)
+    requester_id: int = Field(gt=0, le=MAX_ID)
+    assignee_id: int | None = Field(default=None, gt=0, le=MAX_ID)
+    asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     source: Source = Source.CLI
     fingerprint: str | None = Field(default=None, max_length=128)
 
@@ -37,7 +46,7 @@ class TicketCreate(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("title must not be empty")
-        return value
+        return _no_nul(value, "title")
 
     @field_validator("description")
     @classmethod
@@ -54,14 +63,14 @@ class TicketUpdate(BaseModel):
     description: str | None = None
     category: Category | None = None
     priority: Priority | None = None
-    asset_id: int | None = Field(default=None, gt=0)
+    asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
 
     @field_validator("title")
     @classmethod
     def _title(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("title must not be empty")
-        return value.strip() if value else value
+        return _no_nul(value.strip(), "title") if value else value
 
     @field_validator("description")
     @classmethod
@@ -90,8 +99,8 @@ class TicketFilters(BaseModel):
     status: list[Status] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
     category: list[Category] = Field(default_factory=list)
-    assignee: str | None = None
-    requester: str | None = None
+    assignee: str | None = Field(default=None, max_length=64)
+    requester: str | None = Field(default=None, max_length=64)
     unassigned: bool = False
     text: str | None = Field(default=None, max_length=500)
 
@@ -156,6 +165,20 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
+class TicketHit(TicketRead):
+    score: float
+
+
+class SearchResult(BaseModel):
+    total: int = Field(description="Every matching ticket, not only those in items.")
+    items: list[TicketHit]
+
+
+class LinkRead(BaseModel):
+    kind: str = Field(description="related, merged_into or merged_from")
+    ticket: str = Field(description="The other ticket's number")
+
+
 class TicketStats(BaseModel):
     by_status: dict[str, int]
     by_priority: dict[str, int]
@@ -163,6 +186,95 @@ class TicketStats(BaseModel):
     total: int
     active: int
     unassigned_active: int
+
+
+# What callers of a door send (the API's request bodies); the services take the above.
+
+Ref = Annotated[int, Field(gt=0, le=MAX_ID)] | Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _title_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("title must not be empty")
+    return _no_nul(value, "title")
+
+
+class TicketOpen(BaseModel):
+    """A new ticket as a caller asks for it; the door adds the source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = ""
+    category: Category
+    priority: Priority = Priority.MEDIUM
+    requester_id: int | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_ID,
+        description="Who needs help; default: the caller. End users open tickets for themselves.",
+    )
+    assignee_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="A technician or admin (staff only)."
+    )
+    asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return _title_text(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _within_bytes(value, "description")
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    note: str | None = Field(
+        default=None, description="Resolution note: required to resolve, allowed when closing."
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        return None if value is None else _within_bytes(value, "note")
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: Ref | None = Field(
+        description="A technician or admin, by id or username; null unassigns the ticket."
+    )
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: Ref = Field(description="The ticket that stays (id or number); this one is closed.")
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    other: Ref = Field(description="The related ticket (id or number).")
+
+
+class RatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent).")
+    comment: str | None = None
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, value: str | None) -> str | None:
+        return None if value is None else _within_bytes(value, "comment")
 
 
 def _username(user: object) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, lifecycle
+from itsm.tickets import creation, events, lifecycle
 from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
@@ -30,9 +31,10 @@ from itsm.tickets.models import (
     Ticket,
     TicketComment,
 )
-from itsm.tickets.numbering import next_number
+from itsm.tickets.numbering import numbering_day
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
 from itsm.users import service as users
+from itsm.users.errors import InactiveUser
 from itsm.users.models import User
 
 _NUMBER = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
@@ -46,54 +48,67 @@ def create_ticket(
     zone: ZoneInfo,
     sla: SlaSettings | None = None,
 ) -> Ticket:
-    """Number, ticket and its 'created' event, all in the caller's transaction."""
-    requester = users.require_active(users.get_user(session, ref=data.requester_id))
+    """Number, ticket and its 'created' event (and 'assigned'), all in the caller's transaction.
+
+    The requester must be an active user, an assignee staff, an asset known. The
+    writing itself is :func:`itsm.tickets.creation.insert_ticket` (one statement on
+    PostgreSQL), which also checks the requester; the ticket returned is in the
+    session like one the ORM had inserted.
+    """
     assignee = None
     if data.assignee_id is not None:
         assignee = users.require_staff(users.get_user(session, ref=data.assignee_id))
     if data.asset_id is not None:
         inventory.get_asset(session, ref=data.asset_id)
     now = utcnow()
-    ticket = Ticket(
-        number="",
-        title=data.title,
-        description=data.description,
-        category=data.category,
-        priority=data.priority,
-        status=Status.OPEN,
-        source=data.source,
-        requester_id=requester.id,
-        assignee_id=assignee.id if assignee else None,
-        asset_id=data.asset_id,
-        fingerprint=data.fingerprint,
-        created_at=now,
-        updated_at=now,
-    )
+    row = {
+        **creation.DEFAULTS,
+        "title": data.title,
+        "description": data.description,
+        "category": data.category.value,
+        "priority": data.priority.value,
+        "status": Status.OPEN.value,
+        "source": data.source.value,
+        "requester_id": data.requester_id,
+        "assignee_id": data.assignee_id,
+        "asset_id": data.asset_id,
+        "fingerprint": data.fingerprint,
+        "created_at": now,
+        "updated_at": now,
+    }
     if sla is not None and sla.enabled:
-        clock.start_clock(ticket, sla, since=now)
+        row.update(clock.start_times(data.priority, sla, since=now))
+    session.flush()  # the statements below run on the connection: no autoflush there
+    day = numbering_day(now, zone)
+    actor_id = actor.id if actor else None
+    assignee_name = assignee.username if assignee else None
     if data.fingerprint is None:  # nothing the insert can refuse: no savepoint needed
-        ticket.number = next_number(session, moment=now, zone=zone)
-        session.add(ticket)
-        session.flush()
-    else:
-        _insert_fingerprinted(session, ticket, moment=now, zone=zone)
-    events.record(session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number)
-    if assignee is not None:
-        events.record(
-            session,
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.ASSIGNED,
-            field="assignee",
-            new=assignee.username,
+        inserted = creation.insert_ticket(
+            session.connection(), row=row, day=day, actor_id=actor_id, assignee_name=assignee_name
         )
-    session.flush()
+    else:
+        inserted = _insert_fingerprinted(
+            session, row=row, day=day, actor_id=actor_id, assignee_name=assignee_name
+        )
+    if inserted is None:  # nothing was written; say why
+        users.require_active(users.get_user(session, ref=data.requester_id))
+        raise InactiveUser(f"user {data.requester_id} is deactivated")  # changed meanwhile
+    values = {**row, "id": inserted.id, "number": inserted.number}
+    values["priority_rank"] = inserted.priority_rank
+    if assignee is not None:
+        values["assignee"] = assignee
+    ticket = creation.loaded_ticket(session, values)
     return ticket
 
 
 def _insert_fingerprinted(
-    session: Session, ticket: Ticket, *, moment: datetime, zone: ZoneInfo
-) -> None:
+    session: Session,
+    *,
+    row: dict[str, Any],
+    day: str,
+    actor_id: int | None,
+    assignee_name: str | None,
+) -> creation.Inserted | None:
     """Insert a monitoring ticket; a second active one with its fingerprint is refused.
 
     The number is taken inside the savepoint, so a refused ticket gives its number
@@ -101,13 +116,17 @@ def _insert_fingerprinted(
     """
     try:
         with session.begin_nested():
-            ticket.number = next_number(session, moment=moment, zone=zone)
-            session.add(ticket)
-            session.flush()
+            return creation.insert_ticket(
+                session.connection(),
+                row=row,
+                day=day,
+                actor_id=actor_id,
+                assignee_name=assignee_name,
+            )
     except IntegrityError as exc:
         if "fingerprint" in str(exc.orig):
             raise DuplicateFingerprint(
-                f"an active ticket already has fingerprint {ticket.fingerprint!r}"
+                f"an active ticket already has fingerprint {row['fingerprint']!r}"
             ) from None
         raise
 
@@ -131,10 +150,14 @@ def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
     """Like :func:`get_ticket`, but locks the row (PostgreSQL) against racing changes."""
     ticket = get_ticket(session, ref=ref)
     if session.get_bind().dialect.name == "postgresql":
-        # OF tickets: the joined (outer-joined) users cannot be locked and need not be.
+        # Lock the bare row, then reload the ticket with its joined users in a new
+        # statement. A FOR UPDATE that had to wait re-reads only the locked row: users
+        # joined in that same statement would be those of the old version (a stale
+        # assignee, recorded as the "old" value of the next assignment).
         # Flush first: the refresh would silently drop the caller's unflushed changes.
         session.flush()
-        session.refresh(ticket, with_for_update={"of": Ticket})
+        session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+        session.refresh(ticket)
     return ticket
 
 

@@ -46,7 +46,7 @@ def _statement(session: Session, filters: TicketFilters) -> Select[*tuple[Any, .
     requester = aliased(User, name="requester_user")
     assignee = aliased(User, name="assignee_user")
     # The filters of `itsm ticket list`, over columns instead of ORM objects.
-    filtered = queries._filtered(session, filters)
+    filtered = queries.filtered(session, filters)
     return (
         filtered.with_only_columns(
             Ticket.id,

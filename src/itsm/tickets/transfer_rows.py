@@ -1,10 +1,12 @@
 """Validating one imported row: the same rules as creating and moving a ticket.
 
 Field shapes go through :class:`~itsm.tickets.schemas.TicketCreate`, people
-through the users service (one query per distinct requester or assignee, then a
-cache), and the lifecycle rules of the service apply to the given status: a
-resolved ticket needs a resolution note, only resolved and closed tickets have a
-resolution time, times never run backwards or into the future.
+through a cache filled by one query for every user (up to :data:`PREFETCH_USERS`
+of them; beyond that, or for a reference that is not a plain username or id,
+one lookup per distinct reference through the users service), and the lifecycle
+rules of the service apply to the given status: a resolved ticket needs a
+resolution note, only resolved and closed tickets have a resolution time, times
+never run backwards or into the future.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from itsm.errors import ItsmError, choices
@@ -30,6 +33,9 @@ _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 # Which times a ticket in each status carries (the service clears them on reopening).
 _ALL_TIMES = ("created_at", "resolved_at", "closed_at")
 _TIMES_OF = {Status.RESOLVED: _ALL_TIMES[:2], Status.CLOSED: _ALL_TIMES}
+# Up to this many users are all read in one query before the first row; one query
+# per distinct person costs more than the whole check of a row (one round trip each).
+PREFETCH_USERS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,16 @@ class RowChecker:
         self._zone = zone
         self._now = now
         self._people: dict[str, User | str] = {}  # reference -> user, or why there is none
+        self._prefetched = False
+
+    def _prefetch(self) -> None:
+        """Every user by username and by id, in one query, when there are not too many."""
+        self._prefetched = True
+        if (self._session.scalar(select(func.count()).select_from(User)) or 0) > PREFETCH_USERS:
+            return
+        for user in self._session.scalars(select(User)):
+            self._people[user.username] = user  # stored lower-case
+            self._people[str(user.id)] = user
 
     def check(self, values: dict[str, Any]) -> Row | str:
         """The valid row, or every reason it is not (joined by ``; ``)."""
@@ -161,8 +177,10 @@ class RowChecker:
             problems.append(f"invalid {field} {ref!r}: give a username or a user id")
             return None
         key = str(ref).lower()
+        if not self._prefetched:
+            self._prefetch()
         found = self._people.get(key)
-        if found is None:
+        if found is None:  # not a plain username or id: the service decides (e.g. "007")
             try:
                 found = users.get_user(self._session, ref=key)
             except ItsmError as exc:

@@ -1,6 +1,6 @@
 """Errors of the users domain."""
 
-from itsm.errors import Conflict, InvalidInput, NotFound
+from itsm.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class UserNotFound(NotFound):
@@ -17,3 +17,7 @@ class NotStaff(InvalidInput):
 
 class InactiveUser(InvalidInput):
     pass
+
+
+class SelfLockout(Forbidden):
+    """An admin may not deactivate themselves or give up their own admin role."""

@@ -7,8 +7,18 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.users.models import Role
+from itsm.validation import refuse_nul
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+
+def _email_shape(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or " " in value:
+        raise ValueError("expected an address like name@example.org")
+    return value
 
 
 class UserCreate(BaseModel):
@@ -36,15 +46,8 @@ class UserCreate(BaseModel):
             )
         return value
 
-    @field_validator("email")
-    @classmethod
-    def _email_shape(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        local, _, domain = value.partition("@")
-        if not local or "." not in domain or " " in value:
-            raise ValueError("expected an address like name@example.org")
-        return value
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
+    _email = field_validator("email")(_email_shape)
 
 
 class UserUpdate(BaseModel):
@@ -54,6 +57,9 @@ class UserUpdate(BaseModel):
     email: str | None = Field(default=None, max_length=254)
     role: Role | None = None
     department: str | None = Field(default=None, max_length=100)
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
+    _email = field_validator("email")(_email_shape)
 
 
 class UserRead(BaseModel):

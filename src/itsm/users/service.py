@@ -5,11 +5,19 @@ from __future__ import annotations
 import getpass
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from itsm.errors import choices
-from itsm.users.errors import InactiveUser, NotStaff, UsernameTaken, UserNotFound
+from itsm.db.ids import parse_id
+from itsm.errors import Forbidden, choices
+from itsm.users.errors import (
+    InactiveUser,
+    NotStaff,
+    SelfLockout,
+    UsernameTaken,
+    UserNotFound,
+)
 from itsm.users.models import STAFF_ROLES, Role, User
 from itsm.users.schemas import UserCreate, UserUpdate
 from itsm.validation import validated
@@ -19,21 +27,57 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise UsernameTaken(f"username {data.username!r} is already taken")
     user = User(**data.model_dump())
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent twin got in first: the same refusal
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise UsernameTaken(f"username {data.username!r} is already taken") from None
     return user
+
+
+_MAX_REF = 64  # no username or id is longer
+
+
+def _not_found(text: str) -> UserNotFound:
+    return UserNotFound(f"user {text[:_MAX_REF]!r} does not exist")
 
 
 def get_user(session: Session, *, ref: int | str) -> User:
     """Find a user by id or username (case-insensitive)."""
     text = str(ref).strip()
-    if text.isdigit():
-        user = session.get(User, int(text))
+    user: User | None = None
+    if len(text) > _MAX_REF or "\x00" in text:
+        user = None  # no user has it (and PostgreSQL would refuse to compare a NUL)
+    elif text.isascii() and text.isdigit():
+        key = parse_id(text)
+        user = session.get(User, key) if key is not None else None
     else:
         user = session.scalar(select(User).where(User.username == text.lower()))
     if user is None:
-        raise UserNotFound(f"user {text!r} does not exist")
+        raise _not_found(text)
     return user
+
+
+def names(user: User, ref: int | str) -> bool:
+    """Whether ``ref`` (an id or a username) is ``user``, without a lookup."""
+    text = str(ref).strip()
+    if text.isascii() and text.isdigit():
+        return parse_id(text) == user.id
+    return text.lower() == user.username
+
+
+def get_visible_user(session: Session, *, ref: int | str, viewer: User) -> User:
+    """``ref`` as ``viewer`` may see them: staff see everyone, anyone else only themselves.
+
+    Anyone else is refused before any lookup, so the refusal is the same whether
+    the account exists or not: an end user cannot learn who has one.
+    """
+    if viewer.is_staff:
+        return get_user(session, ref=ref)
+    if not names(viewer, ref):
+        raise Forbidden("end users may only see their own account")
+    return viewer
 
 
 def list_users(
@@ -47,8 +91,26 @@ def list_users(
     return session.scalars(stmt).all()
 
 
-def update_user(session: Session, *, ref: int | str, data: UserUpdate) -> User:
+def _refuse_self_lockout(user: User, actor: User | None, *, role: str | None = None) -> None:
+    """Nobody locks themselves out: another admin must deactivate or demote an admin.
+
+    ``role`` is the role ``user`` would get; without it, ``user`` is being deactivated.
+    """
+    if actor is None or actor.id != user.id:
+        return
+    if role is None:
+        raise SelfLockout("you cannot deactivate your own account; another admin can")
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        raise SelfLockout("you cannot give up your own admin role; another admin can")
+
+
+def update_user(
+    session: Session, *, ref: int | str, data: UserUpdate, actor: User | None = None
+) -> User:
+    """Change the given fields; ``actor`` (who acts, if known) cannot demote themselves."""
     user = get_user(session, ref=ref)
+    if data.role is not None:
+        _refuse_self_lockout(user, actor, role=data.role)
     for field, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(user, field, value)
@@ -56,13 +118,15 @@ def update_user(session: Session, *, ref: int | str, data: UserUpdate) -> User:
     return user
 
 
-def set_role(session: Session, *, ref: int | str, role: str) -> User:
+def set_role(session: Session, *, ref: int | str, role: str, actor: User | None = None) -> User:
     data = validated(UserUpdate, {"role": role})
-    return update_user(session, ref=ref, data=data)
+    return update_user(session, ref=ref, data=data, actor=actor)
 
 
-def deactivate(session: Session, *, ref: int | str) -> User:
+def deactivate(session: Session, *, ref: int | str, actor: User | None = None) -> User:
+    """Deactivate ``ref``; ``actor`` (who acts, if known) cannot deactivate themselves."""
     user = get_user(session, ref=ref)
+    _refuse_self_lockout(user, actor)
     user.is_active = False
     session.flush()
     return user
@@ -72,6 +136,14 @@ def require_active(user: User) -> User:
     if not user.is_active:
         raise InactiveUser(f"user {user.username!r} is deactivated")
     return user
+
+
+def active_user_condition(user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL for "``user_id`` is an active user", for statements that check as they write.
+
+    False says nothing about why: :func:`get_user` and :func:`require_active` tell.
+    """
+    return exists().where(User.id == user_id, User.is_active)
 
 
 def require_staff(user: User) -> User:

@@ -6,15 +6,20 @@ route of the app is covered by at least one case.
 
 Roles: ``admin``, ``technician``, ``user`` (an end user who owns the seeded
 "own" objects), ``other`` (an end user who owns nothing seeded), ``agent`` (an
-agent token) and ``anonymous`` (no token).
+agent token, owned by an admin) and ``anonymous`` (no token).
 
-Paths may hold ``{placeholders}`` filled from :class:`Seed` (see ``seed_values``),
-e.g. ``/tickets/{own_ticket}``.
+Paths, string ``params`` values and string ``body`` values may hold
+``{placeholders}`` filled from the seed (see ``SEED_KEYS``), e.g.
+``/tickets/{own_ticket}``; a callable ``body`` gets the seed values instead.
+
+What a role that is not ``allowed`` must get: ``denied_as[role]`` if given; else
+401 for ``anonymous`` and 403 for ``agent`` (refused before anything is looked
+up); else ``denied_status``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +38,8 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     # Status a refused role gets: 401 for anonymous always; 404 where existence must not leak.
     denied_status: int = 403
+    # Refused roles whose status differs from ``denied_status`` (e.g. {"technician": 403}).
+    denied_as: Mapping[str, int] = field(default_factory=dict)
     # The route template this case covers (default: ``path``); for the coverage check.
     template: str | None = None
     # A case that changes state runs on a fresh seed per role (slower); reads share one.
@@ -40,7 +47,7 @@ class Case:
 
 
 # Placeholders every case may use; test_role_matrix.py seeds them on each backend:
-#   own_ticket           a ticket requested by ``user`` (open, with a public and an internal comment)
+#   own_ticket           a ticket requested by ``user`` (open, a public and an internal comment)
 #   own_resolved_ticket  a resolved ticket requested by ``user`` (rateable)
 #   other_ticket         a ticket requested by ``other``'s neighbour (not ``user``, not ``other``)
 #   user_id / user_name          the end user ``user``
@@ -49,6 +56,8 @@ class Case:
 #   draft                an unpublished article id
 #   asset                an inventory asset id
 #   report               a stored diagnostic report id
+#   password             the password of ``user`` (set on the shared seed only, for logins)
+#   user_token           the id of a spare personal token of ``user`` (to revoke)
 SEED_KEYS = (
     "own_ticket",
     "own_resolved_ticket",
@@ -61,4 +70,19 @@ SEED_KEYS = (
     "draft",
     "asset",
     "report",
+    "password",
+    "user_token",
 )
+
+
+def expected_status(case: Case, role: str) -> int | None:
+    """The status ``role`` must get for ``case``; ``None``: any 2xx."""
+    if role in case.allowed:
+        return None
+    if role in case.denied_as:
+        return case.denied_as[role]
+    if role == "anonymous":
+        return 401
+    if role == "agent":
+        return 403
+    return case.denied_status

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from itsm.config import Settings
 from itsm.db import migrate
@@ -135,3 +136,60 @@ def test_domain_errors_pass_through_the_session_unchanged(db: Database) -> None:
     with pytest.raises(UserNotFound), db.session() as session:
         users.get_user(session, ref="nobody")
     assert _user_count(db) == 0
+
+
+@pytest.fixture
+def pg_settings(pg_template: str, tmp_path: Path) -> Iterator[Settings]:
+    name = pg.create_database("itsm_ping", template=pg_template)
+    try:
+        yield Settings(database_url=pg.url_for(name), data_dir=tmp_path)
+    finally:
+        pg.drop_database(name)
+
+
+def _backend_pid(db: Database) -> int:
+    with db.session(write=False) as session:
+        return int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+def _kill_backend(pid: int) -> None:
+    with psycopg.connect(pg.ADMIN_DSN, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def _database(settings: Settings, *, ping_after_idle_s: float) -> Database:
+    return Database(settings, build_engine(settings, ping_after_idle_s=ping_after_idle_s))
+
+
+def test_a_postgres_connection_lost_while_idle_is_replaced_unnoticed(
+    pg_settings: Settings,
+) -> None:
+    db = _database(pg_settings, ping_after_idle_s=0.0)  # every reuse counts as idle
+    try:
+        first = _backend_pid(db)
+        _kill_backend(first)
+        with db.session() as session:
+            make_user(session, username="after_restart")
+        assert _backend_pid(db) != first
+        assert _user_count(db) == 1
+    finally:
+        db.dispose()
+
+
+def test_a_postgres_connection_lost_right_after_use_fails_one_unit_of_work(
+    pg_settings: Settings,
+) -> None:
+    db = _database(pg_settings, ping_after_idle_s=3600.0)  # never pinged
+    try:
+        first = _backend_pid(db)
+        _kill_backend(first)
+        with pytest.raises(DatabaseUnavailable, match="is not reachable"), db.session() as session:
+            make_user(session, username="lost")
+        # The failure invalidated the pool: the next unit of work connects afresh.
+        with db.session() as session:
+            make_user(session, username="kept")
+        assert _backend_pid(db) != first
+        with db.session(write=False) as session:
+            assert [u.username for u in users.list_users(session)] == ["kept"]
+    finally:
+        db.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
@@ -18,7 +18,7 @@ from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
 from itsm.tickets.numbering import next_number, numbering_day
-from itsm.tickets.schemas import CommentCreate, TicketCreate
+from itsm.tickets.schemas import CommentCreate, TicketCreate, ticket_read
 from itsm.users.errors import InactiveUser, NotStaff, UserNotFound
 from itsm.validation import validated
 from tests.factories import make_ticket, make_user
@@ -231,3 +231,56 @@ def test_fingerprint_is_free_again_once_the_ticket_is_resolved(session: Session)
     tickets.change_status(session, ref=again.id, status=Status.CLOSED, actor=tech)
     reopened = tickets.change_status(session, ref=first.id, status=Status.OPEN, actor=tech)
     assert reopened.status == Status.OPEN
+
+
+def test_a_refused_requester_spends_no_number(session: Session) -> None:
+    requester = make_user(session)
+    gone = make_user(session)
+    gone.is_active = False  # not flushed yet: creating must still see it
+    with pytest.raises(InactiveUser):
+        make_ticket(session, requester=gone)
+    with pytest.raises(UserNotFound):
+        make_ticket(session, requester_id=999_999)
+    assert _seq(make_ticket(session, requester=requester).number) == 1
+
+
+def _statements(session: Session) -> list[str]:
+    seen: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_creating_takes_one_statement_on_postgres_three_on_sqlite(session: Session) -> None:
+    requester = make_user(session)
+    tech = make_user(session, role="technician")
+    make_ticket(session, requester=requester)  # anything lazily set up is set up
+    seen = _statements(session)
+    make_ticket(session, requester=requester)
+    make_ticket(session, requester=requester, assignee_id=tech.id)
+    per_ticket = 1 if session.get_bind().dialect.name == "postgresql" else 3
+    # The requester is checked by those statements; the assignee is in the session.
+    assert len(seen) == 2 * per_ticket, seen
+
+
+def test_the_ticket_returned_is_in_the_session_loaded_and_clean(session: Session) -> None:
+    requester = make_user(session, username="carla")
+    tech = make_user(session, role="technician", username="tech2")
+    ticket = make_ticket(session, requester=requester, assignee_id=tech.id, source="web")
+    state = inspect(ticket)
+    assert state.persistent
+    assert not state.modified
+    assert state.unloaded <= {"requester"}  # the rest needs no query to be read
+    assert tickets.get_ticket(session, ref=ticket.id) is ticket
+    seen = _statements(session)
+    read = ticket_read(ticket)
+    assert seen == []  # the requester was in the session already
+    assert (read.requester, read.assignee, read.source, read.status) == (
+        "carla",
+        "tech2",
+        Source.WEB,
+        Status.OPEN,
+    )
+    assert ticket.priority_rank == 3
+    session.expire_all()  # what the database holds is what the object held
+    stored = tickets.get_ticket(session, ref=ticket.id)
+    assert ticket_read(stored) == read

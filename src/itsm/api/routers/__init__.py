@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from itsm.api.routers import auth, health
+from itsm.api.routers import (
+    alertmanager,
+    auth,
+    diagnostics,
+    health,
+    inventory,
+    kb,
+    metrics,
+    reports,
+    tickets,
+    users,
+)
 
 ROUTERS: list[tuple[APIRouter, bool]] = [
     (health.router, False),
+    (metrics.router, False),
     (auth.router, True),
+    (alertmanager.router, True),
+    (diagnostics.router, True),
+    (tickets.router, True),
+    (users.router, True),
+    (kb.router, True),
+    (inventory.router, True),
+    (reports.router, True),
 ]

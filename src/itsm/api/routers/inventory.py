@@ -1,0 +1,79 @@
+"""The hardware inventory over HTTP, for technicians and admins only.
+
+Items are found by id, asset tag or hostname, as in ``itsm inventory show``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from itsm.api.deps import SessionDep, StaffDep
+from itsm.inventory import service as inventory
+from itsm.inventory.models import AssetStatus, AssetType
+from itsm.inventory.schemas import AssetCreate, AssetRead
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+AssetRef = Annotated[
+    str,
+    Path(min_length=1, max_length=255, description="Item id (7), asset tag or hostname."),
+]
+
+
+class OwnerChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: int | Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        description="User id or username; null takes the item back from its owner."
+    )
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: AssetStatus
+
+
+@router.get("/assets", summary="List inventory items")
+def list_assets(
+    session: SessionDep,
+    who: StaffDep,
+    status: Annotated[AssetStatus | None, Query(description="Only this status.")] = None,
+    asset_type: Annotated[AssetType | None, Query(description="Only this type.")] = None,
+    owner: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="Only this user's items.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AssetRead]:
+    rows = inventory.list_assets(
+        session, status=status, asset_type=asset_type, owner=owner, limit=limit
+    )
+    return [AssetRead.model_validate(a) for a in rows]
+
+
+@router.post("/assets", status_code=201, summary="Register an item")
+def create_asset(
+    body: AssetCreate, response: Response, session: SessionDep, who: StaffDep
+) -> AssetRead:
+    read = AssetRead.model_validate(inventory.create_asset(session, data=body))
+    response.headers["Location"] = f"{router.prefix}/assets/{read.id}"
+    return read
+
+
+@router.get("/assets/{ref}", summary="One item, by id, asset tag or hostname")
+def get_asset(ref: AssetRef, session: SessionDep, who: StaffDep) -> AssetRead:
+    return AssetRead.model_validate(inventory.get_asset(session, ref=ref))
+
+
+@router.put("/assets/{ref}/owner", summary="Hand an item to a user, or take it back (null)")
+def assign_owner(ref: AssetRef, body: OwnerChange, session: SessionDep, who: StaffDep) -> AssetRead:
+    asset = inventory.assign_owner(session, ref=ref, owner_ref=body.owner)
+    return AssetRead.model_validate(asset)
+
+
+@router.put("/assets/{ref}/status", summary="Change an item's status")
+def set_status(ref: AssetRef, body: StatusChange, session: SessionDep, who: StaffDep) -> AssetRead:
+    return AssetRead.model_validate(inventory.set_status(session, ref=ref, status=body.status))

@@ -1,0 +1,100 @@
+"""The knowledge base over HTTP: everyone reads published answers, staff write them.
+
+Every person may list, search and read published articles; technicians and admins
+also see drafts (a draft is "not found" for anyone else) and create and edit
+articles. Reading one article counts a view, as ``itsm kb show`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from itsm.api.deps import PersonDep, SessionDep, StaffDep, writes
+from itsm.kb import service as kb
+from itsm.kb.schemas import (
+    ArticleCreate,
+    ArticleHit,
+    ArticleInput,
+    ArticleRead,
+    ArticleSearch,
+    ArticleUpdate,
+)
+from itsm.tickets.models import Category
+
+router = APIRouter(prefix="/kb", tags=["knowledge base"])
+
+ArticleId = Annotated[int, Path(description="Article id.")]
+
+
+@router.get("/articles", summary="List articles (drafts only for technicians and admins)")
+def list_articles(
+    session: SessionDep,
+    who: PersonDep,
+    category: Annotated[Category | None, Query(description="Only this category.")] = None,
+    published_only: Annotated[
+        bool, Query(description="Hide drafts (always so for end users).")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ArticleRead]:
+    drafts = kb.sees_drafts(who.user) and not published_only
+    rows = kb.list_articles(session, category=category, include_unpublished=drafts, limit=limit)
+    return [ArticleRead.model_validate(a) for a in rows]
+
+
+@router.get(
+    "/articles/search",
+    summary="Full-text search over titles and bodies, best first, with the total",
+    description=(
+        "Accents and case do not matter; every word must match, as a word prefix."
+        " `total` counts every matching article, `items` holds the best `limit`."
+    ),
+)
+def search_articles(
+    session: SessionDep,
+    who: PersonDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="Words to find.")],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> ArticleSearch:
+    drafts = kb.sees_drafts(who.user)
+    found = kb.search_articles(session, query=q, limit=limit, include_unpublished=drafts)
+    total = kb.count_matches(session, query=q, include_unpublished=drafts)
+    items = [
+        ArticleHit.model_validate({**ArticleRead.model_validate(a).model_dump(), "score": s})
+        for a, s in found
+    ]
+    return ArticleSearch(query=q, total=total, items=items)
+
+
+@router.get("/articles/{article_id}", summary="Read an article (counts a view)")
+@writes
+def get_article(article_id: ArticleId, session: SessionDep, who: PersonDep) -> ArticleRead:
+    article = kb.get_article(
+        session, ref=article_id, count_view=True, published_only=not kb.sees_drafts(who.user)
+    )
+    return ArticleRead.model_validate(article)
+
+
+@router.post(
+    "/articles",
+    status_code=status.HTTP_201_CREATED,
+    summary="Write an article (technicians and admins); the caller is its author",
+)
+def create_article(
+    body: ArticleInput, response: Response, session: SessionDep, who: StaffDep
+) -> ArticleRead:
+    data = ArticleCreate.model_validate({**body.model_dump(), "author_id": who.user.id})
+    read = ArticleRead.model_validate(kb.create_article(session, data=data))
+    response.headers["Location"] = f"{router.prefix}/articles/{read.id}"
+    return read
+
+
+@router.patch(
+    "/articles/{article_id}",
+    summary="Change an article's title, body, category, tags or publication (staff)",
+)
+def update_article(
+    article_id: ArticleId, body: ArticleUpdate, session: SessionDep, who: StaffDep
+) -> ArticleRead:
+    return ArticleRead.model_validate(kb.update_article(session, ref=article_id, data=body))

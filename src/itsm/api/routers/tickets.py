@@ -1,0 +1,249 @@
+"""Tickets over HTTP: the help desk queue, its comments, history, search and statistics.
+
+Every route translates: it reads the request, calls :mod:`itsm.tickets.access`
+(the role rules, on top of the services the CLI calls) and renders the result.
+The caller's user is the actor recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+
+from itsm.api.deps import PersonDep, SessionDep, SettingsDep
+from itsm.tickets import access, queries
+from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status
+from itsm.tickets.schemas import (
+    Assignment,
+    CommentCreate,
+    CommentRead,
+    EventRead,
+    LinkRead,
+    LinkRequest,
+    MergeRequest,
+    RatingCreate,
+    SearchResult,
+    StatusChange,
+    TicketFilters,
+    TicketHit,
+    TicketOpen,
+    TicketPage,
+    TicketRead,
+    TicketStats,
+    TicketUpdate,
+    comment_read,
+    event_read,
+    ticket_read,
+)
+from itsm.validation import validated
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+Ref = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        description="Ticket id (42) or number (TKT-YYYYMMDD-NNNN).",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Open a ticket (end users: for themselves, unassigned)",
+)
+def create_ticket(
+    body: TicketOpen, response: Response, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> TicketRead:
+    ticket = access.open_ticket(
+        session, data=body, actor=who.user, source=Source.API, zone=cfg.zone, sla=cfg.sla
+    )
+    read = ticket_read(ticket)
+    response.headers["Location"] = f"{router.prefix}/{read.number}"
+    return read
+
+
+@router.get(
+    "",
+    response_model=TicketPage,
+    summary="List tickets, one keyset page at a time (end users: their own)",
+    description=(
+        "Filters combine with AND; a filter given several times (`status=open&status=pending`)"
+        " matches any of its values. Pass `next_cursor` back as `cursor` for the next page;"
+        " it is `null` on the last page."
+    ),
+)
+def list_tickets(
+    session: SessionDep,
+    who: PersonDep,
+    status: Annotated[list[Status] | None, Query(description="Repeat for several.")] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    category: Annotated[list[Category] | None, Query()] = None,
+    assignee: Annotated[str | None, Query(max_length=64, description="Id or username.")] = None,
+    requester: Annotated[str | None, Query(max_length=64, description="Id or username.")] = None,
+    unassigned: bool = False,
+    active: Annotated[bool, Query(description="Only open, in_progress and pending.")] = False,
+    text: Annotated[str | None, Query(max_length=500, description="Full-text filter.")] = None,
+    sort: queries.Sort = queries.Sort.NEWEST,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    statuses = status or (list(ACTIVE_STATUSES) if active else [])
+    filters = validated(
+        TicketFilters,
+        {
+            "status": statuses,
+            "priority": priority or [],
+            "category": category or [],
+            "assignee": assignee,
+            "requester": requester,
+            "unassigned": unassigned,
+            "text": text,
+        },
+    )
+    rows, next_cursor = access.list_page(
+        session, viewer=who.user, filters=filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return _json(TicketPage(items=[ticket_read(t) for t in rows], next_cursor=next_cursor))
+
+
+@router.get(
+    "/search",
+    summary="Full-text search over titles, descriptions and comments, best first",
+    description="End users search their own tickets and public comments only.",
+)
+def search_tickets(
+    session: SessionDep,
+    who: PersonDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="Words to find.")],
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
+    active: Annotated[bool, Query(description="Only open, in_progress and pending.")] = False,
+) -> SearchResult:
+    found, total = access.search(session, viewer=who.user, query=q, limit=limit, active_only=active)
+    items = [
+        TicketHit.model_validate(ticket_read(t).model_dump() | {"score": round(score, 6)})
+        for t, score in found
+    ]
+    return SearchResult(total=total, items=items)
+
+
+@router.get("/stats", summary="Ticket counts by status, priority and category (staff)")
+def ticket_stats(session: SessionDep, who: PersonDep) -> TicketStats:
+    return access.stats(session, viewer=who.user)
+
+
+@router.get("/{ref}", response_model=TicketRead, summary="One ticket, by id or number")
+def get_ticket(ref: Ref, session: SessionDep, who: PersonDep) -> Response:
+    return _json(ticket_read(access.visible_ticket(session, ref=ref, viewer=who.user)))
+
+
+@router.patch("/{ref}", summary="Change a ticket's fields (staff)")
+def update_ticket(
+    ref: Ref, body: TicketUpdate, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> TicketRead:
+    ticket = access.update(session, ref=ref, data=body, actor=who.user, sla=cfg.sla)
+    return ticket_read(ticket)
+
+
+@router.post("/{ref}/assign", summary="Give a ticket to a technician, or unassign it (staff)")
+def assign_ticket(ref: Ref, body: Assignment, session: SessionDep, who: PersonDep) -> TicketRead:
+    ticket = access.assign(session, ref=ref, assignee_ref=body.assignee, actor=who.user)
+    return ticket_read(ticket)
+
+
+@router.post(
+    "/{ref}/status",
+    summary="Move a ticket through its lifecycle (staff)",
+    description=(
+        "Resolving needs a resolution `note`; a transition the lifecycle does not allow"
+        " is a 409 whose detail lists the allowed ones."
+    ),
+)
+def change_status(
+    ref: Ref, body: StatusChange, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> TicketRead:
+    ticket = access.change_status(
+        session, ref=ref, status=body.status, note=body.note, actor=who.user, sla=cfg.sla
+    )
+    return ticket_read(ticket)
+
+
+@router.get(
+    "/{ref}/comments",
+    summary="A ticket's comments, oldest first (end users: public ones only)",
+)
+def list_comments(ref: Ref, session: SessionDep, who: PersonDep) -> list[CommentRead]:
+    return [comment_read(c) for c in access.comments(session, ref=ref, viewer=who.user)]
+
+
+@router.post(
+    "/{ref}/comments",
+    status_code=201,
+    summary="Comment on a ticket; internal notes and time spent: staff only",
+)
+def add_comment(ref: Ref, body: CommentCreate, session: SessionDep, who: PersonDep) -> CommentRead:
+    return comment_read(access.add_comment(session, ref=ref, data=body, actor=who.user))
+
+
+@router.get(
+    "/{ref}/history",
+    summary="The audit trail: every change, who made it, old and new values",
+    description="End users do not see the events of internal notes.",
+)
+def ticket_history(ref: Ref, session: SessionDep, who: PersonDep) -> list[EventRead]:
+    return [event_read(e) for e in access.history(session, ref=ref, viewer=who.user)]
+
+
+@router.get("/{ref}/links", summary="Related tickets and merges")
+def list_links(ref: Ref, session: SessionDep, who: PersonDep) -> list[LinkRead]:
+    return _links(access.links(session, ref=ref, viewer=who.user))
+
+
+@router.post("/{ref}/links", summary="Mark two tickets as related (staff; idempotent)")
+def link_tickets(
+    ref: Ref, body: LinkRequest, session: SessionDep, who: PersonDep
+) -> list[LinkRead]:
+    ticket = access.link(session, ref=ref, other_ref=body.other, actor=who.user)
+    return _links(access.links(session, ref=ticket.id, viewer=who.user))
+
+
+@router.post(
+    "/{ref}/merge",
+    summary="Merge this duplicate into another ticket, which is returned (staff)",
+    description="Comments are copied over, both audit trails record it, the duplicate is closed.",
+)
+def merge_ticket(
+    ref: Ref, body: MergeRequest, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> TicketRead:
+    kept = access.merge(
+        session, duplicate_ref=ref, target_ref=body.into, actor=who.user, sla=cfg.sla
+    )
+    return ticket_read(kept)
+
+
+@router.post(
+    "/{ref}/rating",
+    summary="Rate the resolution of your ticket, 1 to 5 (the requester; once per resolution)",
+)
+def rate_ticket(ref: Ref, body: RatingCreate, session: SessionDep, who: PersonDep) -> TicketRead:
+    ticket = access.rate(session, ref=ref, rating=body.rating, comment=body.comment, actor=who.user)
+    return ticket_read(ticket)
+
+
+def _json(model: BaseModel) -> Response:
+    """``model`` as JSON, serialised here in the route's worker thread.
+
+    For the hottest reads: returned as a model, FastAPI would validate it again
+    and serialise it in one more trip through the thread pool. The route's
+    ``response_model`` still documents the shape.
+    """
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _links(rows: Sequence[tuple[str, str]]) -> list[LinkRead]:
+    return [LinkRead(kind=kind, ticket=number) for kind, number in rows]

@@ -1,0 +1,133 @@
+"""People over HTTP: admins manage accounts, staff look people up, everyone sees themselves.
+
+Admins create users, change anyone's details and role, deactivate them and set
+their passwords. Technicians list and read users (they assign tickets to them).
+End users read only themselves: naming anyone else is refused (403) before any
+lookup, whether that account exists or not. Everyone changes their own password
+with their current one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from itsm.accounts import service as accounts
+from itsm.accounts.errors import WrongPassword
+from itsm.accounts.passwords import MAX_LENGTH
+from itsm.api.deps import AdminDep, PersonDep, SessionDep, SettingsDep, StaffDep, client_address
+from itsm.api.problems import problem, slug
+from itsm.users import service as users
+from itsm.users.models import Role
+from itsm.users.schemas import UserCreate, UserRead, UserUpdate
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+UserRef = Annotated[
+    str, Path(min_length=1, max_length=64, description="User id (42) or username (ana.torres).")
+]
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=MAX_LENGTH, description="The new password.")
+    current_password: str | None = Field(
+        default=None,
+        max_length=MAX_LENGTH,
+        description="Your current password: required to change your own.",
+    )
+
+
+@router.get("", summary="List users (technicians and admins)")
+def list_users(
+    session: SessionDep,
+    who: StaffDep,
+    role: Annotated[Role | None, Query(description="Only this role.")] = None,
+    include_inactive: Annotated[bool, Query(description="Include deactivated users.")] = False,
+) -> list[UserRead]:
+    rows = users.list_users(session, role=role, include_inactive=include_inactive)
+    return [UserRead.model_validate(u) for u in rows]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a user (admins)")
+def create_user(
+    body: UserCreate, response: Response, session: SessionDep, who: AdminDep
+) -> UserRead:
+    read = UserRead.model_validate(users.create_user(session, data=body))
+    response.headers["Location"] = f"{router.prefix}/{read.id}"
+    return read
+
+
+@router.get("/{ref}", summary="One user (end users: only themselves, others get 403)")
+def get_user(ref: UserRef, session: SessionDep, who: PersonDep) -> UserRead:
+    return UserRead.model_validate(users.get_visible_user(session, ref=ref, viewer=who.user))
+
+
+@router.patch("/{ref}", summary="Change a user's name, e-mail, department or role (admins)")
+def update_user(ref: UserRef, body: UserUpdate, session: SessionDep, who: AdminDep) -> UserRead:
+    return UserRead.model_validate(users.update_user(session, ref=ref, data=body, actor=who.user))
+
+
+@router.put("/{ref}/role", summary="Change a user's role (admins)")
+def set_role(ref: UserRef, body: RoleChange, session: SessionDep, who: AdminDep) -> UserRead:
+    return UserRead.model_validate(users.set_role(session, ref=ref, role=body.role, actor=who.user))
+
+
+@router.post(
+    "/{ref}/deactivate",
+    summary="Deactivate a user (admins); history is kept, their tokens stop working",
+)
+def deactivate(ref: UserRef, session: SessionDep, who: AdminDep) -> UserRead:
+    return UserRead.model_validate(users.deactivate(session, ref=ref, actor=who.user))
+
+
+@router.put(
+    "/{ref}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Set a password: your own with your current one, anyone's as an admin",
+    description=(
+        "A wrong `current_password` counts as a failed login: it answers 403"
+        " (`urn:itsm:problem:wrong-password`), and 429 once the login throttle is spent."
+    ),
+)
+def set_password(
+    ref: UserRef,
+    body: PasswordChange,
+    request: Request,
+    session: SessionDep,
+    who: PersonDep,
+    cfg: SettingsDep,
+) -> Response:
+    changed = accounts.change_password(
+        session,
+        actor=who.user,
+        ref=ref,
+        password=body.password,
+        current_password=body.current_password,
+        address=client_address(request),
+        rules=cfg.api.login,
+    )
+    if changed is None:
+        # Returned, not raised: the request's transaction commits the failed attempt.
+        return _wrong_password(request)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _wrong_password(request: Request) -> JSONResponse:
+    return problem(
+        status.HTTP_403_FORBIDDEN,
+        slug(WrongPassword),
+        "the current password is wrong; nothing changed",
+        instance=request.url.path,
+    )

@@ -1,0 +1,284 @@
+"""Send reports to the itsm server over HTTP, through the on-disk spool.
+
+Every report goes into the :class:`~itsm.diagnostics.spool.Spool` first; then
+the spool is sent oldest first, in batches, to ``POST /api/v1/diagnostics/reports``
+and each report's file is deleted once the server answered 2xx. Delivery is
+therefore at least once, and the server's idempotent ``report_id`` makes the
+storage exactly once, in order.
+
+What the server's answer means to the agent:
+
+* no answer (connection refused, timeout, broken connection), 5xx, 408 or
+  429: the server is away or busy; the reports stay in the spool and the next
+  cycle tries again (not before ``Retry-After`` when the server sent one);
+* 401 or 403: the token is wrong, revoked, expired or not allowed to send
+  reports; retrying cannot help, so :class:`AgentTokenRefused` /
+  :class:`AgentForbidden` stop the agent with a one-line error (the reports
+  stay in the spool for when the token is fixed);
+* 404 or 405: the URL is not an itsm server's report endpoint, a
+  configuration mistake: stop too (:class:`NoReportEndpoint`);
+* any other 4xx (422 invalid report, 413 too large...): a permanent refusal
+  of those reports. A refused batch is resent one report at a time so that
+  one bad report cannot take good ones with it; a report refused on its own
+  is logged and dropped, never retried forever.
+
+This module imports httpx and the standard library only (never SQLAlchemy or
+FastAPI), so the agent that sends instead of storing stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from itsm import __version__
+from itsm.diagnostics.errors import (
+    AgentForbidden,
+    AgentMustStop,
+    AgentTokenRefused,
+    NoReportEndpoint,
+)
+from itsm.diagnostics.findings import Finding
+from itsm.diagnostics.report import Report
+from itsm.diagnostics.spool import Entry, Spool
+from itsm.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+REPORTS_PATH = "/api/v1/diagnostics/reports"
+#: Stay well under the server's body limit (api.max_body_bytes, 4 MiB by default).
+DEFAULT_BATCH_BYTES = 1024 * 1024
+_RETRY_STATUSES = frozenset({408, 429})
+_MAX_RETRY_AFTER = 3600.0
+
+
+@dataclass
+class Delivery:
+    """What one flush of the spool achieved."""
+
+    sent: int = 0  # reports the server took (stored, or already there)
+    duplicates: int = 0  # of those, reports the server already had
+    refused: int = 0  # permanently refused by the server, dropped
+    pending: int = 0  # still in the spool afterwards
+    problem: str | None = None  # why sending stopped early (server away or busy)
+    outcomes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # by report_id
+
+
+class ReportSender:
+    """An HTTP client for the report endpoint, draining one spool."""
+
+    def __init__(
+        self,
+        *,
+        server: str,
+        token: str,
+        spool: Spool,
+        timeout: float = 10.0,
+        batch_reports: int = 100,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self.url = self.server + REPORTS_PATH
+        self.spool = spool
+        self.batch_reports = max(1, batch_reports)
+        self.batch_bytes = max(1, batch_bytes)
+        self._clock = clock
+        self._hold_until = 0.0
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"itsm-agent/{__version__}",
+            },
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> ReportSender:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def submit(
+        self, report_id: str, payload: bytes, *, should_stop: Callable[[], bool] | None = None
+    ) -> Delivery:
+        """Spool one report (an element of the batch format), then send the spool in order.
+
+        Reports left from earlier are sent first, so that a full spool makes room
+        by sending, not by dropping, once the server is back.
+        """
+        earlier = Delivery()
+        if self.spool.entries():
+            try:
+                earlier = self.flush(should_stop=should_stop)
+            except AgentMustStop:  # keep this report too, for when the agent is fixed
+                self.spool.put(report_id, payload)
+                raise
+            if earlier.problem is not None:  # still away: one attempt per report is enough
+                self.spool.put(report_id, payload)
+                earlier.pending = len(self.spool.entries())
+                return earlier
+        self.spool.put(report_id, payload)
+        delivery = self.flush(should_stop=should_stop)
+        delivery.sent += earlier.sent
+        delivery.duplicates += earlier.duplicates
+        delivery.refused += earlier.refused
+        delivery.outcomes = {**earlier.outcomes, **delivery.outcomes}
+        return delivery
+
+    def flush(self, *, should_stop: Callable[[], bool] | None = None) -> Delivery:
+        """Send the spooled reports oldest first until done, refused or the server is away."""
+        delivery = Delivery()
+        if self._clock() < self._hold_until:
+            delivery.problem = "waiting for the server's Retry-After"
+        else:
+            while True:  # a stop request ends the flush between batches, never before the first
+                batch = self._next_batch(self.spool.entries())
+                if not batch or not self._send(batch, delivery):
+                    break
+                if should_stop is not None and should_stop():
+                    break
+        delivery.pending = len(self.spool.entries())
+        return delivery
+
+    def _next_batch(self, entries: list[Entry]) -> list[Entry]:
+        batch: list[Entry] = []
+        size = 2
+        for entry in entries[: self.batch_reports]:
+            if batch and size + entry.size + 1 > self.batch_bytes:
+                break
+            batch.append(entry)
+            size += entry.size + 1
+        return batch
+
+    def _send(self, batch: list[Entry], delivery: Delivery) -> bool:
+        """POST ``batch``; ``True`` when its entries are settled (taken or dropped)."""
+        try:
+            body = b"[" + b",".join(e.read() for e in batch) + b"]"
+        except FileNotFoundError:
+            return True  # another agent sent it meanwhile: list the spool again
+        try:
+            response = self._client.post(self.url, content=body)
+        except httpx.TransportError as exc:
+            delivery.problem = f"server {self.server} is not reachable: {_reason(exc)}"
+            log.warning("%s; %d report(s) kept in the spool", delivery.problem, len(batch))
+            return False
+        status = response.status_code
+        if 200 <= status < 300:
+            self._taken(batch, response, delivery)
+            return True
+        detail = _detail(response)
+        if status == 401:
+            raise AgentTokenRefused(f"server {self.server} refused the agent token: {detail}")
+        if status == 403:
+            raise AgentForbidden(
+                f"server {self.server} does not let this token send reports: {detail}"
+            )
+        if status in (404, 405):
+            raise NoReportEndpoint(
+                f"{self.url} is not an itsm report endpoint ({status}); check the server URL"
+            )
+        if status >= 500 or status in _RETRY_STATUSES:
+            delivery.problem = f"server {self.server} answered {status}: {detail}"
+            self._hold(response)
+            log.warning("%s; %d report(s) kept in the spool", delivery.problem, len(batch))
+            return False
+        if len(batch) > 1:  # find the bad report(s): one at a time, in order
+            log.warning("server refused a batch of %d (%s): sending one by one", len(batch), detail)
+            return all(self._send([entry], delivery) for entry in batch)
+        log.error(
+            "server refused report %s for good (%d: %s); dropped it",
+            batch[0].report_id,
+            status,
+            detail,
+        )
+        self.spool.remove(batch)
+        delivery.refused += 1
+        return True
+
+    def _taken(self, batch: list[Entry], response: httpx.Response, delivery: Delivery) -> None:
+        self.spool.remove(batch)
+        delivery.sent += len(batch)
+        try:
+            results = response.json().get("results", [])
+        except (ValueError, AttributeError):
+            results = []
+        for item in results if isinstance(results, list) else []:
+            if not isinstance(item, dict):
+                continue
+            if item.get("status") == "duplicate":
+                delivery.duplicates += 1
+            tickets = item.get("tickets")
+            if isinstance(tickets, dict):
+                delivery.outcomes[str(item.get("report_id"))] = {
+                    str(k): [str(n) for n in v] for k, v in tickets.items() if isinstance(v, list)
+                }
+
+    def _hold(self, response: httpx.Response) -> None:
+        value = response.headers.get("retry-after", "")
+        try:
+            wait = min(float(value), _MAX_RETRY_AFTER)
+        except ValueError:
+            return
+        if wait > 0:
+            self._hold_until = self._clock() + wait
+
+
+def _detail(response: httpx.Response) -> str:
+    """The problem document's ``detail``, or the start of whatever the body was."""
+    try:
+        data: Any = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("detail"), str):
+        return " ".join(str(data["detail"]).split())[:300]
+    text = " ".join(response.text.split())[:200]
+    return f"HTTP {response.status_code}" + (f" {text}" if text else "")
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def envelope(report: Report, problems: list[Finding], recoveries: list[Finding]) -> bytes:
+    """One element of a batch: the report and the watch loop's debounced ticket decisions."""
+    decisions = {
+        "problems": [
+            {"check": f.check.value, "subject": f.subject, "severity": f.severity.value}
+            for f in problems
+        ],
+        "recoveries": [{"check": f.check.value, "subject": f.subject} for f in recoveries],
+    }
+    tickets = json.dumps(decisions, separators=(",", ":"), ensure_ascii=False)
+    return f'{{"report":{report.model_dump_json()},"tickets":{tickets}}}'.encode()
+
+
+def read_token_file(path: Path) -> str:
+    """The token in ``path`` (surrounding whitespace ignored); :class:`ConfigError` if unusable."""
+    try:
+        text = path.expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot read the token file {path}: {reason}") from None
+    token = text.strip()
+    if not token:
+        raise ConfigError(f"the token file {path} is empty")
+    if any(c.isspace() for c in token):
+        raise ConfigError(f"the token file {path} holds more than one word; put only the token")
+    return token

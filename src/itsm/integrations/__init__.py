@@ -1,0 +1,1 @@
+"""Monitoring systems that open and settle tickets: Prometheus Alertmanager (webhooks)."""

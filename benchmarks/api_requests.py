@@ -25,6 +25,12 @@ alternate for every case, the order swapped every round. Rate = requests / wall
 time of the path's blocks; latency is per request as the client saw it; server
 CPU per request is the server process's CPU time (psutil) over the blocks.
 Target: the real route's rate >= 60 % of its bare twin's, per case and database.
+
+Both databases' servers (and load generators) start together, while the
+benchmark runs its in-process check; then each database is measured in turn,
+its server stopped after it. ``--smoke`` (500 tickets) times only the first two
+cases, two rounds of 0.25 s blocks: it checks that everything runs, its figures
+are noise.
 """
 
 from __future__ import annotations

@@ -83,11 +83,11 @@ def _preloaded(env: dict[str, str]) -> set[str]:
     return tried | set(json.loads(out.stdout))
 
 
-def command_profile(args: list[str], env: dict[str, str]) -> ImportProfile:
-    """``-X importtime`` of the command (the second of two runs, so .pyc files are warm)."""
+def command_profile(args: list[str], env: dict[str, str], runs: int = 2) -> ImportProfile:
+    """``-X importtime`` of the command (the last of ``runs``, so .pyc files are warm)."""
     cmd = [sys.executable, "-X", "importtime", "-c", _ENTRY, *args]
     text = ""
-    for _ in range(2):
+    for _ in range(runs):
         proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {proc.returncode} under -X importtime")
@@ -164,7 +164,7 @@ def _measure(
     baseline_of: dict[str, str] = {}
     profiles: dict[str, ImportProfile] = {}
     for label, args in commands.items():
-        profile = command_profile(args, env)
+        profile = command_profile(args, env, runs=1 if cfg.smoke else 2)
         profiles[label] = profile
         modules = third_party_entries(profile, preloaded)
         base = f'python -c "import {", ".join(modules)}"'

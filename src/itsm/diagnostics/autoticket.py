@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from itsm.db.base import utcnow
 from itsm.diagnostics.config import DiagnosticsSettings
@@ -150,11 +150,14 @@ def apply(
     wanted = {fingerprint(host_identity, f) for f in [*problems, *recoveries]}
     if not wanted:
         return outcome
-    # One indexed query finds every active ticket this run may touch.
+    # One indexed query finds every active ticket this run may touch; the people on
+    # them are loaded only if a change needs them (mostly there is nothing to do).
     open_tickets = {
         t.fingerprint: t
         for t in session.scalars(
-            select(Ticket).where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
+            select(Ticket)
+            .where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
+            .options(lazyload("*"))
         )
     }
     if not problems and not open_tickets:

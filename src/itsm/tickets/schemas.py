@@ -281,8 +281,21 @@ def _username(user: object) -> str | None:
     return getattr(user, "username", None) if user is not None else None
 
 
+_MISSING = object()
+_FIELD_NAMES: dict[tuple[type[BaseModel], tuple[str, ...]], tuple[str, ...]] = {}
+
+
 def _fields(obj: object, model: type[BaseModel], people: tuple[str, ...]) -> dict[str, object]:
-    data = {f: getattr(obj, f) for f in model.model_fields if f not in people and hasattr(obj, f)}
+    # A list page builds this for every row: the names once per model, one read per name.
+    names = _FIELD_NAMES.get((model, people))
+    if names is None:
+        names = tuple(f for f in model.model_fields if f not in people)
+        _FIELD_NAMES[model, people] = names
+    data: dict[str, object] = {}
+    for name in names:
+        value = getattr(obj, name, _MISSING)
+        if value is not _MISSING:
+            data[name] = value
     data.update({p: _username(getattr(obj, p, None)) for p in people})
     return data
 

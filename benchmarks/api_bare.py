@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -215,6 +216,11 @@ class _Sql:
         return value.replace(tzinfo=None).isoformat(" ") if self.sqlite else value
 
 
+@functools.cache
+def _sql_for(dialect: str) -> _Sql:
+    return _Sql(dialect)
+
+
 def _execute(cur: Any, sql: str, params: Sequence[Any] = ()) -> None:
     if TRACE is not None:
         TRACE.append(sql)
@@ -301,7 +307,7 @@ def _in_transaction(
         secret = _secret(request)
         conn = db.engine.raw_connection()
         try:
-            sql = _Sql(db.engine.dialect.name)
+            sql = _sql_for(db.engine.dialect.name)
             cur = conn.cursor()
             if sql.sqlite:
                 _execute(cur, "BEGIN DEFERRED")  # what a read-only session begins with

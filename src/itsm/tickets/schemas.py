@@ -17,7 +17,7 @@ MAX_TEXT_BYTES = 64 * 1024
 def _no_nul(value: str, what: str) -> str:
     # PostgreSQL cannot store NUL in text; refuse it as input instead of failing on write.
     if "\x00" in value:
-        raise ValueError(f"{what} must not contain NUL characters")
+        raise ValueError(f"{what} contains a NUL character")
     return value
 
 

@@ -115,6 +115,8 @@ class RowChecker:
             for name, value in values.items()
             if isinstance(value, str) and "\x00" in value
         ]
+        if problems:  # the schema would only say it again
+            return "; ".join(problems)
         status = self._status(values.get("status"), problems)
         requester = self._person(values, "requester", problems)
         assignee = self._person(values, "assignee", problems)

@@ -41,7 +41,7 @@ def test_openapi_document_holds_under_generated_requests(api: Api, tmp_path: Pat
             "--checks",
             CHECKS,
             "--max-examples",
-            os.environ.get("ITSM_FUZZ_EXAMPLES", "15"),
+            os.environ.get("ITSM_FUZZ_EXAMPLES", "8"),
             "--seed",
             "20261127",
             # One worker: with several, hypothesis on Python 3.11 sometimes fails internally

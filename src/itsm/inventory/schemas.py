@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from itsm.db.ids import MAX_ID
 from itsm.inventory.models import AssetStatus, AssetType
 from itsm.validation import refuse_nul
 
@@ -23,13 +24,13 @@ class AssetCreate(BaseModel):
     serial_number: str | None = Field(default=None, max_length=100)
     cpu: str | None = Field(default=None, max_length=200)
     cpu_cores: int | None = Field(default=None, ge=1, le=100_000)
-    ram_bytes: int | None = Field(default=None, ge=0)
+    ram_bytes: int | None = Field(default=None, ge=0, le=2**63 - 1)  # BIGINT
     disks: list[dict[str, Any]] | None = None
     os: str | None = Field(default=None, max_length=200)
     network: list[dict[str, Any]] | None = None
     location: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=65_536)
-    owner_id: int | None = Field(default=None, gt=0)
+    owner_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     status: AssetStatus = AssetStatus.IN_USE
     purchase_date: date | None = None
     warranty_expires: date | None = None
@@ -76,8 +77,8 @@ class HostFacts(BaseModel):
     model: str | None = Field(default=None, max_length=100)
     serial_number: str | None = Field(default=None, max_length=100)
     cpu: str | None = Field(default=None, max_length=200)
-    cpu_cores: int | None = Field(default=None, ge=1)
-    ram_bytes: int | None = Field(default=None, ge=0)
+    cpu_cores: int | None = Field(default=None, ge=1, le=100_000)
+    ram_bytes: int | None = Field(default=None, ge=0, le=2**63 - 1)  # BIGINT
     disks: list[dict[str, Any]] = Field(default_factory=list)
     os: str | None = Field(default=None, max_length=200)
     network: list[dict[str, Any]] = Field(default_factory=list)

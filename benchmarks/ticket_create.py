@@ -4,7 +4,7 @@ For each database kind (SQLite file, PostgreSQL server), in a throw-away
 database migrated to head and opened with ``itsm.db.runtime.open_database``:
 
 * **service**: ``tickets.service.create_ticket`` in its own unit of work per
-  ticket (``Database.session()``: requester lookup, per-day number, ticket row,
+  ticket (``Database.session()``: requester check, per-day number, ticket row,
   'created' audit event, commit), the path every door takes;
 * **raw baseline**: one ``INSERT INTO tickets`` of the same columns with a
   precomputed number, then ``COMMIT``, on a raw DBAPI connection (``sqlite3``
@@ -13,10 +13,13 @@ database migrated to head and opened with ``itsm.db.runtime.open_database``:
   statements the service needs, hand-written on the raw connection: counter
   upsert, ticket INSERT ... RETURNING id, audit-event INSERT, COMMIT. The
   service's ratio to it is the cost of the ORM and Python layers alone; its
-  ratio to the raw baseline is the cost of the extra rows.
+  ratio to the raw baseline is the cost of the extra rows;
+* **same work in a unit of work** (the floor): those statements by hand on the
+  driver connection of a ``Database.session()``. Its distance from "raw, same
+  work" is the cost of the unit of work itself, which every service path pays.
 
-Both run on the same database, interleaved in blocks after a warm-up, so that
-table growth and checkpoints hit both alike. Inputs (``TicketCreate`` objects,
+All run on the same database, interleaved in blocks after a warm-up, so that
+table growth and checkpoints hit them alike. Inputs (``TicketCreate`` objects,
 raw rows) are built before timing. Target: service rate >= 50 % of raw rate.
 """
 

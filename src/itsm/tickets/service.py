@@ -61,8 +61,7 @@ def create_ticket(
     if data.asset_id is not None:
         inventory.get_asset(session, ref=data.asset_id)
     now = utcnow()
-    row = {
-        **creation.DEFAULTS,
+    row: dict[str, Any] = {
         "title": data.title,
         "description": data.description,
         "category": data.category.value,
@@ -73,6 +72,10 @@ def create_ticket(
         "assignee_id": data.assignee_id,
         "asset_id": data.asset_id,
         "fingerprint": data.fingerprint,
+        "first_response_due_at": None,
+        "first_response_warn_at": None,
+        "resolution_due_at": None,
+        "resolution_warn_at": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -93,7 +96,7 @@ def create_ticket(
     if inserted is None:  # nothing was written; say why
         users.require_active(users.get_user(session, ref=data.requester_id))
         raise InactiveUser(f"user {data.requester_id} is deactivated")  # changed meanwhile
-    values = {**row, "id": inserted.id, "number": inserted.number}
+    values = {**creation.DEFAULTS, **row, "id": inserted.id, "number": inserted.number}
     values["priority_rank"] = inserted.priority_rank
     if assignee is not None:
         values["assignee"] = assignee

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from itsm.db.base import utcnow
 from itsm.errors import InvalidInput
 from itsm.inventory.errors import AssetNotFound
+from itsm.sla.config import SlaSettings
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
@@ -262,10 +263,22 @@ def test_creating_takes_one_statement_on_postgres_three_on_sqlite(session: Sessi
     assert len(seen) == 2 * per_ticket, seen
 
 
-def test_the_ticket_returned_is_in_the_session_loaded_and_clean(session: Session) -> None:
+@pytest.mark.parametrize("sla", [None, SlaSettings()], ids=["no-sla", "sla"])
+def test_the_ticket_returned_is_in_the_session_loaded_and_clean(
+    session: Session, sla: SlaSettings | None
+) -> None:
     requester = make_user(session, username="carla")
     tech = make_user(session, role="technician", username="tech2")
-    ticket = make_ticket(session, requester=requester, assignee_id=tech.id, source="web")
+    data = TicketCreate.model_validate(
+        {
+            "title": "Monitor flickers",
+            "category": "hardware",
+            "requester_id": requester.id,
+            "assignee_id": tech.id,
+            "source": "web",
+        }
+    )
+    ticket = tickets.create_ticket(session, data=data, actor=requester, zone=UTC_ZONE, sla=sla)
     state = inspect(ticket)
     assert state.persistent
     assert not state.modified
@@ -281,6 +294,10 @@ def test_the_ticket_returned_is_in_the_session_loaded_and_clean(session: Session
         Status.OPEN,
     )
     assert ticket.priority_rank == 3
-    session.expire_all()  # what the database holds is what the object held
+    assert (ticket.resolution_due_at is not None) == (sla is not None)
+    # Every column the object holds is what the database holds.
+    columns = [c.key for c in inspect(Ticket).column_attrs]
+    held = {name: getattr(ticket, name) for name in columns}
+    session.expire_all()
     stored = tickets.get_ticket(session, ref=ticket.id)
-    assert ticket_read(stored) == read
+    assert {name: getattr(stored, name) for name in columns} == held

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import JsonOption, app_context, dump, read_text_arg, split_csv
+from itsm.cli import tickets_transfer
+from itsm.cli.common import JsonOption, app_context, dump, read_text_arg
+from itsm.cli.ticket_filters import ticket_filters
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
-    from itsm.tickets.schemas import TicketFilters, TicketRead
+    from itsm.tickets.schemas import TicketRead
 
 app = typer.Typer(help="Create, find, change and comment on tickets.", no_args_is_help=True)
 
@@ -98,7 +100,9 @@ def list_(
     from itsm.tickets.schemas import ticket_read
 
     app_ctx = app_context(ctx)
-    filters = _filters(status, priority, category, assignee, requester, unassigned, active, text)
+    filters = ticket_filters(
+        status, priority, category, assignee, requester, unassigned, active, text
+    )
     try:
         order = queries.Sort(sort)
     except ValueError:
@@ -426,170 +430,6 @@ def rate(
     _done(app_ctx, read, as_json, f"Thanks: {read.number} rated {rating}/5.")
 
 
-SHOWN_PROBLEMS = 20
-
-
-@app.command("import")
-def import_(
-    ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="CSV or JSON Lines file (columns: docs/cli.md).")],
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="csv or jsonl (default: from the file's extension)."),
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Import the valid rows; list the others.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Import tickets: every row is checked first; any invalid row stops it all."""
-    from pathlib import Path
-
-    from itsm.tickets import transfer
-
-    app_ctx = app_context(ctx)
-    path = Path(file)
-    kind = transfer.format_of(path, fmt)
-    try:
-        with app_ctx.session() as session:
-            result = transfer.import_tickets(
-                session,
-                path=path,
-                fmt=kind,
-                actor=app_ctx.actor(session),
-                zone=app_ctx.settings.zone,
-                sla=app_ctx.settings.sla,
-                skip_invalid=skip_invalid,
-            )
-    except transfer.ImportRejected as exc:
-        lines = [f"line {p.line}: {p.reason}" for p in exc.problems]
-        _print_problems(app_ctx, lines, exc.invalid, err=True)
-        raise
-    skipped = [{"line": p.line, "reason": p.reason} for p in result.problems]
-    if as_json:
-        from itsm.cli.output import print_json
-
-        print_json(
-            app_ctx.console,
-            {
-                "imported": result.imported,
-                "skipped": result.skipped,
-                "first_number": result.first_number,
-                "last_number": result.last_number,
-                "skipped_rows": skipped,
-            },
-        )
-        return
-    out = app_ctx.console
-    span = ""
-    if result.imported:
-        span = f" (first {result.first_number}, last {result.last_number})"
-        span = f" ({result.first_number})" if result.imported == 1 else span
-    out.print(f"Imported {_count(result.imported, 'ticket')}{span}.", markup=False)
-    if result.skipped:
-        out.print(f"Skipped {_count(result.skipped, 'invalid row')}:", markup=False)
-        lines = [f"line {p.line}: {p.reason}" for p in result.problems]
-        _print_problems(app_ctx, lines, result.skipped, err=False)
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
-
-
-def _print_problems(app_ctx: AppContext, lines: list[str], total: int, *, err: bool) -> None:
-    console = app_ctx.err if err else app_ctx.console
-    for line in lines[:SHOWN_PROBLEMS]:
-        console.print(line, markup=False, soft_wrap=True)
-    if total > SHOWN_PROBLEMS:
-        console.print(f"({total - SHOWN_PROBLEMS} more not shown)", markup=False)
-
-
-@app.command("export")
-def export(
-    ctx: typer.Context,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="csv or jsonl (default: from --output's extension, else csv)."
-        ),
-    ] = None,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
-    status: Annotated[
-        list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")
-    ] = None,
-    priority: Annotated[list[str] | None, typer.Option(help="Filter by priority.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Filter by category.")] = None,
-    assignee: Annotated[str | None, typer.Option(help="Assigned to this user.")] = None,
-    requester: Annotated[str | None, typer.Option(help="Requested by this user.")] = None,
-    unassigned: Annotated[bool, typer.Option(help="Only tickets nobody has taken.")] = False,
-    active: Annotated[bool, typer.Option(help="Only open, in_progress and pending.")] = False,
-    text: Annotated[str | None, typer.Option(help="Full-text filter.")] = None,
-) -> None:
-    """Export tickets (the filters of 'list') to CSV or JSON Lines, streamed."""
-    import os
-    import sys
-    from pathlib import Path
-
-    from itsm.tickets import transfer
-
-    app_ctx = app_context(ctx)
-    filters = _filters(status, priority, category, assignee, requester, unassigned, active, text)
-    target = Path(output) if output else None
-    kind = transfer.export_format(target, fmt)
-    if target is None:
-        try:
-            with app_ctx.session(write=False) as session:
-                transfer.export_tickets(session, filters=filters, fmt=kind, out=sys.stdout)
-            sys.stdout.flush()
-        except BrokenPipeError:  # `itsm ticket export | head`: the reader has had enough
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return
-    from itsm.errors import InvalidInput
-
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        with (
-            partial.open("w", encoding="utf-8", newline="") as out,
-            app_ctx.session(write=False) as session,
-        ):
-            count = transfer.export_tickets(session, filters=filters, fmt=kind, out=out)
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    app_ctx.console.print(f"Exported {count} tickets to {target}.", markup=False)
-
-
-def _filters(
-    status: list[str] | None,
-    priority: list[str] | None,
-    category: list[str] | None,
-    assignee: str | None,
-    requester: str | None,
-    unassigned: bool,
-    active: bool,
-    text: str | None,
-) -> TicketFilters:
-    """The filters of ``list`` and ``export``, validated (``--active`` = every active status)."""
-    from itsm.tickets.models import ACTIVE_STATUSES
-    from itsm.tickets.schemas import TicketFilters
-    from itsm.validation import validated
-
-    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
-    return validated(
-        TicketFilters,
-        {
-            "status": statuses,
-            "priority": split_csv(priority),
-            "category": split_csv(category),
-            "assignee": assignee,
-            "requester": requester,
-            "unassigned": unassigned,
-            "text": text,
-        },
-    )
+# Commands kept in their own module, registered here so that they belong to this group.
+app.command("import")(tickets_transfer.import_)
+app.command("export")(tickets_transfer.export)

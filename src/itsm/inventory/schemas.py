@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from itsm.db.ids import MAX_ID
 from itsm.inventory.models import AssetStatus, AssetType
+from itsm.schema import Schema
 from itsm.validation import refuse_nul
 
 
-class AssetCreate(BaseModel):
+class AssetCreate(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     asset_tag: str = Field(min_length=1, max_length=64)
@@ -38,7 +39,7 @@ class AssetCreate(BaseModel):
     _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
-class AssetRead(BaseModel):
+class AssetRead(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -66,7 +67,7 @@ class AssetRead(BaseModel):
     updated_at: datetime
 
 
-class HostFacts(BaseModel):
+class HostFacts(Schema):
     """What a machine says about itself (from the diagnostics probes)."""
 
     model_config = ConfigDict(extra="forbid")

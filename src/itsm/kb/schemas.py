@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from itsm.schema import Schema
 from itsm.tickets.models import Category
 from itsm.validation import refuse_nul
 
@@ -30,7 +31,7 @@ def _clean_tags(value: list[str]) -> list[str]:
     return list(seen)
 
 
-class ArticleInput(BaseModel):
+class ArticleInput(Schema):
     """An article as its writer gives it; the author is whoever writes it."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
@@ -50,7 +51,7 @@ class ArticleCreate(ArticleInput):
     author_id: int | None = None
 
 
-class ArticleUpdate(BaseModel):
+class ArticleUpdate(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -72,7 +73,7 @@ class ArticleUpdate(BaseModel):
         return None if value is None else _clean_tags(value)
 
 
-class ArticleRead(BaseModel):
+class ArticleRead(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -95,7 +96,7 @@ class ArticleHit(ArticleRead):
     score: float
 
 
-class ArticleSearch(BaseModel):
+class ArticleSearch(Schema):
     """The best matches of a search, and how many articles match in all."""
 
     query: str

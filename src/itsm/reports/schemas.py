@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from itsm.schema import Schema
 
 
-class Durations(BaseModel):
+class Durations(Schema):
     """How long something took, over ``count`` tickets."""
 
     count: int
@@ -20,7 +20,7 @@ class Durations(BaseModel):
     p90_hours: float | None
 
 
-class Backlog(BaseModel):
+class Backlog(Schema):
     """Tickets active at the end of the period and how old they were then."""
 
     count: int
@@ -29,7 +29,7 @@ class Backlog(BaseModel):
     max_age_hours: float | None
 
 
-class SlaCompliance(BaseModel):
+class SlaCompliance(Schema):
     """Targets met and breached; ``pending`` ones were not yet due and are not judged."""
 
     met: int
@@ -38,14 +38,14 @@ class SlaCompliance(BaseModel):
     percent_met: float | None
 
 
-class Satisfaction(BaseModel):
+class Satisfaction(Schema):
     resolved: int
     rated: int
     average_rating: float | None
     response_rate_percent: float | None
 
 
-class TechnicianMetrics(BaseModel):
+class TechnicianMetrics(Schema):
     """One assignee; ``user_id`` ``None`` is the row of unassigned tickets."""
 
     user_id: int | None
@@ -58,7 +58,7 @@ class TechnicianMetrics(BaseModel):
     sla_percent_met: float | None
 
 
-class Breakdown(BaseModel):
+class Breakdown(Schema):
     """Opened and resolved tickets of one category or priority."""
 
     key: str
@@ -67,7 +67,7 @@ class Breakdown(BaseModel):
     mean_time_to_resolve_hours: float | None
 
 
-class ServiceReport(BaseModel):
+class ServiceReport(Schema):
     start: datetime
     end: datetime
     opened: int

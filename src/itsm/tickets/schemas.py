@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.db.ids import MAX_ID
+from itsm.schema import Schema
 from itsm.tickets.models import Category, Priority, Source, Status
 
 MAX_TITLE = 200
@@ -27,7 +28,7 @@ def _within_bytes(value: str, what: str) -> str:
     return _no_nul(value, what)
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=MAX_TITLE)
@@ -54,7 +55,7 @@ class TicketCreate(BaseModel):
         return _within_bytes(value, "description")
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(Schema):
     """A partial change; only the fields given are touched."""
 
     model_config = ConfigDict(extra="forbid")
@@ -78,7 +79,7 @@ class TicketUpdate(BaseModel):
         return None if value is None else _within_bytes(value, "description")
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1)
@@ -93,7 +94,7 @@ class CommentCreate(BaseModel):
         return _within_bytes(value, "comment")
 
 
-class TicketFilters(BaseModel):
+class TicketFilters(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: list[Status] = Field(default_factory=list)
@@ -105,7 +106,7 @@ class TicketFilters(BaseModel):
     text: str | None = Field(default=None, max_length=500)
 
 
-class CommentRead(BaseModel):
+class CommentRead(Schema):
     id: int
     author: str | None
     body: str
@@ -114,7 +115,7 @@ class CommentRead(BaseModel):
     created_at: datetime
 
 
-class EventRead(BaseModel):
+class EventRead(Schema):
     id: int
     actor: str | None
     kind: str
@@ -124,7 +125,7 @@ class EventRead(BaseModel):
     created_at: datetime
 
 
-class TicketRead(BaseModel):
+class TicketRead(Schema):
     id: int
     number: str
     title: str
@@ -160,7 +161,7 @@ class TicketDetail(TicketRead):
     events: list[EventRead] = Field(default_factory=list)
 
 
-class TicketPage(BaseModel):
+class TicketPage(Schema):
     items: list[TicketRead]
     next_cursor: str | None
 
@@ -169,17 +170,17 @@ class TicketHit(TicketRead):
     score: float
 
 
-class SearchResult(BaseModel):
+class SearchResult(Schema):
     total: int = Field(description="Every matching ticket, not only those in items.")
     items: list[TicketHit]
 
 
-class LinkRead(BaseModel):
+class LinkRead(Schema):
     kind: str = Field(description="related, merged_into or merged_from")
     ticket: str = Field(description="The other ticket's number")
 
 
-class TicketStats(BaseModel):
+class TicketStats(Schema):
     by_status: dict[str, int]
     by_priority: dict[str, int]
     by_category: dict[str, int]
@@ -200,7 +201,7 @@ def _title_text(value: str) -> str:
     return _no_nul(value, "title")
 
 
-class TicketOpen(BaseModel):
+class TicketOpen(Schema):
     """A new ticket as a caller asks for it; the door adds the source."""
 
     model_config = ConfigDict(extra="forbid")
@@ -231,7 +232,7 @@ class TicketOpen(BaseModel):
         return _within_bytes(value, "description")
 
 
-class StatusChange(BaseModel):
+class StatusChange(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: Status
@@ -245,7 +246,7 @@ class StatusChange(BaseModel):
         return None if value is None else _within_bytes(value, "note")
 
 
-class Assignment(BaseModel):
+class Assignment(Schema):
     model_config = ConfigDict(extra="forbid")
 
     assignee: Ref | None = Field(
@@ -253,19 +254,19 @@ class Assignment(BaseModel):
     )
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     into: Ref = Field(description="The ticket that stays (id or number); this one is closed.")
 
 
-class LinkRequest(BaseModel):
+class LinkRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     other: Ref = Field(description="The related ticket (id or number).")
 
 
-class RatingCreate(BaseModel):
+class RatingCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent).")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from itsm.schema import Schema
 from itsm.users.models import Role
 from itsm.validation import refuse_nul
 
@@ -21,7 +22,7 @@ def _email_shape(value: str | None) -> str | None:
     return value
 
 
-class UserCreate(BaseModel):
+class UserCreate(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
@@ -50,7 +51,7 @@ class UserCreate(BaseModel):
     _email = field_validator("email")(_email_shape)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -62,7 +63,7 @@ class UserUpdate(BaseModel):
     _email = field_validator("email")(_email_shape)
 
 
-class UserRead(BaseModel):
+class UserRead(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int

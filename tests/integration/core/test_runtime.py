@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from itsm.config import Settings
 from itsm.db import migrate
@@ -192,4 +194,31 @@ def test_a_postgres_connection_lost_right_after_use_fails_one_unit_of_work(
         with db.session(write=False) as session:
             assert [u.username for u in users.list_users(session)] == ["kept"]
     finally:
+        db.dispose()
+
+
+def test_a_sqlite_writer_blocked_past_the_busy_timeout_fails_as_sqlalchemys_error(
+    tmp_path: Path,
+) -> None:
+    """``BEGIN IMMEDIATE`` runs on the driver's connection (engine.py): a lock held
+    too long still surfaces as SQLAlchemy's ``OperationalError``, nothing is written,
+    and the pooled connection works once the lock is gone."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    settings = Settings(database_url=url, data_dir=tmp_path, sqlite_busy_timeout_ms=100)
+    migrate.upgrade(build_engine(settings))
+    db = open_database(settings)
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="database is locked"), db.session() as session:
+            make_user(session, username="blocked")
+        holder.execute("ROLLBACK")
+        with db.session() as session:
+            make_user(session, username="after")
+        with db.session(write=False) as session:
+            names = set(session.scalars(select(User.username)))
+        assert "after" in names
+        assert "blocked" not in names
+    finally:
+        holder.close()
         db.dispose()

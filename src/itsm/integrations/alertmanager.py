@@ -34,7 +34,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from itsm.accounts.service import Principal
 from itsm.db.base import utcnow
+from itsm.errors import Forbidden
 from itsm.integrations.config import AlertmanagerSettings
 from itsm.integrations.schemas import (
     Alert,
@@ -132,6 +134,12 @@ class _Item:
             ticket=ticket.number if ticket is not None else None,
             reason=reason,
         )
+
+
+def require_sender(who: Principal) -> None:
+    """Alerts come from an agent token (``itsm token create --agent``) or staff's token."""
+    if not (who.is_agent or who.user.is_staff):
+        raise Forbidden("only agent tokens and technicians' or admins' tokens may send alerts")
 
 
 def receive(

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends
 
 from itsm.accounts.service import Principal
 from itsm.api.deps import CallerDep, SessionDep, SettingsDep
-from itsm.errors import Forbidden
 from itsm.integrations import alertmanager
 from itsm.integrations.schemas import Receipt, WebhookPayload
 
@@ -16,9 +15,7 @@ router = APIRouter(tags=["integrations"])
 
 
 def sender(who: CallerDep) -> Principal:
-    """An agent token (what ``itsm token create --agent`` gives) or a staff member's token."""
-    if not (who.is_agent or who.user.is_staff):
-        raise Forbidden("only agent tokens and technicians' or admins' tokens may send alerts")
+    alertmanager.require_sender(who)
     return who
 
 

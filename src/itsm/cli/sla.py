@@ -28,10 +28,13 @@ def tick(ctx: typer.Context, as_json: JsonOption = False) -> None:
         actor = app_ctx.actor(session) if named else None
         result = service.tick(session, sla=app_ctx.settings.sla, actor=actor)
     data = result.as_dict()
+    for problem in result.problems:
+        app_ctx.err.print(f"warning: {problem}", markup=False, soft_wrap=True)
     if as_json:
         from itsm.cli.output import print_json
 
         print_json(app_ctx.console, data)
         return
-    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in data.items() if v)
+    done = {k: v for k, v in data.items() if v and k != "problems"}
+    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in done.items())
     app_ctx.console.print(summary or "Nothing to do.", markup=False)

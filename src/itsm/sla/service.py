@@ -38,6 +38,8 @@ class TickResult:
     breached: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    #: What in the settings could not be followed (the tick still did the rest).
+    problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[str]]:
         return {
@@ -45,6 +47,7 @@ class TickResult:
             "breached": self.breached,
             "escalated": self.escalated,
             "closed": self.closed,
+            "problems": self.problems,
         }
 
 
@@ -55,9 +58,10 @@ def tick(
     result = TickResult()
     if not sla.enabled:
         return result
+    target = _escalation_target(session, sla.escalation.reassign_to, result)
     for clock in ("first_response", "resolution"):
         _warn(session, clock, now, actor, result)
-        _breach(session, clock, now, actor, sla, result)
+        _breach(session, clock, now, actor, sla, target, result)
     _auto_close(session, now, actor, sla, result)
     return result
 
@@ -101,6 +105,7 @@ def _breach(
     now: datetime,
     actor: User | None,
     sla: SlaSettings,
+    target: User | None,
     result: TickResult,
 ) -> None:
     due = getattr(Ticket, f"{clock}_due_at")
@@ -124,11 +129,13 @@ def _breach(
         )
         result.breached.append(f"{ticket.number}:{clock}")
         # One escalation per ticket and tick, even when both of its clocks breach now.
-        if ticket.number not in result.escalated and _escalate(session, ticket, actor, sla):
+        if ticket.number not in result.escalated and _escalate(session, ticket, actor, sla, target):
             result.escalated.append(ticket.number)
 
 
-def _escalate(session: Session, ticket: Ticket, actor: User | None, sla: SlaSettings) -> bool:
+def _escalate(
+    session: Session, ticket: Ticket, actor: User | None, sla: SlaSettings, target: User | None
+) -> bool:
     rule = sla.escalation
     done = False
     raised = _RAISE.get(Priority(ticket.priority))
@@ -138,24 +145,43 @@ def _escalate(session: Session, ticket: Ticket, actor: User | None, sla: SlaSett
             session, ref=ticket.id, data=TicketUpdate(priority=raised), actor=actor
         )
         done = True
-    target = _escalation_target(session, rule.reassign_to)
     if target is not None and ticket.assignee_id != target.id:
         tickets.assign(session, ref=ticket.id, assignee_ref=target.id, actor=actor)
         done = True
     return done
 
 
-def _escalation_target(session: Session, name: str | None) -> User | None:
+def _escalation_target(session: Session, name: str | None, result: TickResult) -> User | None:
+    """Whom ``sla.escalation.reassign_to`` names, or ``None`` with a problem said why.
+
+    A rule that cannot be followed must not stop the tick (breaches are still
+    recorded, priorities still raised), and must not go unnoticed either: each tick
+    reports it (``itsm sla tick`` prints a warning) until the settings or the user are fixed.
+    """
     if not name:
         return None
+    found: User | None
     if name == "admin":
-        return session.scalar(
+        found = session.scalar(
             select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).limit(1)
         )
-    try:
-        return users.require_staff(users.get_user(session, ref=name))
-    except (UserNotFound, NotStaff, InactiveUser):
-        return None  # a bad rule must not stop the tick; breaches are still recorded
+        reason = "there is no active admin"
+    else:
+        try:
+            found = users.require_staff(users.get_user(session, ref=name))
+        except UserNotFound:
+            found, reason = None, f"there is no user {name!r}"
+        except NotStaff:
+            found, reason = None, f"{name!r} is not a technician or an admin"
+        except InactiveUser:
+            found, reason = None, f"{name!r} is deactivated"
+    if found is None:
+        problem = (
+            f"sla.escalation.reassign_to = {name!r} cannot be followed: {reason}; "
+            "breached tickets are not reassigned"
+        )
+        result.problems.append(problem)
+    return found
 
 
 def _auto_close(

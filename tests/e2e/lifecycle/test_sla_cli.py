@@ -11,7 +11,13 @@ from tests.e2e.cli import Cli
 
 from .support import ALWAYS, ALWAYS_ENV, CLOCK, database, history, move_back, seed
 
-NOTHING: dict[str, list[str]] = {"warned": [], "breached": [], "escalated": [], "closed": []}
+NOTHING: dict[str, list[str]] = {
+    "warned": [],
+    "breached": [],
+    "escalated": [],
+    "closed": [],
+    "problems": [],
+}
 
 
 def test_tick_warns_breaches_escalates_and_closes_once(cli: Cli, fresh_db_url: str) -> None:
@@ -39,6 +45,7 @@ def test_tick_warns_breaches_escalates_and_closes_once(cli: Cli, fresh_db_url: s
         "breached": [f"{urgent}:first_response"],
         "escalated": [urgent],
         "closed": [done],
+        "problems": [],
     }
     assert cli.json("sla", "tick", env=env) == NOTHING
 
@@ -68,4 +75,17 @@ def test_tick_warns_breaches_escalates_and_closes_once(cli: Cli, fresh_db_url: s
     assert [(e["kind"], e["field"]) for e in shown["events"] if e["kind"].startswith("sla_")] == [
         ("sla_warning", "first_response"),
         ("sla_breach", "first_response"),
+    ]
+
+
+def test_tick_with_an_unusable_reassign_rule_warns_on_stderr_and_still_works(
+    cli: Cli, fresh_db_url: str
+) -> None:
+    env = ALWAYS_ENV | {"ITSM_SLA__ESCALATION__REASSIGN_TO": "nobody"}
+    result = cli.run("sla", "tick", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Nothing to do.\n"
+    assert result.stderr.splitlines() == [
+        "warning: sla.escalation.reassign_to = 'nobody' cannot be followed: there is no "
+        "user 'nobody'; breached tickets are not reassigned"
     ]

@@ -30,7 +30,7 @@ def _tick(
 
 
 def _nothing() -> dict[str, list[str]]:
-    return {"warned": [], "breached": [], "escalated": [], "closed": []}
+    return {"warned": [], "breached": [], "escalated": [], "closed": [], "problems": []}
 
 
 def test_a_warning_is_recorded_once(session: Session, desk: Desk) -> None:
@@ -272,15 +272,36 @@ def test_a_disabled_sla_tick_does_nothing(session: Session, desk: Desk) -> None:
     assert _tick(session, T0 + timedelta(days=30), sla=off) == _nothing()
 
 
-@pytest.mark.parametrize("reassign_to", ["ghost", "bob"], ids=["unknown", "not-staff"])
-def test_an_unusable_escalation_target_does_not_stop_the_tick(
-    session: Session, desk: Desk, reassign_to: str
+@pytest.mark.parametrize(
+    ("reassign_to", "reason"),
+    [
+        ("ghost", "there is no user 'ghost'"),
+        ("bob", "'bob' is not a technician or an admin"),
+        ("tech2", "'tech2' is deactivated"),
+    ],
+    ids=["unknown", "not-staff", "deactivated"],
+)
+def test_an_unusable_escalation_target_does_not_stop_the_tick_and_is_reported(
+    session: Session,
+    desk: Desk,
+    reassign_to: str,
+    reason: str,
 ) -> None:
     """A misconfigured rule must not keep every later warning, breach and auto-close
-    from happening: the breach is recorded and the priority raised, nobody reassigned."""
+    from happening: the breach is recorded and the priority raised, nobody reassigned;
+    and every tick says what is wrong with the rule until it is fixed."""
+    if reassign_to == "tech2":
+        desk.tech2.is_active = False
+        session.flush()
     sla = ALWAYS.model_copy(update={"escalation": EscalationSettings(reassign_to=reassign_to)})
     ticket = ticket_at(session, desk, created=T0, sla=sla, priority="medium")
     result = _tick(session, T0 + minutes(240), sla=sla)
     assert result["breached"] == [f"{ticket.number}:first_response"]
     assert result["escalated"] == [ticket.number]
     assert (ticket.priority, ticket.assignee_id) == ("high", None)
+    problem = (
+        f"sla.escalation.reassign_to = {reassign_to!r} cannot be followed: {reason}; "
+        "breached tickets are not reassigned"
+    )
+    assert result["problems"] == [problem]
+    assert _tick(session, T0 + minutes(250), sla=sla) == _nothing() | {"problems": [problem]}

@@ -259,6 +259,7 @@ def _statements(session: Session) -> Iterator[list[str]]:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         driver = conn.connection.driver_connection
+        assert driver is not None
         # Statements run by triggers (full-text index) are traced as "-- ...": not ours.
         driver.set_trace_callback(lambda sql: None if sql.startswith("--") else seen.append(sql))
         try:

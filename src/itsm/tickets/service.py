@@ -286,6 +286,7 @@ def change_status(
     elif current in (Status.RESOLVED, Status.CLOSED):
         ticket.resolved_at = None
         ticket.closed_at = None
+        _clear_resolution(session, ticket, actor)
     if sla is not None and sla.enabled:
         # The clock runs only while someone can work on the ticket: it stops while
         # pending (waiting on the requester) and once resolved, and a reopened or
@@ -315,6 +316,27 @@ def change_status(
         )
     session.flush()
     return ticket
+
+
+def _clear_resolution(session: Session, ticket: Ticket, actor: User | None) -> None:
+    """A reopened ticket has no resolution, and so nothing rated: the note and the
+    rating of the resolution that did not hold go to the audit trail, whole, and the
+    next resolution gets its own note and its own rating."""
+    for field in ("resolution_note", "satisfaction_rating", "satisfaction_comment"):
+        old = getattr(ticket, field)
+        if old is None:
+            continue
+        setattr(ticket, field, None)
+        events.record(
+            session,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.FIELD_CHANGED,
+            field=field,
+            old=old,
+            new=None,
+        )
+    ticket.satisfaction_rated_at = None
 
 
 def add_comment(

@@ -12,6 +12,7 @@ from itsm.db.base import utcnow
 from itsm.errors import ErrorKind, InvalidInput
 from itsm.sla.config import SlaSettings
 from itsm.tickets import service as tickets
+from itsm.tickets import workflow
 from itsm.tickets.errors import InvalidTransition
 from itsm.tickets.models import Status, Ticket
 
@@ -145,6 +146,38 @@ def test_reopening_a_resolved_ticket_clears_its_resolution_time(
         str(back_to),
         "ana",
     )
+
+
+def test_a_reopened_ticket_drops_the_resolution_that_did_not_hold_into_its_history(
+    session: Session, desk: Desk
+) -> None:
+    """The note and the rating belong to one resolution: reopening moves them, whole,
+    to the audit trail, and the next resolution is noted and rated afresh."""
+    ticket = ticket_at(session, desk, created=T0, sla=ALWAYS)
+    long_note = "Reseated the RAM. " * 60  # longer than an event's usual excerpt
+    tickets.change_status(
+        session, ref=ticket.id, status=Status.RESOLVED, actor=desk.tech, note=long_note
+    )
+    workflow.rate(session, ref=ticket.id, rating=2, comment="Came back", actor=desk.requester)
+    _move(session, ticket, Status.CLOSED, desk)
+    _move(session, ticket, Status.OPEN, desk)
+    session.refresh(ticket)
+    assert (
+        ticket.resolution_note,
+        ticket.satisfaction_rating,
+        ticket.satisfaction_comment,
+        ticket.satisfaction_rated_at,
+    ) == (None, None, None, None)
+    cleared = [row for row in event_rows(session, ticket) if row[0] == "field_changed"][-3:]
+    assert cleared == [
+        ("field_changed", "resolution_note", long_note.strip(), None, "tech"),
+        ("field_changed", "satisfaction_rating", "2", None, "tech"),
+        ("field_changed", "satisfaction_comment", "Came back", None, "tech"),
+    ]
+    _move(session, ticket, Status.RESOLVED, desk)
+    workflow.rate(session, ref=ticket.id, rating=5, comment=None, actor=desk.requester)
+    session.refresh(ticket)
+    assert (ticket.resolution_note, ticket.satisfaction_rating) == (NOTE, 5)
 
 
 def test_closing_keeps_the_resolution_and_closing_by_hand_needs_no_note(

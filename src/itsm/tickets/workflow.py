@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -156,7 +157,13 @@ def links_of(session: Session, *, ticket: Ticket) -> Sequence[tuple[str, str]]:
 
 
 def rate(
-    session: Session, *, ref: int | str, rating: int, comment: str | None, actor: User | None
+    session: Session,
+    *,
+    ref: int | str,
+    rating: int,
+    comment: str | None,
+    actor: User | None,
+    now: datetime | None = None,
 ) -> Ticket:
     """The requester rates a resolution 1–5, once per resolution."""
     if not 1 <= rating <= 5:
@@ -178,7 +185,7 @@ def rate(
     old = ticket.satisfaction_rating
     ticket.satisfaction_rating = rating
     ticket.satisfaction_comment = (comment or "").strip() or None
-    ticket.satisfaction_rated_at = utcnow()
+    ticket.satisfaction_rated_at = now or utcnow()
     events.record(
         session,
         ticket=ticket,

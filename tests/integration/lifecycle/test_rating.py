@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -118,3 +120,13 @@ def test_one_rating_per_resolution(session: Session, desk: Desk) -> None:
     assert [row[2:4] for row in kinds(session, ticket, "rated")] == [(None, "2"), (None, "5")]
     with pytest.raises(Conflict):
         _rate(session, ticket, 1, desk.requester)
+
+
+def test_the_rating_time_can_be_given(session: Session, desk: Desk) -> None:
+    """As for status changes and the SLA tick: imports and tests set the clock."""
+    ticket = _resolved(session, desk)
+    assert ticket.resolved_at is not None
+    at = ticket.resolved_at + timedelta(days=2)
+    workflow.rate(session, ref=ticket.id, rating=4, comment=None, actor=desk.requester, now=at)
+    session.refresh(ticket)
+    assert ticket.satisfaction_rated_at == at

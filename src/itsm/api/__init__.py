@@ -1,1 +1,5 @@
 """The REST API door: FastAPI app, dependencies, routers (``create_app`` in app.py)."""
+
+from itsm import schema
+
+schema.build_eagerly()

@@ -179,6 +179,12 @@ PAGE_CASES = (
         assignee=TECHNICIAN,
     ),
     PageCase(
+        f"active, assigned to {TECHNICIAN}, by priority, first page",
+        queries.Sort.PRIORITY,
+        status=ACTIVE,
+        assignee=TECHNICIAN,
+    ),
+    PageCase(
         "active queue by priority, deep page", queries.Sort.PRIORITY, status=ACTIVE, deep=True
     ),
     PageCase("all tickets, newest first, deep page", queries.Sort.NEWEST, deep=True),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -62,12 +62,36 @@ def ranked_matches(
     key: str = "id",
     where: Mapping[str, object] | None = None,
 ) -> Select[int, float]:
-    """``SELECT <key>, score`` of rows of ``tbl`` matching ``query``; higher score is better.
+    """``SELECT match_id, score`` of rows of ``tbl`` matching ``query``; higher score is better.
 
     ``key`` names the column to return (``ticket_id`` for comments), so that
     callers can fold matches of child rows into their parent. ``where`` keeps
     only rows whose columns equal the values given (``{"is_internal": False}``).
     """
+    return cast("Select[int, float]", _matches(session, tbl, query, key, where, scored=True))
+
+
+def matching(
+    session: Session,
+    tbl: str,
+    query: str,
+    *,
+    key: str = "id",
+    where: Mapping[str, object] | None = None,
+) -> Select[int]:
+    """``SELECT match_id`` of rows of ``tbl`` matching ``query``, unranked (a filter)."""
+    return cast("Select[int]", _matches(session, tbl, query, key, where, scored=False))
+
+
+def _matches(
+    session: Session,
+    tbl: str,
+    query: str,
+    key: str,
+    where: Mapping[str, object] | None,
+    *,
+    scored: bool,
+) -> Select[Any]:
     words = terms(query)
     wanted = dict(where or {})
     src = table(tbl, column("id"), column(key), *(column(name) for name in wanted))
@@ -80,14 +104,19 @@ def ranked_matches(
         text_query = literal(_pg_tsquery(words), literal_execute=True)
         tsq = func.to_tsquery(literal_column("'itsm_search'"), text_query)
         vec: ColumnElement[Any] = literal_column(f"{tbl}.search_vector")
-        return select(src.c[key].label("match_id"), func.ts_rank(vec, tsq).label("score")).where(
-            vec.op("@@")(tsq), *same
-        )
+        score = [func.ts_rank(vec, tsq).label("score")] if scored else []
+        return select(src.c[key].label("match_id"), *score).where(vec.op("@@")(tsq), *same)
     fts = f"{tbl}_fts"
+    found = text(f"{fts} MATCH :q_{tbl}").bindparams(**{f"q_{tbl}": _fts5_query(words)})
+    score = [(-literal_column(_bm25(tbl))).label("score")] if scored else []
+    if key == "id" and not wanted:
+        # The FTS rowid is the row's id: no read of the content table (a ticket row
+        # with its description) for each match.
+        rowid: ColumnElement[int] = literal_column(f"{fts}.rowid")
+        return select(rowid.label("match_id"), *score).select_from(table(fts)).where(found)
     return (
-        select(src.c[key].label("match_id"), (-literal_column(_bm25(tbl))).label("score"))
+        select(src.c[key].label("match_id"), *score)
         .select_from(table(fts))
         .join(src, src.c.id == literal_column(f"{fts}.rowid"))
-        .where(text(f"{fts} MATCH :q_{tbl}").bindparams(**{f"q_{tbl}": _fts5_query(words)}))
-        .where(*same)
+        .where(found, *same)
     )

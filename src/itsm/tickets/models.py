@@ -121,6 +121,25 @@ class Ticket(Timestamps, Base):
             postgresql_where=text(_ACTIVE_SQL),
             sqlite_where=text(_ACTIVE_SQL),
         ),
+        # The unassigned queue and a technician's queue by priority (on SQLite the
+        # second serves both: it reads `assignee_id IS NULL` as an equality); 0006.
+        Index(
+            "ix_tickets_active_unassigned",
+            "priority_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(f"{_ACTIVE_SQL} AND assignee_id IS NULL"),
+            sqlite_where=text(f"{_ACTIVE_SQL} AND assignee_id IS NULL"),
+        ),
+        Index(
+            "ix_tickets_active_assignee_priority",
+            "assignee_id",
+            "priority_rank",
+            "created_at",
+            "id",
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
         # What `itsm sla tick` scans: running clocks of tickets being worked on.
         Index(
             "ix_tickets_sla_resolution",

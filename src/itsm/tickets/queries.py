@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     bindparam,
     func,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from itsm.db.base import UTCDateTime
-from itsm.db.fulltext import ranked_matches
+from itsm.db.fulltext import matching, ranked_matches
 from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket
 from itsm.tickets.schemas import TicketFilters, TicketStats
@@ -169,9 +170,13 @@ def list_page(
     return rows, None
 
 
-def _matching_ids(session: Session, query: str, *, public_only: bool) -> Select[int]:
-    both = _scored_matches(session, query, public_only=public_only)
-    return select(both.c.match_id)
+def _matching_ids(session: Session, query: str, *, public_only: bool) -> CompoundSelect[int]:
+    """Ids of tickets whose text or comments match: a filter, so nothing is ranked."""
+    comments_where = {"is_internal": False} if public_only else None
+    return union_all(
+        matching(session, "tickets", query),
+        matching(session, "ticket_comments", query, key="ticket_id", where=comments_where),
+    )
 
 
 def _scored_matches(session: Session, query: str, *, public_only: bool) -> Any:
@@ -195,6 +200,9 @@ def search(
 
     ``requester_id`` keeps only that person's tickets; ``public_only`` leaves
     internal notes out of the match (what end users may search).
+
+    One statement: each match is ranked once, the total is a window count over
+    the ranked tickets, and only the best ``limit`` are joined to their rows.
     """
     limit = max(1, min(limit, MAX_PAGE))
     matches = _scored_matches(session, query, public_only=public_only)
@@ -203,18 +211,22 @@ def search(
         .group_by(matches.c.match_id)
         .subquery("best")
     )
-    stmt = select(Ticket, best.c.score).join(best, best.c.match_id == Ticket.id)
-    count_stmt = select(func.count()).select_from(best).join(Ticket, Ticket.id == best.c.match_id)
-    if active_only:
-        stmt = stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
-        count_stmt = count_stmt.where(Ticket.status.in_(ACTIVE_STATUSES))
-    if requester_id is not None:
-        stmt = stmt.where(Ticket.requester_id == requester_id)
-        count_stmt = count_stmt.where(Ticket.requester_id == requester_id)
-    rows = session.execute(stmt.order_by(best.c.score.desc(), Ticket.id.desc()).limit(limit))
-    found = [(ticket, float(score)) for ticket, score in rows.unique().all()]
-    total = session.scalar(count_stmt) or 0
-    return found, total
+    ranked = select(best.c.match_id, best.c.score, func.count().over().label("total"))
+    if active_only or requester_id is not None:
+        ranked = ranked.join(Ticket, Ticket.id == best.c.match_id)
+        if active_only:
+            ranked = ranked.where(status_in(ACTIVE_STATUSES))
+        if requester_id is not None:
+            ranked = ranked.where(Ticket.requester_id == requester_id)
+    top = ranked.order_by(best.c.score.desc(), best.c.match_id.desc()).limit(limit).subquery("top")
+    stmt = (
+        select(Ticket, top.c.score, top.c.total)
+        .join(top, top.c.match_id == Ticket.id)
+        .order_by(top.c.score.desc(), Ticket.id.desc())
+    )
+    rows = session.execute(stmt).unique().all()
+    found = [(ticket, float(score)) for ticket, score, _total in rows]
+    return found, int(rows[0][2]) if rows else 0
 
 
 def _counts(session: Session, column: Any, order: type[StrEnum]) -> dict[str, int]:
@@ -233,7 +245,7 @@ def stats(session: Session) -> TicketStats:
     unassigned = session.scalar(
         select(func.count())
         .select_from(Ticket)
-        .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
+        .where(status_in(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
     )
     return TicketStats(
         total=sum(by_status.values()),

@@ -17,6 +17,7 @@ from itsm.db.models import Base
 from itsm.errors import DatabaseNotMigrated, ErrorKind
 from itsm.tickets import queries
 from itsm.tickets.models import Ticket
+from itsm.tickets.schemas import TicketFilters
 from itsm.users.models import User
 from tests import pg
 from tests.factories import make_ticket, make_user
@@ -125,6 +126,44 @@ def test_downgrade_to_an_older_revision_reports_it(empty_engine: Engine) -> None
         migrate.require_current(empty_engine)
     migrate.upgrade(empty_engine)
     migrate.require_current(empty_engine)
+
+
+QUEUE_INDEXES = {  # 0006: the unassigned queue and a technician's queue by priority
+    "ix_tickets_active_unassigned",
+    "ix_tickets_active_assignee_priority",
+}
+
+
+def _ticket_indexes(engine: Engine) -> set[str]:
+    return {str(ix["name"]) for ix in inspect(engine).get_indexes("tickets")}
+
+
+def test_queue_indexes_come_and_go_with_0006(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0005")
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        make_ticket(session, title="Made before 0006")
+    assert _ticket_indexes(empty_engine).isdisjoint(QUEUE_INDEXES)
+    sqlite = empty_engine.dialect.name == "sqlite"
+    if sqlite:  # analysed before: 0006 analyses tickets again, new indexes included
+        with empty_engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    migrate.upgrade(empty_engine, "0006")
+    assert _ticket_indexes(empty_engine) >= QUEUE_INDEXES
+    if sqlite:
+        with empty_engine.connect() as conn:
+            analysed = {str(r[0]) for r in conn.exec_driver_sql("SELECT idx FROM sqlite_stat1")}
+        assert analysed >= QUEUE_INDEXES
+    migrate.downgrade(empty_engine, "0005")
+    indexes = _ticket_indexes(empty_engine)
+    assert indexes.isdisjoint(QUEUE_INDEXES)
+    assert "ix_tickets_active_assignee" in indexes  # 0005's are kept
+    migrate.upgrade(empty_engine)
+    assert _ticket_indexes(empty_engine) >= QUEUE_INDEXES
+    with session_scope(factory, write=False) as session:
+        filters = TicketFilters(status=["open"], unassigned=True)
+        rows, _ = queries.list_page(session, filters=filters, sort=queries.Sort.PRIORITY)
+        assert [t.title for t in rows] == ["Made before 0006"]
 
 
 def test_data_survives_running_upgrade_again(empty_engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +26,9 @@ NoStore = Annotated[
     bool, typer.Option("--no-store", help="Do not record anything in the database.")
 ]
 NoTickets = Annotated[bool, typer.Option("--no-tickets", help="Store, but open/close no tickets.")]
+
+#: The storing agent's SQLite page cache per connection (SQLite's default: 2 MiB).
+AGENT_SQLITE_CACHE_KIB = 512
 
 
 @app.command("run")
@@ -119,7 +123,8 @@ def watch(
     if remote is not None:
         sender = _sender(app_ctx, remote, token, token_file, spool_dir)
     elif not no_store:
-        _ = app_ctx.db  # fail fast, before the first sample, if the database is not usable
+        # Fail fast, before the first sample, if the database is not usable.
+        app_ctx.db.cap_sqlite_page_cache(AGENT_SQLITE_CACHE_KIB)
     pending: list[int] = []
 
     def process(
@@ -146,10 +151,9 @@ def watch(
         if sender is not None:
             waiting = pending[0] if pending else 0
             summary += f"; {waiting} report(s) in the spool" if waiting else "; sent"
-        app_ctx.console.print(
+        _say(
             f"{cycle.report.collected_at:%Y-%m-%d %H:%M:%S} {cycle.report.severity.upper():8} "
-            f"{len(cycle.problems)} active problem(s); {summary}",
-            markup=False,
+            f"{len(cycle.problems)} active problem(s); {summary}"
         )
 
     try:
@@ -166,12 +170,22 @@ def watch(
         if sender is not None:
             sender.close()
     if sender is not None and pending and pending[0]:
-        app_ctx.console.print(
+        _say(
             f"{pending[0]} report(s) wait in the spool {sender.spool.directory} "
-            "and will be sent when the agent runs again.",
-            markup=False,
+            "and will be sent when the agent runs again."
         )
-    app_ctx.console.print(f"Stopped after {cycles} sample(s).", markup=False)
+    _say(f"Stopped after {cycles} sample(s).")
+
+
+def _say(line: str) -> None:
+    """One plain line on stdout, flushed so that it reaches a pipe or a log as it happens.
+
+    Not through Rich: the agent prints plain lines only (no markup, colour or
+    tables), and Rich's console and rendering cost the long-running process
+    about 2.4 MB of its 60 MB memory budget (see docs/performance.md, agent_watch).
+    """
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _remote_target(
@@ -208,6 +222,7 @@ def _sender(
     token_file: Path | None,
     spool_dir: Path | None,
 ) -> ReportSender:
+    _import_httpx_without_its_cli()
     from itsm.diagnostics.remote import ReportSender, read_token_file
     from itsm.diagnostics.spool import Spool
     from itsm.errors import ConfigError, InvalidInput
@@ -238,6 +253,26 @@ def _sender(
         timeout=diag.send_timeout_seconds,
         batch_reports=diag.send_batch_reports,
     )
+
+
+def _import_httpx_without_its_cli() -> None:
+    """``import httpx`` for the sending agent, minus httpx's command-line client.
+
+    httpx's ``__init__`` imports its CLI (``httpx._main``: click, Rich's progress,
+    table and syntax, Pygments' lexers) whenever those are installed, as they are
+    with itsm: about 4.8 MB of the agent's RSS for code it never runs (upstream:
+    encode/httpx#3547). A ``None`` in ``sys.modules`` makes that one import fail,
+    and httpx then defines a stub ``httpx.main`` instead; the entry is removed
+    again afterwards, so nothing else in the process is affected.
+    """
+    if "httpx" in sys.modules:
+        return
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
+            del sys.modules["httpx._main"]
 
 
 @app.command("history")

@@ -358,7 +358,7 @@ def test_remote_mode_mistakes_are_one_line_errors(cli: Cli, tmp_path: Path) -> N
 
 _PROBE = """
 import atexit, sys
-HEAVY = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn")
+HEAVY = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "rich", "click", "pygments")
 def report():
     heavy = sorted(
         m for m in sys.modules

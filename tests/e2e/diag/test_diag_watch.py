@@ -6,11 +6,12 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import Any
 
-from tests.e2e.cli import ITSM, Cli, describe
+from tests.e2e.cli import ITSM, TIMEOUT, Cli, describe
 from tests.e2e.diag.conftest import LOW_DISK
 
 SAMPLE_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (HEALTHY|WARNING|CRITICAL|UNKNOWN) ")
@@ -63,3 +64,41 @@ def test_sigterm_stops_watch_promptly_and_cleanly(cli: Cli) -> None:
     assert re.search(r"^Stopped after \d+ sample\(s\)\.$", out, re.MULTILINE), describe(result)
     assert err == "", describe(result)
     assert "Traceback" not in out + err
+
+
+_PROBE = """
+import atexit, sys
+UNNEEDED = ("alembic", "rich", "fastapi", "starlette", "uvicorn", "httpx")
+OTHER_DOMAINS = ("itsm.accounts.", "itsm.kb.", "itsm.reports.", "itsm.api.routers")
+def report():
+    loaded = sorted(
+        m for m in sys.modules
+        if m.split(".")[0] in UNNEEDED or m.startswith(OTHER_DOMAINS)
+    )
+    print(f"PROBE {','.join(loaded)}", file=sys.stderr)
+atexit.register(report)
+from itsm.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def test_the_local_agent_loads_only_what_it_uses(cli: Cli) -> None:
+    """Issue 3 (memory): no Alembic on a database at head, no Rich for plain lines,
+    no other door and no unrelated domain; each would cost the agent megabytes."""
+    args = ["diag", "watch", "--interval", "1", "--count", "2"]
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        env={**cli.env, **LOW_DISK},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    samples = [line for line in done.stdout.splitlines() if SAMPLE_LINE.match(line)]
+    assert len(samples) == 2, done.stdout
+    assert done.stdout.splitlines()[-1] == "Stopped after 2 sample(s).", done.stdout
+    probe = [line for line in done.stderr.splitlines() if line.startswith("PROBE")]
+    assert probe == ["PROBE "], done.stderr

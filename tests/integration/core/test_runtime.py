@@ -197,6 +197,25 @@ def test_a_postgres_connection_lost_right_after_use_fails_one_unit_of_work(
         db.dispose()
 
 
+def test_a_capped_sqlite_page_cache_holds_on_every_connection(db: Database) -> None:
+    """The storing agent's memory cap (issue 3); PostgreSQL's cache is the server's."""
+    with db.session() as session:
+        default = session.execute(text("PRAGMA cache_size")).scalar() if _sqlite(db) else None
+        make_user(session, username="before-cap")
+    db.cap_sqlite_page_cache(512)
+    for write in (True, False):
+        with db.session(write=write) as session:
+            assert users.get_user(session, ref="before-cap").username == "before-cap"
+            if _sqlite(db):
+                assert session.execute(text("PRAGMA cache_size")).scalar() == -512
+    if _sqlite(db):
+        assert default == -2000  # SQLite's own default, 2000 KiB: what the cap replaces
+
+
+def _sqlite(db: Database) -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
 def test_a_sqlite_writer_blocked_past_the_busy_timeout_fails_as_sqlalchemys_error(
     tmp_path: Path,
 ) -> None:

@@ -189,3 +189,12 @@ def test_inventory(demo: Cli) -> None:
     final = {a["asset_tag"]: a for a in demo.json("inventory", "list")}
     assert len(final) == 5
     assert (final["PC-0042"]["status"], final["PC-0042"]["owner_id"]) == ("in_repair", None)
+
+
+def test_a_ticket_is_linked_to_an_asset_and_unlinked(demo: Cli) -> None:
+    demo.ok("inventory", "add", "PC-0099", "desktop")
+    assert demo.json("ticket", "update", "1", "--asset", "PC-0099")["asset_id"] == 5
+    assert demo.json("ticket", "update", "1", "--no-asset")["asset_id"] is None
+    msg = demo.fail(ExitStatus.INVALID_INPUT, "ticket", "update", "1", "--asset", "1", "--no-asset")
+    assert msg == "error: give --asset or --no-asset, not both"
+    assert demo.json("ticket", "show", "1")["asset_id"] is None

@@ -186,6 +186,9 @@ def update(
     category: Annotated[str | None, typer.Option(help="New category.")] = None,
     priority: Annotated[str | None, typer.Option(help="New priority.")] = None,
     asset: Annotated[str | None, typer.Option(help="Link an inventory item.")] = None,
+    no_asset: Annotated[
+        bool, typer.Option("--no-asset", help="Unlink the ticket's inventory item.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Change a ticket's fields."""
@@ -203,10 +206,15 @@ def update(
         "priority": priority,
     }
     changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
-    if not changes and asset is None:
+    if asset is not None and no_asset:
+        raise InvalidInput("give --asset or --no-asset, not both")
+    if not changes and asset is None and not no_asset:
         raise InvalidInput(
-            "nothing to change; give --title, --description, --category, --priority or --asset"
+            "nothing to change; give --title, --description, --category, --priority, "
+            "--asset or --no-asset"
         )
+    if no_asset:
+        changes["asset_id"] = None
     with app_ctx.session() as session:
         if asset is not None:
             changes["asset_id"] = inventory.get_asset(session, ref=asset).id

@@ -56,7 +56,11 @@ class TicketCreate(Schema):
 
 
 class TicketUpdate(Schema):
-    """A partial change; only the fields given are touched."""
+    """A partial change; only the fields given are touched.
+
+    ``asset_id`` given as ``None`` unlinks the inventory item; the other fields
+    cannot be emptied that way (leave them out to keep them).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,7 +68,16 @@ class TicketUpdate(Schema):
     description: str | None = None
     category: Category | None = None
     priority: Priority | None = None
-    asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
+    asset_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="an inventory item's id; null unlinks it"
+    )
+
+    @field_validator("title", "description", "category", "priority", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must not be null; leave it out to keep the current value")
+        return value
 
     @field_validator("title")
     @classmethod

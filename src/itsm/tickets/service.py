@@ -186,8 +186,8 @@ def update_ticket(
     sla: SlaSettings | None = None,
 ) -> Ticket:
     ticket = get_ticket_for_update(session, ref=ref)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "asset_id" in changes:
+    changes = data.model_dump(exclude_unset=True)  # an asset_id given as None unlinks
+    if changes.get("asset_id") is not None:
         inventory.get_asset(session, ref=changes["asset_id"])
     for field, new in changes.items():
         old = getattr(ticket, field)

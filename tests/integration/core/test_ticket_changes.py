@@ -7,13 +7,16 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from itsm.errors import ErrorKind
+from itsm.errors import ErrorKind, InvalidInput
+from itsm.inventory import service as inventory
+from itsm.inventory.schemas import AssetCreate
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import InvalidTransition, TicketNotFound
 from itsm.tickets.models import Status, Ticket
 from itsm.tickets.schemas import CommentCreate, TicketUpdate
 from itsm.users.errors import InactiveUser, NotStaff, UserNotFound
 from itsm.users.models import User
+from itsm.validation import validated
 from tests.factories import make_ticket, make_user
 
 from .support import event_count, event_rows
@@ -281,3 +284,34 @@ def test_comment_on_unknown_ticket_is_refused(session: Session, desk: Desk) -> N
         tickets.add_comment(
             session, ref="TKT-20000101-0001", data=CommentCreate(body="x"), actor=None
         )
+
+
+def test_an_asset_is_linked_and_unlinked_with_both_in_the_history(
+    session: Session, desk: Desk
+) -> None:
+    asset = inventory.create_asset(
+        session, data=AssetCreate.model_validate({"asset_tag": "PC-0042", "asset_type": "desktop"})
+    )
+    link = TicketUpdate.model_validate({"asset_id": asset.id})
+    tickets.update_ticket(session, ref=desk.ticket.id, data=link, actor=desk.tech)
+    assert desk.ticket.asset_id == asset.id
+    unlink = TicketUpdate.model_validate({"asset_id": None})
+    tickets.update_ticket(session, ref=desk.ticket.id, data=unlink, actor=desk.tech)
+    assert desk.ticket.asset_id is None
+    changes = [row for row in event_rows(session, desk.ticket) if row[1] == "asset_id"]
+    assert changes == [
+        ("field_changed", "asset_id", None, str(asset.id), "tech"),
+        ("field_changed", "asset_id", str(asset.id), None, "tech"),
+    ]
+    # Unlinking what is not linked changes nothing and records nothing.
+    tickets.update_ticket(session, ref=desk.ticket.id, data=unlink, actor=desk.tech)
+    assert len([row for row in event_rows(session, desk.ticket) if row[1] == "asset_id"]) == 2
+
+
+@pytest.mark.parametrize("field", ["title", "description", "category", "priority"])
+def test_only_the_asset_can_be_emptied_by_a_null(field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        validated(TicketUpdate, {field: None})
+    assert info.value.message == (
+        f"invalid {field}: must not be null; leave it out to keep the current value"
+    )

@@ -31,41 +31,6 @@ NoTickets = Annotated[bool, typer.Option("--no-tickets", help="Store, but open/c
 AGENT_SQLITE_CACHE_KIB = 512
 
 
-@app.command("run")
-def run(
-    ctx: typer.Context,
-    reports_dir: ReportsDir = None,
-    no_store: NoStore = False,
-    no_tickets: NoTickets = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Check the host once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios)."""
-    from itsm.diagnostics.collect import collect_snapshot
-    from itsm.diagnostics.report import build_report, write_report
-    from itsm.diagnostics.rules import evaluate
-    from itsm.diagnostics.severity import exit_code_for
-
-    app_ctx = app_context(ctx)
-    diag = app_ctx.settings.diagnostics
-    target_dir = _reports_dir(app_ctx, reports_dir)
-    snapshot = collect_snapshot(diag)
-    findings = evaluate(snapshot, diag)
-    report = build_report(snapshot, findings)
-    path = write_report(report, target_dir) if target_dir is not None else None
-    outcome: dict[str, list[str]] = {}
-    if not no_store:
-        outcome = _process(app_ctx, report, None, None, tickets=not no_tickets)
-    if as_json:
-        from itsm.cli.output import print_json
-
-        print_json(app_ctx.console, report.model_dump(mode="json"))
-    else:
-        from itsm.cli.diag_view import report_view
-
-        app_ctx.console.print(report_view(report, outcome, path))
-    raise typer.Exit(exit_code_for(report.severity))
-
-
 Server = Annotated[
     str | None,
     typer.Option(
@@ -90,6 +55,59 @@ SpoolDir = Annotated[
         help="Keep reports the server cannot take yet here (diagnostics.spool.directory).",
     ),
 ]
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    reports_dir: ReportsDir = None,
+    no_store: NoStore = False,
+    no_tickets: NoTickets = False,
+    server: Server = None,
+    token: Token = None,
+    token_file: TokenFile = None,
+    spool_dir: SpoolDir = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the host once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios).
+
+    With --server the report goes to the itsm server (kept in the on-disk spool
+    while the server is away, sent first by the next run) instead of being stored here.
+    """
+    from itsm.diagnostics.collect import collect_snapshot
+    from itsm.diagnostics.report import build_report, write_report
+    from itsm.diagnostics.rules import evaluate
+    from itsm.diagnostics.severity import exit_code_for
+
+    app_ctx = app_context(ctx)
+    diag = app_ctx.settings.diagnostics
+    target_dir = _reports_dir(app_ctx, reports_dir)
+    remote = _remote_target(app_ctx, server, no_store=no_store, no_tickets=no_tickets)
+    sender = _sender(app_ctx, remote, token, token_file, spool_dir) if remote else None
+    snapshot = collect_snapshot(diag)
+    findings = evaluate(snapshot, diag)
+    report = build_report(snapshot, findings)
+    path = write_report(report, target_dir) if target_dir is not None else None
+    outcome: dict[str, list[str]] = {}
+    if sender is not None:
+        with sender:
+            # A bare report: the server judges its findings as a local run would.
+            report_id = str(report.report_id)
+            delivery = sender.submit(report_id, report.model_dump_json().encode())
+        # A report the server could not take is kept in the spool (remote.py logs a
+        # warning saying so); the next run or watch sends it first.
+        outcome = delivery.outcomes.get(report_id, {})
+    elif not no_store:
+        outcome = _process(app_ctx, report, None, None, tickets=not no_tickets)
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, report.model_dump(mode="json"))
+    else:
+        from itsm.cli.diag_view import report_view
+
+        app_ctx.console.print(report_view(report, outcome, path))
+    raise typer.Exit(exit_code_for(report.severity))
 
 
 @app.command("watch")

@@ -35,7 +35,7 @@ from itsm.tickets.models import ACTIVE_STATUSES, Ticket
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
 from tests.e2e.cli import ITSM, Cli, describe, make_env
-from tests.e2e.diag.conftest import BASE, LOW_DISK
+from tests.e2e.diag.conftest import BASE, EXIT, LOW_DISK
 from tests.live_server import running
 
 TIMEOUT = 120.0
@@ -417,3 +417,39 @@ def test_sigterm_while_the_server_is_away_keeps_the_reports(cli: Cli, tmp_path: 
     assert code == 0, err
     assert re.search(r"^\d+ report\(s\) wait in the spool ", out, re.MULTILINE), out
     assert len(_spooled(spool)) >= 2
+
+
+def test_a_single_run_sends_its_report_and_a_run_while_the_server_is_away_spools_it(
+    cli: Cli, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """``itsm diag run --server`` (cron on a remote host): the exit code is still the
+    Nagios one, a report the server cannot take waits in the spool, and the next run
+    sends it first, so the server stores every report once and in order."""
+    token_file = _token_file(tmp_path, _token(fresh_db_url))
+    spool, reports = tmp_path / "spool", tmp_path / "reports"
+    base = [
+        "diag", "run", "--token-file", str(token_file), "--spool-dir", str(spool),
+        "--reports-dir", str(reports),
+    ]  # fmt: skip
+    with running(_settings(fresh_db_url, tmp_path)) as url:
+        first = cli.run(*base, "--server", url, env=LOW_DISK)
+    assert first.returncode == EXIT["critical"], describe(first)
+    assert first.stderr == "", describe(first)
+    # A single run's problems need no persistence: the server opened the ticket at once.
+    assert re.search(r"Tickets opened +TKT-", first.stdout), describe(first)
+    assert _stored(fresh_db_url) == _written(reports)
+
+    away = cli.run(*base, "--server", f"http://127.0.0.1:{_free_port()}", env=LOW_DISK)
+    assert away.returncode == EXIT["critical"], describe(away)
+    assert "is not reachable" in away.stderr, describe(away)
+    assert away.stderr.count("1 report(s) kept in the spool") == 1, describe(away)
+    assert _spooled(spool) == _written(reports)[1:]
+
+    with running(_settings(fresh_db_url, tmp_path)) as url:
+        back = cli.run(*base, "--server", url, env=LOW_DISK)
+    assert back.returncode == EXIT["critical"], describe(back)
+    assert back.stderr == "", describe(back)
+    assert _spooled(spool) == []
+    assert _stored(fresh_db_url) == _written(reports)  # all three, once each, in order
+    assert len(_written(reports)) == 3
+    assert set(_active_tickets_per_fingerprint(fresh_db_url)) == {1}  # commented, not reopened

@@ -235,6 +235,16 @@ def _normal(sql: str) -> str:
     return " ".join(sql.split())
 
 
+def _statements(sqls: Sequence[str]) -> list[str]:
+    """The statements compared, normalised; ``BEGIN`` left out.
+
+    itsm sends SQLite's ``BEGIN`` on the driver's connection
+    (``itsm.db.engine._begin_sqlite``), which ``before_cursor_execute`` does not
+    see; the bare route sends it too (see its trace), so it is not compared.
+    """
+    return [_normal(s) for s in sqls if not _normal(s).upper().startswith("BEGIN")]
+
+
 async def _same_work(settings: Settings, token: str, todo: Sequence[Case]) -> list[str]:
     """Each case's real and bare route, in-process: same statements, same JSON, or raise."""
     app = api_bare.create_app(settings)
@@ -274,14 +284,15 @@ async def _same_work(settings: Settings, token: str, todo: Sequence[Case]) -> li
                         f"{case.label}: the bare route's JSON differs from the real one's:\n"
                         f"real {real.text[:1500]}\nbare {bare.text[:1500]}"
                     )
-                if [_normal(s) for s in real_sql] != [_normal(s) for s in bare_sql]:
+                if _statements(real_sql) != _statements(bare_sql):
                     raise RuntimeError(
                         f"{case.label}: the bare route's SQL differs from the real one's:\n"
-                        + "\n".join(f"real: {_normal(s)}" for s in real_sql)
+                        + "\n".join(f"real: {s}" for s in _statements(real_sql))
                         + "\n"
-                        + "\n".join(f"bare: {_normal(s)}" for s in bare_sql)
+                        + "\n".join(f"bare: {s}" for s in _statements(bare_sql))
                     )
-                lines.append(f"{case.key}: {len(real_sql)} statements, {len(real.content)} bytes")
+                sent = len(_statements(real_sql))
+                lines.append(f"{case.key}: {sent} statements, {len(real.content)} bytes")
     return lines
 
 

@@ -444,3 +444,37 @@ def test_agent_tokens_cannot_touch_tickets(api: Api) -> None:
         got = agent.request(method, path, content=json.dumps(body) if body else None)
         _problem(got, 403, "forbidden")
     _problem(api.client().get("/tickets"), 401, "unauthenticated")
+
+
+def test_the_fast_reads_check_the_token_as_every_route_does(api: Api) -> None:
+    """GET one ticket and the list read the caller in their own unit of work."""
+    from sqlalchemy import select, update
+
+    from itsm.accounts.models import ApiToken
+    from itsm.db.base import utcnow
+    from itsm.users.models import User
+
+    tess = api.user("tessa", role="technician")
+    secret = api.token(tess)
+    reader = api.client(secret)
+    ticket = _new(reader)
+    mine = update(ApiToken).where(ApiToken.user_id == tess.id)
+    for path in (f"/tickets/{ticket['id']}", f"/tickets/{ticket['number']}", "/tickets"):
+        with api.session() as session:
+            session.execute(mine.values(last_used_at=None))
+        assert _ok(reader.get(path))
+        with api.session() as session:
+            used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == tess.id))
+        assert used is not None  # the usage timestamp is recorded by the reads too
+    # No token: 401 before the parameters are even looked at.
+    _problem(api.client().get("/tickets", params={"limit": 0}), 401, "unauthenticated")
+    _problem(api.client("itsm_wrong").get(f"/tickets/{ticket['id']}"), 401, "bad-credentials")
+    with api.session() as session:
+        session.execute(update(User).where(User.id == tess.id).values(is_active=False))
+    for path in (f"/tickets/{ticket['id']}", "/tickets"):
+        assert "deactivated" in _problem(reader.get(path), 401, "bad-credentials")["detail"]
+    with api.session() as session:
+        session.execute(update(User).where(User.id == tess.id).values(is_active=True))
+        session.execute(mine.values(revoked_at=utcnow()))
+    for path in (f"/tickets/{ticket['id']}", "/tickets"):
+        assert "revoked" in _problem(reader.get(path), 401, "bad-credentials")["detail"]

@@ -52,14 +52,16 @@ def _bad_ref(text: str) -> bool:
     return text.isdigit() and parse_id(text) is None  # digits the services would read as an id
 
 
-def _ticket_ref(ref: int | str) -> str:
+def ticket_ref(ref: int | str) -> str:
+    """``ref`` as text, refused as not found when it cannot be any ticket's id or number."""
     text = str(ref).strip()
     if _bad_ref(text):
-        raise TicketNotFound(_not_found(text[:_MAX_REF]))
+        raise TicketNotFound(not_found_message(text[:_MAX_REF]))
     return text
 
 
-def _not_found(text: str) -> str:
+def not_found_message(text: str) -> str:
+    """What a missing ticket ``text`` is told as, the same on every path."""
     return f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"
 
 
@@ -73,10 +75,10 @@ def user_ref(session: Session, ref: int | str) -> User:
 
 def visible_ticket(session: Session, *, ref: int | str, viewer: User) -> Ticket:
     """The ticket if ``viewer`` may see it, else :class:`TicketNotFound` as if it did not exist."""
-    text = _ticket_ref(ref)
+    text = ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
     if not viewer.is_staff and ticket.requester_id != viewer.id:
-        raise TicketNotFound(_not_found(text))
+        raise TicketNotFound(not_found_message(text))
     return ticket
 
 
@@ -111,7 +113,7 @@ def open_ticket(
     return service.create_ticket(session, data=create, actor=actor, zone=zone, sla=sla)
 
 
-def _own_filters(viewer: User, filters: TicketFilters) -> int | None:
+def own_requester_filter(viewer: User, filters: TicketFilters) -> int | None:
     """The requester every result must have: the viewer's own id for end users."""
     if viewer.is_staff:
         return None
@@ -131,7 +133,7 @@ def list_page(
     cursor: str | None = None,
 ) -> tuple[Sequence[Ticket], str | None]:
     """A page of the tickets ``viewer`` may see (see :func:`itsm.tickets.queries.list_page`)."""
-    own = _own_filters(viewer, filters)
+    own = own_requester_filter(viewer, filters)
     for ref in (filters.assignee, filters.requester):
         if ref is not None:
             user_ref(session, ref)
@@ -202,14 +204,14 @@ def update(
     sla: SlaSettings | None = None,
 ) -> Ticket:
     require_staff(actor, "change tickets")
-    return service.update_ticket(session, ref=_ticket_ref(ref), data=data, actor=actor, sla=sla)
+    return service.update_ticket(session, ref=ticket_ref(ref), data=data, actor=actor, sla=sla)
 
 
 def assign(
     session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User
 ) -> Ticket:
     require_staff(actor, "assign tickets")
-    text = _ticket_ref(ref)
+    text = ticket_ref(ref)
     assignee = None if assignee_ref is None else user_ref(session, assignee_ref).id
     return service.assign(session, ref=text, assignee_ref=assignee, actor=actor)
 
@@ -225,7 +227,7 @@ def change_status(
 ) -> Ticket:
     require_staff(actor, "change the status of tickets")
     return service.change_status(
-        session, ref=_ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
+        session, ref=ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
     )
 
 
@@ -240,8 +242,8 @@ def merge(
     require_staff(actor, "merge tickets")
     return workflow.merge(
         session,
-        duplicate_ref=_ticket_ref(duplicate_ref),
-        target_ref=_ticket_ref(target_ref),
+        duplicate_ref=ticket_ref(duplicate_ref),
+        target_ref=ticket_ref(target_ref),
         actor=actor,
         sla=sla,
     )
@@ -250,8 +252,8 @@ def merge(
 def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User) -> Ticket:
     """Relate two tickets; returns the first."""
     require_staff(actor, "link tickets")
-    ticket = service.get_ticket(session, ref=_ticket_ref(ref))
-    workflow.link(session, ref=ticket.id, other_ref=_ticket_ref(other_ref), actor=actor)
+    ticket = service.get_ticket(session, ref=ticket_ref(ref))
+    workflow.link(session, ref=ticket.id, other_ref=ticket_ref(other_ref), actor=actor)
     return ticket
 
 

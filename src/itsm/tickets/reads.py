@@ -92,15 +92,15 @@ _BY_NUMBER = _SELECT.where(_TICKETS.c.number == bindparam("number"))
 
 def visible_ticket(session: Session, *, ref: int | str, viewer: User) -> dict[str, Any]:
     """The ticket as :class:`TicketRead` data if ``viewer`` may see it, else not found."""
-    text = access._ticket_ref(ref)
+    text = access.ticket_ref(ref)
     if text.isdigit():
         row = session.execute(_BY_ID, {"ticket_id": int(text)}).first()
-    elif service._NUMBER.match(text):  # as service.get_ticket reads a reference
+    elif service.NUMBER_PATTERN.match(text):  # as service.get_ticket reads a reference
         row = session.execute(_BY_NUMBER, {"number": text.upper()}).first()
     else:
         row = None
     if row is None or not (viewer.is_staff or row.requester_id == viewer.id):
-        raise TicketNotFound(access._not_found(text))
+        raise TicketNotFound(access.not_found_message(text))
     return _data(row)
 
 
@@ -114,7 +114,7 @@ def list_page(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of what ``viewer`` may see, as :func:`itsm.tickets.access.list_page` gives it."""
-    own = access._own_filters(viewer, filters)
+    own = access.own_requester_filter(viewer, filters)
     for ref in (filters.assignee, filters.requester):
         if ref is not None:
             access.user_ref(session, ref)

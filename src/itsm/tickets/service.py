@@ -37,7 +37,7 @@ from itsm.users import service as users
 from itsm.users.errors import InactiveUser
 from itsm.users.models import User
 
-_NUMBER = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
+NUMBER_PATTERN = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
 
 
 def create_ticket(
@@ -140,7 +140,7 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
     ticket: Ticket | None = None
     if text.isdigit():
         ticket = session.get(Ticket, int(text))
-    elif _NUMBER.match(text):
+    elif NUMBER_PATTERN.match(text):
         ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
     if ticket is None:
         raise TicketNotFound(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -68,6 +68,9 @@ class Outcome:
     escalated: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
 
+    def count(self) -> int:
+        return len(self.opened) + len(self.commented) + len(self.escalated) + len(self.resolved)
+
     def as_dict(self) -> dict[str, list[str]]:
         return {
             "opened": self.opened,
@@ -96,28 +99,80 @@ def agent_user(session: Session, username: str) -> User:
         return users.get_user(session, ref=username)
 
 
-def active_fingerprints(session: Session, fingerprints: Iterable[str]) -> set[str]:
-    """Which of ``fingerprints`` have an active ticket now (one indexed query per 1,000).
+@dataclass
+class Known:
+    """Ticket state a batch of reports loaded up front, so each report need not query it.
 
-    The fingerprints (``diag:`` and 40 hex digits, made here) are rendered into
-    the SQL as literals: a batch's thousand bound parameters cost the driver
-    more to parse than the query costs the database.
+    ``covered`` fingerprints have their state here: their active ticket in
+    ``tickets``, or none if absent. ``notices`` holds the agent's last comment
+    time per ticket. An entry is forgotten as soon as the batch writes to it, so
+    that the next report reads it from the database, as it would on its own.
     """
-    wanted = sorted(set(fingerprints))
-    if any(_FINGERPRINT.fullmatch(fp) is None for fp in wanted):
-        raise ValueError("active_fingerprints takes fingerprints made by fingerprint()")
-    listed = bindparam("fingerprints", type_=String(), expanding=True, literal_execute=True)
-    stmt = select(Ticket.fingerprint).where(
-        Ticket.fingerprint.in_(listed), Ticket.status.in_(ACTIVE_STATUSES)
-    )
-    found: set[str] = set()
-    for start in range(0, len(wanted), 1000):
-        chunk = wanted[start : start + 1000]
-        found.update(fp for fp in session.scalars(stmt, {"fingerprints": chunk}) if fp)
-    return found
+
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    covered: set[str] = field(default_factory=set)
+    notices: dict[int, datetime | None] = field(default_factory=dict)
+
+    def forget(self, fp: str, ticket: Ticket | None) -> None:
+        self.covered.discard(fp)
+        self.tickets.pop(fp, None)
+        if ticket is not None:
+            self.notices.pop(ticket.id, None)
 
 
-_FINGERPRINT = re.compile(r"diag:[0-9a-f]{40}")
+def load_known(session: Session, fingerprints: Iterable[str], *, agent: User | None) -> Known:
+    """The active tickets of ``fingerprints`` and, given the agent, its last comment on
+    each of them: a query each (two on PostgreSQL, see :func:`_active_ids`)."""
+    known = Known(covered=set(fingerprints))
+    if not known.covered:
+        return known
+    wanted = sorted(known.covered)
+    chunks: list[ColumnElement[bool]]
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _active_ids(session, wanted)
+        chunks = [Ticket.id.in_(ids)] if ids else []
+    else:  # a bound parameter per value: at most 1,000 at a time
+        chunks = [
+            Ticket.fingerprint.in_(wanted[start : start + 1000])
+            & Ticket.status.in_(ACTIVE_STATUSES)
+            for start in range(0, len(wanted), 1000)
+        ]
+    for where in chunks:
+        found = session.scalars(select(Ticket).where(where).options(lazyload("*")))
+        known.tickets.update((t.fingerprint, t) for t in found if t.fingerprint)
+    if agent is not None and known.tickets:
+        ids = [t.id for t in known.tickets.values()]
+        known.notices = dict.fromkeys(ids, None)
+        last = session.execute(
+            select(TicketComment.ticket_id, func.max(TicketComment.created_at))
+            .where(TicketComment.ticket_id.in_(ids), TicketComment.author_id == agent.id)
+            .group_by(TicketComment.ticket_id)
+        )
+        known.notices.update((ticket_id, at) for ticket_id, at in last)
+    return known
+
+
+def _active_ids(session: Session, fingerprints: list[str]) -> list[int]:
+    """Ids of the active tickets of ``fingerprints``, by one probe of the index per value.
+
+    A batch has about ten fingerprints per report, a thousand, of which a handful
+    have a ticket: they go as one array in psycopg's binary format (no escaping),
+    and the ``LATERAL ... OFFSET 0`` keeps each a probe of the partial unique index,
+    whatever the planner's statistics say about the table.
+    """
+    found = session.connection().exec_driver_sql(_ACTIVE_PROBE, {"fingerprints": fingerprints})
+    return [ticket_id for (ticket_id,) in found]
+
+
+_ACTIVE_LIST = ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)  # the partial index's own
+_ACTIVE_PROBE = f"""
+    SELECT found.id
+    FROM unnest(CAST(%(fingerprints)b AS varchar[])) AS wanted(fingerprint)
+    CROSS JOIN LATERAL (
+        SELECT t.id FROM tickets AS t
+        WHERE t.fingerprint = wanted.fingerprint AND t.status IN ({_ACTIVE_LIST}) OFFSET 0
+    ) AS found
+"""
 
 
 def active_ticket(session: Session, fp: str) -> Ticket | None:
@@ -138,10 +193,12 @@ def apply(
     zone: ZoneInfo,
     now: datetime | None = None,
     agent: User | None = None,
+    known: Known | None = None,
 ) -> Outcome:
     """Open or update a ticket per problem, and settle the tickets of recoveries.
 
-    ``agent`` is the account of :func:`agent_user`, when the caller has it already.
+    ``agent`` is the account of :func:`agent_user`, when the caller has it already;
+    ``known`` the state a batch loaded with :func:`load_known` (kept up to date here).
     """
     now = now or utcnow()
     problems = [f for f in problems if f.severity.is_problem]
@@ -150,21 +207,28 @@ def apply(
     wanted = {fingerprint(host_identity, f) for f in [*problems, *recoveries]}
     if not wanted:
         return outcome
-    # One indexed query finds every active ticket this run may touch; the people on
-    # them are loaded only if a change needs them (mostly there is nothing to do).
-    open_tickets = {
-        t.fingerprint: t
-        for t in session.scalars(
-            select(Ticket)
-            .where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
-            .options(lazyload("*"))
-        )
-    }
+    if known is not None and wanted <= known.covered:
+        open_tickets = {fp: known.tickets[fp] for fp in wanted if fp in known.tickets}
+    else:
+        # One indexed query finds every active ticket this run may touch; the people on
+        # them are loaded only if a change needs them (mostly there is nothing to do).
+        open_tickets = {
+            t.fingerprint: t
+            for t in session.scalars(
+                select(Ticket)
+                .where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
+                .options(lazyload("*"))
+            )
+            if t.fingerprint
+        }
     if not problems and not open_tickets:
         return outcome  # all healthy and nothing to settle: touch nothing
     agent = agent or agent_user(session, policy.agent_username)
+    notices = known.notices if known is not None else {}
     for finding in problems:
-        ticket = open_tickets.get(fingerprint(host_identity, finding))
+        fp = fingerprint(host_identity, finding)
+        ticket = open_tickets.get(fp)
+        changes = outcome.count()
         _problem(
             session,
             finding,
@@ -177,11 +241,17 @@ def apply(
             zone,
             now,
             outcome,
+            notices,
         )
+        if known is not None and (ticket is None or outcome.count() != changes):
+            known.forget(fp, ticket)
     for finding in recoveries:
-        ticket = open_tickets.get(fingerprint(host_identity, finding))
+        fp = fingerprint(host_identity, finding)
+        ticket = open_tickets.get(fp)
         if ticket is not None:
             _recovery(session, finding, ticket, agent, policy, outcome)
+            if known is not None:
+                known.forget(fp, ticket)
     return outcome
 
 
@@ -197,6 +267,7 @@ def _problem(
     zone: ZoneInfo,
     now: datetime,
     outcome: Outcome,
+    notices: dict[int, datetime | None],
 ) -> None:
     fp = fingerprint(host_identity, finding)
     category, priority = ticket_fields_for(finding)
@@ -233,11 +304,14 @@ def _problem(
         )
         outcome.escalated.append(ticket.number)
         return
-    last = session.scalar(
-        select(func.max(TicketComment.created_at)).where(
-            TicketComment.ticket_id == ticket.id, TicketComment.author_id == agent.id
+    if ticket.id in notices:  # loaded for the batch, and not written since
+        last = notices[ticket.id]
+    else:
+        last = session.scalar(
+            select(func.max(TicketComment.created_at)).where(
+                TicketComment.ticket_id == ticket.id, TicketComment.author_id == agent.id
+            )
         )
-    )
     last_notice = max(filter(None, [last, ticket.created_at]))
     if now - last_notice >= policy.comment_interval:
         _comment(session, ticket, agent, f"Still {finding.severity.upper()}: {finding.message}")

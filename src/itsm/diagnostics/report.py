@@ -24,7 +24,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from itsm import __version__
 from itsm.diagnostics.errors import InvalidReport, ReportDirectoryNotWritable, ReportNotFound
-from itsm.diagnostics.findings import Finding, Text
+from itsm.diagnostics.findings import Finding, NoNul
 from itsm.diagnostics.rules import overall_severity
 from itsm.diagnostics.severity import Severity
 from itsm.diagnostics.snapshot import Snapshot
@@ -55,16 +55,16 @@ class HostIdentity(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    hostname: Annotated[Text, Field(min_length=1, max_length=_LIMITS["hostname"])]
-    fqdn: Annotated[Text, Field(max_length=_LIMITS["fqdn"])] | None = None
-    machine_id: Annotated[Text, Field(max_length=_LIMITS["machine_id"])] | None = None
-    product_uuid: Annotated[Text, Field(max_length=_LIMITS["product_uuid"])] | None = None
-    serial: Annotated[Text, Field(max_length=_LIMITS["serial"])] | None = None
-    vendor: Annotated[Text, Field(max_length=_LIMITS["vendor"])] | None = None
-    model: Annotated[Text, Field(max_length=_LIMITS["model"])] | None = None
-    os: Annotated[Text, Field(max_length=_LIMITS["os"])] | None = None
-    kernel: Annotated[Text, Field(max_length=_LIMITS["kernel"])] | None = None
-    architecture: Annotated[Text, Field(max_length=_LIMITS["architecture"])] | None = None
+    hostname: Annotated[str, Field(min_length=1, max_length=_LIMITS["hostname"]), NoNul]
+    fqdn: Annotated[str, Field(max_length=_LIMITS["fqdn"]), NoNul] | None = None
+    machine_id: Annotated[str, Field(max_length=_LIMITS["machine_id"]), NoNul] | None = None
+    product_uuid: Annotated[str, Field(max_length=_LIMITS["product_uuid"]), NoNul] | None = None
+    serial: Annotated[str, Field(max_length=_LIMITS["serial"]), NoNul] | None = None
+    vendor: Annotated[str, Field(max_length=_LIMITS["vendor"]), NoNul] | None = None
+    model: Annotated[str, Field(max_length=_LIMITS["model"]), NoNul] | None = None
+    os: Annotated[str, Field(max_length=_LIMITS["os"]), NoNul] | None = None
+    kernel: Annotated[str, Field(max_length=_LIMITS["kernel"]), NoNul] | None = None
+    architecture: Annotated[str, Field(max_length=_LIMITS["architecture"]), NoNul] | None = None
 
 
 class Report(BaseModel):

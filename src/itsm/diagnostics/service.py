@@ -8,18 +8,16 @@ call, so a report is handled the same wherever it came from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticSerializationError
-from sqlalchemy import Table, delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
-from itsm.diagnostics import autoticket
+from itsm.diagnostics import autoticket, storage
 from itsm.diagnostics.errors import InvalidReport, ReportNotFound
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.hostfacts import host_facts
@@ -32,10 +30,23 @@ from itsm.inventory.schemas import HostFacts
 
 @dataclass
 class Processed:
-    stored: DiagnosticReport
+    """What became of one report: its stored row, its host's inventory id, its tickets."""
+
+    id: int
+    report_id: str
     asset_id: int | None
     tickets: autoticket.Outcome
     duplicate: bool = False
+    row: DiagnosticReport | None = field(default=None, repr=False, compare=False)
+    new: tuple[Session, storage.NewRow] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def stored(self) -> DiagnosticReport:
+        """The stored row (a new one is made as an object only when asked for)."""
+        if self.row is None:
+            assert self.new is not None
+            self.row = storage.as_row(self.new[0], self.id, self.new[1])
+        return self.row
 
 
 @dataclass(frozen=True)
@@ -102,32 +113,30 @@ def process_reports(
     batched: one query finds the report ids already stored (those, and a
     second copy within the batch, are duplicates and change nothing); the
     inventory is upserted once per machine with its reports' facts applied in
-    order; the new reports are inserted in one multi-row statement; one query
-    finds which fingerprints have an active ticket, so that the ticket logic
-    runs only for reports with a problem or with a recovery to settle.
+    order; the new reports are inserted by one statement (:mod:`.storage`); one
+    query loads the active tickets of the batch's findings, so that the ticket
+    logic runs only for reports with a problem or with a recovery to settle, and
+    mostly without a query of its own.
     """
     if not submissions:
         return []
     keys = [str(s.report.report_id) for s in submissions]
-    stored = {
-        row.report_id: row
-        for row in session.scalars(
-            select(DiagnosticReport).where(DiagnosticReport.report_id.in_(set(keys)))
-        )
-    }
+    known = storage.stored(session, set(keys))
     fresh: dict[str, int] = {}  # report_id -> position of its first copy
     for position, key in enumerate(keys):
-        if key not in stored and key not in fresh:
+        if key not in known and key not in fresh:
             fresh[key] = position
     encoded = {key: _encoded(submissions[p].report) for key, p in fresh.items()}  # may refuse
     facts = {p: host_facts(submissions[p].report) for p in fresh.values()}
     assets = _upsert_hosts(session, [(facts[p], submissions[p].report) for p in fresh.values()])
+    now = utcnow()
     rows = {
-        key: _row(submissions[p].report, assets[facts[p].identity], encoded[key])
+        key: _new_row(submissions[p].report, assets[facts[p].identity], encoded[key], now)
         for key, p in fresh.items()
     }
-    for key, raced in _insert_new(session, rows).items():  # a concurrent request was first
-        stored[key] = raced
+    ids, raced = storage.insert_new(session, list(rows.values()))
+    known.update(raced)  # a concurrent request stored these first: duplicates now
+    for key in raced:
         del fresh[key]
 
     outcomes: dict[str, autoticket.Outcome] = {}
@@ -135,17 +144,20 @@ def process_reports(
         outcomes = _apply_tickets(session, submissions, fresh, facts, assets, zone, policy)
 
     results = []
+    firsts: dict[str, Processed] = {}
     for key in keys:
-        new_row = rows.pop(key, None)  # only the first copy of a new report is "stored"
-        if new_row is not None:
-            stored[key] = new_row
-            results.append(
-                Processed(new_row, new_row.asset_id, outcomes.get(key, autoticket.Outcome()))
-            )
+        if key in firsts:  # a second copy of a report new in this batch
+            first = firsts[key]
+            results.append(replace(first, tickets=autoticket.Outcome(), duplicate=True))
+        elif key in ids:
+            new = rows[key]
+            tickets = outcomes.get(key, autoticket.Outcome())
+            firsts[key] = Processed(ids[key], key, new.asset_id, tickets, new=(session, new))
+            results.append(firsts[key])
         else:
-            old_row = stored[key]
+            row = known[key]
             results.append(
-                Processed(old_row, old_row.asset_id, autoticket.Outcome(), duplicate=True)
+                Processed(row.id, key, row.asset_id, autoticket.Outcome(), duplicate=True, row=row)
             )
     return results
 
@@ -185,80 +197,18 @@ def _upsert_hosts(session: Session, reports: Sequence[tuple[HostFacts, Report]])
     return inventory.upsert_hosts(session, hosts=hosts)
 
 
-def _insert_new(session: Session, rows: dict[str, DiagnosticReport]) -> dict[str, DiagnosticReport]:
-    """Insert ``rows`` with one statement; returns (and removes) those stored meanwhile by others.
-
-    The rows are written by a Core ``INSERT`` executed for all of them (cheaper
-    than the ORM's unit of work for rows nothing else in the transaction
-    touches), then attached to the session as the persistent objects they now
-    are. The unique index on ``report_id`` settles a race between two requests
-    carrying the same report (an agent retrying after a timeout while its first
-    attempt still runs): the loser's insert fails inside a savepoint, and its
-    reports already stored are reported as duplicates.
-    """
-    raced: dict[str, DiagnosticReport] = {}
-    table = DiagnosticReport.__table__
-    assert isinstance(table, Table)
-    while rows:
-        _number(session, list(rows.values()))
-        params = [_columns(row) for row in rows.values()]
-        try:
-            with session.begin_nested():
-                if all(row.id is not None for row in rows.values()):
-                    session.execute(insert(table), params)
-                else:  # SQLite: the ids come back from the insert itself
-                    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-                    ids = session.execute(stmt, params).scalars().all()
-                    for row, new_id in zip(rows.values(), ids, strict=True):
-                        row.id = new_id
-        except IntegrityError:
-            taken = {
-                row.report_id: row
-                for row in session.scalars(
-                    select(DiagnosticReport).where(DiagnosticReport.report_id.in_(list(rows)))
-                )
-            }
-            if not taken:
-                raise  # not a report stored twice: a real error
-            raced.update(taken)
-            left = {k: v for k, v in rows.items() if k not in taken}
-            for row in left.values():
-                row.id = None  # type: ignore[assignment]  # numbered again for the next try
-            rows.clear()
-            rows.update(left)
-            continue
-        for row in rows.values():
-            make_transient_to_detached(row)
-            session.add(row)
-            session.expire(row, ["report"])  # read back as objects, not the text stored
-        break
-    return raced
-
-
-def _number(session: Session, rows: list[DiagnosticReport]) -> None:
-    """On PostgreSQL, give ``rows`` their ids from the sequence, in one query.
-
-    With every primary key known the insert needs no ``RETURNING``, so it is sent
-    as one short statement executed for all rows (psycopg pipelines it) instead of
-    one multi-row statement with a placeholder per value, which costs the driver
-    more to parse than the database to run. SQLite's driver has no such cost.
-    """
-    if session.get_bind().dialect.name != "postgresql" or len(rows) < 2:
-        return  # one row: INSERT ... RETURNING is a single round trip anyway
-    sequence = func.pg_get_serial_sequence(DiagnosticReport.__tablename__, "id")
-    ids = session.scalars(
-        select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
-    ).all()
-    for row, new_id in zip(rows, ids, strict=True):
-        row.id = int(new_id)
-
-
-def _columns(row: DiagnosticReport) -> dict[str, Any]:
-    names = ("report_id", "host", "asset_id", "collected_at", "severity", "report", "created_at")
-    values = {name: getattr(row, name) for name in names}
-    if row.id is not None:
-        values["id"] = row.id
-    return values
+def _new_row(
+    report: Report, asset_id: int | None, encoded: EncodedJSON, now: datetime
+) -> storage.NewRow:
+    return storage.NewRow(
+        report_id=str(report.report_id),
+        host=report.host.hostname,
+        asset_id=asset_id,
+        collected_at=report.collected_at,
+        severity=report.severity,
+        report=encoded,
+        created_at=now,
+    )
 
 
 def _apply_tickets(
@@ -270,7 +220,12 @@ def _apply_tickets(
     zone: ZoneInfo,
     policy: autoticket.Policy,
 ) -> dict[str, autoticket.Outcome]:
-    """Open/update/resolve tickets report by report, in order, skipping the no-ops."""
+    """Open/update/resolve tickets report by report, in order, skipping the no-ops.
+
+    The state the ticket logic reads (the active tickets of the batch's findings and
+    the agent's last comment on each) is loaded once for the batch; an entry the
+    batch writes is read again from the database by the next report that needs it.
+    """
     plans = []
     for key, position in fresh.items():
         submission = submissions[position]
@@ -278,19 +233,22 @@ def _apply_tickets(
         if problems is None or recoveries is None:
             problems, recoveries = autoticket.problems_and_recoveries(submission.report.checks)
         identity = facts[position].identity
+        problems = [f for f in problems if f.severity.is_problem]
+        troubles = {autoticket.fingerprint(identity, f) for f in problems}
         settles = {autoticket.fingerprint(identity, f) for f in recoveries}
-        plans.append((key, position, list(problems), list(recoveries), settles))
+        plans.append((key, position, problems, list(recoveries), troubles, settles))
+    # The agent's account, looked up once for the batch (created if a problem needs it).
+    agent = None
+    if any(p[2] for p in plans):
+        agent = autoticket.agent_user(session, policy.agent_username)
+    known = autoticket.load_known(session, set().union(*(p[4] | p[5] for p in plans)), agent=agent)
     # Fingerprints that may have an active ticket: those that had one when the batch
     # began, plus every problem of the batch so far (a superset is safe: apply() checks).
-    active = autoticket.active_fingerprints(session, set().union(*(p[4] for p in plans)))
+    active = set(known.tickets)
     outcomes = {}
-    agent = None  # the agent's account, looked up once for the batch
-    for key, position, problems, recoveries, settles in plans:
-        has_problem = any(f.severity.is_problem for f in problems)
-        if not has_problem and active.isdisjoint(settles):
+    for key, position, problems, recoveries, troubles, settles in plans:
+        if not problems and active.isdisjoint(settles):
             continue
-        if has_problem and agent is None:
-            agent = autoticket.agent_user(session, policy.agent_username)
         identity = facts[position].identity
         report = submissions[position].report
         outcomes[key] = autoticket.apply(
@@ -303,8 +261,9 @@ def _apply_tickets(
             policy=policy,
             zone=zone,
             agent=agent,
+            known=known,
         )
-        active.update(autoticket.fingerprint(identity, f) for f in problems)
+        active |= troubles
     return outcomes
 
 

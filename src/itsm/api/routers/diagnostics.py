@@ -10,11 +10,14 @@ failure are answered as duplicates.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
 
 from itsm.api.deps import CallerDep, SessionDep, SettingsDep, StaffDep
@@ -31,12 +34,39 @@ from itsm.diagnostics.schemas import (
     ReportRead,
     ReportSummary,
     TicketChanges,
+    batch_from_json,
 )
 from itsm.diagnostics.severity import Severity
 from itsm.errors import Forbidden, InvalidInput
 from itsm.users.models import Role
 
 router = APIRouter(prefix="/diagnostics", tags=["diagnostics"])
+
+
+class _BatchRequest(Request):
+    """A request whose JSON body is tried first as a batch validated straight from JSON.
+
+    FastAPI then validates the models it gets back (a type check each), instead of
+    Pydantic walking the objects ``json.loads`` made; anything else is parsed as
+    usual, so that errors and the OpenAPI document are those of the declared body.
+    """
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            batch = batch_from_json(body)
+            self._json = batch if batch is not None else json.loads(body)
+        return self._json
+
+
+class _BatchRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handle(_BatchRequest(request.scope, request.receive))
+
+        return route
 
 
 def _submission(item: Report | ReportEnvelope) -> service.Submission:
@@ -46,11 +76,6 @@ def _submission(item: Report | ReportEnvelope) -> service.Submission:
     return service.Submission(item)
 
 
-@router.post(
-    "/reports",
-    summary="Send diagnostic reports (agent tokens and admins); each report_id is stored once",
-    response_description="One result per report, in the order sent; resends are 'duplicate'",
-)
 def send_reports(
     batch: Annotated[list[BatchItem], Body(min_length=1, max_length=MAX_BATCH)],
     session: SessionDep,
@@ -69,8 +94,8 @@ def send_reports(
     )
     results = [
         IngestedReport(
-            id=p.stored.id,
-            report_id=UUID(p.stored.report_id),
+            id=p.id,
+            report_id=UUID(p.report_id),
             status="duplicate" if p.duplicate else "stored",
             asset_id=p.asset_id,
             tickets=TicketChanges(**p.tickets.as_dict()),
@@ -84,6 +109,16 @@ def send_reports(
         duplicates=duplicates,
         results=results,
     )
+
+
+router.add_api_route(
+    "/reports",
+    send_reports,
+    methods=["POST"],
+    summary="Send diagnostic reports (agent tokens and admins); each report_id is stored once",
+    response_description="One result per report, in the order sent; resends are 'duplicate'",
+    route_class_override=_BatchRoute,
+)
 
 
 @router.get("/reports", summary="Stored reports, newest first; filter by host, severity, time")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from itsm.api.routers import (
+from itsm import schema
+
+# Before any route is declared: FastAPI cannot validate with deferred models.
+schema.build_eagerly()
+
+from itsm.api.routers import (  # noqa: E402
     alertmanager,
     auth,
     diagnostics,

@@ -7,11 +7,11 @@ the users the file names. Three paths, each into its own fresh database:
 
 * **itsm import**: ``itsm.tickets.transfer.import_tickets`` in one
   ``Database.session()`` of ``open_database``, exactly what ``itsm ticket import
-  FILE`` runs: it reads the file twice (validating every row first, then
-  writing), reserves the numbers, and writes tickets and their audit events
-  (created, assigned, status changed, resolution note) in batches, ``COPY`` on
-  PostgreSQL and multi-row ``INSERT`` on SQLite; SLA due times of the active
-  tickets; one transaction.
+  FILE`` runs: it reads the file once, validating every row first and staging
+  the valid ones as written (memory, then a temporary file), reserves the
+  numbers, and writes tickets and their audit events (created, assigned, status
+  changed, resolution note) in batches, ``COPY`` on PostgreSQL and multi-row
+  ``INSERT`` on SQLite; SLA due times of the active tickets; one transaction.
 * **raw** (the baseline): the same ticket and event rows, built in Python before
   timing, written with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) on a
   raw DBAPI connection in one transaction, plus the number counters.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from itsm.errors import ItsmError, choices
-from itsm.tickets.models import ACTIVE_STATUSES, Source, Status
-from itsm.tickets.numbering import numbering_day
+from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
 from itsm.users.models import User
@@ -36,6 +36,9 @@ _TIMES_OF = {Status.RESOLVED: _ALL_TIMES[:2], Status.CLOSED: _ALL_TIMES}
 # Up to this many users are all read in one query before the first row; one query
 # per distinct person costs more than the whole check of a row (one round trip each).
 PREFETCH_USERS = 50_000
+_STATUSES_KEPT = 100  # distinct spellings of a status remembered ("Closed", "closed ")
+# Enum member -> its text, looked up once (``.value`` is a descriptor call per row).
+_VALUE: dict[StrEnum, str] = {m: m.value for kind in (Category, Priority, Source) for m in kind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +92,29 @@ def _moment(value: Any, field: str) -> datetime | None:
     return moment
 
 
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """A user as the checks need it: plain attributes, read from the ORM once."""
+
+    id: int
+    username: str
+    user: User
+
+
 class RowChecker:
-    """Validates rows against the rules and the people in the database."""
+    """Validates rows against the rules and the people in the database.
+
+    What depends only on a person and the row's status (found, active, staff) is
+    decided once per distinct combination: files name the same people many times.
+    """
 
     def __init__(self, session: Session, *, zone: ZoneInfo, now: datetime) -> None:
         self._session = session
         self._zone = zone
         self._now = now
-        self._people: dict[str, User | str] = {}  # reference -> user, or why there is none
+        self._people: dict[str, _Person | str] = {}  # reference -> user, or why there is none
+        self._verdicts: dict[tuple[str, int, bool], str | None] = {}
+        self._statuses: dict[Any, Status | str] = {}
         self._prefetched = False
 
     def _prefetch(self) -> None:
@@ -105,8 +123,9 @@ class RowChecker:
         if (self._session.scalar(select(func.count()).select_from(User)) or 0) > PREFETCH_USERS:
             return
         for user in self._session.scalars(select(User)):
-            self._people[user.username] = user  # stored lower-case
-            self._people[str(user.id)] = user
+            person = _Person(user.id, user.username, user)
+            self._people[user.username] = person  # stored lower-case
+            self._people[str(user.id)] = person
 
     def check(self, values: dict[str, Any]) -> Row | str:
         """The valid row, or every reason it is not (joined by ``; ``)."""
@@ -122,16 +141,10 @@ class RowChecker:
         assignee = self._person(values, "assignee", problems)
         active = status in ACTIVE_STATUSES
         # Active tickets need active people, as new ones do; history may name former staff.
-        try:
-            if requester is not None and active:
-                users.require_active(requester)
-        except ItsmError as exc:
-            problems.append(f"requester: {exc.message}")
-        try:
-            if assignee is not None and not (assignee.is_staff and not active):
-                users.require_staff(assignee)
-        except ItsmError as exc:
-            problems.append(f"assignee: {exc.message}")
+        if requester is not None and active:
+            self._verdict("requester", requester, active, problems)
+        if assignee is not None:
+            self._verdict("assignee", assignee, active, problems)
         shape = self._shape(values, requester, problems)
         times = self._times(values, status, problems)
         note = _text(values.get("resolution_note"))
@@ -142,13 +155,14 @@ class RowChecker:
         if problems or shape is None or times is None or requester is None or status is None:
             return "; ".join(problems) or "invalid row"
         created, resolved, closed = times
+        local = created.astimezone(self._zone)  # numbering_day, without strftime's cost
         return Row(
             title=shape.title,
             description=shape.description,
-            category=shape.category.value,
-            priority=shape.priority.value,
+            category=_VALUE[shape.category],
+            priority=_VALUE[shape.priority],
             status=status,
-            source=shape.source.value,
+            source=_VALUE[shape.source],
             requester_id=requester.id,
             assignee_id=assignee.id if assignee else None,
             assignee=assignee.username if assignee else None,
@@ -156,20 +170,49 @@ class RowChecker:
             resolved_at=resolved,
             closed_at=closed,
             resolution_note=note,
-            day=numbering_day(created, self._zone),
+            day=f"{local.year:04d}{local.month:02d}{local.day:02d}",
         )
 
+    def _verdict(self, field: str, person: _Person, active: bool, problems: list[str]) -> None:
+        key = (field, person.id, active)
+        if key not in self._verdicts:
+            try:
+                if field == "requester":
+                    users.require_active(person.user)
+                elif not (person.user.is_staff and not active):
+                    users.require_staff(person.user)
+                self._verdicts[key] = None
+            except ItsmError as exc:
+                self._verdicts[key] = f"{field}: {exc.message}"
+        verdict = self._verdicts[key]
+        if verdict is not None:
+            problems.append(verdict)
+
     def _status(self, value: Any, problems: list[str]) -> Status | None:
+        try:
+            found = self._statuses.get(value)
+        except TypeError:  # JSON that cannot be a key (a list, an object)
+            found = None
+        if found is None:
+            found = self._status_of(value)
+            if isinstance(value, str) and len(self._statuses) < _STATUSES_KEPT:
+                self._statuses[value] = found
+        if isinstance(found, Status):
+            return found
+        problems.append(found)
+        return None
+
+    @staticmethod
+    def _status_of(value: Any) -> Status | str:
         value = _choice(value)
         if value is None:
             return Status.OPEN
         try:
             return Status(value)
         except ValueError:
-            problems.append(f"invalid status {value!r}; allowed: {choices(Status)}")
-            return None
+            return f"invalid status {value!r}; allowed: {choices(Status)}"
 
-    def _person(self, values: dict[str, Any], field: str, problems: list[str]) -> User | None:
+    def _person(self, values: dict[str, Any], field: str, problems: list[str]) -> _Person | None:
         ref = _text(values.get(field))
         if ref is None:
             if field == "requester":
@@ -184,7 +227,8 @@ class RowChecker:
         found = self._people.get(key)
         if found is None:  # not a plain username or id: the service decides (e.g. "007")
             try:
-                found = users.get_user(self._session, ref=key)
+                user = users.get_user(self._session, ref=key)
+                found = _Person(user.id, user.username, user)
             except ItsmError as exc:
                 found = exc.message
             self._people[key] = found
@@ -194,7 +238,7 @@ class RowChecker:
         return found
 
     def _shape(
-        self, values: dict[str, Any], requester: User | None, problems: list[str]
+        self, values: dict[str, Any], requester: _Person | None, problems: list[str]
     ) -> TicketCreate | None:
         data = {
             "title": values.get("title") or "",

@@ -1,9 +1,16 @@
 """Writing imported tickets in bulk, inside the caller's transaction.
 
+While the file is checked, each valid row is converted once into the values
+its ticket and audit events are written with and kept in a :class:`Staging`:
+in memory while small, in an anonymous temporary file beyond
+:data:`SPOOL_MEMORY` (gone with the process, even a killed one), so memory
+stays flat at any file size and the writing pass neither reads the file nor
+validates again.
+
 Numbers are reserved with one counter bump per day (the rows stay locked until
-the transaction ends, as for a single ticket), ids are reserved up front so the
+the transaction ends, as for a single ticket), ids are reserved per batch so the
 audit events can point at their tickets, and rows go in batches: ``COPY`` on
-PostgreSQL, ``executemany`` on SQLite. Generated columns (``priority_rank``,
+PostgreSQL, multi-row ``INSERT`` on SQLite. Generated columns (``priority_rank``,
 PostgreSQL's ``search_vector``) are never written; SQLite's FTS5 index follows
 through its ``AFTER INSERT`` triggers. Nothing is committed here: a failure or
 a killed process leaves no trace but burnt PostgreSQL sequence values.
@@ -11,21 +18,29 @@ a killed process leaves no trace but burnt PostgreSQL sequence values.
 
 from __future__ import annotations
 
+import marshal
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket
+from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status
+from itsm.tickets.numbering import format_number
 from itsm.tickets.transfer_rows import Row
 
-BATCH = 5000
+BATCH = 20_000  # tickets per COPY (their events in the next one) or per round of INSERTs
 _SQLITE_ROWS = 500  # rows per INSERT statement on SQLite
+_CHUNK = 1000  # staged rows serialised together
+SPOOL_MEMORY = 32 * 1024 * 1024  # staged bytes kept in memory before a temporary file
 
 TICKET_COLUMNS = (
     "id",
@@ -50,7 +65,7 @@ TICKET_COLUMNS = (
     "sla_paused_at",
 )
 EVENT_COLUMNS = ("ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at")
-_SLA_TIMES = TICKET_COLUMNS[15:]
+_CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
 
 _BUMP_BY = text(
     "INSERT INTO ticket_counters (day, last_value) VALUES (:day, :k) "
@@ -61,6 +76,19 @@ _PG_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :k)"
 )
 _NOTE_SHOWN = 500  # as much of a resolution note as the audit event keeps
+_NO_SLA = (None,) * 5
+# Enum values looked up once: ``.value`` is a descriptor call, and it runs for every row.
+_STATUS = {status: status.value for status in Status}
+_OPEN = Status.OPEN.value
+_CREATED = EventKind.CREATED.value
+_ASSIGNED = EventKind.ASSIGNED.value
+_STATUS_CHANGED = EventKind.STATUS_CHANGED.value
+_FIELD_CHANGED = EventKind.FIELD_CHANGED.value
+
+# A staged row: its numbering day, its ticket's values but id and number, and its
+# audit events after "created" without ticket and actor. Only str, int and None,
+# so that ``marshal`` (fast, C) can keep it.
+Staged = tuple[str, tuple[Any, ...], tuple[tuple[Any, ...], ...]]
 
 
 def reserve_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, int]:
@@ -75,16 +103,138 @@ def reserve_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, in
     return first
 
 
-class Writer:
-    """Batches of tickets and their audit events into the session's connection."""
+def _pg_time(moment: datetime | None) -> str | None:
+    """``timestamptz`` text (``COPY`` parses it), always with its UTC offset."""
+    return None if moment is None else moment.isoformat(" ")
+
+
+def _sqlite_time(moment: datetime | None) -> str | None:
+    """As the ORM stores it on SQLite: naive UTC text with microseconds."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    count: int
+    first_number: str
+    last_number: str
+
+
+class Staging:
+    """The checked rows, as written, in file order; see the module docstring."""
 
     def __init__(self, session: Session, *, actor_id: int | None, sla: SlaSettings | None) -> None:
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self._time = _pg_time if self.postgres else _sqlite_time
+        self.actor_id = actor_id
+        self._sla = sla if sla is not None and sla.enabled else None
+        self._pending: list[Staged] = []
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+        self.count = 0
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def add(self, row: Row) -> None:
+        self._pending.append((row.day, self._ticket(row), self._events(row)))
+        self.count += 1
+        if len(self._pending) >= _CHUNK:
+            self._dump()
+
+    def _dump(self) -> None:
+        data = marshal.dumps(self._pending)
+        try:
+            self._spool.write(len(data).to_bytes(8, "little"))
+            self._spool.write(data)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot keep the checked rows in a temporary file in {tempfile.gettempdir()}: "
+                f"{exc.strerror or exc} (TMPDIR chooses the folder)"
+            ) from None
+        self._pending.clear()
+
+    def rows(self) -> Iterator[Staged]:
+        """Every staged row, in the order they were added."""
+        if self._pending:
+            self._dump()
+        self._spool.seek(0)
+        while size := int.from_bytes(self._spool.read(8), "little"):
+            # Safe: only this process wrote it, to an anonymous file no one else sees.
+            chunk: list[Staged] = marshal.loads(self._spool.read(size))  # noqa: S302
+            yield from chunk
+
+    def _ticket(self, row: Row) -> tuple[Any, ...]:
+        t = self._time
+        created = t(row.created_at)
+        return (
+            row.title,
+            row.description,
+            row.category,
+            row.priority,
+            _STATUS[row.status],
+            row.source,
+            row.requester_id,
+            row.assignee_id,
+            created,
+            created,
+            t(row.resolved_at),
+            t(row.closed_at),
+            row.resolution_note,
+            *self._clock(row),
+        )
+
+    def _clock(self, row: Row) -> tuple[str | None, ...]:
+        """SLA due and warning times of an active ticket, counted from its creation.
+
+        Resolved and closed tickets get none: their SLA history (first response,
+        pauses) is unknown, so reports do not judge them.
+        """
+        if self._sla is None or row.status not in ACTIVE_STATUSES:
+            return _NO_SLA
+        times = clock.start_times(row.priority, self._sla, since=row.created_at)
+        paused = row.created_at if row.status is Status.PENDING else None
+        t = self._time
+        return (
+            t(times["first_response_due_at"]),
+            t(times["first_response_warn_at"]),
+            t(times["resolution_due_at"]),
+            t(times["resolution_warn_at"]),
+            t(paused),
+        )
+
+    def _events(self, row: Row) -> tuple[tuple[Any, ...], ...]:
+        """The trail creating and then moving the ticket would have left, after "created"."""
+        t = self._time
+        events: list[tuple[Any, ...]] = []
+        if row.assignee is not None:
+            events.append((_ASSIGNED, "assignee", None, row.assignee, t(row.created_at)))
+        if row.status is Status.OPEN:
+            return tuple(events)
+        when = t(row.closed_at or row.resolved_at or row.created_at)
+        status = _STATUS[row.status]
+        events.append((_STATUS_CHANGED, "status", _OPEN, status, when))
+        if row.resolution_note is not None and row.status not in ACTIVE_STATUSES:
+            note = row.resolution_note[:_NOTE_SHOWN]
+            events.append((_FIELD_CHANGED, "resolution_note", None, note, when))
+        return tuple(events)
+
+
+class Writer:
+    """Batches of staged tickets and their audit events into the session's connection."""
+
+    def __init__(self, session: Session, staging: Staging) -> None:
         session.flush()
         self._session = session
-        self._actor_id = actor_id
-        self._sla = sla if sla is not None and sla.enabled else None
-        self._pending: list[tuple[Row, str]] = []
-        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._staging = staging
+        self._postgres = staging.postgres
         driver = session.connection().connection.driver_connection
         assert driver is not None  # the psycopg or sqlite3 connection of this transaction
         self._driver: Any = driver
@@ -95,23 +245,48 @@ class Writer:
             top = session.execute(text("SELECT coalesce(max(id), 0) FROM tickets")).scalar_one()
             self._next_id = int(top) + 1
 
-    def add(self, row: Row, number: str) -> None:
-        self._pending.append((row, number))
-        if len(self._pending) >= BATCH:
-            self.flush()
+    def write(self, first_values: Mapping[str, int]) -> Written:
+        """Every staged row, numbered from ``first_values`` (per day) in staged order.
 
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        ids = self._ids(len(self._pending))
-        tickets: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        for ticket_id, (row, number) in zip(ids, self._pending, strict=True):
-            tickets.append(self._ticket(ticket_id, row, number))
-            events.extend(self._events(ticket_id, row, number))
-        self._pending.clear()
-        self._insert("tickets", TICKET_COLUMNS, tickets)
-        self._insert("ticket_events", EVENT_COLUMNS, events)
+        Tickets stream from the staging file into the database; only a batch's
+        audit events (notes cut short) are held, until its tickets are in.
+        """
+        next_value = dict(first_values)
+        numbers: list[str] = []  # the first and the last
+        staged = self._staging.rows()
+        left = self._staging.count
+        while left:
+            k = min(BATCH, left)
+            events: list[tuple[Any, ...]] = []
+            rows = self._tickets(self._ids(k), islice(staged, k), next_value, events, numbers)
+            self._insert("tickets", TICKET_COLUMNS, rows)
+            self._insert("ticket_events", EVENT_COLUMNS, events)
+            left -= k
+        return Written(self._staging.count, numbers[0], numbers[-1])
+
+    def _tickets(
+        self,
+        ids: list[int],
+        batch: Iterable[Staged],
+        next_value: dict[str, int],
+        events: list[tuple[Any, ...]],
+        numbers: list[str],
+    ) -> Iterator[tuple[Any, ...]]:
+        """The batch's ticket rows, numbered; their events go to ``events`` meanwhile.
+
+        A generator: on PostgreSQL the server stores rows while the next are built.
+        """
+        created, actor = _CREATED, self._staging.actor_id
+        number = ""
+        for ticket_id, (day, ticket, more) in zip(ids, batch, strict=True):
+            number = format_number(day, next_value[day])
+            next_value[day] += 1
+            if not numbers:
+                numbers.append(number)
+            yield (ticket_id, number, *ticket)
+            events.append((ticket_id, actor, created, None, None, number, ticket[_CREATED_AT]))
+            events.extend((ticket_id, actor, *event) for event in more)
+        numbers[1:] = [number]
 
     def _ids(self, k: int) -> list[int]:
         if self._postgres:
@@ -119,93 +294,7 @@ class Writer:
         first, self._next_id = self._next_id, self._next_id + k
         return list(range(first, first + k))
 
-    def _time(self, moment: datetime | None) -> Any:
-        """As the ORM stores it: ``timestamptz`` on PostgreSQL, naive UTC text on SQLite."""
-        if moment is None or self._postgres:
-            return moment
-        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-    def _ticket(self, ticket_id: int, row: Row, number: str) -> tuple[Any, ...]:
-        t = self._time
-        return (
-            ticket_id,
-            number,
-            row.title,
-            row.description,
-            row.category,
-            row.priority,
-            row.status.value,
-            row.source,
-            row.requester_id,
-            row.assignee_id,
-            t(row.created_at),
-            t(row.created_at),
-            t(row.resolved_at),
-            t(row.closed_at),
-            row.resolution_note,
-            *(t(m) for m in self._clock(row)),
-        )
-
-    def _clock(self, row: Row) -> Sequence[datetime | None]:
-        """SLA due and warning times of an active ticket, counted from its creation.
-
-        Resolved and closed tickets get none: their SLA history (first response,
-        pauses) is unknown, so reports do not judge them.
-        """
-        if self._sla is None or row.status not in ACTIVE_STATUSES:
-            return (None,) * len(_SLA_TIMES)
-        probe = Ticket(priority=row.priority, first_response_at=None, resolved_at=None)
-        clock.start_clock(probe, self._sla, since=row.created_at)
-        paused = row.created_at if row.status is Status.PENDING else None
-        return (
-            probe.first_response_due_at,
-            probe.first_response_warn_at,
-            probe.resolution_due_at,
-            probe.resolution_warn_at,
-            paused,
-        )
-
-    def _events(self, ticket_id: int, row: Row, number: str) -> Iterable[tuple[Any, ...]]:
-        """The trail creating and then moving the ticket would have left."""
-        t, actor = self._time, self._actor_id
-        yield (ticket_id, actor, EventKind.CREATED.value, None, None, number, t(row.created_at))
-        if row.assignee is not None:
-            yield (
-                ticket_id,
-                actor,
-                EventKind.ASSIGNED.value,
-                "assignee",
-                None,
-                row.assignee,
-                t(row.created_at),
-            )
-        if row.status is Status.OPEN:
-            return
-        when = t(row.closed_at or row.resolved_at or row.created_at)
-        yield (
-            ticket_id,
-            actor,
-            EventKind.STATUS_CHANGED.value,
-            "status",
-            Status.OPEN.value,
-            row.status.value,
-            when,
-        )
-        if row.resolution_note is not None and row.status not in ACTIVE_STATUSES:
-            note = row.resolution_note[:_NOTE_SHOWN]
-            yield (
-                ticket_id,
-                actor,
-                EventKind.FIELD_CHANGED.value,
-                "resolution_note",
-                None,
-                note,
-                when,
-            )
-
-    def _insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
+    def _insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
         names = ", ".join(columns)
         if self._postgres:
             with (
@@ -220,8 +309,8 @@ class Writer:
         # seven times slower.
         per = max(1, min(_SQLITE_ROWS, self._sqlite_params // len(columns)))
         one = "(" + ", ".join("?" * len(columns)) + ")"
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
+        it = iter(rows)
+        while chunk := list(islice(it, per)):
             marks = ", ".join([one] * len(chunk))
             flat = [v for row in chunk for v in row]
             self._driver.execute(f"INSERT INTO {table} ({names}) VALUES {marks}", flat)

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, queries
+from itsm.tickets import events, queries, transfer_write
 from itsm.tickets.models import Ticket
 from itsm.tickets.numbering import numbering_day
 from tests.factories import make_ticket
 
 from .conftest import NOW, People, run_import
-from .support import consistency, write_csv, write_jsonl
+from .support import bulk_rows, consistency, write_csv, write_jsonl
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -231,3 +231,40 @@ def test_bom_and_crlf_and_header_case(session: Session, people: People, tmp_path
     ticket = session.scalar(select(Ticket).where(Ticket.number == result.first_number))
     assert ticket is not None
     assert (ticket.title, ticket.category) == ("Excel row", "account")
+
+
+def test_staged_rows_spilled_to_disk_and_written_in_batches(
+    session: Session, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny bounds: the staged rows go to a temporary file in several chunks, and are
+    # written in several batches whose ends fall inside a day's run of numbers.
+    monkeypatch.setattr(transfer_write, "SPOOL_MEMORY", 1)
+    monkeypatch.setattr(transfer_write, "_CHUNK", 7)
+    monkeypatch.setattr(transfer_write, "BATCH", 10)
+    rows = list(bulk_rows(45, requester="req", assignee="tec"))
+    rows[3]["category"] = "nonsense"  # skipped: not staged, takes no number
+    rows[30]["requester"] = "nobody"
+    path = write_csv(tmp_path / "many.csv", rows)
+    result = run_import(session, path, actor=people.admin, skip_invalid=True)
+
+    assert (result.imported, result.skipped) == (43, 2)
+    got = session.execute(select(Ticket).order_by(Ticket.id)).scalars().all()
+    kept = [r for i, r in enumerate(rows) if i not in (3, 30)]
+    assert [t.title for t in got] == [r["title"] for r in kept]
+    seen: dict[str, int] = {}
+    for ticket in got:  # file order is number order, day by day, without gaps
+        day = numbering_day(ticket.created_at, UTC_ZONE)
+        seen[day] = seen.get(day, 0) + 1
+        assert ticket.number == f"TKT-{day}-{seen[day]:04d}"
+    assert (result.first_number, result.last_number) == (got[0].number, got[-1].number)
+    trail = events.history(session, ticket_id=got[-1].id)
+    assert trail[0].new_value == got[-1].number
+    assert {e.actor_id for e in trail} == {people.admin.id}
+    trails = sum(
+        1
+        + (r["assignee"] is not None)
+        + (r["status"] != "open")
+        + (r["status"] in ("resolved", "closed"))  # and its resolution note
+        for r in kept
+    )
+    assert consistency(session.connection()) == {"tickets": 43, "events": trails}

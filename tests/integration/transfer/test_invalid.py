@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from itsm.errors import Conflict, InvalidInput
+from itsm.errors import InvalidInput
 from itsm.tickets import transfer
 from itsm.tickets.transfer import ImportRejected, RowProblem
 from itsm.tickets.transfer_read import Record, read_records
@@ -218,12 +220,12 @@ def test_format_from_extension_or_option(tmp_path: Path) -> None:
         list(read_records(tmp_path / "missing.csv", transfer.Format.CSV))
 
 
-def test_a_file_read_twice_must_be_a_regular_file(
+def test_a_folder_is_refused_with_a_clear_error(
     session: Session, people: People, tmp_path: Path
 ) -> None:
     folder = tmp_path / "folder.csv"
     folder.mkdir()
-    with pytest.raises(InvalidInput, match="is not a regular file; the import reads it twice"):
+    with pytest.raises(InvalidInput, match=r"cannot read .*folder\.csv: Is a directory"):
         run_import(session, folder, actor=people.admin)
 
 
@@ -240,20 +242,24 @@ def test_nul_characters_are_refused_up_front(
     assert caught.value.problems == [RowProblem(1, "description contains a NUL character")]
 
 
-def test_a_file_changed_between_the_passes_imports_nothing(
+def test_the_file_is_read_once_so_a_pipe_works(
     session: Session, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_csv(tmp_path / "t.csv", [{"title": "A", "category": "other", "requester": "req"}])
+    rows = [{"title": t, "category": "other", "requester": "req"} for t in "AB"]
+    source = write_csv(tmp_path / "t.csv", rows)
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
     reads = 0
     real = read_records
 
-    def growing(file: Path, fmt: transfer.Format) -> Iterator[Record]:
+    def counted(file: Path, fmt: transfer.Format) -> Iterator[Record]:
         nonlocal reads
         reads += 1
-        if reads == 2:  # someone appends to the file while it is being imported
-            write_csv(file, [{"title": t, "category": "other", "requester": "req"} for t in "AB"])
         return real(file, fmt)
 
-    monkeypatch.setattr(transfer, "read_records", growing)
-    with pytest.raises(Conflict, match=r"t\.csv changed while it was being imported"):
-        run_import(session, path, actor=people.admin)
+    feeder = threading.Thread(target=lambda: pipe.write_bytes(source.read_bytes()))
+    feeder.start()
+    monkeypatch.setattr(transfer, "read_records", counted)
+    result = run_import(session, pipe, actor=people.admin)
+    feeder.join()
+    assert (reads, result.imported) == (1, 2)

@@ -22,7 +22,7 @@ from typing import Annotated, Any, TypeVar
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
@@ -126,7 +126,7 @@ def _touch(db: Database, token_id: int) -> None:
     try:
         with db.session() as session:
             accounts.touch_token(session, token_id=token_id)
-    except (ItsmError, DBAPIError) as exc:
+    except (ItsmError, SQLAlchemyError) as exc:  # also a pool timed out waiting
         log.info("could not record use of token %s: %s", token_id, exc)
 
 

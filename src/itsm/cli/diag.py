@@ -82,7 +82,12 @@ def run(
     app_ctx = app_context(ctx)
     diag = app_ctx.settings.diagnostics
     target_dir = _reports_dir(app_ctx, reports_dir)
-    remote = _remote_target(app_ctx, server, no_store=no_store, no_tickets=no_tickets)
+    remote = None
+    if server is not None or not no_tickets:
+        # A server from the settings takes the report unless this run asks for local
+        # work only (--no-store, --no-tickets): a monitoring check on an agent's host
+        # (`itsm diag run --no-tickets`) keeps working as it did.
+        remote = _remote_target(app_ctx, server, no_store=no_store, no_tickets=no_tickets)
     sender = _sender(app_ctx, remote, token, token_file, spool_dir) if remote else None
     snapshot = collect_snapshot(diag)
     findings = evaluate(snapshot, diag)

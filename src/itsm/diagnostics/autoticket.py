@@ -130,7 +130,8 @@ def load_known(session: Session, fingerprints: Iterable[str], *, agent: User | N
     chunks: list[ColumnElement[bool]]
     if session.get_bind().dialect.name == "postgresql":
         ids = _active_ids(session, wanted)
-        chunks = [Ticket.id.in_(ids)] if ids else []
+        # Still active when loaded: the two statements may see different snapshots.
+        chunks = [Ticket.id.in_(ids) & Ticket.status.in_(ACTIVE_STATUSES)] if ids else []
     else:  # a bound parameter per value: at most 1,000 at a time
         chunks = [
             Ticket.fingerprint.in_(wanted[start : start + 1000])

@@ -23,6 +23,7 @@ until it ends, as :mod:`itsm.tickets.numbering` describes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -243,7 +244,7 @@ class _Prepared:
     def first_row(self, conn: Connection, values: Mapping[str, Any]) -> Sequence[Any] | None:
         """The statement's first row, run on the driver's cursor (see :func:`driver_cursor`)."""
         params = self._params(values)
-        if conn.engine.echo:
+        if _logs_sql(conn):
             return conn.exec_driver_sql(self.sql, params).first()
         with driver_cursor(conn, self.sql, params) as cursor:
             cursor.execute(self.sql, params)
@@ -252,11 +253,18 @@ class _Prepared:
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         params = [self._params(values) for values in rows]
-        if conn.engine.echo:
+        if _logs_sql(conn):
             conn.exec_driver_sql(self.sql, params)
             return
         with driver_cursor(conn, self.sql, params) as cursor:
             cursor.executemany(self.sql, params)
+
+
+def _logs_sql(conn: Connection) -> bool:
+    """Whether SQLAlchemy logs statements (``sql_echo``, or its logger set to INFO)."""
+    return bool(conn.engine.echo) or logging.getLogger("sqlalchemy.engine.Engine").isEnabledFor(
+        logging.INFO
+    )
 
 
 @contextmanager
@@ -269,7 +277,8 @@ def driver_cursor(conn: Connection, statement: str, params: Any) -> Iterator[Any
     This runs them on the driver's cursor, in the connection's transaction, and
     keeps what callers rely on: a driver error becomes the same
     :class:`sqlalchemy.exc.DBAPIError` subclass (``IntegrityError`` for a duplicate
-    fingerprint). With ``sql_echo`` on it is not used, so every statement is logged.
+    fingerprint). When SQLAlchemy logs statements it is not used, so every one is logged.
+    SQLite only: it skips SQLAlchemy's disconnect handling, which PostgreSQL needs.
     """
     driver = conn.connection.driver_connection
     dbapi = conn.dialect.loaded_dbapi

@@ -325,3 +325,26 @@ def test_hostile_reports_get_a_422_or_are_stored_never_a_500(api: Api, agent: ht
     assert tech.get("/diagnostics/reports", params={"host": "a\x00b"}).json() == []
     far = tech.get("/diagnostics/reports", params={"since": "9999-12-31T23:59:59-14:00"})
     assert far.status_code == 422
+
+
+def test_a_batch_without_a_token_is_refused_before_it_is_validated(
+    api: Api, agent: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body is read before the token is checked: only a request that carries a
+    token gets the batch validated (in a worker thread), so anyone without one
+    costs the server a JSON parse, as for any route."""
+    from itsm.api.routers import diagnostics as route
+
+    calls: list[int] = []
+    validate = route.batch_from_json
+
+    def counted(body: bytes) -> Any:
+        calls.append(len(body))
+        return validate(body)
+
+    monkeypatch.setattr(route, "batch_from_json", counted)
+    batch = [report(uuid.uuid4().hex, disk("warning", 91.0)) for _ in range(50)]
+    assert api.client().post("/diagnostics/reports", json=batch).status_code == 401
+    assert calls == []
+    assert send(agent, batch)["stored"] == 50
+    assert len(calls) == 1

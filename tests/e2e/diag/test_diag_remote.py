@@ -453,3 +453,22 @@ def test_a_single_run_sends_its_report_and_a_run_while_the_server_is_away_spools
     assert _stored(fresh_db_url) == _written(reports)  # all three, once each, in order
     assert len(_written(reports)) == 3
     assert set(_active_tickets_per_fingerprint(fresh_db_url)) == {1}  # commented, not reopened
+
+
+def test_a_configured_server_leaves_a_local_no_tickets_check_alone(
+    cli: Cli, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """On an agent's host (``diagnostics.server`` set), ``itsm diag run --no-tickets``
+    is still a local monitoring check: it stores here, sends nothing, exits 0-3."""
+    env = {
+        **LOW_DISK,
+        "ITSM_DIAGNOSTICS__SERVER": f"http://127.0.0.1:{_free_port()}",  # nobody listens
+        "ITSM_DIAGNOSTICS__TOKEN_FILE": str(_token_file(tmp_path, "itsm_unused")),
+        "ITSM_DIAGNOSTICS__SPOOL__DIRECTORY": str(tmp_path / "spool"),
+    }
+    result = cli.run("diag", "run", "--no-tickets", "--json", env=env)
+    assert result.returncode == EXIT["critical"], describe(result)
+    assert result.stderr == "", describe(result)
+    report = json.loads(result.stdout)
+    assert _stored(fresh_db_url) == [report["report_id"]]
+    assert not (tmp_path / "spool").exists() or _spooled(tmp_path / "spool") == []

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
 
@@ -54,7 +55,12 @@ class _BatchRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            batch = batch_from_json(body)
+            batch = None
+            # FastAPI reads the body before it checks the token: a request without one
+            # gets only the plain parse FastAPI would do, and the validation runs in a
+            # worker thread, never on the event loop that serves every other request.
+            if self.headers.get("authorization", "").lower().startswith("bearer "):
+                batch = await run_in_threadpool(batch_from_json, body)
             self._json = batch if batch is not None else json.loads(body)
         return self._json
 

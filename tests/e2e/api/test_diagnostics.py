@@ -334,9 +334,9 @@ def test_a_batch_without_a_token_is_refused_before_it_is_validated(
     token gets the batch validated (in a worker thread), so anyone without one
     costs the server a JSON parse, as for any route."""
     from itsm.api.routers import diagnostics as route
+    from itsm.diagnostics.schemas import batch_from_json as validate
 
     calls: list[int] = []
-    validate = route.batch_from_json
 
     def counted(body: bytes) -> Any:
         calls.append(len(body))

@@ -173,9 +173,19 @@ def _check(engine: Engine, entries: list[Entry]) -> None:
         "status_changed",
         Counter((e["ticket"], e["actor"], "status", e["old"], e["new"]) for e in by_op["status"]),
     )
-    notes = Counter((ticket, actor) for ticket, actor, *_ in kinds["field_changed"].elements())
     assert {f for _, _, f, _, _ in kinds["field_changed"]} <= {"resolution_note"}
+    changes = list(kinds["field_changed"].elements())
+    # A note is recorded when it is given, and moved to the trail (new value NULL) when
+    # the ticket is reopened: only by a reopening, by its actor.
+    notes = Counter((ticket, actor) for ticket, actor, _, _, new in changes if new is not None)
     assert notes == Counter((e["ticket"], e["actor"]) for e in by_op["status"] if e["note"])
+    cleared = Counter((ticket, actor) for ticket, actor, _, _, new in changes if new is None)
+    reopened = Counter(
+        (e["ticket"], e["actor"])
+        for e in by_op["status"]
+        if e["old"] in ("resolved", "closed") and e["new"] not in ("resolved", "closed")
+    )
+    assert cleared <= reopened, cleared - reopened
     _same(
         kinds["commented"],
         "commented",

@@ -28,6 +28,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from itsm.errors import ConfigError
@@ -295,6 +296,19 @@ class Writer:
         return list(range(first, first + k))
 
     def _insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+        """``rows`` into ``table`` on the driver connection; a driver error is raised as
+        SQLAlchemy's (a constraint failure as ``IntegrityError``), as for any statement."""
+        dialect = self._session.get_bind().dialect
+        dbapi = dialect.loaded_dbapi
+        statement = f"INSERT INTO {table}"
+        try:
+            self._insert_rows(table, columns, rows)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=dialect) from exc
+
+    def _insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
         names = ", ".join(columns)
         if self._postgres:
             with (

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from itsm.cli.common import split_csv
 
 if TYPE_CHECKING:
     from itsm.tickets.schemas import TicketFilters
+
+# The filter options, the same for both commands.
+StatusOpt = Annotated[list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")]
+PriorityOpt = Annotated[list[str] | None, typer.Option(help="Filter by priority.")]
+CategoryOpt = Annotated[list[str] | None, typer.Option(help="Filter by category.")]
+AssigneeOpt = Annotated[str | None, typer.Option(help="Assigned to this user.")]
+RequesterOpt = Annotated[str | None, typer.Option(help="Requested by this user.")]
+UnassignedOpt = Annotated[bool, typer.Option(help="Only tickets nobody has taken.")]
+ActiveOpt = Annotated[bool, typer.Option(help="Only open, in_progress and pending.")]
+TextOpt = Annotated[str | None, typer.Option(help="Full-text filter.")]
 
 
 def ticket_filters(

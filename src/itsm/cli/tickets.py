@@ -8,7 +8,17 @@ import typer
 
 from itsm.cli import tickets_transfer
 from itsm.cli.common import JsonOption, app_context, dump, read_text_arg
-from itsm.cli.ticket_filters import ticket_filters
+from itsm.cli.ticket_filters import (
+    ActiveOpt,
+    AssigneeOpt,
+    CategoryOpt,
+    PriorityOpt,
+    RequesterOpt,
+    StatusOpt,
+    TextOpt,
+    UnassignedOpt,
+    ticket_filters,
+)
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -80,16 +90,14 @@ def create(
 def list_(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
-    status: Annotated[
-        list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")
-    ] = None,
-    priority: Annotated[list[str] | None, typer.Option(help="Filter by priority.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Filter by category.")] = None,
-    assignee: Annotated[str | None, typer.Option(help="Assigned to this user.")] = None,
-    requester: Annotated[str | None, typer.Option(help="Requested by this user.")] = None,
-    unassigned: Annotated[bool, typer.Option(help="Only tickets nobody has taken.")] = False,
-    active: Annotated[bool, typer.Option(help="Only open, in_progress and pending.")] = False,
-    text: Annotated[str | None, typer.Option(help="Full-text filter.")] = None,
+    status: StatusOpt = None,
+    priority: PriorityOpt = None,
+    category: CategoryOpt = None,
+    assignee: AssigneeOpt = None,
+    requester: RequesterOpt = None,
+    unassigned: UnassignedOpt = False,
+    active: ActiveOpt = False,
+    text: TextOpt = None,
     sort: Annotated[str, typer.Option(help="newest, oldest or priority.")] = "newest",
     cursor: Annotated[str | None, typer.Option(help="Continue after a previous page.")] = None,
     as_json: JsonOption = False,

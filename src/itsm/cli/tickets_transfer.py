@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm.cli.common import JsonOption, app_context
-from itsm.cli.ticket_filters import ticket_filters
+from itsm.cli.ticket_filters import (
+    ActiveOpt,
+    AssigneeOpt,
+    CategoryOpt,
+    PriorityOpt,
+    RequesterOpt,
+    StatusOpt,
+    TextOpt,
+    UnassignedOpt,
+    ticket_filters,
+)
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -103,16 +113,14 @@ def export(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    status: Annotated[
-        list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")
-    ] = None,
-    priority: Annotated[list[str] | None, typer.Option(help="Filter by priority.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Filter by category.")] = None,
-    assignee: Annotated[str | None, typer.Option(help="Assigned to this user.")] = None,
-    requester: Annotated[str | None, typer.Option(help="Requested by this user.")] = None,
-    unassigned: Annotated[bool, typer.Option(help="Only tickets nobody has taken.")] = False,
-    active: Annotated[bool, typer.Option(help="Only open, in_progress and pending.")] = False,
-    text: Annotated[str | None, typer.Option(help="Full-text filter.")] = None,
+    status: StatusOpt = None,
+    priority: PriorityOpt = None,
+    category: CategoryOpt = None,
+    assignee: AssigneeOpt = None,
+    requester: RequesterOpt = None,
+    unassigned: UnassignedOpt = False,
+    active: ActiveOpt = False,
+    text: TextOpt = None,
 ) -> None:
     """Export tickets (the filters of 'list') to CSV or JSON Lines, streamed."""
     import os

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
+from itsm.tickets.creation import EVENT_COLUMNS
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status
 from itsm.tickets.numbering import format_number
 from itsm.tickets.transfer_rows import Row
@@ -65,7 +66,6 @@ TICKET_COLUMNS = (
     "resolution_warn_at",
     "sla_paused_at",
 )
-EVENT_COLUMNS = ("ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at")
 _CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
 
 _BUMP_BY = text(

@@ -52,7 +52,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class
@@ -352,6 +352,8 @@ def _postgres_plan(dialect: Dialect, assigned: bool) -> _Prepared:
 
 
 def _postgres_statement(assigned: bool) -> Select[Any]:
+    from sqlalchemy.dialects import postgresql  # not loaded by processes that use SQLite
+
     day = _typed("day", String())
     bump = (
         postgresql.insert(COUNTERS)

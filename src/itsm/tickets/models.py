@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from itsm.db.base import Base, Timestamps, UTCDateTime, enum_check, utcnow
+from itsm.db.partial_index import partial_index
 from itsm.users.models import User
 
 
@@ -104,67 +105,59 @@ class Ticket(Timestamps, Base):
         Index("ix_tickets_closed", "closed_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_requester_status", "requester_id", "status"),
-        Index(
+        partial_index(
             "ix_tickets_active",
             "priority_rank",
             "created_at",
             "id",
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+            where=_ACTIVE_SQL,
         ),
         # A technician's active queue, newest first, without sorting it; migration 0005.
-        Index(
+        partial_index(
             "ix_tickets_active_assignee",
             "assignee_id",
             "created_at",
             "id",
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+            where=_ACTIVE_SQL,
         ),
         # The unassigned queue and a technician's queue by priority (on SQLite the
         # second serves both: it reads `assignee_id IS NULL` as an equality); 0006.
-        Index(
+        partial_index(
             "ix_tickets_active_unassigned",
             "priority_rank",
             "created_at",
             "id",
-            postgresql_where=text(f"{_ACTIVE_SQL} AND assignee_id IS NULL"),
-            sqlite_where=text(f"{_ACTIVE_SQL} AND assignee_id IS NULL"),
+            where=f"{_ACTIVE_SQL} AND assignee_id IS NULL",
         ),
-        Index(
+        partial_index(
             "ix_tickets_active_assignee_priority",
             "assignee_id",
             "priority_rank",
             "created_at",
             "id",
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+            where=_ACTIVE_SQL,
         ),
         # What `itsm sla tick` scans: running clocks of tickets being worked on.
-        Index(
+        partial_index(
             "ix_tickets_sla_resolution",
             "resolution_warn_at",
-            postgresql_where=text(_RUNNING_SQL),
-            sqlite_where=text(_RUNNING_SQL),
+            where=_RUNNING_SQL,
         ),
-        Index(
+        partial_index(
             "ix_tickets_sla_first_response",
             "first_response_warn_at",
-            postgresql_where=text(f"{_RUNNING_SQL} AND first_response_at IS NULL"),
-            sqlite_where=text(f"{_RUNNING_SQL} AND first_response_at IS NULL"),
+            where=f"{_RUNNING_SQL} AND first_response_at IS NULL",
         ),
-        Index(
+        partial_index(
             "ix_tickets_resolved_at",
             "resolved_at",
-            postgresql_where=text("status = 'resolved'"),
-            sqlite_where=text("status = 'resolved'"),
+            where="status = 'resolved'",
         ),
-        Index(
+        partial_index(
             "uq_tickets_active_fingerprint",
             "fingerprint",
             unique=True,
-            postgresql_where=text(f"fingerprint IS NOT NULL AND {_ACTIVE_SQL}"),
-            sqlite_where=text(f"fingerprint IS NOT NULL AND {_ACTIVE_SQL}"),
+            where=f"fingerprint IS NOT NULL AND {_ACTIVE_SQL}",
         ),
     )
 

@@ -7,6 +7,14 @@ exactly like a ticket that does not exist, so existence does not leak), never
 sees internal notes (in comments, in the audit trail, or through search matches),
 comments publicly on their own tickets and rates their own resolutions.
 
+An end user does not learn of other people's tickets through their own either
+(:func:`hide_unseen` and its callers): a link to a ticket they may not open is
+left out of their links and history, except ``merged_into``, shown without the
+other ticket's number, and in every text they read (a ticket's fields, comments,
+the audit trail: "Duplicate of TKT-…", "[from TKT-…]") the number of a ticket
+they may not open reads "another ticket". Nor does the list's ``assignee`` filter
+tell them who has an account: a name that is no one's gives an empty page.
+
 Refusals that depend on the role alone are checked before any ticket is looked
 up, so a 403 says nothing about whether a ticket exists either. Every function
 calls the same services the CLI calls, and takes the caller's session.
@@ -14,9 +22,12 @@ calls the same services the CLI calls, and takes the caller's session.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.db.ids import parse_id
@@ -24,20 +35,32 @@ from itsm.errors import Forbidden
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, queries, service, workflow
 from itsm.tickets.errors import TicketNotFound
-from itsm.tickets.models import Source, Status, Ticket, TicketComment, TicketEvent
+from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
+    CommentRead,
+    EventRead,
     TicketCreate,
     TicketFilters,
     TicketOpen,
+    TicketRead,
     TicketStats,
     TicketUpdate,
+    comment_read,
+    event_read,
+    ticket_read,
 )
 from itsm.users import service as users
 from itsm.users.errors import UserNotFound
 from itsm.users.models import User
 
 _MAX_REF = 64
+
+#: What a ticket number in a text reads as for someone who may not open that ticket.
+HIDDEN_TICKET = "another ticket"
+_NUMBER_IN_TEXT = re.compile(r"TKT-\d{8}-\d{4,}", re.IGNORECASE | re.ASCII)
+#: The texts of a ticket (:class:`TicketRead`'s fields) that may name another ticket.
+_TICKET_TEXTS = ("title", "description", "resolution_note", "satisfaction_comment")
 
 
 def require_staff(user: User, what: str) -> None:
@@ -82,6 +105,92 @@ def visible_ticket(session: Session, *, ref: int | str, viewer: User) -> Ticket:
     return ticket
 
 
+def unseen_numbers(session: Session, *, viewer: User, numbers: Iterable[str]) -> frozenset[str]:
+    """Those of ``numbers`` (upper case) whose ticket ``viewer`` may not open.
+
+    None for staff (and no query); for an end user, every one they did not request,
+    or that names no ticket. One query, only when there is a number to check.
+    """
+    if viewer.is_staff:
+        return frozenset()
+    asked = {n.upper() for n in numbers}
+    if not asked:
+        return frozenset()
+    own = session.scalars(
+        select(Ticket.number).where(
+            Ticket.number.in_(sorted(asked)), Ticket.requester_id == viewer.id
+        )
+    )
+    return frozenset(asked.difference(own))
+
+
+def _numbers_in(texts: Iterable[str | None]) -> set[str]:
+    return {m.upper() for text in texts if text for m in _NUMBER_IN_TEXT.findall(text)}
+
+
+def _without(text: str | None, unseen: frozenset[str]) -> str | None:
+    if not text or not unseen:
+        return text
+    return _NUMBER_IN_TEXT.sub(
+        lambda m: HIDDEN_TICKET if m.group().upper() in unseen else m.group(), text
+    )
+
+
+def hide_unseen(session: Session, *, viewer: User, texts: Sequence[str | None]) -> list[str | None]:
+    """``texts`` as ``viewer`` may read them: each number of a ticket they may not
+    open replaced by :data:`HIDDEN_TICKET`. Unchanged for staff, without a query."""
+    if viewer.is_staff:
+        return list(texts)
+    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
+    return [_without(text, unseen) for text in texts]
+
+
+def shown_link(
+    kind: str, number: str | None, unseen: frozenset[str]
+) -> tuple[str, str | None] | None:
+    """A link ``(kind, other ticket's number)`` as a viewer who may not open ``unseen`` sees it.
+
+    A link to a ticket they may open is shown as it is. One to a ticket they may not
+    open is left out (``None``), except ``merged_into``: it says why their ticket was
+    closed, so it is shown, with the number ``None``.
+    """
+    if number is None or number.upper() not in unseen:
+        return kind, number
+    if kind == LinkKind.MERGED_INTO:
+        return kind, None
+    return None
+
+
+def shown_ticket_rows(
+    session: Session, *, viewer: User, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """:class:`TicketRead` data (``rows``, changed in place) as ``viewer`` may read it."""
+    if viewer.is_staff or not rows:
+        return rows
+    texts = hide_unseen(
+        session, viewer=viewer, texts=[row[f] for row in rows for f in _TICKET_TEXTS]
+    )
+    shown = iter(texts)
+    for row in rows:
+        for field in _TICKET_TEXTS:
+            row[field] = next(shown)
+    return rows
+
+
+def ticket_views(session: Session, *, viewer: User, tickets: Sequence[Ticket]) -> list[TicketRead]:
+    """``tickets`` as ``viewer`` may read them (what :mod:`itsm.tickets.reads` gives)."""
+    views = [ticket_read(t) for t in tickets]
+    if viewer.is_staff:
+        return views
+    rows = [{f: getattr(v, f) for f in _TICKET_TEXTS} for v in views]
+    shown = shown_ticket_rows(session, viewer=viewer, rows=rows)
+    return [v.model_copy(update=row) for v, row in zip(views, shown, strict=True)]
+
+
+def ticket_view(session: Session, *, viewer: User, ticket: Ticket) -> TicketRead:
+    return ticket_views(session, viewer=viewer, tickets=[ticket])[0]
+
+
 def open_ticket(
     session: Session,
     *,
@@ -123,6 +232,25 @@ def own_requester_filter(viewer: User, filters: TicketFilters) -> int | None:
     return viewer.id
 
 
+def check_people(session: Session, *, viewer: User, filters: TicketFilters) -> None:
+    """Refuse a list's ``assignee`` or ``requester`` that names no user, for staff.
+
+    For an end user an ``assignee`` that is no one's name is no error: it matches
+    no ticket, the page a known name with no tickets of theirs gives (the queries
+    are told so by ``unknown_assignee_empty``), so the filter does not tell them who
+    has an account. Their ``requester`` can only be themselves
+    (:func:`own_requester_filter`).
+    """
+    if filters.assignee is not None:
+        try:
+            user_ref(session, filters.assignee)
+        except UserNotFound:
+            if viewer.is_staff:
+                raise
+    if filters.requester is not None:
+        user_ref(session, filters.requester)
+
+
 def list_page(
     session: Session,
     *,
@@ -132,11 +260,12 @@ def list_page(
     limit: int = 20,
     cursor: str | None = None,
 ) -> tuple[Sequence[Ticket], str | None]:
-    """A page of the tickets ``viewer`` may see (see :func:`itsm.tickets.queries.list_page`)."""
+    """A page of the tickets ``viewer`` may see (see :func:`itsm.tickets.queries.list_page`).
+
+    The tickets themselves; :func:`ticket_views` shapes them for ``viewer``.
+    """
     own = own_requester_filter(viewer, filters)
-    for ref in (filters.assignee, filters.requester):
-        if ref is not None:
-            user_ref(session, ref)
+    check_people(session, viewer=viewer, filters=filters)
     return queries.list_page(
         session,
         filters=filters,
@@ -145,6 +274,7 @@ def list_page(
         cursor=cursor,
         requester_id=own,
         public_only=not viewer.is_staff,
+        unknown_assignee_empty=not viewer.is_staff,
     )
 
 
@@ -168,19 +298,55 @@ def stats(session: Session, *, viewer: User) -> TicketStats:
     return queries.stats(session)
 
 
-def comments(session: Session, *, ref: int | str, viewer: User) -> Sequence[TicketComment]:
+def comments(session: Session, *, ref: int | str, viewer: User) -> list[CommentRead]:
+    """The ticket's comments as ``viewer`` may read them (end users: public ones)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    return service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
+    rows = [
+        comment_read(c)
+        for c in service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
+    ]
+    if viewer.is_staff:
+        return rows
+    bodies = hide_unseen(session, viewer=viewer, texts=[c.body for c in rows])
+    return [c.model_copy(update={"body": body}) for c, body in zip(rows, bodies, strict=True)]
 
 
-def history(session: Session, *, ref: int | str, viewer: User) -> Sequence[TicketEvent]:
+#: Audit events that record a link, by the link's kind (their ``field``).
+_LINK_EVENTS = frozenset({EventKind.LINKED, EventKind.MERGED})
+
+
+def history(session: Session, *, ref: int | str, viewer: User) -> list[EventRead]:
+    """The audit trail as ``viewer`` may read it: end users see no event of an internal
+    note, and the events of links as they see the links (:func:`shown_link`)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    return events.history(session, ticket_id=ticket.id, include_internal=viewer.is_staff)
+    rows = [
+        event_read(e)
+        for e in events.history(session, ticket_id=ticket.id, include_internal=viewer.is_staff)
+    ]
+    if viewer.is_staff:
+        return rows
+    texts = [text for e in rows for text in (e.old_value, e.new_value)]
+    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
+    shown: list[EventRead] = []
+    for e in rows:
+        if e.kind in _LINK_EVENTS and e.field is not None:
+            link = shown_link(e.field, e.new_value, unseen)
+            if link is None:
+                continue
+            shown.append(e.model_copy(update={"new_value": link[1]}))
+        else:
+            old, new = _without(e.old_value, unseen), _without(e.new_value, unseen)
+            shown.append(e.model_copy(update={"old_value": old, "new_value": new}))
+    return shown
 
 
-def links(session: Session, *, ref: int | str, viewer: User) -> Sequence[tuple[str, str]]:
+def links(session: Session, *, ref: int | str, viewer: User) -> list[tuple[str, str | None]]:
+    """``(kind, other ticket's number)`` of the ticket's links, as ``viewer`` may see them."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    return workflow.links_of(session, ticket=ticket)
+    rows = workflow.links_of(session, ticket=ticket)
+    unseen = unseen_numbers(session, viewer=viewer, numbers=[n for _, n in rows])
+    shown = (shown_link(kind, number, unseen) for kind, number in rows)
+    return [link for link in shown if link is not None]
 
 
 def add_comment(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     CompoundSelect,
     Select,
     bindparam,
+    false,
     func,
     literal,
     select,
@@ -32,6 +33,7 @@ from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket
 from itsm.tickets.schemas import TicketFilters, TicketStats
 from itsm.users import service as users
+from itsm.users.errors import UserNotFound
 
 MAX_PAGE = 500
 
@@ -110,10 +112,12 @@ def filtered(
     *,
     requester_id: int | None = None,
     public_only: bool = False,
+    unknown_assignee_empty: bool = False,
 ) -> Select[Ticket]:
     """``SELECT tickets`` with the filters of ``itsm ticket list`` and ``export``, unordered.
 
-    ``requester_id`` and ``public_only`` are as for :func:`list_page`.
+    ``requester_id``, ``public_only`` and ``unknown_assignee_empty`` are as for
+    :func:`list_page`.
     """
     stmt = select(Ticket)
     if requester_id is not None:
@@ -125,7 +129,14 @@ def filtered(
     if filters.category:
         stmt = stmt.where(Ticket.category.in_(filters.category))
     if filters.assignee:
-        stmt = stmt.where(Ticket.assignee_id == users.get_user(session, ref=filters.assignee).id)
+        try:
+            assignee = users.get_user(session, ref=filters.assignee)
+        except UserNotFound:
+            if not unknown_assignee_empty:
+                raise
+            stmt = stmt.where(false())
+        else:
+            stmt = stmt.where(Ticket.assignee_id == assignee.id)
     if filters.unassigned:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
     if filters.requester:
@@ -145,15 +156,24 @@ def list_page(
     cursor: str | None = None,
     requester_id: int | None = None,
     public_only: bool = False,
+    unknown_assignee_empty: bool = False,
 ) -> tuple[Sequence[Ticket], str | None]:
     """One page of tickets and the cursor of the next page (``None`` at the end).
 
     ``requester_id`` keeps only that person's tickets; ``public_only`` makes the
-    text filter ignore internal notes (both for what end users may see).
+    text filter ignore internal notes; ``unknown_assignee_empty`` makes an assignee
+    who is no user match no ticket instead of raising
+    :class:`~itsm.users.errors.UserNotFound` (all three for what end users may see).
     """
     limit = max(1, min(limit, MAX_PAGE))
     cols = _sort_columns(sort)
-    stmt = filtered(session, filters, requester_id=requester_id, public_only=public_only)
+    stmt = filtered(
+        session,
+        filters,
+        requester_id=requester_id,
+        public_only=public_only,
+        unknown_assignee_empty=unknown_assignee_empty,
+    )
     if cursor:
         key = decode_cursor(sort, cursor)
         bound = [literal(v, UTCDateTime()) if isinstance(v, datetime) else v for v in key]

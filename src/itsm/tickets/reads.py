@@ -15,7 +15,9 @@ columns (enum values kept in by CHECK constraints, UTC datetimes by
 :class:`~itsm.db.base.UTCDateTime`), so they need no validation to fit the schema;
 ``tests/integration/core/test_ticket_reads.py`` holds both paths to the same output,
 errors and statements. The rules are :mod:`~itsm.tickets.access`'s own helpers
-(reference checks, end users' own tickets, the "not found" message), called here.
+(reference checks, end users' own tickets, the "not found" message, what an end
+user's tickets may say of other tickets, an end user's unknown ``assignee``), called
+here.
 """
 
 from __future__ import annotations
@@ -101,7 +103,10 @@ def visible_ticket(session: Session, *, ref: int | str, viewer: User) -> dict[st
         row = None
     if row is None or not (viewer.is_staff or row.requester_id == viewer.id):
         raise TicketNotFound(access.not_found_message(text))
-    return _data(row)
+    data = _data(row)
+    if not viewer.is_staff:
+        access.shown_ticket_rows(session, viewer=viewer, rows=[data])
+    return data
 
 
 def list_page(
@@ -115,14 +120,14 @@ def list_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of what ``viewer`` may see, as :func:`itsm.tickets.access.list_page` gives it."""
     own = access.own_requester_filter(viewer, filters)
-    for ref in (filters.assignee, filters.requester):
-        if ref is not None:
-            access.user_ref(session, ref)
+    access.check_people(session, viewer=viewer, filters=filters)
     limit = max(1, min(limit, queries.MAX_PAGE))
     after = queries.decode_cursor(sort, cursor) if cursor else []
     stmt = _page_statement(session, filters, sort, limit, own, not viewer.is_staff, bool(after))
     rows = session.execute(stmt, {f"k{i}": v for i, v in enumerate(after)}).all()
     items = [_data(row) for row in rows[:limit]]
+    if not viewer.is_staff:
+        access.shown_ticket_rows(session, viewer=viewer, rows=items)
     if len(rows) <= limit:
         return items, None
     last = rows[limit - 1]
@@ -154,7 +159,13 @@ def _page_statement(
         found = _PAGES.get(key)
         if found is not None:
             return found
-    chosen = queries.filtered(session, filters, requester_id=own, public_only=public_only)
+    chosen = queries.filtered(
+        session,
+        filters,
+        requester_id=own,
+        public_only=public_only,
+        unknown_assignee_empty=public_only,  # both: what an end user may see
+    )
     stmt = _SELECT if chosen.whereclause is None else _SELECT.where(chosen.whereclause)
     cols = _sort_columns(sort)
     if after:

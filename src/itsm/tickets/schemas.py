@@ -190,7 +190,12 @@ class SearchResult(Schema):
 
 class LinkRead(Schema):
     kind: str = Field(description="related, merged_into or merged_from")
-    ticket: str = Field(description="The other ticket's number")
+    ticket: str | None = Field(
+        description=(
+            "The other ticket's number. An end user is not shown links to tickets they"
+            " cannot open, except merged_into, whose number is then null."
+        )
+    )
 
 
 class TicketStats(Schema):

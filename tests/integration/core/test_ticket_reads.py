@@ -102,7 +102,8 @@ def _pages(session: Session, viewer: User, fast: bool, **kwargs: Any) -> list[An
             out.append((_json(items), cursor))
         else:
             rows, cursor = access.list_page(session, viewer=viewer, cursor=cursor, **kwargs)
-            out.append(([_orm(t) for t in rows], cursor))
+            views = access.ticket_views(session, viewer=viewer, tickets=rows)
+            out.append(([json.loads(v.model_dump_json()) for v in views], cursor))
         if cursor is None:
             return out
 

@@ -40,7 +40,6 @@ from itsm.tickets.schemas import (
     TicketStats,
     TicketUpdate,
     comment_read,
-    event_read,
     ticket_read,
 )
 from itsm.validation import validated
@@ -68,7 +67,7 @@ def create_ticket(
     ticket = access.open_ticket(
         session, data=body, actor=who.user, source=Source.API, zone=cfg.zone, sla=cfg.sla
     )
-    read = ticket_read(ticket)
+    read = access.ticket_view(session, viewer=who.user, ticket=ticket)
     response.headers["Location"] = f"{router.prefix}/{read.number}"
     return read
 
@@ -80,7 +79,8 @@ def create_ticket(
     description=(
         "Filters combine with AND; a filter given several times (`status=open&status=pending`)"
         " matches any of its values. Pass `next_cursor` back as `cursor` for the next page;"
-        " it is `null` on the last page."
+        " it is `null` on the last page. For an end user an `assignee` that names no one"
+        " gives an empty page, like a name with none of their tickets."
     ),
 )
 async def list_tickets(
@@ -133,9 +133,10 @@ def search_tickets(
     active: Annotated[bool, Query(description="Only open, in_progress and pending.")] = False,
 ) -> SearchResult:
     found, total = access.search(session, viewer=who.user, query=q, limit=limit, active_only=active)
+    views = access.ticket_views(session, viewer=who.user, tickets=[t for t, _ in found])
     items = [
-        TicketHit.model_validate(ticket_read(t).model_dump() | {"score": round(score, 6)})
-        for t, score in found
+        TicketHit.model_validate(view.model_dump() | {"score": round(score, 6)})
+        for view, (_, score) in zip(views, found, strict=True)
     ]
     return SearchResult(total=total, items=items)
 
@@ -189,7 +190,7 @@ def change_status(
     summary="A ticket's comments, oldest first (end users: public ones only)",
 )
 def list_comments(ref: Ref, session: SessionDep, who: PersonDep) -> list[CommentRead]:
-    return [comment_read(c) for c in access.comments(session, ref=ref, viewer=who.user)]
+    return access.comments(session, ref=ref, viewer=who.user)
 
 
 @router.post(
@@ -204,13 +205,23 @@ def add_comment(ref: Ref, body: CommentCreate, session: SessionDep, who: PersonD
 @router.get(
     "/{ref}/history",
     summary="The audit trail: every change, who made it, old and new values",
-    description="End users do not see the events of internal notes.",
+    description=(
+        "End users do not see the events of internal notes, nor the numbers of tickets"
+        " they cannot open (see the links)."
+    ),
 )
 def ticket_history(ref: Ref, session: SessionDep, who: PersonDep) -> list[EventRead]:
-    return [event_read(e) for e in access.history(session, ref=ref, viewer=who.user)]
+    return access.history(session, ref=ref, viewer=who.user)
 
 
-@router.get("/{ref}/links", summary="Related tickets and merges")
+@router.get(
+    "/{ref}/links",
+    summary="Related tickets and merges",
+    description=(
+        "End users see no link to a ticket they cannot open, except `merged_into`,"
+        " whose `ticket` is then `null`."
+    ),
+)
 def list_links(ref: Ref, session: SessionDep, who: PersonDep) -> list[LinkRead]:
     return _links(access.links(session, ref=ref, viewer=who.user))
 
@@ -243,7 +254,7 @@ def merge_ticket(
 )
 def rate_ticket(ref: Ref, body: RatingCreate, session: SessionDep, who: PersonDep) -> TicketRead:
     ticket = access.rate(session, ref=ref, rating=body.rating, comment=body.comment, actor=who.user)
-    return ticket_read(ticket)
+    return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 
 def _json(data: Any) -> Response:
@@ -256,5 +267,5 @@ def _json(data: Any) -> Response:
     return Response(to_json(data), media_type="application/json")
 
 
-def _links(rows: Sequence[tuple[str, str]]) -> list[LinkRead]:
+def _links(rows: Sequence[tuple[str, str | None]]) -> list[LinkRead]:
     return [LinkRead(kind=kind, ticket=number) for kind, number in rows]

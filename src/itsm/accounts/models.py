@@ -34,6 +34,9 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An agent token bound to one machine: the identity its reports must carry, as the
+    # inventory stores it (``machine-id:…``, ``dmi:…`` or ``hostname:…``); None: any host.
+    host_identity: Mapped[str | None] = mapped_column(String(128))
 
 
 class LoginFailure(Base):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from itsm.accounts.models import TokenKind
+from itsm.validation import refuse_nul
 
 
 class TokenCreate(BaseModel):
@@ -15,6 +16,17 @@ class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     kind: TokenKind = TokenKind.PERSONAL
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    host: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description=(
+            "Agent tokens only: bind the token to one host, which every report it sends "
+            "must come from. A machine identity as reports carry it (machine-id:<id>, "
+            "dmi:<uuid> or hostname:<name>), or an inventory item (id, asset tag or "
+            "hostname) that a diagnostics report recorded; the identity is stored."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -22,6 +34,18 @@ class TokenCreate(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("name must not be empty")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("kind", TokenKind.AGENT) is not TokenKind.AGENT:
+            raise ValueError("only agent tokens may be bound to a host")
+        value = refuse_nul(value).strip()
+        if not value:
+            raise ValueError("must not be empty")
         return value
 
 
@@ -37,6 +61,9 @@ class TokenRead(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    host_identity: str | None = Field(
+        description="The host an agent token is bound to (its machine identity); null: any host"
+    )
 
 
 class IssuedToken(TokenRead):

@@ -26,6 +26,7 @@ from itsm.accounts.schemas import TokenCreate
 from itsm.api.settings import LoginThrottle
 from itsm.db.base import utcnow
 from itsm.errors import Forbidden, InvalidInput
+from itsm.inventory import service as inventory
 from itsm.users import service as users
 from itsm.users.models import Role, User
 
@@ -43,6 +44,8 @@ class Principal:
     token_kind: TokenKind | None = None  # None: a password login, not a token
     token_id: int | None = None
     touch_due: bool = False  # last_used_at is over a minute old: call touch_token
+    # A host-bound agent token: the machine identity every report it sends must carry.
+    bound_host: str | None = None
 
     @property
     def is_agent(self) -> bool:
@@ -167,8 +170,17 @@ def _digest(secret: str) -> str:
 def create_token(
     session: Session, *, owner: User, data: TokenCreate, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret; the secret is not stored and cannot be shown again."""
+    """A new token and its secret; the secret is not stored and cannot be shown again.
+
+    ``data.host`` binds an agent token to one machine: its identity is stored (see
+    :func:`itsm.inventory.service.host_identity`), and the token's reports must carry it.
+    """
     users.require_active(owner)
+    host = None
+    if data.host is not None:
+        if data.kind is not TokenKind.AGENT:
+            raise InvalidInput("only agent tokens may be bound to a host")
+        host = inventory.host_identity(session, ref=data.host)
     now = now or utcnow()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -179,6 +191,7 @@ def create_token(
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_at=now,
         expires_at=now + timedelta(days=data.expires_in_days) if data.expires_in_days else None,
+        host_identity=host,
     )
     session.add(token)
     session.flush()
@@ -240,6 +253,7 @@ class _TokenState(NamedTuple):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    host_identity: str | None
 
 
 # The same statement in Core, for readers: rows instead of the ORM's two objects.
@@ -288,7 +302,13 @@ def _judged(token: _TokenState, user: User, now: datetime | None) -> Principal:
     if not user.is_active:
         raise BadCredentials(f"user {user.username!r} is deactivated")
     due = token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY
-    return Principal(user=user, token_kind=TokenKind(token.kind), token_id=token.id, touch_due=due)
+    return Principal(
+        user=user,
+        token_kind=TokenKind(token.kind),
+        token_id=token.id,
+        touch_due=due,
+        bound_host=token.host_identity,
+    )
 
 
 def touch_token(session: Session, *, token_id: int, now: datetime | None = None) -> None:

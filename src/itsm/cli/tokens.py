@@ -34,6 +34,17 @@ def create(
     expires_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Expire after this many days.")
     ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help=(
+                "With --agent: accept reports of this host only. An inventory item (id, "
+                "asset tag or hostname) a report recorded, or the host's identity: "
+                "machine-id:<id>, dmi:<uuid> or hostname:<name>."
+            ),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a token and print its secret (shown only this once)."""
@@ -47,7 +58,9 @@ def create(
 
     app_ctx = app_context(ctx)
     kind = TokenKind.AGENT if agent else TokenKind.PERSONAL
-    data = validated(TokenCreate, {"name": name, "kind": kind, "expires_in_days": expires_days})
+    data = validated(
+        TokenCreate, {"name": name, "kind": kind, "expires_in_days": expires_days, "host": host}
+    )
     with app_ctx.session() as session:
         owner: User | None
         if user is not None:
@@ -67,8 +80,9 @@ def create(
 
         print_json(app_ctx.console, dump(issued))
         return
+    bound = f", bound to host {issued.host_identity}" if issued.host_identity else ""
     app_ctx.err.print(
-        f"Token #{issued.id} ({issued.kind}) for user #{issued.user_id}; "
+        f"Token #{issued.id} ({issued.kind}{bound}) for user #{issued.user_id}; "
         "copy it now, it is not shown again:",
         markup=False,
     )
@@ -101,13 +115,25 @@ def list_(
     app_ctx.console.print(
         table(
             "API tokens",
-            ["Id", "User", "Name", "Kind", "Starts", "Created", "Expires", "Last used", "Revoked"],
+            [
+                "Id",
+                "User",
+                "Name",
+                "Kind",
+                "Host",
+                "Starts",
+                "Created",
+                "Expires",
+                "Last used",
+                "Revoked",
+            ],
             (
                 [
                     str(t.id),
                     str(t.user_id),
                     e(t.name),
                     t.kind,
+                    e(t.host_identity or ("any" if t.kind == "agent" else None)),
                     e(t.prefix + "…"),
                     when(t.created_at),
                     when(t.expires_at),

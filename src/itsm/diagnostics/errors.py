@@ -41,6 +41,12 @@ class InvalidReport(DiagnosticsError):
         self.source = source
 
 
+class ReportHostMismatch(DiagnosticsError):
+    """A host-bound agent token sent a report about another host: the batch is refused."""
+
+    kind = ErrorKind.FORBIDDEN
+
+
 class AgentMustStop(DiagnosticsError):
     """The server refused the agent itself: retrying cannot help, the watch loop ends."""
 

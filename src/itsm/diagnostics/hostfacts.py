@@ -18,6 +18,14 @@ def machine_identity(report: Report) -> str:
     return f"hostname:{host.hostname.lower()}"
 
 
+MAX_IDENTITY = 128  # hardware_inventory.machine_id, api_tokens.host_identity
+
+
+def stored_identity(report: Report) -> str:
+    """:func:`machine_identity` as the inventory stores it (and host-bound tokens name it)."""
+    return machine_identity(report)[:MAX_IDENTITY]
+
+
 def host_facts(report: Report) -> HostFacts:
     host = report.host
     system = report.probes.get("system", {})
@@ -28,7 +36,7 @@ def host_facts(report: Report) -> HostFacts:
     interfaces = interfaces if isinstance(interfaces, dict) else {}
     os_name = " ".join(x for x in (host.os, host.kernel, host.architecture) if x) or None
     return HostFacts(
-        identity=machine_identity(report)[:128],
+        identity=stored_identity(report),
         hostname=host.hostname[:255],
         manufacturer=_short(host.vendor, 100),
         model=_short(host.model, 100),

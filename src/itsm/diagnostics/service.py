@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.diagnostics import autoticket, storage
-from itsm.diagnostics.errors import InvalidReport, ReportNotFound
+from itsm.diagnostics.errors import InvalidReport, ReportHostMismatch, ReportNotFound
 from itsm.diagnostics.findings import Finding
-from itsm.diagnostics.hostfacts import host_facts
+from itsm.diagnostics.hostfacts import host_facts, stored_identity
 from itsm.diagnostics.models import DiagnosticReport, EncodedJSON
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.severity import Severity
@@ -82,6 +82,7 @@ def process_report(
     tickets_enabled: bool = True,
     problems: Sequence[Finding] | None = None,
     recoveries: Sequence[Finding] | None = None,
+    bound_host: str | None = None,
 ) -> Processed:
     """Upsert the host in the inventory, store the report, open/update/resolve tickets.
 
@@ -95,6 +96,7 @@ def process_report(
         zone=zone,
         policy=policy,
         tickets_enabled=tickets_enabled,
+        bound_host=bound_host,
     )
     return processed
 
@@ -106,8 +108,14 @@ def process_reports(
     zone: ZoneInfo,
     policy: autoticket.Policy,
     tickets_enabled: bool = True,
+    bound_host: str | None = None,
 ) -> list[Processed]:
     """:func:`process_report` for many reports in order, in the caller's transaction.
+
+    ``bound_host`` is the machine identity of a host-bound agent token (see
+    :func:`itsm.inventory.service.host_identity`): unless every report carries it,
+    :class:`ReportHostMismatch` refuses the whole batch before anything is read or
+    written (a check in memory: no query).
 
     The result is what processing them one by one would give, with the work
     batched: one query finds the report ids already stored (those, and a
@@ -120,6 +128,8 @@ def process_reports(
     """
     if not submissions:
         return []
+    if bound_host is not None:
+        _require_host(submissions, bound_host)
     keys = [str(s.report.report_id) for s in submissions]
     known = storage.stored(session, set(keys))
     fresh: dict[str, int] = {}  # report_id -> position of its first copy
@@ -160,6 +170,18 @@ def process_reports(
                 Processed(row.id, key, row.asset_id, autoticket.Outcome(), duplicate=True, row=row)
             )
     return results
+
+
+def _require_host(submissions: Sequence[Submission], bound_host: str) -> None:
+    for position, submission in enumerate(submissions, 1):
+        report = submission.report
+        identity = stored_identity(report)
+        if identity != bound_host:
+            raise ReportHostMismatch(
+                f"this agent token is bound to host {bound_host!r}; report {position} of "
+                f"{len(submissions)} ({report.report_id}) is from host "
+                f"{report.host.hostname!r}, identity {identity!r}; nothing was stored"
+            )
 
 
 def _encoded(report: Report) -> EncodedJSON:

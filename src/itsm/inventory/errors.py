@@ -1,6 +1,6 @@
 """Errors of the inventory domain."""
 
-from itsm.errors import Conflict, NotFound
+from itsm.errors import Conflict, InvalidInput, NotFound
 
 
 class AssetNotFound(NotFound):
@@ -9,3 +9,7 @@ class AssetNotFound(NotFound):
 
 class AssetTagTaken(Conflict):
     pass
+
+
+class NoMachineIdentity(InvalidInput):
+    """The item was never recorded by a diagnostics report: no identity to bind a token to."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
-from itsm.inventory.errors import AssetNotFound, AssetTagTaken
+from itsm.inventory.errors import AssetNotFound, AssetTagTaken, NoMachineIdentity
 from itsm.inventory.models import Asset, AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate, HostFacts
 from itsm.users import service as users
@@ -67,6 +67,54 @@ def _not_found(text: str) -> AssetNotFound:
     return AssetNotFound(
         f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname)"
     )
+
+
+# A machine identity as diagnostics reports key machines by (machine-id, else DMI
+# product UUID, else hostname: itsm.diagnostics.hostfacts.machine_identity), kept in
+# ``machine_id``; per kind, whether its value is compared in lower case.
+_IDENTITY_KINDS = {"machine-id": False, "dmi": True, "hostname": True}
+_MAX_IDENTITY = 128  # the machine_id column
+_IDENTITY_FORMS = "machine-id:<id>, dmi:<uuid> or hostname:<name>"
+
+
+def _as_identity(text: str) -> str | None:
+    """``text`` as a normalised machine identity, or ``None`` if it is not one."""
+    kind, sep, value = text.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if not sep or kind not in _IDENTITY_KINDS or not value:
+        return None
+    return f"{kind}:{value.lower() if _IDENTITY_KINDS[kind] else value}"[:_MAX_IDENTITY]
+
+
+def host_identity(session: Session, *, ref: int | str) -> str:
+    """The machine identity of a host, as an agent token is bound to it.
+
+    ``ref`` is either an identity in the form reports carry it (``machine-id:<id>``,
+    ``dmi:<uuid>`` or ``hostname:<name>``: for a host that has not reported yet),
+    normalised as the reports' own, or an inventory item (id, asset tag or hostname)
+    recorded by a diagnostics report, whose identity is read. A host's identity is
+    its machine-id, else its DMI product UUID, and only without both its hostname:
+    what the inventory and the diagnostics tickets key a machine by, which renaming
+    the host does not change.
+    """
+    text = str(ref).strip()
+    identity = _as_identity(text)
+    if identity is not None:
+        return identity
+    try:
+        asset = get_asset(session, ref=text)
+    except AssetNotFound:
+        raise AssetNotFound(
+            f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname); "
+            f"for a host that has not reported yet, give its identity: {_IDENTITY_FORMS}"
+        ) from None
+    stored = asset.machine_id
+    if stored is None or stored.partition(":")[0] not in _IDENTITY_KINDS:
+        raise NoMachineIdentity(
+            f"inventory item {asset.asset_tag!r} was not recorded by a diagnostics report, "
+            f"so it has no machine identity; give the host's: {_IDENTITY_FORMS}"
+        )
+    return stored
 
 
 def list_assets(

@@ -14,7 +14,7 @@ def _to_user(seed: dict[str, Any]) -> dict[str, Any]:
 CASES: list[Case] = [
     Case("GET", "/inventory/assets", STAFF),
     Case("GET", "/inventory/assets", STAFF, params={"status": "in_use", "asset_type": "laptop"}),
-    Case("GET", "/inventory/assets/{asset}", STAFF, template="/inventory/assets/{ref}"),
+    Case("GET", "/inventory/assets/{asset}", STAFF, template="/inventory/assets/{ref:path}"),
     Case(
         "POST",
         "/inventory/assets",
@@ -27,7 +27,7 @@ CASES: list[Case] = [
         "/inventory/assets/{asset}/owner",
         STAFF,
         body=_to_user,
-        template="/inventory/assets/{ref}/owner",
+        template="/inventory/assets/{ref:path}/owner",
         mutates=True,
     ),
     Case(
@@ -35,7 +35,7 @@ CASES: list[Case] = [
         "/inventory/assets/{asset}/status",
         STAFF,
         body={"status": "in_repair"},
-        template="/inventory/assets/{ref}/status",
+        template="/inventory/assets/{ref:path}/status",
         mutates=True,
     ),
 ]

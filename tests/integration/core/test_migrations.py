@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, inspect, select, text, update
 
+from itsm.accounts.models import ApiToken
 from itsm.config import Settings
 from itsm.db import migrate
 from itsm.db.engine import build_engine, make_session_factory, session_scope
@@ -206,3 +207,36 @@ def include_object(
     if name is None:
         return True
     return not (name == "search_vector" or name.endswith("_search") or "_fts" in name)
+
+
+def _token_columns(engine: Engine) -> set[str]:
+    return {str(c["name"]) for c in inspect(engine).get_columns("api_tokens")}
+
+
+def test_the_token_host_binding_comes_and_goes_with_0007(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0006")
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        owner = make_user(session, username="agent-owner")
+        session.execute(  # the 0006 table, without the model's new column
+            text(
+                "INSERT INTO api_tokens (user_id, name, kind, token_hash, prefix, created_at) "
+                "VALUES (:user, 'web-01', 'agent', :hash, 'itsm_abcdef', :at)"
+            ),
+            {"user": owner.id, "hash": "a" * 64, "at": owner.created_at},
+        )
+    assert "host_identity" not in _token_columns(empty_engine)
+    migrate.upgrade(empty_engine, "0007")
+    assert "host_identity" in _token_columns(empty_engine)
+    with session_scope(factory) as session:  # an existing token stays unbound: any host
+        assert session.scalars(select(ApiToken.host_identity)).all() == [None]
+        session.execute(update(ApiToken).values(host_identity="machine-id:abc"))
+    migrate.downgrade(empty_engine, "0006")
+    assert "host_identity" not in _token_columns(empty_engine)
+    with empty_engine.connect() as conn:  # the token is kept, its binding dropped
+        assert conn.execute(text("SELECT name, kind FROM api_tokens")).all() == [
+            ("web-01", "agent")
+        ]
+    migrate.upgrade(empty_engine)
+    with session_scope(factory, write=False) as session:
+        assert session.scalars(select(ApiToken.host_identity)).all() == [None]

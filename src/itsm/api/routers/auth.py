@@ -113,7 +113,9 @@ def create_token(body: NewToken, session: SessionDep, who: PersonDep) -> IssuedT
         raise Forbidden("only admins may create tokens for other people")
     if body.kind is TokenKind.AGENT and not is_admin:
         raise Forbidden("only admins may create agent tokens")
-    data = TokenCreate(name=body.name, kind=body.kind, expires_in_days=body.expires_in_days)
+    data = TokenCreate(
+        name=body.name, kind=body.kind, expires_in_days=body.expires_in_days, host=body.host
+    )
     token, secret = accounts.create_token(session, owner=owner, data=data)
     return IssuedToken.model_validate(
         {**TokenRead.model_validate(token).model_dump(), "token": secret}

@@ -6,6 +6,11 @@ and hands them, in order, to the same ``process_reports`` a local run uses. The
 whole batch is one transaction: it is stored entirely or not at all, so an
 agent deletes its spooled copies only after a 2xx, and resends after any
 failure are answered as duplicates.
+
+A host-bound agent token (``itsm token create --agent --host``) may send reports
+of its own host only: one report of another host refuses the whole batch with a
+403 ``report-host-mismatch`` (the check is the service's, on the identity the
+token lookup already read: no query of its own).
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ def send_reports(
         zone=cfg.zone,
         policy=policy_from(diag, cfg.sla),
         tickets_enabled=diag.tickets.enabled,
+        bound_host=who.bound_host,
     )
     results = [
         IngestedReport(

@@ -1,6 +1,14 @@
 """The hardware inventory over HTTP, for technicians and admins only.
 
 Items are found by id, asset tag or hostname, as in ``itsm inventory show``.
+
+Asset tags may hold ``/`` (``LAP/2024/001``), so ``{ref}`` is a ``:path``
+parameter: it takes every segment up to the route's own ending, sent as they are
+or percent-encoded (``LAP%2F2024%2F001``, which the server decodes before routing
+anyway). ``GET /assets/{ref}`` takes the whole rest of the path; the ``PUT``
+routes end in ``/owner`` or ``/status``, which Starlette matches after the
+greedy reference. A tag that itself ends in ``/owner`` or ``/status`` is read by
+those two routes as the shorter one: change such an item by its id.
 """
 
 from __future__ import annotations
@@ -19,7 +27,14 @@ router = APIRouter(prefix="/inventory", tags=["inventory"])
 
 AssetRef = Annotated[
     str,
-    Path(min_length=1, max_length=255, description="Item id (7), asset tag or hostname."),
+    Path(
+        min_length=1,
+        max_length=255,
+        description=(
+            "Item id (7), asset tag or hostname; a tag may hold '/' (LAP/2024/001), "
+            "sent as is or percent-encoded."
+        ),
+    ),
 ]
 
 
@@ -63,17 +78,17 @@ def create_asset(
     return read
 
 
-@router.get("/assets/{ref}", summary="One item, by id, asset tag or hostname")
+@router.get("/assets/{ref:path}", summary="One item, by id, asset tag or hostname")
 def get_asset(ref: AssetRef, session: SessionDep, who: StaffDep) -> AssetRead:
     return AssetRead.model_validate(inventory.get_asset(session, ref=ref))
 
 
-@router.put("/assets/{ref}/owner", summary="Hand an item to a user, or take it back (null)")
+@router.put("/assets/{ref:path}/owner", summary="Hand an item to a user, or take it back (null)")
 def assign_owner(ref: AssetRef, body: OwnerChange, session: SessionDep, who: StaffDep) -> AssetRead:
     asset = inventory.assign_owner(session, ref=ref, owner_ref=body.owner)
     return AssetRead.model_validate(asset)
 
 
-@router.put("/assets/{ref}/status", summary="Change an item's status")
+@router.put("/assets/{ref:path}/status", summary="Change an item's status")
 def set_status(ref: AssetRef, body: StatusChange, session: SessionDep, who: StaffDep) -> AssetRead:
     return AssetRead.model_validate(inventory.set_status(session, ref=ref, status=body.status))

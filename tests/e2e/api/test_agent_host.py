@@ -1,0 +1,135 @@
+"""Agent tokens bound to one host, over real HTTP on SQLite and PostgreSQL.
+
+A host-bound agent token sends reports of its own machine only (its machine
+identity: machine-id, else DMI UUID, else hostname); one report of another host
+refuses the whole batch with a 403 problem, and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from itsm.diagnostics.models import DiagnosticReport
+from itsm.inventory.models import Asset
+from itsm.tickets.models import Ticket
+from tests.e2e.api.support import invalid, ok, problem
+from tests.e2e.api.test_diagnostics import T0, disk, report
+from tests.live_server import Api
+
+MISMATCH = "report-host-mismatch"
+
+
+def _agent(api: Api, admin: httpx.Client, host: str | None, name: str = "agent") -> httpx.Client:
+    body: dict[str, Any] = {"name": name, "kind": "agent"}
+    if host is not None:
+        body["host"] = host
+    issued = ok(admin.post("/tokens", json=body), 201)
+    return api.client(issued["token"])
+
+
+def _envelope(item: dict[str, Any]) -> dict[str, Any]:
+    return {"report": item, "tickets": {"problems": [], "recoveries": []}}
+
+
+def _counts(api: Api, *batch: dict[str, Any]) -> tuple[int, int, int]:
+    """Stored reports of ``batch``, inventory items and tickets."""
+    ids = [b["report"]["report_id"] if "report" in b else b["report_id"] for b in batch]
+    with api.session() as session:
+        stored = select(func.count()).select_from(DiagnosticReport)
+        return (
+            session.scalar(stored.where(DiagnosticReport.report_id.in_(ids))) or 0,
+            session.scalar(select(func.count()).select_from(Asset)) or 0,
+            session.scalar(select(func.count()).select_from(Ticket)) or 0,
+        )
+
+
+def test_a_bound_token_sends_its_hosts_reports_and_nothing_else(
+    api: Api, admin: httpx.Client
+) -> None:
+    mine, other = uuid.uuid4().hex, uuid.uuid4().hex
+    agent = _agent(api, admin, f"machine-id:{mine}")
+
+    single = ok(agent.post("/diagnostics/reports", json=[report(mine, disk("critical", 97.0))]))
+    assert single["stored"] == 1
+    assert len(single["results"][0]["tickets"]["opened"]) == 1
+    renamed = report(mine, disk("healthy", 40.0), hostname="web-01-renamed")  # same machine
+    assert ok(agent.post("/diagnostics/reports", json=[_envelope(renamed)]))["stored"] == 1
+
+    stranger = report(other, disk("critical", 97.0), hostname="db-02")
+    body = problem(agent.post("/diagnostics/reports", json=[stranger]), 403, MISMATCH)
+    assert body["detail"] == (
+        f"this agent token is bound to host 'machine-id:{mine}'; report 1 of 1 "
+        f"({stranger['report_id']}) is from host 'db-02', identity 'machine-id:{other}'; "
+        "nothing was stored"
+    )
+    assert body["instance"] == "/api/v1/diagnostics/reports"
+
+    before = _counts(api)
+    batch = [
+        report(mine, disk("critical", 97.0)),
+        _envelope(report(mine, disk("warning", 91.0))),
+        report(other, disk("critical", 97.0), hostname="web-01"),  # the name is not the host
+    ]
+    for items in (batch, [_envelope(b) if "report" not in b else b for b in batch]):
+        refused = problem(agent.post("/diagnostics/reports", json=items), 403, MISMATCH)
+        assert "report 3 of 3" in refused["detail"]
+        assert f"identity 'machine-id:{other}'" in refused["detail"]
+        assert "\n" not in refused["detail"]
+    assert _counts(api, *batch) == (0, before[1], before[2])  # nothing stored, no host, no ticket
+
+    # Unbound agent tokens and admins send for any host, as before.
+    free = _agent(api, admin, None, name="free")
+    assert ok(free.post("/diagnostics/reports", json=batch))["stored"] == 3
+    assert ok(admin.post("/diagnostics/reports", json=[report(other, at=T0)]))["stored"] == 1
+
+
+def test_a_token_is_bound_through_the_inventory_and_lists_its_binding(
+    api: Api, admin: httpx.Client
+) -> None:
+    machine = uuid.uuid4().hex
+    free = _agent(api, admin, None, name="free")
+    sent = ok(free.post("/diagnostics/reports", json=[report(machine, hostname="Web-01")]))
+    asset_id = sent["results"][0]["asset_id"]
+    tag = ok(admin.get(f"/inventory/assets/{asset_id}"))["asset_tag"]
+    identity = f"machine-id:{machine}"
+
+    for ref in (tag, str(asset_id), "Web-01", identity):
+        issued = ok(admin.post("/tokens", json={"name": ref, "kind": "agent", "host": ref}), 201)
+        assert issued["host_identity"] == identity, ref
+    dmi = ok(admin.post("/tokens", json={"name": "vm", "kind": "agent", "host": "DMI:AB-CD"}), 201)
+    assert dmi["host_identity"] == "dmi:ab-cd"
+    listed = {t["name"]: t["host_identity"] for t in ok(admin.get("/tokens"))}
+    assert listed["free"] is None
+    assert listed[tag] == listed["Web-01"] == identity
+    bound = _agent(api, admin, tag, name="web")
+    assert ok(bound.post("/diagnostics/reports", json=[report(machine)]))["stored"] == 1
+
+    missing = problem(
+        admin.post("/tokens", json={"name": "x", "kind": "agent", "host": "LAP/2024/404"}),
+        404,
+        "asset-not-found",
+    )
+    assert (
+        "give its identity: machine-id:<id>, dmi:<uuid> or hostname:<name>" in (missing["detail"])
+    )
+    ok(admin.post("/inventory/assets", json={"asset_tag": "PC-1", "asset_type": "desktop"}), 201)
+    problem(
+        admin.post("/tokens", json={"name": "x", "kind": "agent", "host": "PC-1"}),
+        422,
+        "no-machine-identity",
+    )
+    assert invalid(
+        admin.post("/tokens", json={"name": "x", "host": identity}),
+        "host",
+        "only agent tokens may be bound to a host",
+    )
+    assert invalid(
+        admin.post("/tokens", json={"name": "x", "kind": "agent", "host": "a\x00b"}), "host", "NUL"
+    )
+    # Personal tokens show no binding; agents still may not read their tokens.
+    assert ok(admin.get("/tokens"))[0]["host_identity"] is None
+    problem(bound.get("/tokens"), 403, "forbidden")

@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src  # as pip does for an installed package
 	touch $(STAMP)
 
 ## Load the demo help desk into the embedded SQLite database if empty, show queue and stats.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,17 +43,79 @@ class LazyGroup(TyperGroup):
             return None
         import importlib
 
-        import typer.main
 
         module_name, attribute, _ = entry
         sub_app = getattr(importlib.import_module(module_name), attribute)
-        command = typer.main.get_command(sub_app)
+        command = deferred_group(sub_app)
         command.name = cmd_name
         return command
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
+
+
+class DeferredCommands(TyperGroup):
+    """A group whose commands become click commands only when one is looked up.
+
+    Typer turns every function of a group into a click command (reading its
+    signature and evaluating its type hints) before it runs any of them: for
+    ``itsm ticket list`` that is 15 commands built for one, about 10 ms of a cold
+    command. Help, which lists them all, still builds them all.
+    """
+
+    def defer(self, builders: dict[str, Callable[[], Any]]) -> None:
+        self._builders = builders
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(name for name in self._builders if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        build = self._builders.pop(cmd_name, None)
+        if build is not None:
+            self.commands[cmd_name] = build()
+        return super().get_command(ctx, cmd_name)
+
+
+def deferred_group(sub_app: typer.Typer) -> Any:
+    """``sub_app`` as a click group that builds each command on first use.
+
+    The group itself (its help, callback and options) is what Typer builds; only
+    the commands are deferred. A Typer with nested groups or a single command is
+    built the usual way. Shell completion is the root's to offer (it offers none),
+    so the groups do not add completion options of their own.
+    """
+    import typer.main
+
+    commands = sub_app.registered_commands
+    if sub_app.registered_groups or len(commands) < 2:
+        return typer.main.get_command(sub_app)
+    shell = copy.copy(sub_app)
+    shell.registered_commands = []
+    shell.info = copy.copy(sub_app.info)
+    shell.info.cls = DeferredCommands
+    group = typer.main.get_group(shell)
+    assert isinstance(group, DeferredCommands)
+    group.defer(
+        {
+            info.name or typer.main.get_command_name(info.callback.__name__): _builder(
+                sub_app, info
+            )
+            for info in commands
+            if info.callback is not None
+        }
+    )
+    return group
+
+
+def _builder(sub_app: typer.Typer, info: Any) -> Callable[[], Any]:
+    import typer.main
+
+    return lambda: typer.main.get_command_from_info(
+        info,
+        pretty_exceptions_short=sub_app.pretty_exceptions_short,
+        rich_markup_mode=sub_app.rich_markup_mode,
+    )
 
 
 app = typer.Typer(

@@ -1,6 +1,6 @@
 """``python -m itsm``: the same as the ``itsm`` command."""
 
-from itsm.cli.main import main
+from itsm.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -36,6 +36,47 @@ def main(argv: list[str] | None = None, ctx: AppContext | None = None) -> NoRetu
     sys.exit(int(code))
 
 
+def run() -> NoReturn:
+    """The ``itsm`` console script (and ``python -m itsm``): :func:`main`, then a quick exit.
+
+    When :func:`main` is done, so is the command: its output is written, its
+    transaction committed or rolled back, its database connections closed. What
+    the interpreter would do next, tearing down every module and object one by
+    one, takes about 100 ms (a fifth of a cold ``itsm ticket list``) and changes
+    nothing outside the process. So the process flushes its output, runs its exit
+    handlers (logging, temporary files) and leaves with :func:`os._exit`.
+    In-process callers (tests, embedding) use :func:`main`, which returns by
+    :class:`SystemExit` as usual.
+    """
+    import atexit
+    import contextlib
+    import os
+
+    try:
+        main()
+    except SystemExit as exc:
+        code = exit_status(exc.code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `itsm ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def exit_status(code: object) -> int:
+    """The process status :class:`SystemExit` ``code`` stands for, as the interpreter reads it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
 def typer_main(app: typer.Typer) -> Any:
     import typer.main
 

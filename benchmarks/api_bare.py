@@ -60,7 +60,8 @@ TRACE: list[str] | None = None
 _TOKEN_COLUMNS = (
     "api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.kind, "
     "api_tokens.token_hash, api_tokens.prefix, api_tokens.created_at, api_tokens.expires_at, "
-    "api_tokens.last_used_at, api_tokens.revoked_at, users.id AS id_1, users.username, "
+    "api_tokens.last_used_at, api_tokens.revoked_at, api_tokens.host_identity, "
+    "users.id AS id_1, users.username, "
     "users.full_name, users.email, users.role, users.department, users.is_active, "
     "users.password_hash, users.created_at AS created_at_1, users.updated_at"
 )
@@ -72,7 +73,7 @@ _TOUCH_SQL = "UPDATE api_tokens SET last_used_at={moment} WHERE api_tokens.id = 
 
 # Positions in a token row.
 _T_ID, _T_KIND, _T_PREFIX, _T_EXPIRES, _T_LAST_USED, _T_REVOKED = 0, 3, 5, 7, 8, 9
-_U_ID, _U_USERNAME, _U_ROLE, _U_ACTIVE = 10, 11, 14, 16
+_U_ID, _U_USERNAME, _U_ROLE, _U_ACTIVE = 11, 12, 15, 17
 
 _TICKET_COLUMNS = (
     "id",

@@ -21,6 +21,8 @@ def describe(exc: ValidationError) -> str:
     kind = err["type"]
     if kind == "enum":
         allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        if given is None:  # an explicit null, or an import row's empty column
+            return f"{field} is required; allowed: {allowed}"
         return f"invalid {field} {given!r}; allowed: {allowed}"
     if kind == "missing":
         return f"{field} is required"

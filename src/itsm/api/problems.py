@@ -132,6 +132,8 @@ def _message(err: dict[str, Any]) -> str:
     given = err.get("input")
     if kind == "enum":
         allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        if given is None:  # an explicit null, or an import row's empty column
+            return f"{field} is required; allowed: {allowed}"
         return f"invalid {field} {given!r}; allowed: {allowed}"
     if kind == "missing":
         return f"{field} is required"

@@ -107,6 +107,7 @@ def test_description_limit_is_64_kib_of_utf8() -> None:
         ("priority", "urgent", "invalid priority 'urgent'; allowed: critical, high, medium, low"),
         ("source", "fax", "invalid source 'fax'; allowed: cli, api, web, email"),
         ("requester_id", 0, "invalid requester_id 0: "),
+        ("category", None, "category is required; allowed: hardware, software, network, "),
     ],
 )
 def test_bad_ticket_fields_are_explained(field: str, value: object, expected: str) -> None:

@@ -277,9 +277,11 @@ def reader_principal_for(
     ``user`` is a plain :class:`User` holding the row's values, in no session: read
     it, never add it to a session or hand it to a service that writes.
     """
-    row = session.connection().execute(
-        _TOKEN_ROW_BY_HASH, {"token_hash": _token_digest(secret)}
-    ).first()
+    row = (
+        session.connection()
+        .execute(_TOKEN_ROW_BY_HASH, {"token_hash": _token_digest(secret)})
+        .first()
+    )
     if row is None:
         raise BadCredentials("invalid API token")
     split = len(_TOKENS.c)

@@ -43,12 +43,18 @@ class LazyGroup(TyperGroup):
             return None
         import importlib
 
-
         module_name, attribute, _ = entry
         sub_app = getattr(importlib.import_module(module_name), attribute)
         command = deferred_group(sub_app)
         command.name = cmd_name
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            suggest(exc, args, self.list_commands(ctx))
+            raise
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
@@ -76,6 +82,29 @@ class DeferredCommands(TyperGroup):
             self.commands[cmd_name] = build()
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            suggest(exc, args, self.list_commands(ctx))
+            raise
+
+
+def suggest(exc: typer.TyperException, args: list[str], names: list[str]) -> None:
+    """Add "Did you mean ...?" to an unknown command's error, from every command's name.
+
+    Typer suggests only among the commands already built; these groups build them
+    on demand, so they suggest themselves.
+    """
+    import difflib
+
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str) or not args or "Did you mean" in message:
+        return
+    matches = difflib.get_close_matches(args[0], names)
+    if matches:
+        exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+
 
 def deferred_group(sub_app: typer.Typer) -> Any:
     """``sub_app`` as a click group that builds each command on first use.
@@ -88,9 +117,10 @@ def deferred_group(sub_app: typer.Typer) -> Any:
     import typer.main
 
     commands = sub_app.registered_commands
-    if sub_app.registered_groups or len(commands) < 2:
-        return typer.main.get_command(sub_app)
     shell = copy.copy(sub_app)
+    shell._add_completion = False  # the root offers none; no group adds its own
+    if sub_app.registered_groups or len(commands) < 2:
+        return typer.main.get_command(shell)
     shell.registered_commands = []
     shell.info = copy.copy(sub_app.info)
     shell.info.cls = DeferredCommands

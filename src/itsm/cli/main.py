@@ -44,7 +44,9 @@ def run() -> NoReturn:
     the interpreter would do next, tearing down every module and object one by
     one, takes about 100 ms (a fifth of a cold ``itsm ticket list``) and changes
     nothing outside the process. So the process flushes its output, runs its exit
-    handlers (logging, temporary files) and leaves with :func:`os._exit`.
+    handlers (logging, temporary files) and leaves with :func:`os._exit`. Unlike
+    the interpreter's exit it does not wait for non-daemon threads: a command must
+    not leave work running in one (none does; the probes' threads are daemons).
     In-process callers (tests, embedding) use :func:`main`, which returns by
     :class:`SystemExit` as usual.
     """
@@ -60,6 +62,9 @@ def run() -> NoReturn:
         sys.stdout.flush()
     except BrokenPipeError:  # `itsm ... | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:  # e.g. `itsm ticket export > /full/disk`
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        code = code or ExitStatus.ERROR
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

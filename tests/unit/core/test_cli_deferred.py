@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import typer
 from typer.core import TyperCommand
 from typer.testing import CliRunner
@@ -35,7 +36,17 @@ def test_help_lists_every_command_and_a_wrong_name_is_a_usage_error() -> None:
     assert "--install-completion" not in shown.output
     wrong = runner.invoke(app, ["ticket", "lsit"])
     assert wrong.exit_code == 2
-    assert "No such command 'lsit'" in wrong.output
+    assert "No such command 'lsit'. Did you mean 'list'?" in wrong.output
+    root = runner.invoke(app, ["tiket", "list"])
+    assert root.exit_code == 2
+    assert "Did you mean 'ticket'" in root.output
+
+
+@pytest.mark.parametrize("group", ["ticket", "sla", "report", "serve", "db"])
+def test_no_group_offers_shell_completion_of_its_own(group: str) -> None:
+    shown = CliRunner().invoke(app, [group, "--help"])
+    assert shown.exit_code == 0, shown.output
+    assert "--install-completion" not in shown.output
 
 
 def test_a_typer_with_one_command_is_built_the_usual_way() -> None:

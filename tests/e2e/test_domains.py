@@ -185,6 +185,11 @@ def test_inventory(demo: Cli) -> None:
         assert "'melted'" in msg
         assert ASSET_STATUSES in msg
     demo.fail(ExitStatus.CONFLICT, "inventory", "add", "PC-0042", "laptop")
+    for tag in ("PC-0044/owner", "LAP/2024/status"):
+        assert demo.fail(ExitStatus.INVALID_INPUT, "inventory", "add", tag, "laptop") == (
+            f"error: invalid asset_tag: {tag!r} ends in {tag[tag.rindex('/') :]!r}; a tag may "
+            "not end in '/owner' or '/status', the endings of the API's routes that change an item"
+        )
     demo.fail(ExitStatus.NOT_FOUND, "inventory", "assign", "PC-0042", "nobody")
     final = {a["asset_tag"]: a for a in demo.json("inventory", "list")}
     assert len(final) == 5

@@ -60,4 +60,11 @@ def test_host_bindings_that_cannot_be_made_are_one_line_errors(cli: Cli) -> None
             "machine-id:<id>, dmi:<uuid> or hostname:<name>"
         )
     assert "must not be empty" in cli.fail(3, "token", "create", "x", "--agent", "--host", " ")
+    # A hostname two items have names no one machine, whatever they were recorded by.
+    cli.ok("inventory", "add", "PC-1", "desktop", "--hostname", "twin")
+    cli.ok("inventory", "add", "PC-2", "desktop", "--hostname", "twin")
+    assert cli.fail(3, "token", "create", "x", "--agent", "--host", "twin") == (
+        "error: 2 inventory items have the hostname 'twin' ('PC-1', 'PC-2'); give the item's "
+        "id or asset tag, or the host's identity: machine-id:<id>, dmi:<uuid> or hostname:<name>"
+    )
     assert cli.json("token", "list", "--all") == []  # nothing was created

@@ -34,6 +34,11 @@ MAX_TERMS = 16
 _BM25_WEIGHTS = {"tickets": "10.0, 1.0", "knowledge_base": "10.0, 1.0"}
 
 
+def has_terms(query: str) -> bool:
+    """Whether ``query`` has a word to look for (else :func:`terms` refuses it)."""
+    return _WORD.search(query) is not None
+
+
 def terms(query: str) -> list[str]:
     words = _WORD.findall(query.lower())
     if not words:

@@ -38,6 +38,7 @@ from itsm.accounts.service import Principal
 from itsm.db.base import utcnow
 from itsm.errors import Forbidden
 from itsm.integrations.config import AlertmanagerSettings
+from itsm.integrations.errors import HostBoundToken
 from itsm.integrations.schemas import (
     Alert,
     AlertAction,
@@ -137,9 +138,20 @@ class _Item:
 
 
 def require_sender(who: Principal) -> None:
-    """Alerts come from an agent token (``itsm token create --agent``) or staff's token."""
+    """Alerts come from an agent token bound to no host (``itsm token create --agent``)
+    or staff's token.
+
+    A host-bound agent token (``--agent --host``) may send that one machine's
+    diagnostic reports only: alerts speak for any machine Prometheus watches, so such
+    a token, copied from its host, would otherwise still open tickets about others.
+    """
     if not (who.is_agent or who.user.is_staff):
         raise Forbidden("only agent tokens and technicians' or admins' tokens may send alerts")
+    if who.is_agent and who.bound_host is not None:
+        raise HostBoundToken(
+            f"this agent token is bound to host {who.bound_host!r}; "
+            "Alertmanager needs an agent token bound to no host"
+        )
 
 
 def receive(

@@ -13,3 +13,7 @@ class AssetTagTaken(Conflict):
 
 class NoMachineIdentity(InvalidInput):
     """The item was never recorded by a diagnostics report: no identity to bind a token to."""
+
+
+class AmbiguousHostname(InvalidInput):
+    """A hostname that several inventory items have, where one machine must be named."""

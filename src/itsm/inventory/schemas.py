@@ -12,11 +12,35 @@ from itsm.inventory.models import AssetStatus, AssetType
 from itsm.schema import Schema
 from itsm.validation import refuse_nul
 
+#: Endings of the API's ``PUT /inventory/assets/{ref}/owner`` and ``…/status`` routes:
+#: a tag ending in one would read, in those routes, as another item's tag.
+RESERVED_TAG_ENDINGS = ("/owner", "/status")
+
+
+def reserved_tag_ending(tag: str) -> str | None:
+    """The route ending ``tag`` ends in (``/owner``, ``/status``), if any."""
+    return next((end for end in RESERVED_TAG_ENDINGS if tag.endswith(end)), None)
+
+
+def check_asset_tag(tag: str) -> str:
+    """``tag``, unless it ends in a route's ending (:data:`RESERVED_TAG_ENDINGS`)."""
+    ending = reserved_tag_ending(tag)
+    if ending is not None:
+        raise ValueError(
+            f"{tag!r} ends in {ending!r}; a tag may not end in '/owner' or '/status',"
+            " the endings of the API's routes that change an item"
+        )
+    return tag
+
 
 class AssetCreate(Schema):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    asset_tag: str = Field(min_length=1, max_length=64)
+    asset_tag: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Unique; may hold '/' (LAP/2024/001) but may not end in '/owner' or '/status'.",
+    )
     asset_type: AssetType
     hostname: str | None = Field(default=None, max_length=255)
     machine_id: str | None = Field(default=None, max_length=128)
@@ -37,6 +61,11 @@ class AssetCreate(Schema):
     warranty_expires: date | None = None
 
     _no_nul = field_validator("*", mode="before")(refuse_nul)
+
+    @field_validator("asset_tag")
+    @classmethod
+    def _asset_tag(cls, value: str) -> str:
+        return check_asset_tag(value)
 
 
 class AssetRead(Schema):

@@ -14,9 +14,14 @@ from sqlalchemy.orm.util import identity_key
 
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
-from itsm.inventory.errors import AssetNotFound, AssetTagTaken, NoMachineIdentity
+from itsm.inventory.errors import (
+    AmbiguousHostname,
+    AssetNotFound,
+    AssetTagTaken,
+    NoMachineIdentity,
+)
 from itsm.inventory.models import Asset, AssetStatus, AssetType
-from itsm.inventory.schemas import AssetCreate, HostFacts
+from itsm.inventory.schemas import AssetCreate, HostFacts, reserved_tag_ending
 from itsm.users import service as users
 
 
@@ -95,7 +100,8 @@ def host_identity(session: Session, *, ref: int | str) -> str:
     recorded by a diagnostics report, whose identity is read. A host's identity is
     its machine-id, else its DMI product UUID, and only without both its hostname:
     what the inventory and the diagnostics tickets key a machine by, which renaming
-    the host does not change.
+    the host does not change. A hostname that several items have names no one
+    machine: :class:`AmbiguousHostname`, rather than binding the token to one of them.
     """
     text = str(ref).strip()
     identity = _as_identity(text)
@@ -108,6 +114,8 @@ def host_identity(session: Session, *, ref: int | str) -> str:
             f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname); "
             f"for a host that has not reported yet, give its identity: {_IDENTITY_FORMS}"
         ) from None
+    if parse_id(text) != asset.id and asset.asset_tag != text:  # found by its hostname
+        _require_one_host(session, text)
     stored = asset.machine_id
     if stored is None or stored.partition(":")[0] not in _IDENTITY_KINDS:
         raise NoMachineIdentity(
@@ -115,6 +123,24 @@ def host_identity(session: Session, *, ref: int | str) -> str:
             f"so it has no machine identity; give the host's: {_IDENTITY_FORMS}"
         )
     return stored
+
+
+def _require_one_host(session: Session, hostname: str) -> None:
+    """:class:`AmbiguousHostname` if more than one item has ``hostname``."""
+    shown = 5
+    tags = session.scalars(
+        select(Asset.asset_tag)
+        .where(Asset.hostname == hostname)
+        .order_by(Asset.id)
+        .limit(shown + 1)
+    ).all()
+    if len(tags) > 1:
+        listed = ", ".join(repr(t) for t in tags[:shown]) + (", …" if len(tags) > shown else "")
+        raise AmbiguousHostname(
+            f"{len(tags) if len(tags) <= shown else 'more than ' + str(shown)} inventory items "
+            f"have the hostname {hostname!r} ({listed}); give the item's id or asset tag, "
+            f"or the host's identity: {_IDENTITY_FORMS}"
+        )
 
 
 def list_assets(
@@ -333,8 +359,13 @@ _RECORD_HOSTS_PG = (
 
 
 def _free_tag(session: Session, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``-3``…: the first tag no item has and that does not
+    end in a route's ending (a host named ``x/owner``: ``HOST-x/owner-2``)."""
     tag, n = wanted, 1
-    while session.scalar(select(Asset.id).where(Asset.asset_tag == tag)) is not None:
+    while (
+        reserved_tag_ending(tag) is not None
+        or session.scalar(select(Asset.id).where(Asset.asset_tag == tag)) is not None
+    ):
         n += 1
         tag = f"{wanted[:58]}-{n}"
     return tag

@@ -12,8 +12,14 @@ An end user does not learn of other people's tickets through their own either
 left out of their links and history, except ``merged_into``, shown without the
 other ticket's number, and in every text they read (a ticket's fields, comments,
 the audit trail: "Duplicate of TKT-…", "[from TKT-…]") the number of a ticket
-they may not open reads "another ticket". Nor does the list's ``assignee`` filter
-tell them who has an account: a name that is no one's gives an empty page.
+they may not open reads "another ticket". Their search (and the list's ``text``
+filter) does not find such a number either (:func:`searched_text`): it is taken out
+of their query, so a ticket merged into theirs cannot be found out by its number.
+Nor do they learn who other end users are: the author of a comment (and the actor
+of an audit event) who is neither staff nor the viewer, as on comments copied from a
+merged ticket, is shown as ``None`` (:func:`shown_person`), and the list's
+``assignee`` filter does not tell them who has an account: a name that is no one's
+gives an empty page.
 
 Refusals that depend on the role alone are checked before any ticket is looked
 up, so a 403 says nothing about whether a ticket exists either. Every function
@@ -30,6 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itsm.db.fulltext import has_terms
 from itsm.db.ids import parse_id
 from itsm.errors import Forbidden
 from itsm.sla.config import SlaSettings
@@ -143,6 +150,50 @@ def hide_unseen(session: Session, *, viewer: User, texts: Sequence[str | None]) 
         return list(texts)
     unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
     return [_without(text, unseen) for text in texts]
+
+
+def shown_person(person: User | None, *, viewer: User) -> str | None:
+    """The username of ``person`` (a comment's author, an event's actor) as ``viewer``
+    may read it: ``None`` for an end user when ``person`` is another end user (the
+    author of a comment copied from a merged ticket), whose name is not theirs to know.
+    Staff, and the viewer themselves, are always named."""
+    if person is None:
+        return None
+    if viewer.is_staff or person.is_staff or person.id == viewer.id:
+        return person.username
+    return None
+
+
+def searched_text(session: Session, *, viewer: User, query: str) -> str | None:
+    """``query`` (a search's words, a list's ``text``) as ``viewer`` may search with it.
+
+    Unchanged for staff, without a query. For an end user, every ticket number in it
+    of a ticket they may not open (:func:`unseen_numbers`: also a number of no ticket)
+    is taken out: the comments of a ticket merged into theirs were copied with
+    "[from TKT-…]", and a hit on that number would tell them that ticket exists and
+    was merged. ``None`` when that leaves no word to look for: the search then
+    matches nothing (an empty result, where a query that never had a word is refused).
+    """
+    if viewer.is_staff:
+        return query
+    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in([query]))
+    if not unseen:
+        return query
+    left = _NUMBER_IN_TEXT.sub(lambda m: " " if m.group().upper() in unseen else m.group(), query)
+    return left if has_terms(left) else None
+
+
+def searched_filters(
+    session: Session, *, viewer: User, filters: TicketFilters
+) -> TicketFilters | None:
+    """``filters`` with their ``text`` as ``viewer`` may search with it
+    (:func:`searched_text`); ``None`` when they can match no ticket."""
+    if not filters.text or viewer.is_staff:
+        return filters
+    text = searched_text(session, viewer=viewer, query=filters.text)
+    if text is None:
+        return None
+    return filters if text == filters.text else filters.model_copy(update={"text": text})
 
 
 def shown_link(
@@ -266,9 +317,14 @@ def list_page(
     """
     own = own_requester_filter(viewer, filters)
     check_people(session, viewer=viewer, filters=filters)
+    searched = searched_filters(session, viewer=viewer, filters=filters)
+    if searched is None:
+        if cursor:  # a bad cursor is refused all the same
+            queries.decode_cursor(sort, cursor)
+        return [], None
     return queries.list_page(
         session,
-        filters=filters,
+        filters=searched,
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -282,10 +338,14 @@ def search(
     session: Session, *, viewer: User, query: str, limit: int = 20, active_only: bool = False
 ) -> tuple[list[tuple[Ticket, float]], int]:
     """Full-text search over what ``viewer`` may see: end users, their own tickets and
-    public comments only."""
+    public comments only, and not by the numbers of tickets they may not open
+    (:func:`searched_text`)."""
+    searched = searched_text(session, viewer=viewer, query=query)
+    if searched is None:
+        return [], 0
     return queries.search(
         session,
-        query=query,
+        query=searched,
         limit=limit,
         active_only=active_only,
         requester_id=None if viewer.is_staff else viewer.id,
@@ -299,16 +359,18 @@ def stats(session: Session, *, viewer: User) -> TicketStats:
 
 
 def comments(session: Session, *, ref: int | str, viewer: User) -> list[CommentRead]:
-    """The ticket's comments as ``viewer`` may read them (end users: public ones)."""
+    """The ticket's comments as ``viewer`` may read them (end users: public ones, without
+    other tickets' numbers or other end users' names)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    rows = [
-        comment_read(c)
-        for c in service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
-    ]
+    found = service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
+    rows = [comment_read(c) for c in found]
     if viewer.is_staff:
         return rows
     bodies = hide_unseen(session, viewer=viewer, texts=[c.body for c in rows])
-    return [c.model_copy(update={"body": body}) for c, body in zip(rows, bodies, strict=True)]
+    return [
+        row.model_copy(update={"body": body, "author": shown_person(c.author, viewer=viewer)})
+        for row, c, body in zip(rows, found, bodies, strict=True)
+    ]
 
 
 #: Audit events that record a link, by the link's kind (their ``field``).
@@ -317,26 +379,26 @@ _LINK_EVENTS = frozenset({EventKind.LINKED, EventKind.MERGED})
 
 def history(session: Session, *, ref: int | str, viewer: User) -> list[EventRead]:
     """The audit trail as ``viewer`` may read it: end users see no event of an internal
-    note, and the events of links as they see the links (:func:`shown_link`)."""
+    note, the events of links as they see the links (:func:`shown_link`), and no other
+    end user's name (:func:`shown_person`)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    rows = [
-        event_read(e)
-        for e in events.history(session, ticket_id=ticket.id, include_internal=viewer.is_staff)
-    ]
+    found = events.history(session, ticket_id=ticket.id, include_internal=viewer.is_staff)
+    rows = [event_read(e) for e in found]
     if viewer.is_staff:
         return rows
     texts = [text for e in rows for text in (e.old_value, e.new_value)]
     unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
     shown: list[EventRead] = []
-    for e in rows:
+    for e, orm in zip(rows, found, strict=True):
+        actor = shown_person(orm.actor, viewer=viewer)
         if e.kind in _LINK_EVENTS and e.field is not None:
             link = shown_link(e.field, e.new_value, unseen)
             if link is None:
                 continue
-            shown.append(e.model_copy(update={"new_value": link[1]}))
+            shown.append(e.model_copy(update={"new_value": link[1], "actor": actor}))
         else:
             old, new = _without(e.old_value, unseen), _without(e.new_value, unseen)
-            shown.append(e.model_copy(update={"old_value": old, "new_value": new}))
+            shown.append(e.model_copy(update={"old_value": old, "new_value": new, "actor": actor}))
     return shown
 
 

@@ -16,8 +16,8 @@ columns (enum values kept in by CHECK constraints, UTC datetimes by
 ``tests/integration/core/test_ticket_reads.py`` holds both paths to the same output,
 errors and statements. The rules are :mod:`~itsm.tickets.access`'s own helpers
 (reference checks, end users' own tickets, the "not found" message, what an end
-user's tickets may say of other tickets, an end user's unknown ``assignee``), called
-here.
+user's tickets may say of other tickets, an end user's unknown ``assignee`` and
+``text`` filter), called here.
 """
 
 from __future__ import annotations
@@ -123,7 +123,10 @@ def list_page(
     access.check_people(session, viewer=viewer, filters=filters)
     limit = max(1, min(limit, queries.MAX_PAGE))
     after = queries.decode_cursor(sort, cursor) if cursor else []
-    stmt = _page_statement(session, filters, sort, limit, own, not viewer.is_staff, bool(after))
+    searched = access.searched_filters(session, viewer=viewer, filters=filters)
+    if searched is None:  # an end user's text left with no word: it matches nothing
+        return [], None
+    stmt = _page_statement(session, searched, sort, limit, own, not viewer.is_staff, bool(after))
     # On the session's connection, as Core: the filters are written with ORM attributes,
     # which would send the statement through the ORM's compile and loading steps (0.15
     # ms of a 0.8 ms request on SQLite) for rows that are columns only.

@@ -121,7 +121,13 @@ class TicketFilters(Schema):
 
 class CommentRead(Schema):
     id: int
-    author: str | None
+    author: str | None = Field(
+        description=(
+            "Who wrote it (username); null for the system and, to an end user, for"
+            " another end user (such as the author of a comment copied from a merged"
+            " ticket), whose name is not shown."
+        )
+    )
     body: str
     is_internal: bool
     time_spent_minutes: int
@@ -130,7 +136,12 @@ class CommentRead(Schema):
 
 class EventRead(Schema):
     id: int
-    actor: str | None
+    actor: str | None = Field(
+        description=(
+            "Who made the change (username); null for the system and, to an end user,"
+            " for another end user, whose name is not shown."
+        )
+    )
     kind: str
     field: str | None
     old_value: str | None

@@ -2,7 +2,9 @@
 
 A host-bound agent token sends reports of its own machine only (its machine
 identity: machine-id, else DMI UUID, else hostname); one report of another host
-refuses the whole batch with a 403 problem, and nothing of it is stored.
+refuses the whole batch with a 403 problem, and nothing of it is stored. It sends
+no Alertmanager alerts, which may be about any machine. A token is bound by a
+hostname only when one inventory item has it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
 from itsm.tickets.models import Ticket
 from tests.e2e.api.support import invalid, ok, problem
+from tests.e2e.api.test_alertmanager import PATH as ALERTS
+from tests.e2e.api.test_alertmanager import alert, notification
 from tests.e2e.api.test_diagnostics import T0, disk, report
 from tests.live_server import Api
 
@@ -133,3 +137,68 @@ def test_a_token_is_bound_through_the_inventory_and_lists_its_binding(
     # Personal tokens show no binding; agents still may not read their tokens.
     assert ok(admin.get("/tokens"))[0]["host_identity"] is None
     problem(bound.get("/tokens"), 403, "forbidden")
+
+
+def test_a_bound_token_may_not_send_alertmanager_alerts(api: Api, admin: httpx.Client) -> None:
+    machine = uuid.uuid4().hex
+    identity = f"machine-id:{machine}"
+    bound = _agent(api, admin, identity)
+    firing = notification(alert("HostDown", fingerprint="00000000000000f1"))
+    before = _counts(api)
+
+    body = problem(bound.post(ALERTS, json=firing), 403, "host-bound-token")
+    assert body["detail"] == (
+        f"this agent token is bound to host {identity!r}; "
+        "Alertmanager needs an agent token bound to no host"
+    )
+    assert body["instance"] == "/api/v1" + ALERTS
+    # Refused before the notification is read: an invalid one gets the same answer.
+    problem(bound.post(ALERTS, json={"version": "3"}), 403, "host-bound-token")
+    assert _counts(api) == before  # no ticket
+
+    # Bound through the inventory alike; the same token still sends its host's reports.
+    sent = ok(bound.post("/diagnostics/reports", json=[report(machine, hostname="db-01")]))
+    assert sent["stored"] == 1
+    by_hostname = _agent(api, admin, "db-01", name="by-hostname")
+    problem(by_hostname.post(ALERTS, json=firing), 403, "host-bound-token")
+    # An agent token bound to no host, and staff, send alerts as before.
+    free = _agent(api, admin, None, name="alertmanager")
+    opened = ok(free.post(ALERTS, json=firing))["alerts"]
+    assert [a["action"] for a in opened] == ["opened"]
+    assert len(ok(admin.post(ALERTS, json=firing))["alerts"]) == 1
+
+
+def test_a_hostname_of_several_items_binds_no_token(api: Api, admin: httpx.Client) -> None:
+    free = _agent(api, admin, None, name="free")
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    batch = [report(first, hostname="web-01"), report(second, hostname="web-01")]
+    sent = ok(free.post("/diagnostics/reports", json=batch))["results"]
+    items = [ok(admin.get(f"/inventory/assets/{r['asset_id']}")) for r in sent]
+    assert [i["asset_tag"] for i in items] == ["HOST-web-01", "HOST-web-01-2"]
+    tokens_before = len(ok(admin.get("/tokens")))
+
+    refused = problem(
+        admin.post("/tokens", json={"name": "web", "kind": "agent", "host": "web-01"}),
+        422,
+        "ambiguous-hostname",
+    )
+    assert refused["detail"] == (
+        "2 inventory items have the hostname 'web-01' ('HOST-web-01', 'HOST-web-01-2'); "
+        "give the item's id or asset tag, or the host's identity: "
+        "machine-id:<id>, dmi:<uuid> or hostname:<name>"
+    )
+    assert len(ok(admin.get("/tokens"))) == tokens_before  # nothing was made
+
+    # The item's id, its asset tag or the identity name one machine.
+    for ref, machine in (
+        (str(items[1]["id"]), second),
+        ("HOST-web-01", first),
+        ("HOST-web-01-2", second),
+        (f"machine-id:{first}", first),
+    ):
+        issued = ok(admin.post("/tokens", json={"name": ref, "kind": "agent", "host": ref}), 201)
+        assert issued["host_identity"] == f"machine-id:{machine}", ref
+    # A hostname only one item has still binds, as before.
+    ok(free.post("/diagnostics/reports", json=[report(uuid.uuid4().hex, hostname="db-07")]))
+    one = ok(admin.post("/tokens", json={"name": "db", "kind": "agent", "host": "db-07"}), 201)
+    assert one["host_identity"] is not None

@@ -1,16 +1,20 @@
 """Asset tags holding '/' in the inventory routes, over real HTTP on SQLite and PostgreSQL.
 
 ``{ref}`` is a ``:path`` parameter: a tag such as ``LAP/2024/001`` is sent as is or
-percent-encoded, also before the ``/owner`` and ``/status`` endings.
+percent-encoded, also before the ``/owner`` and ``/status`` endings. A tag may not
+itself end in ``/owner`` or ``/status``.
 """
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 import httpx
 
+from itsm.accounts.models import TokenKind
 from tests.e2e.api.support import invalid, ok, problem
+from tests.e2e.api.test_diagnostics import report
 from tests.live_server import Api
 
 TAG = "LAP/2024/001"
@@ -42,13 +46,52 @@ def test_every_inventory_route_takes_a_tag_with_slashes(api: Api, admin: httpx.C
     assert ok(admin.get("/inventory/assets/LAP"))["owner_id"] is None  # only the right item
     assert ok(admin.get("/inventory/assets/LAP"))["status"] == "in_use"
 
-    # A tag that looks like a route's ending is read whole by GET.
-    odd = ok(
-        admin.post("/inventory/assets", json={"asset_tag": "X/owner", "asset_type": "other"}), 201
+
+def test_a_tag_may_not_end_in_a_route_s_ending(api: Api, admin: httpx.Client) -> None:
+    """With a tag ``X/owner``, ``/inventory/assets/X/owner`` would be that item to GET
+    and item ``X``'s owner to PUT: such tags are refused, naming what is not allowed."""
+    x = ok(admin.post("/inventory/assets", json={"asset_tag": "X", "asset_type": "other"}), 201)
+    for tag, ending in (
+        ("X/owner", "/owner"),
+        ("X/status", "/status"),
+        ("LAP/2024/001/owner", "/owner"),
+        (" X/status ", "/status"),  # stripped first, as every tag is
+        ("/owner", "/owner"),
+    ):
+        got = admin.post("/inventory/assets", json={"asset_tag": tag, "asset_type": "other"})
+        message = invalid(got, "asset_tag")
+        assert message == (
+            f"invalid asset_tag: {tag.strip()!r} ends in {ending!r}; a tag may not end in "
+            "'/owner' or '/status', the endings of the API's routes that change an item"
+        ), tag
+    assert [a["asset_tag"] for a in ok(admin.get("/inventory/assets"))] == ["X"]
+
+    # Item X is changed through those paths, and a lookalike tag changes nothing else.
+    for tag in ("owner", "status", "X/owners", "X/Owner", "X/owner/1", "X-owner"):
+        ok(admin.post("/inventory/assets", json={"asset_tag": tag, "asset_type": "other"}), 201)
+    ana = api.user("ana")
+    assert ok(admin.put("/inventory/assets/X/owner", json={"owner": "ana"}))["id"] == x["id"]
+    assert ok(admin.put("/inventory/assets/X/status", json={"status": "lost"}))["id"] == x["id"]
+    items = {a["asset_tag"]: a for a in ok(admin.get("/inventory/assets"))}
+    assert (items["X"]["owner_id"], items["X"]["status"]) == (ana.id, "lost")
+    assert all(a["owner_id"] is None for tag, a in items.items() if tag != "X")
+    assert ok(admin.get("/inventory/assets/owner"))["asset_tag"] == "owner"
+    assert (
+        ok(admin.put("/inventory/assets/owner/status", json={"status": "lost"}))["id"]
+        == (items["owner"]["id"])
     )
-    assert ok(admin.get("/inventory/assets/X/owner"))["id"] == odd["id"]
-    ok(admin.put("/inventory/assets/X/owner/status", json={"status": "lost"}))
-    assert ok(admin.get(f"/inventory/assets/{odd['id']}"))["status"] == "lost"
+
+
+def test_a_reported_host_gets_no_tag_ending_in_a_route_s_ending(
+    api: Api, admin: httpx.Client
+) -> None:
+    agent = api.client(api.token(api.user("agent-owner"), kind=TokenKind.AGENT))
+    for hostname in ("odd/owner", "odd/status"):
+        sent = ok(
+            agent.post("/diagnostics/reports", json=[report(uuid.uuid4().hex, hostname=hostname)])
+        )
+        item = ok(admin.get(f"/inventory/assets/{sent['results'][0]['asset_id']}"))
+        assert (item["hostname"], item["asset_tag"]) == (hostname, f"HOST-{hostname}-2")
 
 
 def test_tags_with_slashes_that_do_not_exist_are_404_and_empty_refs_422(

@@ -7,8 +7,9 @@ parameter: it takes every segment up to the route's own ending, sent as they are
 or percent-encoded (``LAP%2F2024%2F001``, which the server decodes before routing
 anyway). ``GET /assets/{ref}`` takes the whole rest of the path; the ``PUT``
 routes end in ``/owner`` or ``/status``, which Starlette matches after the
-greedy reference. A tag that itself ends in ``/owner`` or ``/status`` is read by
-those two routes as the shorter one: change such an item by its id.
+greedy reference. A tag may not itself end in ``/owner`` or ``/status``
+(:func:`itsm.inventory.schemas.check_asset_tag`): with a tag ``X/owner``, the path
+``/assets/X/owner`` would be that item to ``GET`` and item ``X``'s owner to ``PUT``.
 """
 
 from __future__ import annotations

@@ -123,7 +123,11 @@ async def list_tickets(
 @router.get(
     "/search",
     summary="Full-text search over titles, descriptions and comments, best first",
-    description="End users search their own tickets and public comments only.",
+    description=(
+        "End users search their own tickets and public comments only, and not by the"
+        " numbers of tickets they cannot open: those are taken out of `q`, and a `q` left"
+        " with no word finds nothing."
+    ),
 )
 def search_tickets(
     session: SessionDep,
@@ -188,6 +192,11 @@ def change_status(
 @router.get(
     "/{ref}/comments",
     summary="A ticket's comments, oldest first (end users: public ones only)",
+    description=(
+        "To an end user, another end user's name is not shown: the `author` of a comment"
+        " by someone neither staff nor the caller (such as one copied from a merged"
+        " ticket) is `null`, and numbers of tickets they cannot open read 'another ticket'."
+    ),
 )
 def list_comments(ref: Ref, session: SessionDep, who: PersonDep) -> list[CommentRead]:
     return access.comments(session, ref=ref, viewer=who.user)

@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     log_file: Path | None = None
     user: str | None = Field(default=None, description="Username recorded as the actor.")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, le=600_000)
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=500,
+        description="Connections each process keeps open (the API server's concurrent requests).",
+    )
+    database_max_overflow: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description="Extra connections a burst may open; each is closed when given back.",
+    )
     sql_echo: bool = False
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)

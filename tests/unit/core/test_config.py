@@ -208,3 +208,22 @@ def test_mask_url_leaves_no_trace_of_the_password() -> None:
     masked = mask_url("could not connect to postgresql://svc:Tr0ub4dor&3@10.0.0.5/itsm (timeout)")
     assert "Tr0ub4dor" not in masked
     assert masked.endswith("@10.0.0.5/itsm (timeout)")
+
+
+def test_pool_size_reaches_the_engine_and_is_checked(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from itsm.db.engine import build_engine
+
+    monkeypatch.setenv("ITSM_DATABASE_POOL_SIZE", "12")
+    monkeypatch.setenv("ITSM_DATABASE_MAX_OVERFLOW", "3")
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'pool.db'}")
+    engine = build_engine(settings)
+    try:
+        assert engine.pool.size() == 12  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 3  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("ITSM_DATABASE_POOL_SIZE", "0")
+    with pytest.raises(ConfigError, match="invalid setting database_pool_size"):
+        load_settings()

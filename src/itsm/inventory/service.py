@@ -57,9 +57,12 @@ def get_asset(session: Session, *, ref: int | str) -> Asset:
     if asset is None:
         asset = session.scalar(select(Asset).where(Asset.asset_tag == text))
     if asset is None:
-        asset = session.scalar(
-            select(Asset).where(Asset.hostname == text).order_by(Asset.id).limit(1)
-        )
+        named = session.scalars(
+            select(Asset).where(Asset.hostname == text).order_by(Asset.id).limit(2)
+        ).all()
+        if len(named) > 1:  # a hostname names no one item: never pick one of them
+            _require_one_host(session, text, "give the item's id or asset tag")
+        asset = named[0] if named else None
     if asset is None:
         raise _not_found(text)
     return asset
@@ -109,13 +112,15 @@ def host_identity(session: Session, *, ref: int | str) -> str:
         return identity
     try:
         asset = get_asset(session, ref=text)
+    except AmbiguousHostname as exc:
+        raise AmbiguousHostname(
+            f"{exc.message}, or the host's identity: {_IDENTITY_FORMS}"
+        ) from None
     except AssetNotFound:
         raise AssetNotFound(
             f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname); "
             f"for a host that has not reported yet, give its identity: {_IDENTITY_FORMS}"
         ) from None
-    if parse_id(text) != asset.id and asset.asset_tag != text:  # found by its hostname
-        _require_one_host(session, text)
     stored = asset.machine_id
     if stored is None or stored.partition(":")[0] not in _IDENTITY_KINDS:
         raise NoMachineIdentity(
@@ -125,8 +130,9 @@ def host_identity(session: Session, *, ref: int | str) -> str:
     return stored
 
 
-def _require_one_host(session: Session, hostname: str) -> None:
-    """:class:`AmbiguousHostname` if more than one item has ``hostname``."""
+def _require_one_host(session: Session, hostname: str, hint: str) -> None:
+    """:class:`AmbiguousHostname` if more than one item has ``hostname``; ``hint`` says
+    what to give instead."""
     shown = 5
     tags = session.scalars(
         select(Asset.asset_tag)
@@ -138,8 +144,7 @@ def _require_one_host(session: Session, hostname: str) -> None:
         listed = ", ".join(repr(t) for t in tags[:shown]) + (", …" if len(tags) > shown else "")
         raise AmbiguousHostname(
             f"{len(tags) if len(tags) <= shown else 'more than ' + str(shown)} inventory items "
-            f"have the hostname {hostname!r} ({listed}); give the item's id or asset tag, "
-            f"or the host's identity: {_IDENTITY_FORMS}"
+            f"have the hostname {hostname!r} ({listed}); {hint}"
         )
 
 

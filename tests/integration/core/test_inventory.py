@@ -146,3 +146,16 @@ def test_ticket_with_unknown_asset_is_refused(session: Session) -> None:
     with pytest.raises(AssetNotFound):
         make_ticket(session, asset_id=424242)
     assert ticket_count(session) == 0
+
+
+def test_a_hostname_that_several_items_have_names_none_of_them(session: Session) -> None:
+    first = _asset(session, "PC-0001", hostname="web-01")
+    _asset(session, "PC-0002", hostname="web-01")
+    with pytest.raises(InvalidInput) as info:
+        inventory.get_asset(session, ref="web-01")
+    assert info.value.message == (
+        "2 inventory items have the hostname 'web-01' ('PC-0001', 'PC-0002'); "
+        "give the item's id or asset tag"
+    )
+    assert inventory.get_asset(session, ref="PC-0001") is first
+    assert inventory.get_asset(session, ref=first.id) is first

@@ -203,3 +203,16 @@ def test_a_ticket_is_linked_to_an_asset_and_unlinked(demo: Cli) -> None:
     msg = demo.fail(ExitStatus.INVALID_INPUT, "ticket", "update", "1", "--asset", "1", "--no-asset")
     assert msg == "error: give --asset or --no-asset, not both"
     assert demo.json("ticket", "show", "1")["asset_id"] is None
+
+
+def test_the_last_admin_stays_one(cli: Cli) -> None:
+    cli.ok("user", "add", "boss", "Boss", "--role", "admin")
+    cli.ok("user", "add", "tess", "Tess", "--role", "technician")
+    line = cli.fail(5, "--as", "tess", "user", "deactivate", "boss")
+    assert line == (
+        "error: 'boss' is the last active admin and cannot be deactivated; "
+        "make another user admin first"
+    )
+    cli.fail(5, "--as", "tess", "user", "role", "boss", "user")
+    cli.ok("--as", "boss", "user", "role", "tess", "admin")
+    assert cli.ok("--as", "tess", "user", "deactivate", "boss") == "boss deactivated.\n"

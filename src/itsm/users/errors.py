@@ -21,3 +21,7 @@ class InactiveUser(InvalidInput):
 
 class SelfLockout(Forbidden):
     """An admin may not deactivate themselves or give up their own admin role."""
+
+
+class LastAdmin(Conflict):
+    """The last active admin may not be deactivated or demoted: no one could manage users."""

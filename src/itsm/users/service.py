@@ -13,6 +13,7 @@ from itsm.db.ids import parse_id
 from itsm.errors import Forbidden, choices
 from itsm.users.errors import (
     InactiveUser,
+    LastAdmin,
     NotStaff,
     SelfLockout,
     UsernameTaken,
@@ -104,13 +105,39 @@ def _refuse_self_lockout(user: User, actor: User | None, *, role: str | None = N
         raise SelfLockout("you cannot give up your own admin role; another admin can")
 
 
+def _refuse_last_admin(session: Session, user: User, *, role: str | None = None) -> None:
+    """:class:`LastAdmin` if ``user`` is the only active admin and would stop being one.
+
+    ``role`` is the role ``user`` would get; without it, ``user`` is being deactivated.
+    The active admins are locked while counted (``FOR UPDATE`` on PostgreSQL; SQLite's
+    write transactions run one at a time), so two admins demoting each other at once
+    cannot both succeed.
+    """
+    if user.role != Role.ADMIN or not user.is_active or role == Role.ADMIN:
+        return
+    admins = session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    if admins == [user.id]:
+        change = "deactivated" if role is None else f"made {role}"
+        raise LastAdmin(
+            f"{user.username!r} is the last active admin and cannot be {change}; "
+            "make another user admin first"
+        )
+
+
 def update_user(
     session: Session, *, ref: int | str, data: UserUpdate, actor: User | None = None
 ) -> User:
-    """Change the given fields; ``actor`` (who acts, if known) cannot demote themselves."""
+    """Change the given fields; ``actor`` (who acts, if known) cannot demote themselves,
+    and the last active admin stays one."""
     user = get_user(session, ref=ref)
     if data.role is not None:
         _refuse_self_lockout(user, actor, role=data.role)
+        _refuse_last_admin(session, user, role=data.role)
     for field, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(user, field, value)
@@ -127,6 +154,7 @@ def deactivate(session: Session, *, ref: int | str, actor: User | None = None) -
     """Deactivate ``ref``; ``actor`` (who acts, if known) cannot deactivate themselves."""
     user = get_user(session, ref=ref)
     _refuse_self_lockout(user, actor)
+    _refuse_last_admin(session, user)
     user.is_active = False
     session.flush()
     return user

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import getpass
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itsm.config import Settings
+from itsm.db.runtime import open_database
 from itsm.errors import ErrorKind, InvalidInput
 from itsm.users import service as users
-from itsm.users.errors import InactiveUser, NotStaff, UsernameTaken, UserNotFound
+from itsm.users.errors import InactiveUser, LastAdmin, NotStaff, UsernameTaken, UserNotFound
 from itsm.users.models import Role, User
 from itsm.users.schemas import USERNAME_PATTERN, UserCreate
 from itsm.validation import validated
@@ -181,3 +185,74 @@ def test_resolve_actor_prefers_the_os_login_when_it_is_a_user(session: Session) 
 def test_resolve_actor_finds_nobody_on_an_empty_database(session: Session) -> None:
     assert users.count_users(session) == 0
     assert users.resolve_actor(session, ref=None) is None
+
+
+def _admins(session: Session, *names: str) -> list[User]:
+    return [make_user(session, username=n, role=Role.ADMIN) for n in names]
+
+
+def test_the_last_active_admin_is_neither_deactivated_nor_demoted(session: Session) -> None:
+    (boss,) = _admins(session, "boss")
+    with pytest.raises(LastAdmin) as info:
+        users.deactivate(session, ref="boss")
+    assert info.value.message == (
+        "'boss' is the last active admin and cannot be deactivated; make another user admin first"
+    )
+    assert info.value.kind is ErrorKind.CONFLICT
+    with pytest.raises(LastAdmin, match="cannot be made technician"):
+        users.set_role(session, ref="boss", role="technician")
+    assert boss.is_active
+    assert boss.role == Role.ADMIN
+    users.set_role(session, ref="boss", role="admin")  # staying admin is no change
+
+
+def test_with_another_active_admin_either_can_go(session: Session) -> None:
+    _admins(session, "boss", "deputy")
+    retired = make_user(session, username="retired", role=Role.ADMIN)
+    retired.is_active = False
+    session.flush()
+    assert users.set_role(session, ref="deputy", role="technician").role == Role.TECHNICIAN
+    # an inactive admin does not count: boss is now the last active one
+    with pytest.raises(LastAdmin):
+        users.deactivate(session, ref="boss")
+    users.set_role(session, ref="deputy", role="admin")
+    assert users.deactivate(session, ref="boss").is_active is False
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(fresh_db_url: str) -> None:
+    """Each demotes the other in its own transaction; the second waits for the first
+    (row locks on PostgreSQL, the write lock on SQLite) and then is refused."""
+    db = open_database(Settings(database_url=fresh_db_url))
+    try:
+        with db.session() as session:
+            _admins(session, "ann", "bob")
+        first_done = threading.Event()
+        outcome: dict[str, str] = {}
+
+        def demote(target: str, hold: float) -> None:
+            try:
+                with db.session() as session:
+                    users.set_role(session, ref=target, role="user")
+                    first_done.set()
+                    time.sleep(hold)  # keep the transaction open while the other starts
+                outcome[target] = "demoted"
+            except LastAdmin:
+                outcome[target] = "refused"
+            finally:
+                first_done.set()
+
+        one = threading.Thread(target=demote, args=("ann", 0.5))
+        one.start()
+        assert first_done.wait(10)
+        two = threading.Thread(target=demote, args=("bob", 0.0))
+        two.start()
+        one.join(30)
+        two.join(30)
+        assert outcome == {"ann": "demoted", "bob": "refused"}
+        with db.session(write=False) as session:
+            admins = session.scalars(
+                select(User.username).where(User.role == Role.ADMIN, User.is_active.is_(True))
+            ).all()
+        assert admins == ["bob"]
+    finally:
+        db.dispose()

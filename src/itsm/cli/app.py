@@ -31,7 +31,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(TyperGroup):
+class SuggestingGroup(TyperGroup):
+    """A group whose unknown-command error suggests from every command's name.
+
+    Typer suggests only among the commands already built; the groups below build
+    them on demand.
+    """
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            suggest(exc, args, self.list_commands(ctx))
+            raise
+
+
+class LazyGroup(SuggestingGroup):
     """The root group: lists commands from :data:`COMMANDS`, imports one on demand."""
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -49,19 +64,12 @@ class LazyGroup(TyperGroup):
         command.name = cmd_name
         return command
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except typer.TyperException as exc:
-            suggest(exc, args, self.list_commands(ctx))
-            raise
-
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
 
 
-class DeferredCommands(TyperGroup):
+class DeferredCommands(SuggestingGroup):
     """A group whose commands become click commands only when one is looked up.
 
     Typer turns every function of a group into a click command (reading its
@@ -82,20 +90,9 @@ class DeferredCommands(TyperGroup):
             self.commands[cmd_name] = build()
         return super().get_command(ctx, cmd_name)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except typer.TyperException as exc:
-            suggest(exc, args, self.list_commands(ctx))
-            raise
-
 
 def suggest(exc: typer.TyperException, args: list[str], names: list[str]) -> None:
-    """Add "Did you mean ...?" to an unknown command's error, from every command's name.
-
-    Typer suggests only among the commands already built; these groups build them
-    on demand, so they suggest themselves.
-    """
+    """Add "Did you mean ...?" to an unknown command's error, from every command's name."""
     import difflib
 
     message = getattr(exc, "message", None)

@@ -9,30 +9,14 @@ from typing import Any
 import httpx
 
 from itsm.tickets.access import HIDDEN_TICKET
+from tests.e2e.api.support import ok, problem
 from tests.live_server import Api
-
-PROBLEM = "application/problem+json"
 
 
 def _new(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"title": "Printer jammed", "category": "hardware"} | fields
-    got = client.post("/tickets", json=body)
-    assert got.status_code == 201, got.text
-    data: dict[str, Any] = got.json()
+    data: dict[str, Any] = ok(client.post("/tickets", json=body), 201)
     return data
-
-
-def _ok(got: httpx.Response, status: int = 200) -> Any:
-    assert got.status_code == status, got.text
-    return got.json()
-
-
-def _problem(got: httpx.Response, status: int, type_slug: str) -> dict[str, Any]:
-    assert got.status_code == status, got.text
-    assert got.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = got.json()
-    assert body["type"] == f"urn:itsm:problem:{type_slug}"
-    return body
 
 
 def test_an_end_user_sees_the_merge_of_their_ticket_but_not_where_it_went(
@@ -46,44 +30,44 @@ def test_an_end_user_sees_the_merge_of_their_ticket_but_not_where_it_went(
     mine = _new(admin, requester_id=vera.id, title="Mail is slow")
     theirs = _new(admin, requester_id=walt.id, title="Exchange is down")
     related = _new(admin, requester_id=walt.id, title="Calendar does not sync")
-    _ok(vera_client.post(f"/tickets/{mine['id']}/comments", json={"body": "Since 9 am"}), 201)
-    _ok(admin.post(f"/tickets/{mine['id']}/links", json={"other": related["id"]}))
-    _ok(tech.post(f"/tickets/{mine['id']}/merge", json={"into": theirs["number"]}))
+    ok(vera_client.post(f"/tickets/{mine['id']}/comments", json={"body": "Since 9 am"}), 201)
+    ok(admin.post(f"/tickets/{mine['id']}/links", json={"other": related["id"]}))
+    ok(tech.post(f"/tickets/{mine['id']}/merge", json={"into": theirs["number"]}))
     hidden = (theirs["number"], theirs["title"], related["number"], related["title"])
 
     # Staff: every link, every number.
     for staff in (admin, tech):
-        assert _ok(staff.get(f"/tickets/{mine['id']}/links")) == [
+        assert ok(staff.get(f"/tickets/{mine['id']}/links")) == [
             {"kind": "related", "ticket": related["number"]},
             {"kind": "merged_into", "ticket": theirs["number"]},
         ]
-        detail = _ok(staff.get(f"/tickets/{mine['number']}"))
+        detail = ok(staff.get(f"/tickets/{mine['number']}"))
         assert detail["resolution_note"] == f"Duplicate of {theirs['number']}"
-        history = _ok(staff.get(f"/tickets/{mine['id']}/history"))
+        history = ok(staff.get(f"/tickets/{mine['id']}/history"))
         assert ("merged", "merged_into", theirs["number"]) in [
             (e["kind"], e["field"], e["new_value"]) for e in history
         ]
-        comments = _ok(staff.get(f"/tickets/{theirs['id']}/comments"))
+        comments = ok(staff.get(f"/tickets/{theirs['id']}/comments"))
         assert [c["body"] for c in comments] == [f"[from {mine['number']}] Since 9 am"]
 
     # The duplicate's requester: merged, closed, and nothing of the other ticket.
-    links = _ok(vera_client.get(f"/tickets/{mine['id']}/links"))
+    links = ok(vera_client.get(f"/tickets/{mine['id']}/links"))
     assert links == [{"kind": "merged_into", "ticket": None}]
-    detail = _ok(vera_client.get(f"/tickets/{mine['number']}"))
+    detail = ok(vera_client.get(f"/tickets/{mine['number']}"))
     assert detail["status"] == "closed"
     assert detail["resolution_note"] == f"Duplicate of {HIDDEN_TICKET}"
-    history = _ok(vera_client.get(f"/tickets/{mine['id']}/history"))
+    history = ok(vera_client.get(f"/tickets/{mine['id']}/history"))
     events = [(e["kind"], e["field"], e["new_value"]) for e in history]
     assert ("merged", "merged_into", None) in events
     assert ("field_changed", "resolution_note", f"Duplicate of {HIDDEN_TICKET}") in events
     assert "linked" not in {kind for kind, _, _ in events}
-    listed = _ok(vera_client.get("/tickets"))["items"]
+    listed = ok(vera_client.get("/tickets"))["items"]
     assert [(t["number"], t["resolution_note"]) for t in listed] == [
         (mine["number"], f"Duplicate of {HIDDEN_TICKET}")
     ]
-    found = _ok(vera_client.get("/tickets/search", params={"q": "slow"}))["items"]
+    found = ok(vera_client.get("/tickets/search", params={"q": "slow"}))["items"]
     assert [t["resolution_note"] for t in found] == [f"Duplicate of {HIDDEN_TICKET}"]
-    rated = _ok(vera_client.post(f"/tickets/{mine['id']}/rating", json={"rating": 3}))
+    rated = ok(vera_client.post(f"/tickets/{mine['id']}/rating", json={"rating": 3}))
     assert rated["resolution_note"] == f"Duplicate of {HIDDEN_TICKET}"
     responses = [
         vera_client.get(f"/tickets/{mine['id']}"),
@@ -97,14 +81,14 @@ def test_an_end_user_sees_the_merge_of_their_ticket_but_not_where_it_went(
         assert got.status_code == 200, got.text
         for text in hidden:
             assert text not in got.text
-    _problem(vera_client.get(f"/tickets/{theirs['id']}"), 404, "ticket-not-found")
+    problem(vera_client.get(f"/tickets/{theirs['id']}"), 404, "ticket-not-found")
 
     # The target's requester does not learn the duplicate either.
-    assert _ok(walt_client.get(f"/tickets/{theirs['id']}/links")) == []
-    assert _ok(walt_client.get(f"/tickets/{related['id']}/links")) == []
-    comments = _ok(walt_client.get(f"/tickets/{theirs['id']}/comments"))
+    assert ok(walt_client.get(f"/tickets/{theirs['id']}/links")) == []
+    assert ok(walt_client.get(f"/tickets/{related['id']}/links")) == []
+    comments = ok(walt_client.get(f"/tickets/{theirs['id']}/comments"))
     assert [c["body"] for c in comments] == [f"[from {HIDDEN_TICKET}] Since 9 am"]
-    history = _ok(walt_client.get(f"/tickets/{theirs['id']}/history"))
+    history = ok(walt_client.get(f"/tickets/{theirs['id']}/history"))
     assert [e["kind"] for e in history] == ["created"]
     for path in ("", "/comments", "/history", "/links"):
         got = walt_client.get(f"/tickets/{theirs['id']}{path}")
@@ -118,10 +102,10 @@ def test_a_merge_between_an_end_user_s_own_tickets_shows_the_number(
     xena_client = api.client(api.token(xena))
     first = _new(xena_client, title="VPN drops")
     second = _new(xena_client, title="VPN drops again")
-    _ok(admin.post(f"/tickets/{second['id']}/merge", json={"into": first["id"]}))
-    links = _ok(xena_client.get(f"/tickets/{second['id']}/links"))
+    ok(admin.post(f"/tickets/{second['id']}/merge", json={"into": first["id"]}))
+    links = ok(xena_client.get(f"/tickets/{second['id']}/links"))
     assert links == [{"kind": "merged_into", "ticket": first["number"]}]
-    detail = _ok(xena_client.get(f"/tickets/{second['id']}"))
+    detail = ok(xena_client.get(f"/tickets/{second['id']}"))
     assert detail["resolution_note"] == f"Duplicate of {first['number']}"
 
 
@@ -137,7 +121,7 @@ def test_an_end_user_s_unknown_assignee_is_an_empty_page_not_an_error(
     _new(admin, requester_id=yuri.id, title="Unassigned")
     empty: dict[str, Any] = {"items": [], "next_cursor": None}
 
-    known = _ok(yuri_client.get("/tickets", params={"assignee": "busy"}))
+    known = ok(yuri_client.get("/tickets", params={"assignee": "busy"}))
     assert [t["number"] for t in known["items"]] == [assigned["number"]]
     for name in ("idle", "zoe", "nobody", "NoBody", "999999", "9" * 30, "x" * 64):
         cases: list[dict[str, Any]] = [
@@ -147,15 +131,15 @@ def test_an_end_user_s_unknown_assignee_is_an_empty_page_not_an_error(
         ]
         for params in cases:
             got = yuri_client.get("/tickets", params=params)
-            assert _ok(got) == empty, (name, params)
+            assert ok(got) == empty, (name, params)
         # A bad cursor is refused alike, whoever the name is.
         bad = yuri_client.get("/tickets", params={"assignee": name, "cursor": "x"})
-        _problem(bad, 422, "invalid-cursor")
+        problem(bad, 422, "invalid-cursor")
 
     # Staff are told plainly that a name is no one's.
     tech = api.as_new("tara", role="technician")
     for staff in (tech, admin):
         for name in ("nobody", "999999", "9" * 30):
             got = staff.get("/tickets", params={"assignee": name})
-            assert "does not exist" in _problem(got, 404, "user-not-found")["detail"]
-        assert _ok(staff.get("/tickets", params={"assignee": "idle"})) == empty
+            assert "does not exist" in problem(got, 404, "user-not-found")["detail"]
+        assert ok(staff.get("/tickets", params={"assignee": "idle"})) == empty

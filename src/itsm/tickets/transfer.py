@@ -91,10 +91,11 @@ def import_tickets(
     Raises :class:`ImportRejected` when a row is invalid (and ``skip_invalid`` is
     false) or the CSV header is unusable, before anything is written.
     """
-    checker = RowChecker(session, zone=zone, now=now or utcnow())
+    now = now or utcnow()
+    checker = RowChecker(session, zone=zone, now=now)
     result = ImportResult()
     days: Counter[str] = Counter()
-    with Staging(session, actor_id=actor.id if actor else None, sla=sla) as staging:
+    with Staging(session, actor_id=actor.id if actor else None, sla=sla, now=now) as staging:
         try:
             for record in read_records(path, fmt):
                 outcome = record.problem or checker.check(record.values)

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from itsm.db.base import utcnow
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
@@ -65,6 +66,10 @@ TICKET_COLUMNS = (
     "resolution_due_at",
     "resolution_warn_at",
     "sla_paused_at",
+    "first_response_warned",
+    "first_response_breached",
+    "resolution_warned",
+    "resolution_breached",
 )
 _CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
 
@@ -77,7 +82,7 @@ _PG_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :k)"
 )
 _NOTE_SHOWN = 500  # as much of a resolution note as the audit event keeps
-_NO_SLA = (None,) * 5
+_NO_SLA = (None,) * 5 + (False,) * 4
 # Enum values looked up once: ``.value`` is a descriptor call, and it runs for every row.
 _STATUS = {status: status.value for status in Status}
 _OPEN = Status.OPEN.value
@@ -126,11 +131,19 @@ class Written:
 class Staging:
     """The checked rows, as written, in file order; see the module docstring."""
 
-    def __init__(self, session: Session, *, actor_id: int | None, sla: SlaSettings | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        actor_id: int | None,
+        sla: SlaSettings | None,
+        now: datetime | None = None,
+    ) -> None:
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._time = _pg_time if self.postgres else _sqlite_time
         self.actor_id = actor_id
         self._sla = sla if sla is not None and sla.enabled else None
+        self._now = now or utcnow()  # what "already past" means for the rows' SLA clocks
         self._pending: list[Staged] = []
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
         self.count = 0
@@ -192,16 +205,22 @@ class Staging:
             *self._clock(row),
         )
 
-    def _clock(self, row: Row) -> tuple[str | None, ...]:
-        """SLA due and warning times of an active ticket, counted from its creation.
+    def _clock(self, row: Row) -> tuple[str | bool | None, ...]:
+        """SLA due and warning times of an active ticket, counted from its creation,
+        and its warned and breached flags.
 
         Resolved and closed tickets get none: their SLA history (first response,
-        pauses) is unknown, so reports do not judge them.
+        pauses) is unknown, so reports do not judge them. A running clock (open, in
+        progress) already past its warning or due time is imported warned or breached:
+        it was missed before itsm knew of the ticket, so the next ``itsm sla tick``
+        neither records it again nor escalates a whole imported backlog at once.
+        A pending ticket's clocks are paused, and judged when it resumes.
         """
         if self._sla is None or row.status not in ACTIVE_STATUSES:
             return _NO_SLA
         times = clock.start_times(row.priority, self._sla, since=row.created_at)
         paused = row.created_at if row.status is Status.PENDING else None
+        running, now = paused is None, self._now
         t = self._time
         return (
             t(times["first_response_due_at"]),
@@ -209,6 +228,10 @@ class Staging:
             t(times["resolution_due_at"]),
             t(times["resolution_warn_at"]),
             t(paused),
+            running and times["first_response_warn_at"] <= now,
+            running and times["first_response_due_at"] <= now,
+            running and times["resolution_warn_at"] <= now,
+            running and times["resolution_due_at"] <= now,
         )
 
     def _events(self, row: Row) -> tuple[tuple[Any, ...], ...]:

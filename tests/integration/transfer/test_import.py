@@ -268,3 +268,49 @@ def test_staged_rows_spilled_to_disk_and_written_in_batches(
         for r in kept
     )
     assert consistency(session.connection()) == {"tickets": 43, "events": trails}
+
+
+def test_clocks_already_past_are_imported_missed_and_the_tick_leaves_them(
+    session: Session, people: People, tmp_path: Path
+) -> None:
+    """A backlog imported overdue is marked warned/breached at import: the next
+    `itsm sla tick` neither records it again nor escalates every imported ticket."""
+    from itsm.sla import service as sla_service
+
+    base = {"category": "hardware", "requester": "req", "priority": "high"}
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            base | {"title": "a month old", "created_at": (NOW - timedelta(days=30)).isoformat()},
+            base
+            | {"title": "a minute old", "created_at": (NOW - timedelta(minutes=1)).isoformat()},
+            base
+            | {
+                "title": "old but pending",
+                "status": "pending",
+                "created_at": (NOW - timedelta(days=30)).isoformat(),
+            },
+        ],
+    )
+    sla = SlaSettings()
+    run_import(session, path, actor=people.admin, sla=sla, now=NOW)
+    got = {
+        t.title: t
+        for t in session.scalars(
+            select(Ticket).where(
+                Ticket.title.in_(["a month old", "a minute old", "old but pending"])
+            )
+        )
+    }
+    old, new, pending = got["a month old"], got["a minute old"], got["old but pending"]
+    flags = [f"{c}_{s}" for c in ("first_response", "resolution") for s in ("warned", "breached")]
+    assert [getattr(old, f) for f in flags] == [True, True, True, True]
+    assert [getattr(new, f) for f in flags] == [False, False, False, False]
+    assert [getattr(pending, f) for f in flags] == [False, False, False, False]
+
+    result = sla_service.tick(session, sla=sla, now=NOW, actor=people.admin)
+    assert old.number not in " ".join(result.breached + result.warned + result.escalated)
+    assert old.priority == "high"  # not escalated
+    # the recent one is judged as usual once its time comes
+    later = sla_service.tick(session, sla=sla, now=NOW + timedelta(days=30), actor=people.admin)
+    assert f"{new.number}:resolution" in later.breached

@@ -78,3 +78,21 @@ def test_the_log_file_and_the_spool_are_written(cli: Cli, tmp_path: Path) -> Non
 @pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (4, 4), (256 + 3, 3), ("boom", 1)])
 def test_exit_status_reads_system_exit_as_the_interpreter_does(code: object, status: int) -> None:
     assert exit_status(code) == status
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [("ticket", "list"), ("ticket", "export"), ("user", "list")])
+def test_a_full_disk_is_one_plain_error_line(cli: Cli, args: tuple[str, ...]) -> None:
+    cli.ok("user", "add", "ana", "Ana")
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "itsm", *args],
+            env=cli.env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "error: cannot write the output: No space left on device\n"

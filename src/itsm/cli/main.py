@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Any, NoReturn
 
@@ -100,6 +101,10 @@ def usage_error(app_ctx: AppContext, exc: typer.TyperException) -> int:
     return int(getattr(exc, "exit_code", ExitStatus.USAGE))
 
 
+#: Write failures of a full disk, a quota or a device: said plainly, not as a bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
 def report(app_ctx: AppContext, exc: BaseException) -> int:
     """One line on stderr (a traceback too with ``--debug``); returns the exit code."""
     from itsm.errors import ItsmError
@@ -129,6 +134,12 @@ def report(app_ctx: AppContext, exc: BaseException) -> int:
             f"error: database error: {mask_url(reason)}", markup=False, soft_wrap=True
         )
         return ExitStatus.DATABASE_UNAVAILABLE
+    if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
+        # e.g. `itsm ticket list > /dev/full`: the machine's trouble, not a bug of itsm
+        app_ctx.err.print(
+            f"error: cannot write the output: {exc.strerror}", markup=False, soft_wrap=True
+        )
+        return ExitStatus.ERROR
     name = type(exc).__name__
     app_ctx.err.print(
         f"error: unexpected {name}: {mask_url(str(exc)).splitlines()[0] if str(exc) else ''} "

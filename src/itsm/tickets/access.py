@@ -302,6 +302,22 @@ def check_people(session: Session, *, viewer: User, filters: TicketFilters) -> N
         user_ref(session, filters.requester)
 
 
+def viewer_filters(
+    session: Session, *, viewer: User, filters: TicketFilters
+) -> tuple[int | None, TicketFilters | None]:
+    """The list's filters as ``viewer`` may use them: ``(own, searched)``.
+
+    ``own`` is the requester every row must have (:func:`own_requester_filter`);
+    people named in the filters are checked (:func:`check_people`); ``searched`` is
+    ``filters`` with their text as ``viewer`` may search with it, ``None`` when they
+    can match no ticket (:func:`searched_filters`). Both list paths (this module's
+    and :mod:`itsm.tickets.reads`) start here.
+    """
+    own = own_requester_filter(viewer, filters)
+    check_people(session, viewer=viewer, filters=filters)
+    return own, searched_filters(session, viewer=viewer, filters=filters)
+
+
 def list_page(
     session: Session,
     *,
@@ -315,9 +331,7 @@ def list_page(
 
     The tickets themselves; :func:`ticket_views` shapes them for ``viewer``.
     """
-    own = own_requester_filter(viewer, filters)
-    check_people(session, viewer=viewer, filters=filters)
-    searched = searched_filters(session, viewer=viewer, filters=filters)
+    own, searched = viewer_filters(session, viewer=viewer, filters=filters)
     if searched is None:
         if cursor:  # a bad cursor is refused all the same
             queries.decode_cursor(sort, cursor)

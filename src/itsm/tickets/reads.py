@@ -119,11 +119,9 @@ def list_page(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of what ``viewer`` may see, as :func:`itsm.tickets.access.list_page` gives it."""
-    own = access.own_requester_filter(viewer, filters)
-    access.check_people(session, viewer=viewer, filters=filters)
+    own, searched = access.viewer_filters(session, viewer=viewer, filters=filters)
     limit = max(1, min(limit, queries.MAX_PAGE))
     after = queries.decode_cursor(sort, cursor) if cursor else []
-    searched = access.searched_filters(session, viewer=viewer, filters=filters)
     if searched is None:  # an end user's text left with no word: it matches nothing
         return [], None
     stmt = _page_statement(session, searched, sort, limit, own, not viewer.is_staff, bool(after))

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from itsm.errors import ErrorKind, ItsmError, RateLimited
+from itsm.validation import explain
 
 log = logging.getLogger(__name__)
 
@@ -127,22 +128,13 @@ def _field(loc: tuple[Any, ...]) -> str:
 def _message(err: dict[str, Any]) -> str:
     """One error, phrased for a person: the field and what is allowed."""
     field = _field(tuple(err.get("loc", ())))
+    said = explain(field, err)
+    if said is not None:
+        return said
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
-    given = err.get("input")
-    if kind == "enum":
-        allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        if given is None:  # an explicit null, or an import row's empty column
-            return f"{field} is required; allowed: {allowed}"
-        return f"invalid {field} {given!r}; allowed: {allowed}"
-    if kind == "missing":
-        return f"{field} is required"
     if kind == "extra_forbidden":
         return f"unknown field {field!r}"
-    if kind in {"string_too_long", "too_long"}:
-        return f"{field} is too long (at most {ctx.get('max_length')} characters)"
-    if kind in {"string_too_short", "too_short"}:
-        return f"{field} must not be empty"
     if kind == "json_invalid":
         return f"body is not valid JSON: {ctx.get('error', 'parse error')}"
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")

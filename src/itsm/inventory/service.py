@@ -48,7 +48,8 @@ def create_asset(session: Session, *, data: AssetCreate) -> Asset:
 
 
 def get_asset(session: Session, *, ref: int | str) -> Asset:
-    """Find an item by id, asset tag or hostname."""
+    """Find an item by id, asset tag or hostname; a hostname several items have names
+    none of them (:class:`AmbiguousHostname`)."""
     text = str(ref).strip()
     if len(text) > _MAX_REF or "\x00" in text:  # no item has it; PostgreSQL refuses a NUL
         raise _not_found(text)

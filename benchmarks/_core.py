@@ -53,6 +53,24 @@ class Figure:
         return data
 
 
+# The targets of issue 12 ("Speed, re-based on what users notice"), the table of
+# docs/performance.md. Each is absolute or against a baseline doing the same work in the
+# same run; a baseline that does less work gets a figure, never a target.
+PAGE_P95_MS = 20.0  # a queue page or a ticket page, 1M tickets
+SEARCH_P95_MS = 50.0  # a selective full-text search, 1M tickets
+REPORT_MAX_RATIO = 1.5  # ticket stats and the service report / the same SQL run raw
+IMPORT_MIN_RATIO = 0.5  # bulk import / the same statement shape run raw
+ALERT_STORM_ALERTS = 1000  # the most one notification may carry (the payload's limit)
+ALERT_STORM_MAX_S = 3.0  # Alertmanager gives up on a webhook after 10 s
+INGEST_MIN_RATE = 1000.0  # diagnostic reports/s, one worker, PostgreSQL
+CREATE_MIN_RATE = {"sqlite": 1000.0, "postgresql": 300.0}  # tickets/s, one connection
+CLI_COLD_MAX_RATIO = 1.4  # / bare ``python -c`` of the same imports, leaving the same way
+HELP_MAX_MS = 100.0  # ``itsm --help``, median
+FLEET_AGENT_MAX_RSS_MB = 50.0  # ``itsm diag watch --server``
+STORING_AGENT_MAX_RSS_MB = 75.0  # ``itsm diag watch`` storing into SQLite
+AGENT_MAX_CPU_PERCENT = 1.0  # of one core at a 10 s interval
+
+
 @dataclass(frozen=True)
 class Target:
     """A goal a figure should reach; missing it is reported, never fatal."""

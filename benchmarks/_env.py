@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
@@ -107,3 +112,45 @@ def postgres_sqlalchemy_url(dbname: str) -> str:
 def postgres_dsn(dbname: str) -> str:
     """A libpq connection string for ``dbname`` on the admin DSN's server."""
     return make_conninfo(PG_ADMIN_DSN, dbname=dbname)
+
+
+def itsm_command() -> str:
+    """The installed ``itsm`` console script next to this interpreter."""
+    return str(Path(sys.executable).with_name("itsm"))
+
+
+@contextmanager
+def api_server(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """``itsm serve`` on a free loopback port until the block ends; yields its URL and pid."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    cmd = [itsm_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*cmd, "--workers", str(workers)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # polls readiness: the server says when it is up, nothing else does
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

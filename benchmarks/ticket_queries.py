@@ -1,27 +1,17 @@
-"""Queue pages, statistics and full-text search over 1,000,000 tickets, against raw SQL.
+"""Queue pages, a ticket page, statistics and full-text search over 1,000,000 tickets.
 
-On the run's shared data set (:mod:`benchmarks._dataset`: tickets with comments
-and audit events, bulk-loaded once per database kind and reused by ``cli_cold``),
-each figure times one path and a raw baseline, interleaved (raw, service, raw,
-...) after a warm-up that also checks that both paths give the same answer:
+On the run's shared data set (:mod:`benchmarks._dataset`, reused by ``cli_cold``),
+each figure times the service (``itsm.tickets.queries`` in a read-only
+``Database.session()`` of ``open_database``: what every door runs) and, where it
+has one, a raw baseline doing the same work: the same SQL by hand on a raw DBAPI
+connection in a transaction. The two alternate run by run after a warm-up that
+checks they give the same answer.
 
-* **service**: ``itsm.tickets.queries`` (``list_page``, ``stats``, ``search``)
-  in a read-only ``Database.session()`` of ``open_database``, the engine as in
-  production; what every door (CLI, API) runs.
-* **raw SQL** (the baseline): the same query written by hand as one SQL string
-  per statement, on a raw DBAPI connection (``sqlite3`` with the engine's
-  pragmas, or ``psycopg``), inside a transaction as the service's; enum filter
-  values are written as literals, as a person writing the SQL would.
-
-Queue pages (20 rows, the CLI's default) in the CLI's sort orders: first pages
-with filters, and deep pages reached by a keyset cursor (the row at half-way
-through the ordered result). Target: service p95 < 20 ms. Statistics
-(``itsm ticket stats``: counts by status, priority, category, unassigned active
-tickets): target service median <= 1.3x the raw GROUP BY queries; a second
-reference does it in one ``GROUP BY status, priority, category``. Full-text
-search over titles, descriptions and comments (``itsm ticket search``: the best
-20 and the total count) for selective queries: target p95 < 50 ms; one broad
-query is measured for information only.
+Targets (``benchmarks._core``): queue pages (20 rows, first and deep pages by keyset
+cursor) and the ticket page of ``itsm ticket show`` p95 <= 20 ms; statistics
+(``itsm ticket stats``) median <= 1.5x the same GROUP BY queries run raw; selective
+searches p95 <= 50 ms. A broad search and a one-GROUP-BY statistics query are
+measured for information only.
 """
 
 from __future__ import annotations
@@ -33,19 +23,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks import _dataset
-from benchmarks._core import Figure, Result, RunConfig, Target, median, percentile
+from benchmarks._core import (
+    PAGE_P95_MS,
+    REPORT_MAX_RATIO,
+    SEARCH_P95_MS,
+    Figure,
+    Result,
+    RunConfig,
+    Target,
+    median,
+    percentile,
+)
 from benchmarks._dataset import Dataset
 from benchmarks._env import isolated_settings_env, settings_for
 from itsm.db.runtime import Database, open_database
-from itsm.tickets import queries
+from itsm.tickets import events, queries, workflow
+from itsm.tickets import service as tickets
 from itsm.tickets.models import Ticket
-from itsm.tickets.schemas import TicketFilters
+from itsm.tickets.schemas import TicketFilters, comment_read, event_read, ticket_read
 
 NAME = "ticket_queries"
-TITLE = "Ticket queries at scale: queue pages, statistics, full-text search vs raw SQL"
-PAGE_TARGET_MS = 20.0
-SEARCH_TARGET_MS = 50.0
-STATS_TARGET_RATIO = 1.3
+TITLE = "Ticket queries at scale: queue pages, a ticket page, statistics, full-text search"
 PAGE = 20
 ACTIVE = ("open", "in_progress", "pending")
 TECHNICIAN = "tech03"
@@ -281,6 +279,25 @@ def _measure_pages(
     return out
 
 
+# The ticket page -------------------------------------------------------------------
+
+
+def _measure_ticket_page(db: Database, number: str, runs: int) -> Timed:
+    """What ``itsm ticket show`` reads: the ticket, its comments, history and links."""
+
+    def page() -> int:
+        with db.session(write=False) as session:
+            ticket = tickets.get_ticket(session, ref=number)
+            ticket_read(ticket)
+            comments = [comment_read(c) for c in tickets.comments_of(session, ticket=ticket)]
+            history = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
+            links = list(workflow.links_of(session, ticket=ticket))
+        return len(comments) + len(history) + len(links)
+
+    [service_ms] = interleave([page], runs)
+    return Timed(service_ms=service_ms)
+
+
 # Statistics -----------------------------------------------------------------------
 
 STATS_SQL = (
@@ -471,6 +488,8 @@ def run(cfg: RunConfig) -> Result:
             raw = Raw(ds)
             try:
                 pages = _measure_pages(db, raw, ds, page_runs, cfg.log)
+                cfg.log(f"{NAME}/{kind}: ticket page {ds.totals.show_number}")
+                ticket_page = _measure_ticket_page(db, ds.totals.show_number, page_runs)
                 cfg.log(f"{NAME}/{kind}: statistics, {stats_runs} runs per path")
                 stats = _measure_stats(db, raw, stats_runs)
                 cfg.log(f"{NAME}/{kind}:   {_summary(stats)}")
@@ -478,12 +497,17 @@ def run(cfg: RunConfig) -> Result:
             finally:
                 raw.close()
                 db.dispose()
-        _report(result, ds, pages, stats, searches)
+        _report(result, ds, pages, ticket_page, stats, searches)
     return result
 
 
 def _report(
-    result: Result, ds: Dataset, pages: list[PageRun], stats: Timed, searches: list[SearchRun]
+    result: Result,
+    ds: Dataset,
+    pages: list[PageRun],
+    ticket_page: Timed,
+    stats: Timed,
+    searches: list[SearchRun],
 ) -> None:
     lab = ds.label
     result.notes.append(f"{lab}: {ds.detail}")
@@ -512,12 +536,31 @@ def _report(
         ]
         result.targets.append(
             Target(
-                f"{lab}: {p.case.label}: p95 < {PAGE_TARGET_MS:.0f} ms",
-                p.timed.p95() < PAGE_TARGET_MS,
+                f"{lab}: {p.case.label}: p95 <= {PAGE_P95_MS:.0f} ms",
+                p.timed.p95() <= PAGE_P95_MS,
                 _ms(p.timed.p95()),
             )
         )
         data[f"page: {p.case.label}"] = p.timed.as_json() | {"position": p.position}
+    result.figures.append(
+        Figure(
+            f"{lab} ticket page: {ds.totals.show_number}",
+            ticket_page.p95(),
+            "ms",
+            detail=(
+                f"p95; ticket, comments, history, links; median {_ms(ticket_page.med())}; "
+                "no baseline (absolute target)"
+            ),
+        )
+    )
+    result.targets.append(
+        Target(
+            f"{lab}: ticket page p95 <= {PAGE_P95_MS:.0f} ms",
+            ticket_page.p95() <= PAGE_P95_MS,
+            _ms(ticket_page.p95()),
+        )
+    )
+    data["ticket page"] = ticket_page.as_json() | {"number": ds.totals.show_number}
     base = f"{lab} raw SQL: 4 statistics queries"
     ratio = stats.med() / stats.med("raw")
     result.figures += [
@@ -543,8 +586,8 @@ def _report(
     ]
     result.targets.append(
         Target(
-            f"{lab}: stats <= {STATS_TARGET_RATIO}x raw GROUP BY",
-            ratio <= STATS_TARGET_RATIO,
+            f"{lab}: stats <= {REPORT_MAX_RATIO}x the same GROUP BY queries run raw",
+            ratio <= REPORT_MAX_RATIO,
             f"{ratio:.2f}x",
         )
     )
@@ -574,8 +617,8 @@ def _report(
             result.targets.append(
                 Target(
                     f"{lab}: search {s.case.query!r} ({s.total:,} tickets): "
-                    f"p95 < {SEARCH_TARGET_MS:.0f} ms",
-                    s.timed.p95() < SEARCH_TARGET_MS,
+                    f"p95 <= {SEARCH_P95_MS:.0f} ms",
+                    s.timed.p95() <= SEARCH_P95_MS,
                     _ms(s.timed.p95()),
                 )
             )

@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, str] = {
     "cli_cold": "benchmarks.cli_cold",  # reuses it
     "agent_watch": "benchmarks.agent_watch",
     "report_ingest": "benchmarks.report_ingest",
+    "alert_storm": "benchmarks.alert_storm",
     "api_requests": "benchmarks.api_requests",
 }
 SMOKE_BUDGET_S = 120.0

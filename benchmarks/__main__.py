@@ -49,7 +49,7 @@ DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="itsm benchmarks: figures as ratios against a raw baseline of the same run.",
+        description="itsm benchmarks: figures, baselines of the same run, PASS/MISS per target.",
     )
     parser.add_argument(
         "--smoke", action="store_true", help=f"small sizes (under {SMOKE_BUDGET_S:.0f} s; CI)"

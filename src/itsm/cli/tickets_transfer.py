@@ -145,9 +145,7 @@ def export(
     if target is None:
         try:
             with app_ctx.session(write=False) as session:
-                transfer.export_tickets(
-                    session, filters=filters, fmt=kind, out=sys.stdout, raw=raw
-                )
+                transfer.export_tickets(session, filters=filters, fmt=kind, out=sys.stdout, raw=raw)
             sys.stdout.flush()
         except BrokenPipeError:  # `itsm ticket export | head`: the reader has had enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -18,8 +18,8 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session, aliased
 
 from itsm.tickets import queries
-from itsm.tickets.models import Ticket
 from itsm.tickets.csv_cells import guard
+from itsm.tickets.models import Ticket
 from itsm.tickets.schemas import TicketFilters
 from itsm.tickets.transfer_read import Format
 from itsm.users.models import User

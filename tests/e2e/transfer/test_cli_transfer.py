@@ -140,7 +140,7 @@ def test_unusable_input(desk: Cli, tmp_path: Path) -> None:
     assert msg.startswith(f"error: cannot write {unwritable}")
 
 
-FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "'=already"]
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "'=already"]
 
 
 def test_csv_formulas_are_guarded_and_import_back_exactly(desk: Cli, tmp_path: Path) -> None:

@@ -24,12 +24,12 @@ if TYPE_CHECKING:
 
 
 def make_console(*, stderr: bool = False) -> Console:
-    from rich.console import Console
+    from itsm.cli.output import SafeConsole
 
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
     width = None if terminal else int(os.environ.get("COLUMNS", "160"))
-    return Console(
+    return SafeConsole(
         file=stream,
         stderr=stderr,
         highlight=False,

@@ -126,11 +126,11 @@ def show(ctx: typer.Context, ref: ArticleRef, as_json: JsonOption = False) -> No
     from rich.markdown import Markdown
     from rich.panel import Panel
 
-    from itsm.cli.output import e
+    from itsm.cli.output import e, visible
 
     meta = f"{read.category} · {', '.join(read.tags) or 'no tags'} · {read.views} views"
     app_ctx.console.print(
-        Panel(Markdown(read.body), title=f"#{read.id} {e(read.title)}", subtitle=e(meta))
+        Panel(Markdown(visible(read.body)), title=f"#{read.id} {e(read.title)}", subtitle=e(meta))
     )
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 PRIORITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
 STATUS_STYLE = {
@@ -24,6 +25,34 @@ STATUS_STYLE = {
     "resolved": "green",
     "closed": "dim",
 }
+
+
+#: C0 and C1 control characters but newline and tab, each shown as a ``\xNN`` escape: a
+#: title or comment must not move the cursor, hide text, retitle the window or write the
+#: clipboard of the technician's terminal. CR is dropped, as Rich does: CRLF texts are common.
+_VISIBLE: dict[int, str | None] = {
+    code: f"\\x{code:02x}"
+    for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+    if chr(code) not in "\n\t\r"
+}
+_VISIBLE[ord("\r")] = None
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters made visible (see :data:`_VISIBLE`)."""
+    return text.translate(_VISIBLE)
+
+
+class SafeConsole(Console):
+    """A console whose strings show their control characters instead of obeying them.
+
+    Every string a command prints (messages, table cells, panel bodies) is turned into
+    text by :meth:`render_str`, so user text cannot slip past by a path that forgot
+    :func:`e`. Styles the console adds itself are not in those strings.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
 
 
 def print_json(console: Console, data: Any) -> None:
@@ -40,12 +69,14 @@ def styled(value: str | None, styles: Mapping[str, str]) -> str:
     if value is None:
         return "-"
     style = styles.get(value)
-    return f"[{style}]{escape(value)}[/]" if style else escape(value)
+    shown = escape(visible(value))
+    return f"[{style}]{shown}[/]" if style else shown
 
 
 def e(value: object) -> str:
-    """Escape user text so '[' in a title is shown, not taken as markup."""
-    return "-" if value is None or value == "" else escape(str(value))
+    """Escape user text: '[' in a title is shown, not taken as markup, and control
+    characters are shown, not obeyed (panel and table titles skip :class:`SafeConsole`)."""
+    return "-" if value is None or value == "" else escape(visible(str(value)))
 
 
 def key_values(title: str, rows: Iterable[tuple[str, object]], *, border: str = "blue") -> Panel:

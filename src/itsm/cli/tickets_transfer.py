@@ -121,12 +121,19 @@ def export(
     unassigned: UnassignedOpt = False,
     active: ActiveOpt = False,
     text: TextOpt = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw", help="Write CSV cells starting with = + - @ as they are (no ' guard)."
+        ),
+    ] = False,
 ) -> None:
     """Export tickets (the filters of 'list') to CSV or JSON Lines, streamed."""
     import os
     import sys
     from pathlib import Path
 
+    from itsm.cli.files import written
     from itsm.tickets import transfer
 
     app_ctx = app_context(ctx)
@@ -138,25 +145,19 @@ def export(
     if target is None:
         try:
             with app_ctx.session(write=False) as session:
-                transfer.export_tickets(session, filters=filters, fmt=kind, out=sys.stdout)
+                transfer.export_tickets(session, filters=filters, fmt=kind, out=sys.stdout, raw=raw)
             sys.stdout.flush()
         except BrokenPipeError:  # `itsm ticket export | head`: the reader has had enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     from itsm.errors import InvalidInput
 
-    partial = target.with_name(f".{target.name}.part")
     try:
         with (
-            partial.open("w", encoding="utf-8", newline="") as out,
+            written(target) as out,
             app_ctx.session(write=False) as session,
         ):
-            count = transfer.export_tickets(session, filters=filters, fmt=kind, out=out)
-        partial.replace(target)
+            count = transfer.export_tickets(session, filters=filters, fmt=kind, out=out, raw=raw)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     app_ctx.console.print(f"Exported {count} tickets to {target}.", markup=False)

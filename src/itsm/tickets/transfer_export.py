@@ -18,6 +18,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session, aliased
 
 from itsm.tickets import queries
+from itsm.tickets.csv_cells import guard
 from itsm.tickets.models import Ticket
 from itsm.tickets.schemas import TicketFilters
 from itsm.tickets.transfer_read import Format
@@ -89,15 +90,24 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def export_tickets(session: Session, *, filters: TicketFilters, fmt: Format, out: TextIO) -> int:
-    """Write the matching tickets to ``out``, oldest id first; the number written."""
+def export_tickets(
+    session: Session, *, filters: TicketFilters, fmt: Format, out: TextIO, raw: bool = False
+) -> int:
+    """Write the matching tickets to ``out``, oldest id first; the number written.
+
+    CSV cells a spreadsheet would take for formulas are guarded (:mod:`csv_cells`)
+    unless ``raw``.
+    """
     rows = _rows(session, filters)
     count = 0
     if fmt is Format.CSV:
         writer = csv.writer(out)
         writer.writerow(EXPORTED)
         for row in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in row])
+            cells = ["" if v is None else _plain(v) for v in row]
+            if not raw:
+                cells = [guard(c) if isinstance(c, str) else c for c in cells]
+            writer.writerow(cells)
             count += 1
         return count
     for row in rows:

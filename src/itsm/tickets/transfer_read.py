@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from itsm.errors import InvalidInput
+from itsm.tickets.csv_cells import unguard
 
 REQUIRED = ("title", "category", "requester")
 OPTIONAL = (
@@ -161,7 +162,7 @@ def _csv_records(lines: _Lines) -> Iterator[Record]:
                 first, {}, f"has {len(fields)} fields but the header has {len(names)} columns"
             )
         else:
-            yield Record(first, dict(zip(names, fields, strict=True)))
+            yield Record(first, dict(zip(names, map(unguard, fields), strict=True)))
 
 
 def _check_header(names: list[str], *, bad: bool) -> None:

@@ -138,3 +138,43 @@ def test_unusable_input(desk: Cli, tmp_path: Path) -> None:
     unwritable = tmp_path / "missing-dir" / "out.csv"
     msg = desk.fail(ExitStatus.INVALID_INPUT, "ticket", "export", "-o", str(unwritable))
     assert msg.startswith(f"error: cannot write {unwritable}")
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "'=already"]
+
+
+def test_csv_formulas_are_guarded_and_import_back_exactly(desk: Cli, tmp_path: Path) -> None:
+    for title in FORMULAS:
+        desk.ok("ticket", "create", "--", title, "x", "other", "low", "req")
+    guarded = list(csv.DictReader(io.StringIO(desk.ok("ticket", "export"), newline="")))
+    assert [r["title"] for r in guarded] == ["'" + t for t in FORMULAS]
+    raw = list(csv.DictReader(io.StringIO(desk.ok("ticket", "export", "--raw"), newline="")))
+    assert [r["title"] for r in raw] == FORMULAS
+
+    target = tmp_path / "guarded.csv"
+    desk.ok("ticket", "export", "-o", str(target))
+    desk.ok("ticket", "import", str(target))
+    titles = [t["title"] for t in desk.json("ticket", "list")["items"]]
+    assert sorted(titles) == sorted(FORMULAS + FORMULAS)
+
+
+def test_export_writes_devices_in_place_and_never_follows_a_planted_file(
+    desk: Cli, tmp_path: Path
+) -> None:
+    desk.ok("ticket", "create", "Impresora", "x", "other", "low", "req")
+    # A device is written to, not replaced by a regular file.
+    assert desk.ok("ticket", "export", "-o", "/dev/null") == "Exported 1 tickets to /dev/null.\n"
+    assert Path("/dev/null").is_char_device()
+
+    # The old fixed partial name, planted as a symlink, redirects nothing.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (tmp_path / ".out.csv.part").symlink_to(victim)
+    target = tmp_path / "out.csv"
+    desk.ok("ticket", "export", "-o", str(target))
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert target.read_text(encoding="utf-8").startswith("id,number,title")
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.csv")] == [
+        ".out.csv.part"
+    ]

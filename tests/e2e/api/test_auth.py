@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 from sqlalchemy import select
 
@@ -127,6 +129,29 @@ def test_oversized_bodies_are_refused(api: Api) -> None:
     got = anon.post("/auth/login", content=huge, headers={"content-type": "application/json"})
     assert got.status_code == 413
     assert got.json()["type"] == "urn:itsm:problem:payload-too-large"
+
+
+def test_oversized_chunked_bodies_are_refused_like_sized_ones(api: Api) -> None:
+    limit = api.settings.api.max_body_bytes
+
+    def chunks() -> Iterator[bytes]:  # no length: httpx sends it chunked
+        sent = 0
+        while sent <= limit:
+            yield b"x" * 65536
+            sent += 65536
+
+    anon = api.client()
+    got = anon.post("/auth/login", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in got.request.headers
+    assert got.status_code == 413
+    assert got.json()["type"] == "urn:itsm:problem:payload-too-large"
+    # A chunked body under the limit is read as usual.
+    small = anon.post(
+        "/auth/login",
+        content=iter([b'{"username": "x", ', b'"password": "y"}']),
+        headers={"content-type": "application/json"},
+    )
+    assert small.status_code == 401
 
 
 def test_expired_tokens_are_refused(api: Api) -> None:

@@ -135,6 +135,13 @@ def test_knowledge_base(demo: Cli, tmp_path: Path) -> None:
         assert CATEGORIES in msg
     demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "Sin cuerpo")
     demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "X", "--file", str(tmp_path / "no.md"))
+    # Devices are refused before any read; a file past 256 KiB is refused after 256 KiB + 1.
+    zero = demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "X", "--file", "/dev/zero")
+    assert zero == "error: cannot read /dev/zero: not a regular file"
+    big = tmp_path / "big.md"
+    big.write_bytes(b"a" * (256 * 1024 + 1))
+    too_big = demo.fail(ExitStatus.INVALID_INPUT, "kb", "add", "X", "--file", str(big))
+    assert too_big == f"error: cannot read {big}: it is over the limit of 262144 bytes"
     final = demo.json("kb", "list", "--category", "hardware")
     assert [(a["id"], a["title"]) for a in final] == [
         (1, "Cómo liberar espacio en disco"),

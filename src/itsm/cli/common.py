@@ -26,11 +26,24 @@ def read_text_arg(value: str) -> str:
     return sys.stdin.read() if value == "-" else value
 
 
-def read_file(path: Path) -> str:
+def read_file(path: Path, *, max_bytes: int) -> str:
+    """A regular file's UTF-8 text, refused past ``max_bytes`` without reading the rest.
+
+    Devices and FIFOs are refused: ``/dev/zero`` would never end.
+    """
+    import os
+    import stat
+
     from itsm.errors import InvalidInput
 
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as raw:
+            if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+                raise InvalidInput(f"cannot read {path}: not a regular file")
+            data = raw.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InvalidInput(f"cannot read {path}: it is over the limit of {max_bytes} bytes")
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InvalidInput(f"cannot read {path}: {reason}") from None

@@ -39,13 +39,13 @@ def add(
     """Add an article from text or a Markdown file."""
     from itsm.errors import InvalidInput
     from itsm.kb import service
-    from itsm.kb.schemas import ArticleCreate, ArticleRead
+    from itsm.kb.schemas import MAX_BODY_BYTES, ArticleCreate, ArticleRead
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
     if (body is None) == (file is None):
         raise InvalidInput("give the article body either as an argument or with --file, not both")
-    text = read_file(file) if file is not None else str(body)
+    text = read_file(file, max_bytes=MAX_BODY_BYTES) if file is not None else str(body)
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
         data = validated(
@@ -183,7 +183,7 @@ def update(
     """Change an article."""
     from itsm.errors import InvalidInput
     from itsm.kb import service
-    from itsm.kb.schemas import ArticleRead, ArticleUpdate
+    from itsm.kb.schemas import MAX_BODY_BYTES, ArticleRead, ArticleUpdate
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -191,7 +191,7 @@ def update(
         raise InvalidInput("give the new body either with --body or with --file, not both")
     given = {
         "title": title,
-        "body": read_file(file) if file is not None else body,
+        "body": read_file(file, max_bytes=MAX_BODY_BYTES) if file is not None else body,
         "category": category,
         "tags": split_csv(tags) if tags is not None else None,
         "published": publish,

@@ -66,6 +66,14 @@ def _met(done: datetime | None, due: datetime | None, breached: bool) -> str:
     return f"due {when(due)}" + (" [bold red]BREACHED[/]" if breached else "")
 
 
+def _clock(ticket: TicketRead) -> str:
+    if ticket.status in ("resolved", "closed"):
+        return f"stopped ({ticket.status})"
+    if ticket.first_response_due_at is None and ticket.resolution_due_at is None:
+        return "no SLA"
+    return f"paused ({ticket.status})" if ticket.sla_paused_at else "running"
+
+
 def detail(
     ticket: TicketRead,
     comments: Sequence[CommentRead],
@@ -97,7 +105,7 @@ def detail(
                 "Resolution",
                 _met(ticket.resolved_at, ticket.resolution_due_at, ticket.resolution_breached),
             ),
-            ("SLA clock", "paused (pending)" if ticket.sla_paused_at else "running"),
+            ("SLA clock", _clock(ticket)),
             ("Closed", when(ticket.closed_at)),
             ("Resolution note", e(ticket.resolution_note)),
             (

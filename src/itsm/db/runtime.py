@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from itsm.config import Settings
@@ -64,20 +65,24 @@ class Database:
         self.engine.dispose()
 
 
+# SQLSTATEs of a server that is going away or not there yet: class 08 (connection
+# exception), admin shutdown, crash shutdown, "cannot connect now" (starting up).
+_GONE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
 def _is_unreachable(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database cannot be reached, rather than refused a statement."""
     if exc.connection_invalidated:
         return True
-    text = str(exc.orig).lower()
-    return any(
-        marker in text
-        for marker in (
-            "connection",
-            "could not connect",
-            "server closed",
-            "unable to open",
-            "terminating",
-        )
-    )
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        return orig.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN  # "unable to open"
+    # psycopg: an error the server sent carries its SQLSTATE; one on the client's
+    # side of the connection (refused, closed, broken) carries none.
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:
+        return isinstance(exc, OperationalError)
+    return str(sqlstate).startswith("08") or sqlstate in _GONE_SQLSTATES
 
 
 def open_database(settings: Settings, *, check_schema: bool = True) -> Database:

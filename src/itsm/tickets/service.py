@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets import creation, events, lifecycle
+from itsm.tickets import events, lifecycle, numbering
 from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
@@ -31,10 +30,9 @@ from itsm.tickets.models import (
     Ticket,
     TicketComment,
 )
-from itsm.tickets.numbering import numbering_day
+from itsm.tickets.numbering import format_number, numbering_day
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
 from itsm.users import service as users
-from itsm.users.errors import InactiveUser
 from itsm.users.models import User
 
 NUMBER_PATTERN = re.compile(r"^TKT-\d{8}-\d{4,}$", re.IGNORECASE)
@@ -47,91 +45,93 @@ def create_ticket(
     actor: User | None,
     zone: ZoneInfo,
     sla: SlaSettings | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
     """Number, ticket and its 'created' event (and 'assigned'), all in the caller's transaction.
 
-    The requester must be an active user, an assignee staff, an asset known. The
-    writing itself is :func:`itsm.tickets.creation.insert_ticket` (one statement on
-    PostgreSQL), which also checks the requester; the ticket returned is in the
-    session like one the ORM had inserted.
+    The requester must be an active user, an assignee staff, an asset known. ``now``
+    (the current time by default) is the ticket's creation time, and its day in
+    ``zone`` is the day its number counts in.
     """
     assignee = None
     if data.assignee_id is not None:
         assignee = users.require_staff(users.get_user(session, ref=data.assignee_id))
     if data.asset_id is not None:
         inventory.get_asset(session, ref=data.asset_id)
-    now = utcnow()
-    row: dict[str, Any] = {
-        "title": data.title,
-        "description": data.description,
-        "category": data.category.value,
-        "priority": data.priority.value,
-        "status": Status.OPEN.value,
-        "source": data.source.value,
-        "requester_id": data.requester_id,
-        "assignee_id": data.assignee_id,
-        "asset_id": data.asset_id,
-        "fingerprint": data.fingerprint,
-        "first_response_due_at": None,
-        "first_response_warn_at": None,
-        "resolution_due_at": None,
-        "resolution_warn_at": None,
-        "created_at": now,
-        "updated_at": now,
-    }
+    requester = users.require_active(users.get_user(session, ref=data.requester_id))
+    now = now or utcnow()
+    ticket = Ticket(
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        priority=data.priority,
+        status=Status.OPEN,
+        source=data.source,
+        requester=requester,
+        assignee=assignee,
+        asset_id=data.asset_id,
+        fingerprint=data.fingerprint,
+        created_at=now,
+        updated_at=now,
+    )
     if sla is not None and sla.enabled:
-        row.update(clock.start_times(data.priority, sla, since=now))
-    session.flush()  # the statements below run on the connection: no autoflush there
+        for name, value in clock.start_times(data.priority, sla, since=now).items():
+            setattr(ticket, name, value)
     day = numbering_day(now, zone)
-    actor_id = actor.id if actor else None
-    assignee_name = assignee.username if assignee else None
     if data.fingerprint is None:  # nothing the insert can refuse: no savepoint needed
-        inserted = creation.insert_ticket(
-            session.connection(), row=row, day=day, actor_id=actor_id, assignee_name=assignee_name
-        )
-    else:
-        inserted = _insert_fingerprinted(
-            session, row=row, day=day, actor_id=actor_id, assignee_name=assignee_name
-        )
-    if inserted is None:  # nothing was written; say why
-        users.require_active(users.get_user(session, ref=data.requester_id))
-        raise InactiveUser(f"user {data.requester_id} is deactivated")  # changed meanwhile
-    values = {**creation.DEFAULTS, **row, "id": inserted.id, "number": inserted.number}
-    values["priority_rank"] = inserted.priority_rank
-    if assignee is not None:
-        values["assignee"] = assignee
-    ticket = creation.loaded_ticket(session, values)
+        _insert(session, ticket, day=day, actor=actor, now=now)
+        return ticket
+    # A second active ticket with this fingerprint is refused by a unique index. The
+    # number is taken inside the savepoint, so a refused ticket gives it back.
+    try:
+        with session.begin_nested():
+            _insert(session, ticket, day=day, actor=actor, now=now)
+    except IntegrityError:
+        if _active_number(session, data.fingerprint) is None:
+            raise  # some other constraint
+        raise DuplicateFingerprint(
+            f"an active ticket already has fingerprint {data.fingerprint!r}"
+        ) from None
     return ticket
 
 
-def _insert_fingerprinted(
-    session: Session,
-    *,
-    row: dict[str, Any],
-    day: str,
-    actor_id: int | None,
-    assignee_name: str | None,
-) -> creation.Inserted | None:
-    """Insert a monitoring ticket; a second active one with its fingerprint is refused.
-
-    The number is taken inside the savepoint, so a refused ticket gives its number
-    back and the day stays gap-free.
-    """
-    try:
-        with session.begin_nested():
-            return creation.insert_ticket(
-                session.connection(),
-                row=row,
-                day=day,
-                actor_id=actor_id,
-                assignee_name=assignee_name,
+def _insert(
+    session: Session, ticket: Ticket, *, day: str, actor: User | None, now: datetime
+) -> None:
+    ticket.number = format_number(day, numbering.reserve(session, day=day))
+    session.add(ticket)
+    session.flush()  # the events need the ticket's id
+    trail = [
+        events.record(
+            session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number
+        )
+    ]
+    if ticket.assignee is not None:
+        trail.append(
+            events.record(
+                session,
+                ticket=ticket,
+                actor=actor,
+                kind=EventKind.ASSIGNED,
+                field="assignee",
+                new=ticket.assignee.username,
             )
-    except IntegrityError as exc:
-        if "fingerprint" in str(exc.orig):
-            raise DuplicateFingerprint(
-                f"an active ticket already has fingerprint {row['fingerprint']!r}"
-            ) from None
-        raise
+        )
+    for event in trail:
+        event.created_at = now  # the ticket's own creation time, not the flush's
+    session.flush()
+
+
+def _active_number(
+    session: Session, fingerprint: str, *, other_than: int | None = None
+) -> str | None:
+    """The number of an active ticket with ``fingerprint`` (but ``other_than``), if any."""
+    stmt = select(Ticket.number).where(
+        Ticket.fingerprint == fingerprint, Ticket.status.in_(ACTIVE_STATUSES)
+    )
+    if other_than is not None:
+        stmt = stmt.where(Ticket.id != other_than)
+    return session.scalar(stmt.limit(1))
 
 
 def get_ticket(session: Session, *, ref: int | str) -> Ticket:
@@ -150,17 +150,15 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
 
 
 def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
-    """Like :func:`get_ticket`, but locks the row (PostgreSQL) against racing changes."""
+    """Like :func:`get_ticket`, but locks the row against racing changes (PostgreSQL)."""
     ticket = get_ticket(session, ref=ref)
-    if session.get_bind().dialect.name == "postgresql":
-        # Lock the bare row, then reload the ticket with its joined users in a new
-        # statement. A FOR UPDATE that had to wait re-reads only the locked row: users
-        # joined in that same statement would be those of the old version (a stale
-        # assignee, recorded as the "old" value of the next assignment).
-        # Flush first: the refresh would silently drop the caller's unflushed changes.
-        session.flush()
-        session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
-        session.refresh(ticket)
+    # Lock the bare row, then reload: a FOR UPDATE that waited re-reads only the
+    # locked row, so users joined in it could be stale. SQLite renders no FOR UPDATE
+    # (its write transaction already excludes other writers). Flush first: the
+    # refresh would drop the caller's unflushed changes.
+    session.flush()
+    session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    session.refresh(ticket)
     return ticket
 
 
@@ -371,13 +369,8 @@ def add_comment(
 
 def _require_free_fingerprint(session: Session, ticket: Ticket) -> None:
     """Reopening must not give two active tickets one monitoring fingerprint."""
-    other = session.scalar(
-        select(Ticket.number).where(
-            Ticket.fingerprint == ticket.fingerprint,
-            Ticket.status.in_(ACTIVE_STATUSES),
-            Ticket.id != ticket.id,
-        )
-    )
+    assert ticket.fingerprint is not None
+    other = _active_number(session, ticket.fingerprint, other_than=ticket.id)
     if other is not None:
         raise DuplicateFingerprint(
             f"cannot reopen {ticket.number}: active ticket {other} already has "

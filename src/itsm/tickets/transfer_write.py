@@ -35,9 +35,8 @@ from itsm.db.base import utcnow
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets.creation import EVENT_COLUMNS
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status
-from itsm.tickets.numbering import format_number
+from itsm.tickets.numbering import format_number, reserve
 from itsm.tickets.transfer_rows import Row
 
 BATCH = 20_000  # tickets per COPY (their events in the next one) or per round of INSERTs
@@ -72,12 +71,8 @@ TICKET_COLUMNS = (
     "resolution_breached",
 )
 _CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
+EVENT_COLUMNS = ("ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at")
 
-_BUMP_BY = text(
-    "INSERT INTO ticket_counters (day, last_value) VALUES (:day, :k) "
-    "ON CONFLICT (day) DO UPDATE SET last_value = ticket_counters.last_value + :k "
-    "RETURNING last_value"
-)
 _PG_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :k)"
 )
@@ -104,7 +99,7 @@ def reserve_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, in
     """
     first: dict[str, int] = {}
     for day in sorted(counts):
-        last = int(session.execute(_BUMP_BY, {"day": day, "k": counts[day]}).scalar_one())
+        last = reserve(session, day=day, count=counts[day])
         first[day] = last - counts[day] + 1
     return first
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -164,14 +164,6 @@ def require_active(user: User) -> User:
     if not user.is_active:
         raise InactiveUser(f"user {user.username!r} is deactivated")
     return user
-
-
-def active_user_condition(user_id: ColumnElement[int]) -> ColumnElement[bool]:
-    """SQL for "``user_id`` is an active user", for statements that check as they write.
-
-    False says nothing about why: :func:`get_user` and :func:`require_active` tell.
-    """
-    return exists().where(User.id == user_id, User.is_active)
 
 
 def require_staff(user: User) -> User:

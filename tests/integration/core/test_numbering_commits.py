@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from itsm.db.runtime import Database
+from itsm.tickets import numbering
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Ticket, TicketEvent
-from itsm.tickets.numbering import next_number
+from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
 from tests.factories import make_ticket, make_user
 
@@ -62,14 +63,36 @@ def test_rolled_back_creation_does_not_consume_a_number(db: Database) -> None:
 
 
 def test_counter_rows_are_per_day(db: Database) -> None:
-    with db.session() as session:
-        jan = next_number(session, moment=datetime(2031, 1, 1, 12, tzinfo=UTC), zone=UTC_ZONE)
-        feb = next_number(session, moment=datetime(2031, 2, 1, 12, tzinfo=UTC), zone=UTC_ZONE)
-        jan2 = next_number(session, moment=datetime(2031, 1, 1, 13, tzinfo=UTC), zone=UTC_ZONE)
-    assert (jan, feb, jan2) == ("TKT-20310101-0001", "TKT-20310201-0001", "TKT-20310101-0002")
+    requester_id = _requester(db)
+    numbers = []
+    for moment in (
+        datetime(2031, 1, 1, 12, tzinfo=UTC),
+        datetime(2031, 2, 1, 12, tzinfo=UTC),
+        datetime(2031, 1, 1, 13, tzinfo=UTC),
+    ):
+        with db.session() as session:
+            requester = users.get_user(session, ref=requester_id)
+            data = TicketCreate(title="Dated", category="other", requester_id=requester_id)
+            ticket = tickets.create_ticket(
+                session, data=data, actor=requester, zone=UTC_ZONE, now=moment
+            )
+            numbers.append(ticket.number)
+    assert numbers == ["TKT-20310101-0001", "TKT-20310201-0001", "TKT-20310101-0002"]
     with db.session(write=False) as session:
         rows = session.execute(text("SELECT day, last_value FROM ticket_counters ORDER BY day"))
         assert [tuple(r) for r in rows] == [("20310101", 2), ("20310201", 1)]
+
+
+def test_an_import_and_single_tickets_share_one_counter(db: Database) -> None:
+    """``numbering.reserve`` of many (an import) and of one (a new ticket) follow each other."""
+    with db.session() as session:
+        assert numbering.reserve(session, day="20310301") == 1
+        assert numbering.reserve(session, day="20310301", count=5) == 6
+        assert numbering.reserve(session, day="20310301") == 7
+        assert numbering.reserve(session, day="20310302", count=3) == 3
+    with db.session(write=False) as session:
+        rows = session.execute(text("SELECT day, last_value FROM ticket_counters ORDER BY day"))
+        assert [tuple(r) for r in rows] == [("20310301", 7), ("20310302", 3)]
 
 
 def test_ticket_found_by_number_from_another_session(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,14 +160,10 @@ def _kill_backend(pid: int) -> None:
         conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def _database(settings: Settings, *, ping_after_idle_s: float) -> Database:
-    return Database(settings, build_engine(settings, ping_after_idle_s=ping_after_idle_s))
-
-
 def test_a_postgres_connection_lost_while_idle_is_replaced_unnoticed(
     pg_settings: Settings,
 ) -> None:
-    db = _database(pg_settings, ping_after_idle_s=0.0)  # every reuse counts as idle
+    db = open_database(pg_settings)
     try:
         first = _backend_pid(db)
         _kill_backend(first)
@@ -178,21 +175,31 @@ def test_a_postgres_connection_lost_while_idle_is_replaced_unnoticed(
         db.dispose()
 
 
-def test_a_postgres_connection_lost_right_after_use_fails_one_unit_of_work(
-    pg_settings: Settings,
-) -> None:
-    db = _database(pg_settings, ping_after_idle_s=3600.0)  # never pinged
+def test_a_server_refusing_connections_mid_run_is_unavailable(tmp_path: Path) -> None:
+    """Refused while connecting (no SQLSTATE: the client's side), not at start-up."""
+    settings = Settings(database_url="postgresql://itsm:S3cret@127.0.0.1:1/itsm", data_dir=tmp_path)
+    db = Database(settings, build_engine(settings))
     try:
-        first = _backend_pid(db)
-        _kill_backend(first)
-        with pytest.raises(DatabaseUnavailable, match="is not reachable"), db.session() as session:
-            make_user(session, username="lost")
-        # The failure invalidated the pool: the next unit of work connects afresh.
-        with db.session() as session:
-            make_user(session, username="kept")
-        assert _backend_pid(db) != first
-        with db.session(write=False) as session:
-            assert [u.username for u in users.list_users(session)] == ["kept"]
+        with pytest.raises(DatabaseUnavailable) as info, db.session(write=False) as session:
+            session.execute(text("SELECT 1"))
+        assert "is not reachable" in info.value.message
+        assert "S3cret" not in info.value.message
+    finally:
+        db.dispose()
+
+
+def test_a_sqlite_file_gone_with_its_folder_is_unavailable(tmp_path: Path) -> None:
+    """SQLite's "unable to open" (SQLITE_CANTOPEN) is the database being out of reach."""
+    folder = tmp_path / "gone"
+    settings = Settings(database_url=f"sqlite:///{folder / 'itsm.db'}", data_dir=tmp_path)
+    migrate.upgrade(build_engine(settings))
+    db = open_database(settings)
+    try:
+        db.engine.dispose()  # the next unit of work opens the file anew
+        shutil.rmtree(folder)
+        with pytest.raises(DatabaseUnavailable) as info, db.session(write=False) as session:
+            session.execute(text("SELECT 1"))
+        assert "is not reachable: unable to open database file" in info.value.message
     finally:
         db.dispose()
 
@@ -219,8 +226,8 @@ def _sqlite(db: Database) -> bool:
 def test_a_sqlite_writer_blocked_past_the_busy_timeout_fails_as_sqlalchemys_error(
     tmp_path: Path,
 ) -> None:
-    """``BEGIN IMMEDIATE`` runs on the driver's connection (engine.py): a lock held
-    too long still surfaces as SQLAlchemy's ``OperationalError``, nothing is written,
+    """A write transaction's ``BEGIN IMMEDIATE`` that waited out the busy timeout is
+    SQLAlchemy's ``OperationalError`` (locked is not unreachable), nothing is written,
     and the pooled connection works once the lock is gone."""
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     settings = Settings(database_url=url, data_dir=tmp_path, sqlite_busy_timeout_ms=100)

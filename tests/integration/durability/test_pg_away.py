@@ -11,7 +11,6 @@ clearly, and at once.
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import time
 from pathlib import Path
@@ -22,7 +21,6 @@ from sqlalchemy import func, select, text
 
 from itsm.cli.exit import ExitStatus
 from itsm.config import Settings
-from itsm.db import engine as engine_module
 from itsm.db.runtime import Database, open_database
 from itsm.errors import DatabaseUnavailable
 from itsm.tickets import service as tickets
@@ -37,9 +35,6 @@ from tests.integration.transfer.support import bulk_rows, write_jsonl
 DEADLINE = 60.0
 
 postgres_only = pytest.mark.parametrize("backend", ["postgresql"])
-# How long a restart keeps connections idle, at least; pooled connections idle that
-# long are pinged before use (every one, if the engine pings them all).
-RESTART = float(getattr(engine_module, "PING_AFTER_IDLE_S", 0.0)) + 0.5
 
 
 def _dbname(url: str) -> str:
@@ -258,15 +253,6 @@ def test_service_calls_recover_from_cut_connections(staffed: Cli, fresh_db_url: 
         # A restart between units of work: the pooled connection died while idle and
         # the next unit of work replaces it (pinged on checkout) without failing.
         assert cut_connections(fresh_db_url) >= 1
-        time.sleep(RESTART)
-        assert _count(db) == 1
-
-        # Cut a moment after use, the pool may hand the dead connection out unchecked:
-        # then that one unit of work fails as "unavailable", and the next one reconnects.
-        assert _count(db) == 1
-        assert cut_connections(fresh_db_url) >= 1
-        with contextlib.suppress(DatabaseUnavailable):
-            _count(db)
         assert _count(db) == 1
 
         # In the middle of one: the ticket was flushed (its number taken) when the

@@ -272,8 +272,7 @@ def test_a_write_the_database_refuses_is_sqlalchemys_integrity_error(session: Se
     from sqlalchemy.exc import IntegrityError
 
     from itsm.db.base import utcnow
-    from itsm.tickets.creation import EVENT_COLUMNS
-    from itsm.tickets.transfer_write import Staging, Writer
+    from itsm.tickets.transfer_write import EVENT_COLUMNS, Staging, Writer
 
     with Staging(session, actor_id=None, sla=None) as staging:
         writer = Writer(session, staging)

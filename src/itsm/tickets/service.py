@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
+from itsm.db.ids import parse_id
 from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
@@ -139,7 +140,8 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
     text = str(ref).strip()
     ticket: Ticket | None = None
     if text.isdigit():
-        ticket = session.get(Ticket, int(text))
+        key = parse_id(text)  # digits no key can hold are simply no ticket
+        ticket = session.get(Ticket, key) if key is not None else None
     elif NUMBER_PATTERN.match(text):
         ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
     if ticket is None:

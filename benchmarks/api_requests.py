@@ -13,10 +13,12 @@ bare twins of the routes under test (see :mod:`benchmarks.api_bare`). Requests
   ``/bare/tickets?limit=20`` (newest first);
 * **list, first page of status=open**: the same with ``&status=open``.
 
-Each bare route runs on a raw DBAPI connection of the same engine the SQL its
-real twin sends, and writes the same JSON by hand; before timing, the benchmark
-checks both in-process: the statements (captured with ``before_cursor_execute``
-for the real route, traced for the bare one) and the JSON bodies must be equal.
+The real routes are the API's own (FastAPI's dependencies, the ORM through
+:mod:`itsm.tickets.access`, Pydantic's ``response_model``). Each bare route runs
+on a raw DBAPI connection of the same engine the SQL its real twin sends, and
+writes the same JSON by hand; before timing, the benchmark checks both
+in-process: the statements (captured with ``before_cursor_execute`` for the real
+route, traced for the bare one) and the JSON bodies must be equal.
 
 The load comes from another process (:mod:`benchmarks._loadgen`: asyncio +
 httpx, ``CONNECTIONS`` keep-alive connections, requests back to back for a fixed
@@ -24,7 +26,9 @@ time per block). After a warm-up block of each path, real and bare blocks
 alternate for every case, the order swapped every round. Rate = requests / wall
 time of the path's blocks; latency is per request as the client saw it; server
 CPU per request is the server process's CPU time (psutil) over the blocks.
-Target: the real route's rate >= 60 % of its bare twin's, per case and database.
+No target: an informative figure (what the framework costs over the same SQL and
+JSON done by hand); the user-visible latency targets of the queue and ticket pages
+are :mod:`benchmarks.ticket_queries`'.
 
 Both databases' servers (and load generators) start together, while the
 benchmark runs its in-process check; then each database is measured in turn,
@@ -55,13 +59,12 @@ import psutil
 from sqlalchemy import event
 
 from benchmarks import _dataset, api_bare
-from benchmarks._core import Figure, RatioStyle, Result, RunConfig, Target, percentile
+from benchmarks._core import Figure, RatioStyle, Result, RunConfig, percentile
 from benchmarks._env import isolated_settings_env, settings_for
 from itsm.config import Settings
 
 NAME = "api_requests"
 TITLE = "REST API reads (one uvicorn worker): GET a ticket, first list page vs bare endpoints"
-TARGET_RATIO = 0.60
 CONNECTIONS = 8
 TECHNICIAN = "tech01"
 ROOT = Path(__file__).resolve().parent.parent
@@ -464,14 +467,6 @@ def run(cfg: RunConfig) -> Result:
                     detail=f"bare p95 {bare.p(95):.2f} ms",
                 ),
             ]
-            result.targets.append(
-                Target(
-                    f"{label} {case.label}: API rate >= {TARGET_RATIO:.0%} of the bare endpoint's",
-                    ratio >= TARGET_RATIO,
-                    f"{ratio:.1%} ({real.rate:,.0f} vs {bare.rate:,.0f} requests/s; p95 "
-                    f"{real.p(95):.2f} vs {bare.p(95):.2f} ms)",
-                )
-            )
             data[case.key] = {
                 "real": real.as_json(),
                 "bare": bare.as_json(),

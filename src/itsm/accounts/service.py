@@ -13,8 +13,6 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import itemgetter
-from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -241,52 +239,7 @@ def principal_for(session: Session, *, secret: str, now: datetime | None = None)
     if row is None:
         raise BadCredentials("invalid API token")
     token, user = row
-    return _judged(_TokenState(*(getattr(token, f) for f in _TokenState._fields)), user, now)
-
-
-class _TokenState(NamedTuple):
-    """What deciding on a token reads of it."""
-
-    id: int
-    kind: str
-    prefix: str
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-    host_identity: str | None
-
-
-# The same statement in Core, for readers: rows instead of the ORM's two objects.
-_TOKENS = ApiToken.__table__
-_USERS = User.__table__
-_TOKEN_ROW_BY_HASH = (
-    select(*_TOKENS.c, *_USERS.c)
-    .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id))
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
-)
-_TOKEN_STATE = itemgetter(*(_TOKENS.c.keys().index(f) for f in _TokenState._fields))
-_USER_FIELDS = tuple(_USERS.c.keys())
-
-
-def reader_principal_for(
-    session: Session, *, secret: str, now: datetime | None = None
-) -> Principal:
-    """:func:`principal_for` for a read-only request: same statement, checks and errors.
-
-    The row is read without the ORM (identity map, instance states, two objects), so
-    ``user`` is a plain :class:`User` holding the row's values, in no session: read
-    it, never add it to a session or hand it to a service that writes.
-    """
-    row = (
-        session.connection()
-        .execute(_TOKEN_ROW_BY_HASH, {"token_hash": _token_digest(secret)})
-        .first()
-    )
-    if row is None:
-        raise BadCredentials("invalid API token")
-    split = len(_TOKENS.c)
-    user = User(**dict(zip(_USER_FIELDS, row[split:], strict=True)))
-    return _judged(_TokenState(*_TOKEN_STATE(row)), user, now)
+    return _judged(token, user, now)
 
 
 def _token_digest(secret: str) -> str:
@@ -295,7 +248,7 @@ def _token_digest(secret: str) -> str:
     return _digest(secret)
 
 
-def _judged(token: _TokenState, user: User, now: datetime | None) -> Principal:
+def _judged(token: ApiToken, user: User, now: datetime | None) -> Principal:
     now = now or utcnow()
     if token.revoked_at is not None:
         raise BadCredentials(f"API token {token.prefix}… was revoked")

@@ -8,15 +8,12 @@ Each plain ``def`` dependency or route costs a trip through the thread pool (two
 thread switches), a large share of a short read: the session is opened on the
 event loop (that does no I/O) and the role gates are ``async def`` (they only read
 the caller), so that only the token lookup, the route and the commit go to threads.
-The hottest reads go further with :data:`ReaderDep`: the token lookup, the route's
-work and the commit in one trip.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -36,7 +33,6 @@ log = logging.getLogger(__name__)
 
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
 
 
 def database(request: Request) -> Database:
@@ -136,15 +132,11 @@ CallerDep = Annotated[Principal, Depends(caller)]
 # The role gates only read the caller: ``async def`` keeps them out of the thread pool.
 
 
-def _person(who: Principal) -> Principal:
+async def person(who: CallerDep) -> Principal:
+    """A person's token: agent tokens may only send diagnostic reports."""
     if who.is_agent:
         raise Forbidden("agent tokens may only send diagnostic reports")
     return who
-
-
-async def person(who: CallerDep) -> Principal:
-    """A person's token: agent tokens may only send diagnostic reports."""
-    return _person(who)
 
 
 PersonDep = Annotated[Principal, Depends(person)]
@@ -166,45 +158,3 @@ async def admin(who: PersonDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(admin)]
-
-
-@dataclass(frozen=True)
-class PersonReader:
-    """A read-only request of a person, run whole in one trip through the thread pool.
-
-    With :data:`SessionDep` and :data:`PersonDep`, a read makes three trips (the
-    token lookup, the route, the commit), each two thread switches and an event loop
-    turn: on the hottest reads (a ticket, a page of the list), more than the reads
-    themselves. ``await reader(work)`` opens a read-only unit of work, finds the
-    caller as :func:`person` does (then :func:`caller`'s usage timestamp, in a
-    transaction of its own), runs ``work(session, who)`` and commits, all in one
-    worker thread. The connection is taken and given back in that thread, so no pool
-    wait ever blocks the event loop or a commit. ``work`` only reads, and
-    ``who.user`` is a plain copy of the row in no session (see
-    :func:`~itsm.accounts.service.reader_principal_for`).
-
-    The bearer header is read before the route's parameters are validated (a request
-    without one is a 401, as with :data:`PersonDep`); the token itself is looked up
-    after, so a wrong token with invalid parameters is a 422 here, not a 401.
-    """
-
-    db: Database
-    secret: str
-
-    async def __call__(self, work: Callable[[Session, Principal], T]) -> T:
-        return await anyio.to_thread.run_sync(self._run, work)
-
-    def _run(self, work: Callable[[Session, Principal], T]) -> T:
-        with self.db.session(write=False) as session:
-            who = _person(accounts.reader_principal_for(session, secret=self.secret))
-            if who.touch_due and who.token_id is not None:
-                _touch(self.db, who.token_id)
-            return work(session, who)
-
-
-async def person_reader(request: Request) -> PersonReader:
-    """No I/O: the event loop reads the header; the reader does the rest in a thread."""
-    return PersonReader(database(request), _bearer(request))
-
-
-ReaderDep = Annotated[PersonReader, Depends(person_reader)]

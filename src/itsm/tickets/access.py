@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -212,30 +211,14 @@ def shown_link(
     return None
 
 
-def shown_ticket_rows(
-    session: Session, *, viewer: User, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """:class:`TicketRead` data (``rows``, changed in place) as ``viewer`` may read it."""
-    if viewer.is_staff or not rows:
-        return rows
-    texts = hide_unseen(
-        session, viewer=viewer, texts=[row[f] for row in rows for f in _TICKET_TEXTS]
-    )
-    shown = iter(texts)
-    for row in rows:
-        for field in _TICKET_TEXTS:
-            row[field] = next(shown)
-    return rows
-
-
 def ticket_views(session: Session, *, viewer: User, tickets: Sequence[Ticket]) -> list[TicketRead]:
-    """``tickets`` as ``viewer`` may read them (what :mod:`itsm.tickets.reads` gives)."""
+    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts)."""
     views = [ticket_read(t) for t in tickets]
     if viewer.is_staff:
         return views
-    rows = [{f: getattr(v, f) for f in _TICKET_TEXTS} for v in views]
-    shown = shown_ticket_rows(session, viewer=viewer, rows=rows)
-    return [v.model_copy(update=row) for v, row in zip(views, shown, strict=True)]
+    texts = [getattr(v, f) for v in views for f in _TICKET_TEXTS]
+    shown = iter(hide_unseen(session, viewer=viewer, texts=texts))
+    return [v.model_copy(update={f: next(shown) for f in _TICKET_TEXTS}) for v in views]
 
 
 def ticket_view(session: Session, *, viewer: User, ticket: Ticket) -> TicketRead:
@@ -310,8 +293,7 @@ def viewer_filters(
     ``own`` is the requester every row must have (:func:`own_requester_filter`);
     people named in the filters are checked (:func:`check_people`); ``searched`` is
     ``filters`` with their text as ``viewer`` may search with it, ``None`` when they
-    can match no ticket (:func:`searched_filters`). Both list paths (this module's
-    and :mod:`itsm.tickets.reads`) start here.
+    can match no ticket (:func:`searched_filters`).
     """
     own = own_requester_filter(viewer, filters)
     check_people(session, viewer=viewer, filters=filters)

@@ -180,11 +180,6 @@ class TicketRead(Schema):
     updated_at: datetime
 
 
-class TicketDetail(TicketRead):
-    comments: list[CommentRead] = Field(default_factory=list)
-    events: list[EventRead] = Field(default_factory=list)
-
-
 class TicketPage(Schema):
     items: list[TicketRead]
     next_cursor: str | None

@@ -116,6 +116,48 @@ def test_pages_follow_the_cursor_to_the_end(api: Api, admin: httpx.Client) -> No
     _problem(forged, 422, "invalid-cursor")
 
 
+def _walk(client: httpx.Client, **params: Any) -> list[str]:
+    """The numbers of every page of the list, cursor after cursor."""
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = _ok(client.get("/tickets", params=params | ({"cursor": cursor} if cursor else {})))
+        assert len(page["items"]) <= params["limit"]
+        seen += [t["number"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+def test_every_sort_pages_through_what_the_caller_may_see(api: Api, admin: httpx.Client) -> None:
+    nina = api.user("nina")
+    nina_client = api.client(api.token(nina))
+    omar = api.user("omar")
+    priorities = ["critical", "high", "medium", "low"]
+    made = [
+        _new(
+            admin,
+            title=f"Problem {n}",
+            priority=priorities[n % 4],
+            requester_id=(nina if n % 2 == 0 else omar).id,
+        )
+        for n in range(9)
+    ]
+    order = {
+        "oldest": made,
+        "newest": made[::-1],
+        "priority": sorted(made, key=lambda t: priorities.index(t["priority"])),  # stable
+    }
+    for sort, tickets in order.items():
+        everyone = [t["number"] for t in tickets]
+        for limit in (2, 4, 20):
+            assert _walk(admin, sort=sort, limit=limit) == everyone
+            own = [t["number"] for t in tickets if t["requester"] == "nina"]
+            assert _walk(nina_client, sort=sort, limit=limit) == own
+            picked = [t["number"] for t in tickets if t["priority"] in ("high", "low")]
+            assert _walk(admin, sort=sort, limit=limit, priority=["high", "low"]) == picked
+
+
 def test_list_filters_match_the_cli(api: Api, admin: httpx.Client) -> None:
     tech = api.user("tina", role="technician")
     frank = api.user("frank")
@@ -446,8 +488,9 @@ def test_agent_tokens_cannot_touch_tickets(api: Api) -> None:
     _problem(api.client().get("/tickets"), 401, "unauthenticated")
 
 
-def test_the_fast_reads_check_the_token_as_every_route_does(api: Api) -> None:
-    """GET one ticket and the list read the caller in their own unit of work."""
+def test_the_ticket_reads_record_and_check_the_token(api: Api) -> None:
+    """GET one ticket and the list record the token's use and refuse a token that no
+    longer works, as every route does."""
     from sqlalchemy import select, update
 
     from itsm.accounts.models import ApiToken
@@ -466,8 +509,6 @@ def test_the_fast_reads_check_the_token_as_every_route_does(api: Api) -> None:
         with api.session() as session:
             used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == tess.id))
         assert used is not None  # the usage timestamp is recorded by the reads too
-    # No token: 401 before the parameters are even looked at.
-    _problem(api.client().get("/tickets", params={"limit": 0}), 401, "unauthenticated")
     _problem(api.client("itsm_wrong").get(f"/tickets/{ticket['id']}"), 401, "bad-credentials")
     with api.session() as session:
         session.execute(update(User).where(User.id == tess.id).values(is_active=False))
@@ -478,3 +519,30 @@ def test_the_fast_reads_check_the_token_as_every_route_does(api: Api) -> None:
         session.execute(mine.values(revoked_at=utcnow()))
     for path in (f"/tickets/{ticket['id']}", "/tickets"):
         assert "revoked" in _problem(reader.get(path), 401, "bad-credentials")["detail"]
+
+
+#: Requests whose parameters (or body) are invalid, on routes of every router.
+_INVALID: list[tuple[str, str, dict[str, Any], Any]] = [
+    ("GET", "/tickets", {"limit": 0}, None),
+    ("GET", "/tickets", {"status": "opened", "sort": "random"}, None),
+    ("GET", "/tickets/" + "9" * 65, {}, None),
+    ("GET", "/tickets/search", {}, None),
+    ("GET", "/tickets/search", {"q": "printer", "limit": 0}, None),
+    ("GET", "/users", {"role": "boss"}, None),
+    ("GET", "/kb/articles", {"limit": 0}, None),
+    ("GET", "/inventory/assets", {"limit": 0}, None),
+    ("GET", "/diagnostics/reports", {"since": "yesterday"}, None),
+    ("POST", "/tickets", {}, {"title": "x", "category": "furniture"}),
+]
+
+
+def test_the_caller_is_checked_before_the_parameters(api: Api, admin: httpx.Client) -> None:
+    """Every route finds the caller first (FastAPI solves a route's dependencies before
+    it validates the route's own parameters): without a valid token, missing or wrong,
+    invalid parameters get the 401, and only a known caller learns what is allowed."""
+    for method, path, params, body in _INVALID:
+        got = admin.request(method, path, params=params, json=body)
+        assert got.status_code == 422, (path, params, got.text)
+        for token, slug in ((None, "unauthenticated"), ("itsm_wrong", "bad-credentials")):
+            got = api.client(token).request(method, path, params=params, json=body)
+            _problem(got, 401, slug)

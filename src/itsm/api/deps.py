@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
 from itsm.accounts.service import Principal
+from itsm.api import client_address as addresses
 from itsm.config import Settings
 from itsm.db.runtime import Database
 from itsm.errors import Forbidden, ItsmError, Unauthenticated
@@ -89,13 +90,10 @@ SettingsDep = Annotated[Settings, Depends(settings)]
 
 
 def client_address(request: Request) -> str:
-    """The caller's address; ``X-Forwarded-For`` only from a configured trusted proxy."""
+    """The caller's address; ``X-Forwarded-For`` only as far as trusted proxies wrote it."""
     peer = request.client.host if request.client else "unknown"
-    trusted = settings(request).api.trusted_proxies
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and peer in trusted:
-        return forwarded.split(",")[0].strip()[:64] or peer
-    return peer
+    trusted = tuple(settings(request).api.trusted_proxies)
+    return addresses.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 def _bearer(request: Request) -> str:

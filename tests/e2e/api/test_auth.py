@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
 from itsm.accounts.models import ApiToken
-from tests.live_server import Api
+from itsm.config import Settings
+from tests.live_server import Api, live_api
 
 PROBLEM = "application/problem+json"
 
@@ -177,3 +179,30 @@ def test_deactivated_users_lose_access(api: Api) -> None:
     with api.session() as session:
         users.deactivate(session, ref=user.id)
     assert api.client(secret).get("/auth/me").status_code == 401
+
+
+def test_forwarded_addresses_are_read_from_the_trusted_end(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    """Behind a trusted proxy network, the client is the rightmost untrusted hop: the
+    entries further left are the client's own words and cannot dodge the throttle."""
+    settings = Settings(
+        database_url=fresh_db_url,
+        data_dir=tmp_path / "data",
+        api={"trusted_proxies": ["127.0.0.0/8"], "login": {"per_address": 3}},
+    )
+    with live_api(settings) as api:
+        anon = api.client()
+
+        def login(forwarded: str, n: int) -> int:
+            got = anon.post(
+                "/auth/login",
+                json={"username": f"nobody{n}", "password": "wrong-one"},
+                headers={"X-Forwarded-For": forwarded},
+            )
+            return got.status_code
+
+        # Each try forges another leftmost address; the proxy's own entry stays the same.
+        assert [login(f"6.6.6.{n}, 198.51.100.7", n) for n in range(3)] == [401] * 3
+        assert login("6.6.6.99, 198.51.100.7", 99) == 429
+        assert login("6.6.6.99, 198.51.100.8, 127.0.0.5", 100) == 401  # another client

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -203,6 +204,13 @@ class Ticket(Timestamps, Base):
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    # Only for writing a new ticket's first events in the ticket's own flush; the trail
+    # is read with events.history. "raise": loading it by accident is a bug.
+    events: Mapped[list[TicketEvent]] = relationship(lazy="raise")
+
+    # The columns the database fills in (priority_rank, SLA flags) come back in the
+    # INSERT's RETURNING instead of a SELECT on first read.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (declarative API)
 
 
 class TicketComment(Base):

@@ -30,6 +30,7 @@ from itsm.tickets.models import (
     Status,
     Ticket,
     TicketComment,
+    TicketEvent,
 )
 from itsm.tickets.numbering import format_number, numbering_day
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
@@ -54,72 +55,103 @@ def create_ticket(
     (the current time by default) is the ticket's creation time, and its day in
     ``zone`` is the day its number counts in.
     """
-    assignee = None
-    if data.assignee_id is not None:
-        assignee = users.require_staff(users.get_user(session, ref=data.assignee_id))
-    if data.asset_id is not None:
-        inventory.get_asset(session, ref=data.asset_id)
-    requester = users.require_active(users.get_user(session, ref=data.requester_id))
+    return create_tickets(session, items=[data], actor=actor, zone=zone, sla=sla, now=now)[0]
+
+
+def create_tickets(
+    session: Session,
+    *,
+    items: Sequence[TicketCreate],
+    actor: User | None,
+    zone: ZoneInfo,
+    sla: SlaSettings | None = None,
+    now: datetime | None = None,
+) -> list[Ticket]:
+    """:func:`create_ticket` for several tickets at once, in order, numbered in a row.
+
+    All or nothing: one ticket refused refuses them all, and the numbers are given
+    back. A second active ticket with a fingerprint raises
+    :class:`DuplicateFingerprint`; a caller with many may then go one by one.
+    """
+    if not items:
+        return []
     now = now or utcnow()
-    ticket = Ticket(
-        title=data.title,
-        description=data.description,
-        category=data.category,
-        priority=data.priority,
-        status=Status.OPEN,
-        source=data.source,
-        requester=requester,
-        assignee=assignee,
-        asset_id=data.asset_id,
-        fingerprint=data.fingerprint,
-        created_at=now,
-        updated_at=now,
-    )
-    if sla is not None and sla.enabled:
-        for name, value in clock.start_times(data.priority, sla, since=now).items():
-            setattr(ticket, name, value)
+    people: dict[int, User] = {}
+
+    def person(ref: int) -> User:
+        if ref not in people:
+            people[ref] = users.get_user(session, ref=ref)
+        return people[ref]
+
+    checked_assets: set[int] = set()
+    tickets = []
+    for data in items:
+        assignee = None
+        if data.assignee_id is not None:
+            assignee = users.require_staff(person(data.assignee_id))
+        if data.asset_id is not None and data.asset_id not in checked_assets:
+            inventory.get_asset(session, ref=data.asset_id)
+            checked_assets.add(data.asset_id)
+        ticket = Ticket(
+            title=data.title,
+            description=data.description,
+            category=data.category,
+            priority=data.priority,
+            status=Status.OPEN,
+            source=data.source,
+            requester=users.require_active(person(data.requester_id)),
+            assignee=assignee,
+            asset_id=data.asset_id,
+            fingerprint=data.fingerprint,
+            created_at=now,
+            updated_at=now,
+        )
+        if sla is not None and sla.enabled:
+            for name, value in clock.start_times(data.priority, sla, since=now).items():
+                setattr(ticket, name, value)
+        tickets.append(ticket)
     day = numbering_day(now, zone)
-    if data.fingerprint is None:  # nothing the insert can refuse: no savepoint needed
-        _insert(session, ticket, day=day, actor=actor, now=now)
-        return ticket
-    # A second active ticket with this fingerprint is refused by a unique index. The
-    # number is taken inside the savepoint, so a refused ticket gives it back.
+    fingerprints = [d.fingerprint for d in items if d.fingerprint is not None]
+    if not fingerprints:  # nothing the insert can refuse: no savepoint needed
+        _insert(session, tickets, day=day, actor=actor, now=now)
+        return tickets
+    # A second active ticket with a fingerprint is refused by a unique index. The
+    # numbers are taken inside the savepoint, so refused tickets give them back.
     try:
         with session.begin_nested():
-            _insert(session, ticket, day=day, actor=actor, now=now)
+            _insert(session, tickets, day=day, actor=actor, now=now)
     except IntegrityError:
-        if _active_number(session, data.fingerprint) is None:
+        taken = next((f for f in fingerprints if _active_number(session, f) is not None), None)
+        if taken is None:
             raise  # some other constraint
-        raise DuplicateFingerprint(
-            f"an active ticket already has fingerprint {data.fingerprint!r}"
-        ) from None
-    return ticket
+        raise DuplicateFingerprint(f"an active ticket already has fingerprint {taken!r}") from None
+    return tickets
 
 
 def _insert(
-    session: Session, ticket: Ticket, *, day: str, actor: User | None, now: datetime
+    session: Session, tickets: list[Ticket], *, day: str, actor: User | None, now: datetime
 ) -> None:
-    ticket.number = format_number(day, numbering.reserve(session, day=day))
-    session.add(ticket)
-    session.flush()  # the events need the ticket's id
-    trail = [
-        events.record(
-            session, ticket=ticket, actor=actor, kind=EventKind.CREATED, new=ticket.number
-        )
-    ]
-    if ticket.assignee is not None:
-        trail.append(
-            events.record(
-                session,
-                ticket=ticket,
-                actor=actor,
-                kind=EventKind.ASSIGNED,
-                field="assignee",
-                new=ticket.assignee.username,
+    """Number ``tickets`` and write them with their first events in one flush."""
+    first = numbering.reserve(session, day=day, count=len(tickets)) - len(tickets) + 1
+    actor_id = actor.id if actor else None
+    for value, ticket in enumerate(tickets, start=first):
+        ticket.number = format_number(day, value)
+        ticket.events.append(
+            TicketEvent(
+                actor_id=actor_id, kind=EventKind.CREATED, new_value=ticket.number, created_at=now
             )
         )
-    for event in trail:
-        event.created_at = now  # the ticket's own creation time, not the flush's
+        if ticket.assignee is not None:
+            ticket.events.append(
+                TicketEvent(
+                    actor_id=actor_id,
+                    kind=EventKind.ASSIGNED,
+                    field="assignee",
+                    new_value=ticket.assignee.username,
+                    created_at=now,
+                )
+            )
+    session.add_all(tickets)
     session.flush()
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -127,8 +127,13 @@ def load_known(session: Session, fingerprints: Iterable[str], *, agent: User | N
     if not known.covered:
         return known
     wanted = sorted(known.covered)
-    chunks = [  # a bound parameter per value: at most 1,000 at a time
-        Ticket.fingerprint.in_(wanted[start : start + 1000]) & Ticket.status.in_(ACTIVE_STATUSES)
+    # The values are written into the SQL (literal_execute), not bound: a batch has about
+    # a thousand, and a parameter each cost the driver more than the query itself.
+    chunks = [
+        Ticket.fingerprint.in_(
+            bindparam("fps", wanted[start : start + 1000], expanding=True, literal_execute=True)
+        )
+        & Ticket.status.in_(ACTIVE_STATUSES)
         for start in range(0, len(wanted), 1000)
     ]
     for where in chunks:

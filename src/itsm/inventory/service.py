@@ -236,7 +236,7 @@ def upsert_hosts(
         )
     session.flush()
     if changes:
-        _record_hosts(session, changes)
+        session.execute(_RECORD_HOST, changes)
         for change in changes:  # objects of these rows in the session are stale now
             stale = session.identity_map.get(identity_key(Asset, change["asset_id"]))
             if stale is not None:
@@ -321,11 +321,6 @@ _KEPT_WHEN_UNKNOWN = (
     "os",
 )
 _RECORD_HOST = _record_host_statement()
-
-
-def _record_hosts(session: Session, changes: list[dict[str, Any]]) -> None:
-    """Execute :data:`_RECORD_HOST` for every change."""
-    session.execute(_RECORD_HOST, changes)
 
 
 def _free_tag(session: Session, wanted: str) -> str:

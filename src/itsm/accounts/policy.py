@@ -14,6 +14,12 @@ from itsm.errors import Forbidden
 from itsm.users.models import Role, User
 
 
+def require_person(who: Principal | None) -> None:
+    """Agent tokens send reports and alerts only: nothing about accounts or tokens."""
+    if who is not None and who.is_agent:
+        raise Forbidden("agent tokens may only send diagnostic reports")
+
+
 def is_admin(who: Principal | None) -> bool:
     return who is None or who.user.role == Role.ADMIN
 
@@ -26,6 +32,7 @@ def _is_other(who: Principal | None, user: User | None) -> bool:
 def check_create_token(who: Principal | None, *, owner: User | None, kind: TokenKind) -> None:
     """Everyone creates personal tokens for themselves; only admins create them for
     others, and agent tokens. ``owner`` ``None``: the diagnostics agent's account."""
+    require_person(who)
     if owner is not None and _is_other(who, owner) and not is_admin(who):
         raise Forbidden("only admins may create tokens for other people")
     if kind is TokenKind.AGENT and not is_admin(who):
@@ -35,6 +42,7 @@ def check_create_token(who: Principal | None, *, owner: User | None, kind: Token
 def check_list_tokens(who: Principal | None, *, owner: User | None) -> None:
     """Everyone lists their own tokens; only admins list anyone else's (``owner``
     ``None``: everyone's)."""
+    require_person(who)
     if _is_other(who, owner) and not is_admin(who):
         raise Forbidden("only admins may list other people's tokens")
 
@@ -44,12 +52,17 @@ def revocable_owner(who: Principal | None) -> User | None:
 
     Someone else's token is then "not found", exactly like one that does not exist.
     """
+    require_person(who)
     if who is None or is_admin(who):
         return None
     return who.user
 
 
-def check_set_others_password(who: Principal | None) -> None:
-    """Admins set anyone else's password; nobody else may name anyone but themselves."""
+def check_set_password(who: Principal | None, *, own: bool) -> None:
+    """Everyone sets their own password (with the current one); admins set anyone
+    else's. Nobody else may name anyone but themselves."""
+    require_person(who)
+    if own:
+        return
     if not is_admin(who):
         raise Forbidden("only admins may set other people's passwords")

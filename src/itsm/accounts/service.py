@@ -64,8 +64,9 @@ def change_password(
     ``None`` instead of raising, so that the caller commits the failure record.
     """
     actor = who.user
-    if not users.names(actor, ref):
-        policy.check_set_others_password(who)
+    own = users.names(actor, ref)
+    policy.check_set_password(who, own=own)
+    if not own:
         target = users.get_user(session, ref=ref)
         target.password_hash = passwords.hash_password(password)
         session.flush()

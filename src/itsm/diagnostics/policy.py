@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
 from itsm.diagnostics.errors import ReportHostMismatch
 from itsm.diagnostics.hostfacts import stored_identity
@@ -41,9 +42,6 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
 
 def check_read(who: Principal | None) -> None:
     """Technicians and admins read stored reports (the same words as the API's role gates)."""
-    if who is None:
-        return
-    if who.is_agent:
-        raise Forbidden("agent tokens may only send diagnostic reports")
-    if not who.user.is_staff:
+    require_person(who)
+    if who is not None and not who.user.is_staff:
         raise Forbidden("only technicians and admins may do this")

@@ -9,14 +9,16 @@ what it collected, or a command with nobody to act as (see :mod:`itsm.accounts.p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from itsm.accounts.policy import require_person
-from itsm.accounts.principal import Principal
 from itsm.diagnostics.errors import ReportHostMismatch
 from itsm.diagnostics.hostfacts import stored_identity
 from itsm.diagnostics.report import Report
 from itsm.errors import Forbidden
 from itsm.users.models import Role
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
@@ -42,6 +44,10 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
 
 def check_read(who: Principal | None) -> None:
     """Technicians and admins read stored reports (the same words as the API's role gates)."""
+    # Here, not at the top: the storing agent, which never reads reports, stays without
+    # the accounts domain.
+    from itsm.accounts.policy import require_person
+
     require_person(who)
     if who is not None and not who.user.is_staff:
         raise Forbidden("only technicians and admins may do this")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticSerializationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
 from itsm.diagnostics import autoticket, storage
 from itsm.diagnostics.errors import InvalidReport, ReportNotFound
@@ -28,6 +28,9 @@ from itsm.diagnostics.report import Report
 from itsm.diagnostics.severity import Severity
 from itsm.inventory import service as inventory
 from itsm.inventory.schemas import HostFacts
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 @dataclass

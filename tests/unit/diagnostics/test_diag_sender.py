@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from itsm.diagnostics.errors import AgentForbidden, AgentTokenRefused, NoReportEndpoint
-from itsm.diagnostics.remote import REPORTS_PATH, ReportSender, read_token_file
+from itsm.diagnostics.remote import REPORTS_PATH, ReportSender
+from itsm.diagnostics.sending import read_token_file
 from itsm.diagnostics.spool import Spool
 from itsm.errors import ConfigError
 

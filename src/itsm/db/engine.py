@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from itsm.config import Settings, mask_url
+from itsm import extras
 from itsm.db import partial_index
 from itsm.errors import ConfigError, DatabaseUnavailable
 
@@ -48,6 +49,7 @@ def build_engine(settings: Settings, *, ping_after_idle_s: float = PING_AFTER_ID
     if backend == "sqlite":
         return _sqlite_engine(url.render_as_string(hide_password=False), settings)
     if backend == "postgresql":
+        extras.require("postgresql", needed_by="a postgresql:// database URL")
         partial_index.enable_postgresql()
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")

@@ -25,13 +25,17 @@ def reachable() -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
 def require_postgres() -> None:
     """Fail in CI (PostgreSQL is part of the job), skip visibly elsewhere."""
     reason = reachable()
     if reason is None:
         return
     message = f"PostgreSQL at {ADMIN_DSN} is not reachable: {reason}"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if in_ci():
         pytest.fail(message)
     pytest.skip(message)
 

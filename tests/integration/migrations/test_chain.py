@@ -20,11 +20,15 @@ from itsm.config import Settings
 from itsm.db import migrate
 from itsm.db.engine import build_engine
 from itsm.diagnostics.models import DiagnosticReport
+from itsm.tickets import queries
 from itsm.tickets.models import Ticket, TicketComment, TicketEvent
 from itsm.users.models import User
 
 #: Oldest first: 0001, 0002, ...
-REVISIONS = [s.revision for s in reversed(list(ScriptDirectory(str(migrate.MIGRATIONS_DIR)).walk_revisions()))]
+REVISIONS = [
+    script.revision
+    for script in reversed(list(ScriptDirectory(str(migrate.MIGRATIONS_DIR)).walk_revisions()))
+]
 
 CREATED = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday, in working hours
 RESOLVED = datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
@@ -53,8 +57,8 @@ def seed(conn: Connection, revision: str) -> None:
     t0, t1 = stamp(conn, CREATED), stamp(conn, RESOLVED)
     conn.execute(
         text(
-            "INSERT INTO users (id, username, full_name, email, role, is_active, created_at, updated_at)"
-            " VALUES (1, 'ana', 'Ana Admin', 'ana@example.org', 'admin', true, :t, :t),"
+            "INSERT INTO users (id, username, full_name, email, role, is_active, created_at,"
+            " updated_at) VALUES (1, 'ana', 'Ana Admin', 'ana@example.org', 'admin', true, :t, :t),"
             " (2, 'rui', 'Rui Requester', NULL, 'user', true, :t, :t)"
         ),
         {"t": t0},
@@ -74,7 +78,8 @@ def seed(conn: Connection, revision: str) -> None:
     conn.execute(
         text(
             "INSERT INTO ticket_comments (id, ticket_id, author_id, body, is_internal,"
-            " time_spent_minutes, created_at) VALUES (1, 1, 1, 'Revisando el rodillo', false, 15, :t)"
+            " time_spent_minutes, created_at)"
+            " VALUES (1, 1, 1, 'Revisando el rodillo', false, 15, :t)"
         ),
         {"t": t1},
     )
@@ -89,8 +94,9 @@ def seed(conn: Connection, revision: str) -> None:
     if at_least(revision, "0002"):
         conn.execute(
             text(
-                "INSERT INTO diagnostic_reports (id, report_id, host, collected_at, severity, report,"
-                " created_at) VALUES (1, '00000000-0000-4000-8000-000000000001', 'pc-01', :t,"
+                "INSERT INTO diagnostic_reports (id, report_id, host, collected_at, severity,"
+                " report, created_at)"
+                " VALUES (1, '00000000-0000-4000-8000-000000000001', 'pc-01', :t,"
                 " 'warning', :report, :t)"
             ),
             {"t": t0, "report": '{"host": "pc-01", "findings": []}'},
@@ -107,9 +113,7 @@ def seed(conn: Connection, revision: str) -> None:
         # Rows inserted with explicit ids: move the sequences past them, as a real
         # database's would be, so the checks below can add rows.
         for table in ("users", "tickets", "ticket_comments", "ticket_events"):
-            conn.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 100)")
-            )
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 100)"))
 
 
 @pytest.mark.parametrize("revision", REVISIONS)
@@ -163,6 +167,12 @@ def test_rows_of_each_revision_survive_the_upgrade_to_head(
             (1, "created", None),
             (2, "status_changed", "resolved"),
         ]
+        # The search index covers the old rows: title (accents ignored) and comment.
+        for words in ("impresora", "rodillo", "vpn caida"):
+            found, _total = queries.search(session, query=words)
+            assert [t.number for t, _score in found][:1] == [
+                "TKT-20261102-0002" if words == "vpn caida" else "TKT-20261102-0001"
+            ], words
         reports = session.scalars(select(DiagnosticReport)).all()
         if at_least(revision, "0002"):
             assert [(r.host, r.severity, r.report) for r in reports] == [

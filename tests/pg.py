@@ -40,6 +40,11 @@ def require_postgres() -> None:
     pytest.skip(message)
 
 
+def admin() -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection to the server's maintenance database."""
+    return psycopg.connect(ADMIN_DSN, autocommit=True)
+
+
 def create_database(prefix: str, template: str | None = None) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:

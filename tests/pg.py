@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -40,7 +41,7 @@ def require_postgres() -> None:
     pytest.skip(message)
 
 
-def admin() -> psycopg.Connection[tuple[object, ...]]:
+def admin() -> psycopg.Connection[tuple[Any, ...]]:
     """An autocommit connection to the server's maintenance database."""
     return psycopg.connect(ADMIN_DSN, autocommit=True)
 

@@ -23,8 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from itsm.config import Settings, mask_url
 from itsm import extras
+from itsm.config import Settings, mask_url
 from itsm.db import partial_index
 from itsm.errors import ConfigError, DatabaseUnavailable
 

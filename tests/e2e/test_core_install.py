@@ -75,13 +75,15 @@ def test_the_core_has_no_server_and_no_postgresql_driver() -> None:
     assert not {"fastapi", "uvicorn", "prometheus-client", "psycopg"} & closure
 
 
-def test_the_core_runs_the_cli_on_sqlite(core_path: str, tmp_path: Path) -> None:
+def test_the_core_runs_the_quick_start_on_sqlite(core_path: str, tmp_path: Path) -> None:
+    """What ``make run`` does, on a core install."""
     url = f"sqlite:///{tmp_path / 'core.db'}"
     upgraded = run_core(core_path, "db", "upgrade", database_url=url)
     assert upgraded.returncode == 0, upgraded.stderr
-    listed = run_core(core_path, "ticket", "list", database_url=url)
-    assert listed.returncode == 0, listed.stderr
-    assert listed.stderr == ""
+    for command in (("demo", "--if-empty"), ("overview",), ("ticket", "list")):
+        done = run_core(core_path, *command, database_url=url)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == "", command
 
 
 def test_serve_without_the_server_extra_names_it(core_path: str, tmp_path: Path) -> None:

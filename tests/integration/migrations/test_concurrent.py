@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import psycopg
@@ -19,6 +18,7 @@ from itsm.db import migrate
 from itsm.db.engine import build_engine
 from tests import pg
 from tests.e2e.cli import ITSM, make_env
+from tests.waiting import wait_until
 
 #: The advisory lock the migration environment takes on PostgreSQL (migrations/env.py).
 MIGRATION_LOCK = 712201
@@ -35,14 +35,6 @@ def start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
         text=True,
         encoding="utf-8",
     )
-
-
-def wait_until(what: str, done: object) -> None:
-    assert callable(done)
-    deadline = time.monotonic() + DEADLINE_S
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)  # polling interval of an observed condition, not a wait for it
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:

@@ -10,19 +10,21 @@ the users the file names. Three paths, each into its own fresh database:
   FILE`` runs: it reads the file once, validating every row first and staging
   the valid ones as written (memory, then a temporary file), reserves the
   numbers, and writes tickets and their audit events (created, assigned, status
-  changed, resolution note) in batches, ``COPY`` on PostgreSQL and multi-row
-  ``INSERT`` on SQLite; SLA due times of the active tickets; one transaction.
-* **raw** (the baseline): the same ticket and event rows, built in Python before
-  timing, written with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) on a
-  raw DBAPI connection in one transaction, plus the number counters.
-* **raw, multi-row INSERT** (SQLite only, a second reference): the same rows as
-  500-row ``INSERT`` statements, the statement shape itsm uses there (SQLite's
-  full-text triggers cost much less per statement than per row).
+  changed, resolution note) in batches through ``itsm.db.bulk``, ``COPY`` on
+  PostgreSQL and multi-row ``INSERT`` on SQLite; SLA due times of the active
+  tickets; one transaction.
+* **raw**: the same ticket and event rows, built in Python before timing,
+  written with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) on a raw DBAPI
+  connection in one transaction, plus the number counters.
+* **raw, multi-row INSERT** (SQLite only): the same rows as 500-row ``INSERT``
+  statements, the statement shape itsm uses there (SQLite's full-text triggers
+  cost much less per statement than per row).
 
 Indexes, full-text triggers and (PostgreSQL) generated search columns are in
 place for every path, as for a real import. Target: itsm's rate >= 50 % of the
-raw rate. Before reporting, the databases are compared: the same tickets and
-events by kind.
+raw rate of the same statement shape (``COPY`` on PostgreSQL, multi-row
+``INSERT`` on SQLite). Before reporting, the databases are compared: the same
+tickets and events by kind.
 """
 
 from __future__ import annotations
@@ -397,7 +399,8 @@ def run(cfg: RunConfig) -> Result:
                 f"{NAME}/{kind}: "
                 + ", ".join(f"{k} {v:.1f} s ({count / v:,.0f}/s)" for k, v in paths.items())
             )
-            ratio = paths["raw"] / paths["itsm"]
+            same_shape = "multirow" if kind == "sqlite" else "raw"
+            ratio = paths[same_shape] / paths["itsm"]
             if ratio < TARGET_RATIO and not cfg.smoke:
                 rows = min(count, PROFILE_ROWS)
                 cfg.log(f"{NAME}/{kind}: target missed, profiling the import of {rows:,} rows")
@@ -443,12 +446,14 @@ def _report(
                 baseline=raw_label,
                 baseline_value=raw_rate,
                 ratio_style=RatioStyle.PERCENT,
-                detail=f"second reference; {paths['multirow']:.1f} s",
+                detail=f"the statement shape itsm uses; {paths['multirow']:.1f} s",
             )
         )
     detail = f"{paths['itsm']:.1f} s"
+    same_shape = f"{label} raw COPY"
     if "multirow" in paths:
         detail += f"; {paths['multirow'] / paths['itsm']:.1%} of raw multi-row INSERT"
+        same_shape = f"{label} raw multi-row INSERT"
     result.figures.append(
         Figure(
             f"{label} itsm import_tickets",
@@ -462,7 +467,7 @@ def _report(
     )
     result.targets.append(
         Target(
-            f"{label}: import rate >= {TARGET_RATIO:.0%} of {raw_label.removeprefix(label + ' ')}",
+            f"{label}: import rate >= {TARGET_RATIO:.0%} of {same_shape.removeprefix(label + ' ')}",
             ratio >= TARGET_RATIO,
             f"{ratio:.1%}",
         )

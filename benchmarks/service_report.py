@@ -406,7 +406,7 @@ class RawReport:
         else:
             params = {"start": start, "end": end}
             # As the service does: custom plans, whatever psycopg prepared (see
-            # itsm.reports.statements.custom_plans); the rollback below ends the setting.
+            # itsm.db.dialects.custom_plans); the rollback below ends the setting.
             self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         try:
             return self._figures(params)

@@ -133,3 +133,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> No
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+
+
+# In CI the PostgreSQL tests are part of the job: a skipped one fails the run, so a
+# server that did not start (or a skip added by mistake) cannot pass as green.
+_skipped_postgres: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "postgres" in report.keywords:
+        _skipped_postgres.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if pg.in_ci() and _skipped_postgres and not hasattr(session.config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if pg.in_ci() and _skipped_postgres:
+        terminalreporter.section("PostgreSQL tests skipped in CI", red=True)
+        for nodeid in sorted(set(_skipped_postgres)):
+            terminalreporter.line(f"SKIPPED {nodeid}")
+        terminalreporter.line("CI needs every PostgreSQL test to run: the run fails.")

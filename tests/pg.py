@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -25,15 +26,24 @@ def reachable() -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
 def require_postgres() -> None:
     """Fail in CI (PostgreSQL is part of the job), skip visibly elsewhere."""
     reason = reachable()
     if reason is None:
         return
     message = f"PostgreSQL at {ADMIN_DSN} is not reachable: {reason}"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if in_ci():
         pytest.fail(message)
     pytest.skip(message)
+
+
+def admin() -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit connection to the server's maintenance database."""
+    return psycopg.connect(ADMIN_DSN, autocommit=True)
 
 
 def create_database(prefix: str, template: str | None = None) -> str:

@@ -21,6 +21,7 @@ class ErrorKind(StrEnum):
     CONFIG = "config"
     UNAUTHENTICATED = "unauthenticated"
     RATE_LIMITED = "rate_limited"
+    MISSING_EXTRA = "missing_extra"
 
 
 class ItsmError(Exception):

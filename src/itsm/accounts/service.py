@@ -11,43 +11,28 @@ import hashlib
 import math
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from itsm.accounts import passwords
+from itsm.accounts import passwords, policy
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
+from itsm.accounts.principal import Principal as Principal  # where the doors import it from
 from itsm.accounts.schemas import TokenCreate
 from itsm.api.settings import LoginThrottle
 from itsm.db.base import utcnow
-from itsm.errors import Forbidden, InvalidInput
+from itsm.diagnostics.autoticket import agent_user
+from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
 from itsm.users import service as users
-from itsm.users.models import Role, User
+from itsm.users.models import User
 
 TOKEN_PREFIX = "itsm_"  # noqa: S105 - a marker, not a secret
 # Writing last_used_at on every request would turn reads into writes: once a minute is enough,
 # and the caller does it in a short transaction of its own (see ``touch_token``).
 _TOUCH_EVERY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling the API: a user, and through which kind of token."""
-
-    user: User
-    token_kind: TokenKind | None = None  # None: a password login, not a token
-    token_id: int | None = None
-    touch_due: bool = False  # last_used_at is over a minute old: call touch_token
-    # A host-bound agent token: the machine identity every report it sends must carry.
-    bound_host: str | None = None
-
-    @property
-    def is_agent(self) -> bool:
-        return self.token_kind is TokenKind.AGENT
 
 
 def set_password(session: Session, *, ref: int | str, password: str) -> User:
@@ -60,7 +45,7 @@ def set_password(session: Session, *, ref: int | str, password: str) -> User:
 def change_password(
     session: Session,
     *,
-    actor: User,
+    who: Principal,
     ref: int | str,
     password: str,
     current_password: str | None,
@@ -68,7 +53,7 @@ def change_password(
     rules: LoginThrottle,
     now: datetime | None = None,
 ) -> User | None:
-    """Set the password of ``ref`` on behalf of ``actor``; ``None`` if the proof was wrong.
+    """Set the password of ``ref`` on behalf of ``who``; ``None`` if the proof was wrong.
 
     Admins set anyone else's password; nobody else may name anyone but themselves
     (refused before any lookup, so existence does not leak). Everyone changes their
@@ -76,9 +61,10 @@ def change_password(
     failed login (a stolen token guesses it no faster than a login could) and gives
     ``None`` instead of raising, so that the caller commits the failure record.
     """
-    if not users.names(actor, ref):
-        if actor.role != Role.ADMIN:
-            raise Forbidden("only admins may set other people's passwords")
+    actor = who.user
+    own = users.names(actor, ref)
+    policy.check_set_password(who, own=own)
+    if not own:
         target = users.get_user(session, ref=ref)
         target.password_hash = passwords.hash_password(password)
         session.flush()
@@ -196,9 +182,46 @@ def create_token(
     return token, secret
 
 
+def issue_token(
+    session: Session,
+    *,
+    who: Principal | None,
+    data: TokenCreate,
+    owner_ref: int | str | None = None,
+    agent_account: str | None = None,
+) -> tuple[ApiToken, str]:
+    """:func:`create_token` on behalf of ``who``, as :mod:`.policy` allows.
+
+    The owner is the user ``owner_ref`` names; else, for an agent token given an
+    ``agent_account`` (the diagnostics agent's username), that account, made on first
+    use; else the caller. With nobody acting and nobody named, :class:`InvalidInput`.
+    """
+    # The agent's account is no person's: creating its token is the agent rule alone.
+    account = agent_account if owner_ref is None and data.kind is TokenKind.AGENT else None
+    owner: User | None = None
+    if owner_ref is not None:
+        owner = users.get_user(session, ref=owner_ref)
+    elif account is None and who is not None:
+        owner = who.user
+    policy.check_create_token(who, owner=owner, kind=data.kind)
+    if account is not None:
+        owner = agent_user(session, account)
+    if owner is None:
+        raise InvalidInput("no acting user: give --user or --as")
+    return create_token(session, owner=owner, data=data)
+
+
 def list_tokens(
-    session: Session, *, owner: User | None = None, include_revoked: bool = False
+    session: Session,
+    *,
+    who: Principal | None,
+    owner_ref: int | str | None = None,
+    include_revoked: bool = False,
 ) -> Sequence[ApiToken]:
+    """The tokens of the user ``owner_ref`` names, or everyone's (``None``), as
+    :mod:`.policy` lets ``who`` see them."""
+    owner = users.get_user(session, ref=owner_ref) if owner_ref is not None else None
+    policy.check_list_tokens(who, owner=owner)
     stmt = select(ApiToken).order_by(ApiToken.id)
     if owner is not None:
         stmt = stmt.where(ApiToken.user_id == owner.id)
@@ -216,9 +239,10 @@ def get_token(session: Session, *, token_id: int, owner: User | None = None) -> 
 
 
 def revoke_token(
-    session: Session, *, token_id: int, owner: User | None = None, now: datetime | None = None
+    session: Session, *, who: Principal | None, token_id: int, now: datetime | None = None
 ) -> ApiToken:
-    token = get_token(session, token_id=token_id, owner=owner)
+    """Revoke a token ``who`` may revoke; any other is "not found"."""
+    token = get_token(session, token_id=token_id, owner=policy.revocable_owner(who))
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         session.flush()

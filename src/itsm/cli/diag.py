@@ -214,28 +214,10 @@ def _say(line: str) -> None:
 def _remote_target(
     app_ctx: AppContext, given: str | None, *, no_store: bool, no_tickets: bool
 ) -> str | None:
-    """The server's base URL when reports go there, ``None`` when they stay local."""
-    from itsm.diagnostics.config import server_base_url
-    from itsm.errors import InvalidInput
+    from itsm.diagnostics.sending import remote_target
 
-    url: str | None
-    if given is not None:
-        if no_store:
-            raise InvalidInput("--server and --no-store contradict each other; give one")
-        try:
-            url = server_base_url(given)
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-    else:
-        url = app_ctx.settings.diagnostics.server
-        if url is None or no_store:
-            return None
-    if no_tickets:
-        raise InvalidInput(
-            "--no-tickets does not apply with --server: the server's diagnostics.tickets "
-            "settings decide"
-        )
-    return url
+    diag = app_ctx.settings.diagnostics
+    return remote_target(diag, given, no_store=no_store, no_tickets=no_tickets)
 
 
 def _sender(
@@ -246,26 +228,13 @@ def _sender(
     spool_dir: Path | None,
 ) -> ReportSender:
     _import_httpx_without_its_cli()
-    from itsm.diagnostics.remote import ReportSender, read_token_file
+    from itsm.diagnostics.remote import ReportSender
+    from itsm.diagnostics.sending import agent_token, spool_directory
     from itsm.diagnostics.spool import Spool
-    from itsm.errors import ConfigError, InvalidInput
 
     diag = app_ctx.settings.diagnostics
-    if token is not None and token_file is not None:
-        raise InvalidInput("give --token or --token-file, not both")
-    secret = token.strip() if token is not None else None
-    if secret is None and token_file is not None:
-        secret = read_token_file(token_file)
-    if secret is None and diag.token is not None:
-        secret = diag.token.get_secret_value().strip()
-    if secret is None and diag.token_file is not None:
-        secret = read_token_file(diag.token_file)
-    if not secret:
-        raise ConfigError(
-            "--server needs an agent token: give --token-file (or --token, or set "
-            "diagnostics.token_file); 'itsm token create --agent NAME' makes one"
-        )
-    directory = spool_dir or diag.spool.directory or app_ctx.settings.data_dir / "spool"
+    secret = agent_token(diag, token=token, token_file=token_file)
+    directory = spool_directory(diag, given=spool_dir, data_dir=app_ctx.settings.data_dir)
     spool = Spool(
         directory, max_reports=diag.spool.max_reports, max_bytes=diag.spool.max_bytes
     ).open()
@@ -312,6 +281,7 @@ def history(
     as_json: JsonOption = False,
 ) -> None:
     """Stored reports, newest first; with --check, that check's values over time."""
+    from itsm.accounts.principal import acting
     from itsm.diagnostics import service
     from itsm.diagnostics.findings import Check
     from itsm.diagnostics.severity import Severity
@@ -325,7 +295,8 @@ def history(
     if check is not None and check not in {c.value for c in Check}:
         raise InvalidInput(f"unknown check {check!r}; allowed: {choices(c.value for c in Check)}")
     with app_ctx.session(write=False) as session:
-        rows = service.history(session, host=host, severity=wanted, limit=limit)
+        who = acting(app_ctx.actor(session))
+        rows = service.history(session, who=who, host=host, severity=wanted, limit=limit)
         data = [service.summary(r, check=check) for r in rows]
     if as_json:
         from itsm.cli.output import print_json
@@ -344,12 +315,14 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """One stored report."""
+    from itsm.accounts.principal import acting
     from itsm.diagnostics import service
     from itsm.diagnostics.report import Report
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        report = Report.model_validate(service.get_report(session, ref=ref).report)
+        who = acting(app_ctx.actor(session))
+        report = Report.model_validate(service.get_report(session, who=who, ref=ref).report)
     if as_json:
         from itsm.cli.output import print_json
 

@@ -23,6 +23,9 @@ def serve(
     """Serve the API (/api/v1, /healthz, /readyz, /metrics) until interrupted."""
     import os
 
+    from itsm.extras import require
+
+    require("server", needed_by="itsm serve")
     import uvicorn
 
     from itsm.config import mask_url

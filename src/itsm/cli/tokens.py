@@ -10,7 +10,6 @@ from itsm.cli.common import JsonOption, app_context, dump
 
 if TYPE_CHECKING:
     from itsm.accounts.schemas import TokenRead
-    from itsm.users.models import User
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -50,10 +49,8 @@ def create(
     """Create a token and print its secret (shown only this once)."""
     from itsm.accounts import service
     from itsm.accounts.models import TokenKind
+    from itsm.accounts.principal import acting
     from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
-    from itsm.diagnostics.autoticket import agent_user
-    from itsm.errors import InvalidInput
-    from itsm.users import service as users
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -62,16 +59,13 @@ def create(
         TokenCreate, {"name": name, "kind": kind, "expires_in_days": expires_days, "host": host}
     )
     with app_ctx.session() as session:
-        owner: User | None
-        if user is not None:
-            owner = users.get_user(session, ref=user)
-        elif agent:
-            owner = agent_user(session, app_ctx.settings.diagnostics.tickets.agent_username)
-        else:
-            owner = app_ctx.actor(session)
-            if owner is None:
-                raise InvalidInput("no acting user: give --user or --as")
-        token, secret = service.create_token(session, owner=owner, data=data)
+        token, secret = service.issue_token(
+            session,
+            who=acting(app_ctx.actor(session)),
+            data=data,
+            owner_ref=user,
+            agent_account=app_ctx.settings.diagnostics.tickets.agent_username,
+        )
         issued = IssuedToken.model_validate(
             {**TokenRead.model_validate(token).model_dump(), "token": secret}
         )
@@ -98,16 +92,16 @@ def list_(
 ) -> None:
     """List tokens (never their secrets)."""
     from itsm.accounts import service
+    from itsm.accounts.principal import acting
     from itsm.accounts.schemas import TokenRead
     from itsm.cli.output import e, print_json, table, when
-    from itsm.users import service as users
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        owner = users.get_user(session, ref=user) if user is not None else None
+        who = acting(app_ctx.actor(session))
         rows: list[TokenRead] = [
             TokenRead.model_validate(t)
-            for t in service.list_tokens(session, owner=owner, include_revoked=all_)
+            for t in service.list_tokens(session, who=who, owner_ref=user, include_revoked=all_)
         ]
     if as_json:
         print_json(app_ctx.console, [dump(r) for r in rows])
@@ -154,11 +148,13 @@ def revoke(
 ) -> None:
     """Revoke a token: it stops working at once."""
     from itsm.accounts import service
+    from itsm.accounts.principal import acting
     from itsm.accounts.schemas import TokenRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        read = TokenRead.model_validate(service.revoke_token(session, token_id=token_id))
+        who = acting(app_ctx.actor(session))
+        read = TokenRead.model_validate(service.revoke_token(session, who=who, token_id=token_id))
     if as_json:
         from itsm.cli.output import print_json
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from itsm import extras
 from itsm.config import Settings, mask_url
 from itsm.db import partial_index
 from itsm.errors import ConfigError, DatabaseUnavailable
@@ -42,6 +43,7 @@ def build_engine(settings: Settings) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(url.render_as_string(hide_password=False), settings)
     if backend == "postgresql":
+        extras.require("postgresql", needed_by="a postgresql:// database URL")
         partial_index.enable_postgresql()
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")

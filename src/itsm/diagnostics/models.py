@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -32,25 +31,14 @@ class JSONDocument(TypeDecorator[Any]):
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         encode = JSON().dialect_impl(dialect).bind_processor(dialect)
-        encoded = _encoded_binder(dialect)
 
         def process(value: Any) -> Any:
             if isinstance(value, EncodedJSON):
-                return encoded(value)
+                # Sent as plain text: the database parses it into the JSON column.
+                return str(value)
             return encode(value) if encode is not None else value
 
         return process
-
-
-def _encoded_binder(dialect: Dialect) -> Callable[[EncodedJSON], Any]:
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        from psycopg.types.json import Json
-
-        return lambda text: Json(text, dumps=str)
-    if dialect.name == "sqlite":
-        return str
-    decode = JSON().dialect_impl(dialect).bind_processor(dialect)  # any other driver: the slow way
-    return lambda text: decode(json.loads(text)) if decode is not None else json.loads(text)
 
 
 class DiagnosticReport(Base):

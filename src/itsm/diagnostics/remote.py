@@ -33,7 +33,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -48,7 +47,6 @@ from itsm.diagnostics.errors import (
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.spool import Entry, Spool
-from itsm.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -267,18 +265,3 @@ def envelope(report: Report, problems: list[Finding], recoveries: list[Finding])
     }
     tickets = json.dumps(decisions, separators=(",", ":"), ensure_ascii=False)
     return f'{{"report":{report.model_dump_json()},"tickets":{tickets}}}'.encode()
-
-
-def read_token_file(path: Path) -> str:
-    """The token in ``path`` (surrounding whitespace ignored); :class:`ConfigError` if unusable."""
-    try:
-        text = path.expanduser().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"cannot read the token file {path}: {reason}") from None
-    token = text.strip()
-    if not token:
-        raise ConfigError(f"the token file {path} is empty")
-    if any(c.isspace() for c in token):
-        raise ConfigError(f"the token file {path} holds more than one word; put only the token")
-    return token

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticSerializationError
@@ -18,14 +19,18 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.diagnostics import autoticket, storage
-from itsm.diagnostics.errors import InvalidReport, ReportHostMismatch, ReportNotFound
+from itsm.diagnostics.errors import InvalidReport, ReportNotFound
 from itsm.diagnostics.findings import Finding
-from itsm.diagnostics.hostfacts import host_facts, stored_identity
+from itsm.diagnostics.hostfacts import host_facts
 from itsm.diagnostics.models import DiagnosticReport, EncodedJSON
+from itsm.diagnostics.policy import check_read, check_send
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.severity import Severity
 from itsm.inventory import service as inventory
 from itsm.inventory.schemas import HostFacts
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 @dataclass
@@ -82,7 +87,7 @@ def process_report(
     tickets_enabled: bool = True,
     problems: Sequence[Finding] | None = None,
     recoveries: Sequence[Finding] | None = None,
-    bound_host: str | None = None,
+    sender: Principal | None = None,
 ) -> Processed:
     """Upsert the host in the inventory, store the report, open/update/resolve tickets.
 
@@ -96,7 +101,7 @@ def process_report(
         zone=zone,
         policy=policy,
         tickets_enabled=tickets_enabled,
-        bound_host=bound_host,
+        sender=sender,
     )
     return processed
 
@@ -108,14 +113,14 @@ def process_reports(
     zone: ZoneInfo,
     policy: autoticket.Policy,
     tickets_enabled: bool = True,
-    bound_host: str | None = None,
+    sender: Principal | None = None,
 ) -> list[Processed]:
     """:func:`process_report` for many reports in order, in the caller's transaction.
 
-    ``bound_host`` is the machine identity of a host-bound agent token (see
-    :func:`itsm.inventory.service.host_identity`): unless every report carries it,
-    :class:`ReportHostMismatch` refuses the whole batch before anything is read or
-    written (a check in memory: no query).
+    ``sender`` is who sent them (``None``: this host's own agent); unless
+    :func:`itsm.diagnostics.policy.check_send` lets them send every report (a
+    host-bound agent token: only its own host's), the whole batch is refused before
+    anything is read or written.
 
     The result is what processing them one by one would give, with the work
     batched: one query finds the report ids already stored (those, and a
@@ -126,10 +131,9 @@ def process_reports(
     logic runs only for reports with a problem or with a recovery to settle, and
     mostly without a query of its own.
     """
+    check_send(sender, [s.report for s in submissions])
     if not submissions:
         return []
-    if bound_host is not None:
-        _require_host(submissions, bound_host)
     keys = [str(s.report.report_id) for s in submissions]
     known = storage.stored(session, set(keys))
     fresh: dict[str, int] = {}  # report_id -> position of its first copy
@@ -170,18 +174,6 @@ def process_reports(
                 Processed(row.id, key, row.asset_id, autoticket.Outcome(), duplicate=True, row=row)
             )
     return results
-
-
-def _require_host(submissions: Sequence[Submission], bound_host: str) -> None:
-    for position, submission in enumerate(submissions, 1):
-        report = submission.report
-        identity = stored_identity(report)
-        if identity != bound_host:
-            raise ReportHostMismatch(
-                f"this agent token is bound to host {bound_host!r}; report {position} of "
-                f"{len(submissions)} ({report.report_id}) is from host "
-                f"{report.host.hostname!r}, identity {identity!r}; nothing was stored"
-            )
 
 
 def _encoded(report: Report) -> EncodedJSON:
@@ -289,7 +281,9 @@ def _apply_tickets(
     return outcomes
 
 
-def get_report(session: Session, *, ref: str) -> DiagnosticReport:
+def get_report(session: Session, *, who: Principal | None, ref: str) -> DiagnosticReport:
+    """A stored report by id or report UUID, if ``who`` may read reports."""
+    check_read(who)
     text = ref.strip()
     if "\x00" in text or len(text) > 64:  # no report has such a name (nor may PostgreSQL see it)
         raise ReportNotFound(text[:64].replace("\x00", ""))
@@ -309,12 +303,15 @@ _MAX_ID = 2**31 - 1  # the id column's range
 def history(
     session: Session,
     *,
+    who: Principal | None,
     host: str | None = None,
     severity: Severity | None = None,
     since: datetime | None = None,
     limit: int = 50,
 ) -> Sequence[DiagnosticReport]:
-    """Newest reports first, filtered by host, overall severity and time."""
+    """Newest reports first, filtered by host, overall severity and time, if ``who`` may
+    read reports."""
+    check_read(who)
     stmt = select(DiagnosticReport).order_by(
         DiagnosticReport.collected_at.desc(), DiagnosticReport.id.desc()
     )

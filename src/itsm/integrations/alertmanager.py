@@ -240,7 +240,7 @@ def _active_tickets(session: Session, fingerprints: Iterable[str]) -> dict[str, 
 
 
 def _lock(session: Session, ids: Iterable[int]) -> dict[int, Ticket]:
-    """The tickets, row-locked in id order (PostgreSQL) and then read afresh.
+    """The tickets, row-locked in id order and then read afresh.
 
     :func:`itsm.tickets.service.get_ticket_for_update` for many tickets at once: the
     bare rows are locked first, and the tickets (with their joined users) reloaded in a
@@ -250,10 +250,10 @@ def _lock(session: Session, ids: Iterable[int]) -> dict[int, Ticket]:
     if not wanted:
         return {}
     session.flush()  # the reload must not drop changes not yet written
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(Ticket.id).where(Ticket.id.in_(wanted)).order_by(Ticket.id).with_for_update()
-        )
+    # SQLite renders no FOR UPDATE: its write transaction already excludes other writers.
+    session.execute(
+        select(Ticket.id).where(Ticket.id.in_(wanted)).order_by(Ticket.id).with_for_update()
+    )
     rows = session.scalars(
         select(Ticket).where(Ticket.id.in_(wanted)).execution_options(populate_existing=True)
     )

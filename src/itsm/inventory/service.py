@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -237,7 +236,7 @@ def upsert_hosts(
         )
     session.flush()
     if changes:
-        _record_hosts(session, changes)
+        session.execute(_RECORD_HOST, changes)
         for change in changes:  # objects of these rows in the session are stale now
             stale = session.identity_map.get(identity_key(Asset, change["asset_id"]))
             if stale is not None:
@@ -322,46 +321,6 @@ _KEPT_WHEN_UNKNOWN = (
     "os",
 )
 _RECORD_HOST = _record_host_statement()
-
-
-def _record_hosts(session: Session, changes: list[dict[str, Any]]) -> None:
-    """Execute :data:`_RECORD_HOST` for every change; on PostgreSQL as one statement.
-
-    There the changes go as one array per column (``UPDATE ... FROM unnest(...)``,
-    in psycopg's binary format, which needs no escaping): a statement per host cost
-    the driver and the database more than the update itself.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(_RECORD_HOST, changes)
-        return
-    params: dict[str, Any] = {name: [c[name] for c in changes] for name in _HOST_ARRAYS}
-    for name in ("disks", "network"):  # as the JSON column encodes them (None is null)
-        params[name] = [json.dumps(c[name]) for c in changes]
-    session.connection().exec_driver_sql(_RECORD_HOSTS_PG, params)
-
-
-_HOST_ARRAYS = {
-    "asset_id": "integer",
-    "hostname": "varchar",
-    "manufacturer": "varchar",
-    "model": "varchar",
-    "serial_number": "varchar",
-    "cpu": "varchar",
-    "cpu_cores": "integer",
-    "ram_bytes": "bigint",
-    "os": "varchar",
-    "disks": "text",
-    "network": "text",
-    "last_seen_at": "timestamptz",
-}
-_RECORD_HOSTS_PG = (
-    "UPDATE hardware_inventory AS a SET hostname = h.hostname, "
-    + "".join(f"{f} = COALESCE(h.{f}, a.{f}), " for f in _KEPT_WHEN_UNKNOWN)
-    + "disks = CAST(h.disks AS json), network = CAST(h.network AS json), "
-    + "last_seen_at = h.last_seen_at FROM unnest("
-    + ", ".join(f"CAST(%({n})b AS {t}[])" for n, t in _HOST_ARRAYS.items())
-    + f") AS h({', '.join(_HOST_ARRAYS)}) WHERE a.id = h.asset_id"
-)
 
 
 def _free_tag(session: Session, wanted: str) -> str:

@@ -16,7 +16,7 @@ Eight queries, whatever the number of tickets; none returns ticket rows:
 Python only adds up the few dozen group rows of 1 and 2 and divides. Usernames
 come from the users service: the staff (one query per staff role), and anyone
 else who appears (time logged by a requester) one by one. On PostgreSQL the
-statements run with custom plans (:func:`itsm.reports.statements.custom_plans`).
+statements run with custom plans (:func:`itsm.db.dialects.custom_plans`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Result
+from sqlalchemy import Executable, Result
 from sqlalchemy.orm import Session
 
-from itsm.reports.percentiles import AnySelect, read_distribution
+from itsm.db.dialects import custom_plans
+from itsm.reports.percentiles import read_distribution
 from itsm.reports.period import Period, check_period
 from itsm.reports.schemas import (
     Backlog,
@@ -42,7 +43,7 @@ from itsm.reports.schemas import (
     SlaCompliance,
     TechnicianMetrics,
 )
-from itsm.reports.statements import custom_plans, statements
+from itsm.reports.statements import statements
 from itsm.tickets.models import Category, Priority, Status
 from itsm.users import service as users
 from itsm.users.models import STAFF_ROLES
@@ -96,10 +97,10 @@ def service_report(session: Session, *, start: datetime, end: datetime) -> Servi
 
 
 def _report(session: Session, period: Period) -> ServiceReport:
-    q = statements(session.get_bind().dialect.name)
+    q = statements()
     bounds = {"start": period.start, "end": period.end}
 
-    def run(stmt: AnySelect) -> Result[*tuple[Any, ...]]:
+    def run(stmt: Executable) -> Result[*tuple[Any, ...]]:
         return session.execute(stmt, bounds)
 
     opened_by: dict[tuple[str, str], int] = defaultdict(int)

@@ -9,9 +9,9 @@ validates again.
 
 Numbers are reserved with one counter bump per day (the rows stay locked until
 the transaction ends, as for a single ticket), ids are reserved per batch so the
-audit events can point at their tickets, and rows go in batches: ``COPY`` on
-PostgreSQL, multi-row ``INSERT`` on SQLite. Generated columns (``priority_rank``,
-PostgreSQL's ``search_vector``) are never written; SQLite's FTS5 index follows
+audit events can point at their tickets, and rows go in batches through
+:mod:`itsm.db.bulk`. Generated columns (``priority_rank``, PostgreSQL's
+``search_vector``) are never written; SQLite's FTS5 index follows
 through its ``AFTER INSERT`` triggers. Nothing is committed here: a failure or
 a killed process leaves no trace but burnt PostgreSQL sequence values.
 """
@@ -19,28 +19,26 @@ a killed process leaves no trace but burnt PostgreSQL sequence values.
 from __future__ import annotations
 
 import marshal
-import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from itsm.db import bulk
 from itsm.db.base import utcnow
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status
+from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket, TicketEvent
 from itsm.tickets.numbering import format_number, reserve
 from itsm.tickets.transfer_rows import Row
 
-BATCH = 20_000  # tickets per COPY (their events in the next one) or per round of INSERTs
-_SQLITE_ROWS = 500  # rows per INSERT statement on SQLite
+BATCH = 20_000  # tickets per bulk insert (their events in the next one)
 _CHUNK = 1000  # staged rows serialised together
 SPOOL_MEMORY = 32 * 1024 * 1024  # staged bytes kept in memory before a temporary file
 
@@ -73,9 +71,14 @@ TICKET_COLUMNS = (
 _CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
 EVENT_COLUMNS = ("ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at")
 
-_PG_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :k)"
-)
+
+def _table(model: type[Ticket | TicketEvent]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_TICKETS, _EVENTS = _table(Ticket), _table(TicketEvent)
 _NOTE_SHOWN = 500  # as much of a resolution note as the audit event keeps
 _NO_SLA = (None,) * 5 + (False,) * 4
 # Enum values looked up once: ``.value`` is a descriptor call, and it runs for every row.
@@ -104,18 +107,6 @@ def reserve_numbers(session: Session, counts: Mapping[str, int]) -> dict[str, in
     return first
 
 
-def _pg_time(moment: datetime | None) -> str | None:
-    """``timestamptz`` text (``COPY`` parses it), always with its UTC offset."""
-    return None if moment is None else moment.isoformat(" ")
-
-
-def _sqlite_time(moment: datetime | None) -> str | None:
-    """As the ORM stores it on SQLite: naive UTC text with microseconds."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 @dataclass(frozen=True, slots=True)
 class Written:
     count: int
@@ -134,8 +125,7 @@ class Staging:
         sla: SlaSettings | None,
         now: datetime | None = None,
     ) -> None:
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        self._time = _pg_time if self.postgres else _sqlite_time
+        self._time = bulk.time_text(session)
         self.actor_id = actor_id
         self._sla = sla if sla is not None and sla.enabled else None
         self._now = now or utcnow()  # what "already past" means for the rows' SLA clocks
@@ -253,16 +243,6 @@ class Writer:
         session.flush()
         self._session = session
         self._staging = staging
-        self._postgres = staging.postgres
-        driver = session.connection().connection.driver_connection
-        assert driver is not None  # the psycopg or sqlite3 connection of this transaction
-        self._driver: Any = driver
-        self._next_id = 0
-        if not self._postgres:
-            self._sqlite_params = int(self._driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-            # Safe: the SQLite write transaction (BEGIN IMMEDIATE) excludes other writers.
-            top = session.execute(text("SELECT coalesce(max(id), 0) FROM tickets")).scalar_one()
-            self._next_id = int(top) + 1
 
     def write(self, first_values: Mapping[str, int]) -> Written:
         """Every staged row, numbered from ``first_values`` (per day) in staged order.
@@ -277,9 +257,10 @@ class Writer:
         while left:
             k = min(BATCH, left)
             events: list[tuple[Any, ...]] = []
-            rows = self._tickets(self._ids(k), islice(staged, k), next_value, events, numbers)
-            self._insert("tickets", TICKET_COLUMNS, rows)
-            self._insert("ticket_events", EVENT_COLUMNS, events)
+            ids = bulk.reserve_ids(self._session, _TICKETS, k)
+            rows = self._tickets(ids, islice(staged, k), next_value, events, numbers)
+            bulk.insert_rows(self._session, _TICKETS, TICKET_COLUMNS, rows)
+            bulk.insert_rows(self._session, _EVENTS, EVENT_COLUMNS, events)
             left -= k
         return Written(self._staging.count, numbers[0], numbers[-1])
 
@@ -293,7 +274,7 @@ class Writer:
     ) -> Iterator[tuple[Any, ...]]:
         """The batch's ticket rows, numbered; their events go to ``events`` meanwhile.
 
-        A generator: on PostgreSQL the server stores rows while the next are built.
+        A generator: the database may store rows while the next are built.
         """
         created, actor = _CREATED, self._staging.actor_id
         number = ""
@@ -306,43 +287,3 @@ class Writer:
             events.append((ticket_id, actor, created, None, None, number, ticket[_CREATED_AT]))
             events.extend((ticket_id, actor, *event) for event in more)
         numbers[1:] = [number]
-
-    def _ids(self, k: int) -> list[int]:
-        if self._postgres:
-            return sorted(int(i) for i in self._session.execute(_PG_IDS, {"k": k}).scalars())
-        first, self._next_id = self._next_id, self._next_id + k
-        return list(range(first, first + k))
-
-    def _insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-        """``rows`` into ``table`` on the driver connection; a driver error is raised as
-        SQLAlchemy's (a constraint failure as ``IntegrityError``), as for any statement."""
-        dialect = self._session.get_bind().dialect
-        dbapi = dialect.loaded_dbapi
-        statement = f"INSERT INTO {table}"
-        try:
-            self._insert_rows(table, columns, rows)
-        except dbapi.Error as exc:
-            raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=dialect) from exc
-
-    def _insert_rows(
-        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-    ) -> None:
-        names = ", ".join(columns)
-        if self._postgres:
-            with (
-                self._driver.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for values in rows:
-                    copy.write_row(values)
-            return
-        # Many rows per statement, not executemany: FTS5 flushes its pending index
-        # data at every statement its triggers run in, so one row per statement is
-        # seven times slower.
-        per = max(1, min(_SQLITE_ROWS, self._sqlite_params // len(columns)))
-        one = "(" + ", ".join("?" * len(columns)) + ")"
-        it = iter(rows)
-        while chunk := list(islice(it, per)):
-            marks = ", ".join([one] * len(chunk))
-            flat = [v for row in chunk for v in row]
-            self._driver.execute(f"INSERT INTO {table} ({names}) VALUES {marks}", flat)

@@ -27,17 +27,21 @@ from tests.integration.transfer.support import bulk_rows, consistency, write_csv
 
 WAL_GROWTH = 1 << 20  # bytes of uncommitted pages that prove the write pass has begun
 DEADLINE = 120.0
-INTO_WRITE_PASS = 1.5  # seconds between the first sign of writing and the kill
+# Some batches in, so that an import committing piecemeal would show it.
+INTO_WRITE_PASS_ROWS = 5000  # PostgreSQL: rows COPY has taken in
+INTO_WRITE_PASS_WAL = 4 * WAL_GROWTH  # SQLite: bytes of uncommitted pages
 
 
-def _copying(url: str) -> bool:
+def _copied(url: str) -> int:
+    """Rows the import's COPY has taken in so far (0: no COPY running)."""
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name = 'itsm' AND query LIKE 'COPY %'"
+            "SELECT coalesce(max(p.tuples_processed), 0) FROM pg_stat_progress_copy p"
+            " JOIN pg_stat_activity a ON a.pid = p.pid"
+            " WHERE a.datname = current_database() AND a.application_name = 'itsm'"
         ).fetchone()
-    return bool(row and row[0])
+    return int(row[0]) if row else 0
 
 
 def _wal_size(url: str) -> int:
@@ -46,19 +50,17 @@ def _wal_size(url: str) -> int:
 
 
 def _kill_when_writing(proc: subprocess.Popen[str], backend: str, url: str) -> bool:
-    """SIGKILL the import once it writes; False if it ended before that."""
+    """SIGKILL the import once it is well into writing; False if it ended before that."""
     baseline = _wal_size(url) if backend == "sqlite" else 0
     started = time.monotonic()
     while proc.poll() is None:
         assert time.monotonic() - started < DEADLINE, "import neither wrote nor finished"
         writing = (
-            _copying(url) if backend == "postgresql" else _wal_size(url) > baseline + WAL_GROWTH
+            _copied(url) >= INTO_WRITE_PASS_ROWS
+            if backend == "postgresql"
+            else _wal_size(url) > baseline + INTO_WRITE_PASS_WAL
         )
         if writing:
-            # Some batches in: an import committing piecemeal would now show it.
-            time.sleep(INTO_WRITE_PASS)
-            if proc.poll() is not None:
-                return False
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import re
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from itsm.users.models import Role, User
 from itsm.users.schemas import USERNAME_PATTERN, UserCreate
 from itsm.validation import validated
 from tests.factories import make_user
+from tests.waiting import begins_in, wait_until, waiting_on_locks
 
 
 def _create(session: Session, **fields: Any) -> User:
@@ -226,26 +226,36 @@ def test_two_admins_demoting_each_other_at_once_leave_one(fresh_db_url: str) -> 
     try:
         with db.session() as session:
             _admins(session, "ann", "bob")
-        first_done = threading.Event()
+        first_done, second_waits = threading.Event(), threading.Event()
+        second_begins = begins_in(db.engine, "second")
         outcome: dict[str, str] = {}
 
-        def demote(target: str, hold: float) -> None:
+        def demote(target: str, hold: threading.Event | None) -> None:
             try:
                 with db.session() as session:
                     users.set_role(session, ref=target, role="user")
                     first_done.set()
-                    time.sleep(hold)  # keep the transaction open while the other starts
+                    if hold is not None:  # the first keeps its transaction open
+                        assert hold.wait(30)
                 outcome[target] = "demoted"
             except LastAdmin:
                 outcome[target] = "refused"
             finally:
                 first_done.set()
 
-        one = threading.Thread(target=demote, args=("ann", 0.5))
+        one = threading.Thread(target=demote, args=("ann", second_waits), name="first")
         one.start()
         assert first_done.wait(10)
-        two = threading.Thread(target=demote, args=("bob", 0.0))
+        two = threading.Thread(target=demote, args=("bob", None), name="second")
         two.start()
+        if db.engine.dialect.name == "postgresql":
+            wait_until(
+                "the second waits for the first's row locks",
+                lambda: waiting_on_locks(fresh_db_url) >= 1,
+            )
+        else:
+            assert second_begins.wait(30), "the second never began its transaction"
+        second_waits.set()
         one.join(30)
         two.join(30)
         assert outcome == {"ann": "demoted", "bob": "refused"}

@@ -9,7 +9,6 @@ two transactions storing the same report ending with one row.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -35,6 +34,7 @@ from tests.integration.diag_tickets.support import (
     report,
     tickets_with,
 )
+from tests.waiting import begins_in, wait_until, waiting_on_locks
 
 CRITICAL, WARNING, HEALTHY = (
     disk(Severity.CRITICAL, 97.0),
@@ -177,26 +177,33 @@ def test_two_transactions_storing_one_report_end_with_one_row(settings: Settings
     machine = host("racer")
     shared = report(machine, [HEALTHY])
     own = report(machine, [HEALTHY], at=utcnow() + timedelta(seconds=1))
-    inserted, started = threading.Event(), threading.Event()
+    inserted, second_waits = threading.Event(), threading.Event()
+    second_begins = begins_in(db.engine, "second")
     results: dict[str, list[service.Processed]] = {}
 
     def first() -> None:
         with db.session() as session:
             results["first"] = _batch(session, service.Submission(shared))
             inserted.set()
-            started.wait(10)
-            time.sleep(0.5)  # the second is now blocked on this transaction
+            assert second_waits.wait(30)  # commit only once the second waits on this one
 
     def second() -> None:
-        inserted.wait(10)
-        started.set()
+        assert inserted.wait(30)
         with db.session() as session:
             results["second"] = _batch(session, service.Submission(shared), service.Submission(own))
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads = [threading.Thread(target=first), threading.Thread(target=second, name="second")]
     try:
         for thread in threads:
             thread.start()
+        if db.engine.dialect.name == "postgresql":
+            wait_until(
+                "the second waits on the first's uncommitted row",
+                lambda: waiting_on_locks(str(settings.database_url)) >= 1,
+            )
+        else:
+            assert second_begins.wait(30), "the second never started"
+        second_waits.set()
         for thread in threads:
             thread.join(60)
         assert [p.duplicate for p in results["first"]] == [False]

@@ -1,6 +1,7 @@
 """Agent tokens bound to one host: the binding's identity, and the service's refusal.
 
-The rule lives in ``process_reports`` (``bound_host``), so it holds for every door;
+The rule lives in the diagnostics policy, which ``process_reports`` calls with the
+sender's principal, so it holds for every door;
 the token keeps the host's machine identity, which the token lookup reads with the
 rest of the token: checking a batch costs no statement. SQLite and PostgreSQL.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
+from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import TokenCreate
 from itsm.diagnostics import service
 from itsm.diagnostics.errors import ReportHostMismatch
@@ -30,6 +32,7 @@ from itsm.inventory.errors import AssetNotFound, NoMachineIdentity
 from itsm.inventory.models import Asset, AssetType
 from itsm.inventory.schemas import AssetCreate
 from itsm.tickets.models import Ticket
+from itsm.users.models import Role, User
 from tests.factories import make_user
 from tests.integration.diag_tickets.support import DEFAULT_POLICY, UTC, disk, host, report
 
@@ -39,12 +42,16 @@ CRITICAL, HEALTHY = disk(Severity.CRITICAL, 97.0), disk(Severity.HEALTHY, 40.0)
 def _process(
     session: Session, *reports: Any, bound_host: str | None = None
 ) -> list[service.Processed]:
+    sender = None
+    if bound_host is not None:  # a host-bound agent token, as its lookup gives it
+        owner = User(username="agent-owner", full_name="Agent owner", role=Role.ADMIN)
+        sender = Principal(user=owner, token_kind=TokenKind.AGENT, bound_host=bound_host)
     return service.process_reports(
         session,
         submissions=[service.Submission(r) for r in reports],
         zone=UTC,
         policy=DEFAULT_POLICY,
-        bound_host=bound_host,
+        sender=sender,
     )
 
 

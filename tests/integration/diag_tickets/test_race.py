@@ -2,8 +2,9 @@
 
 The workers are separate OS processes going through ``process_report`` exactly
 as ``itsm diag run`` does (``open_database`` + one ``session()``), started
-together behind a file gate. Each keeps its transaction open a moment after
-processing so that all of them are in flight at once. The partial unique index
+together behind a file gate. The first to process its report keeps its
+transaction open until the test has seen all the others waiting on it, so that
+all of them are in flight at once. The partial unique index
 on the fingerprint of active tickets is what settles the race; a second test
 drives the losing side of that index deterministically with two sessions.
 """
@@ -20,7 +21,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -31,7 +31,6 @@ from itsm.diagnostics.severity import Severity
 from itsm.inventory.models import Asset
 from itsm.tickets.models import Ticket
 from itsm.users.models import User
-from tests import pg
 from tests.integration.diag_tickets.support import (
     DEFAULT_POLICY,
     UTC,
@@ -40,6 +39,7 @@ from tests.integration.diag_tickets.support import (
     fingerprint_of,
     host,
 )
+from tests.waiting import begins_in, wait_until, waiting_on_locks
 
 WORKERS = 4
 
@@ -69,14 +69,32 @@ Path(gate, f"ready-{worker}").touch()
 while not Path(gate, "go").exists():  # start together, once every worker is ready
     time.sleep(0.002)
 began = time.time()
+Path(gate, f"began-{worker}").touch()
 with db.session() as session:
     processed = service.process_report(
         session, report=report, zone=ZoneInfo("UTC"), policy=autoticket.Policy()
     )
-    time.sleep(0.3)  # keep this transaction in flight while the others start theirs
+    Path(gate, f"processed-{worker}").touch()
+    # Commit only once the test has seen every other worker waiting on this one.
+    while not Path(gate, "commit").exists():
+        time.sleep(0.002)
 db.dispose()
 print(json.dumps({"outcome": processed.tickets.as_dict(), "began": began, "ended": time.time()}))
 """
+
+
+def _all_in_flight(url: str, gate: Path, procs: list[subprocess.Popen[str]]) -> bool:
+    """One worker has processed its report and holds its transaction open; every other
+    one waits for it: on PostgreSQL for its locks, on SQLite for the write lock
+    (each began; none but the holder can have processed)."""
+    dead = [p.communicate()[1][-2000:] for p in procs if p.poll() is not None]
+    assert not dead, f"a worker ended before the commit: {dead}"
+    processed = len(list(gate.glob("processed-*")))
+    if processed == 0:
+        return False
+    if url.startswith("sqlite"):
+        return len(list(gate.glob("began-*"))) == len(procs)
+    return processed + waiting_on_locks(url) == len(procs)
 
 
 def _race(url: str, gate: Path, machines: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -100,6 +118,8 @@ def _race(url: str, gate: Path, machines: list[tuple[str, str]]) -> list[dict[st
             assert time.monotonic() < deadline, "workers did not get ready"
             time.sleep(0.01)
         (gate / "go").touch()
+        wait_until("every worker is in flight at once", lambda: _all_in_flight(url, gate, procs))
+        (gate / "commit").touch()
         outputs = [p.communicate(timeout=120) for p in procs]
     finally:
         for p in procs:
@@ -169,17 +189,6 @@ def test_first_runs_of_several_hosts_at_once_all_succeed(fresh_db_url: str, tmp_
         db.dispose()
 
 
-def _blocked_on_a_lock(url: str) -> bool:
-    dbname = url.rsplit("/", 1)[1]
-    with psycopg.connect(pg.ADMIN_DSN, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE NOT l.granted AND a.datname = %s",
-            (dbname,),
-        ).fetchone()
-    return bool(row and row[0])
-
-
 def test_loser_of_the_index_race_settles_on_the_winners_ticket(
     settings: Settings, backend: str
 ) -> None:
@@ -229,17 +238,21 @@ def test_loser_of_the_index_race_settles_on_the_winners_ticket(
                 except BaseException as exc:  # reported by the main thread
                     errors.append(exc)
 
+            loser_begins = begins_in(db.engine, "loser")
             thread = threading.Thread(target=loser, name="loser")
             thread.start()
-            deadline = time.monotonic() + 20
             if backend == "postgresql":
                 # The loser saw no committed ticket and now waits on the winner's locks.
-                while not _blocked_on_a_lock(str(settings.database_url)):
-                    assert thread.is_alive(), errors
-                    assert time.monotonic() < deadline, "the loser never blocked"
-                    time.sleep(0.02)
+                wait_until(
+                    "the loser waits on the winner's locks",
+                    lambda: (
+                        not thread.is_alive() or waiting_on_locks(str(settings.database_url)) >= 1
+                    ),
+                )
+                assert thread.is_alive(), errors
             else:
-                time.sleep(0.3)  # SQLite: the loser waits for the write lock
+                # SQLite: the loser queues for the write lock the winner holds.
+                assert loser_begins.wait(30), errors
             winner.commit()
         finally:
             winner.close()

@@ -114,4 +114,4 @@ def test_real_readings_open_escalate_and_resolve(session: Session) -> None:
     assert healed.asset_id == worse.asset_id == opened.asset_id
     session.refresh(asset)
     assert asset.last_seen_at == third.collected_at
-    assert len(service.history(session, host=first.host.hostname, limit=1000)) >= 3
+    assert len(service.history(session, who=None, host=first.host.hostname, limit=1000)) >= 3

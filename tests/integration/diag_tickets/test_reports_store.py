@@ -109,21 +109,25 @@ def test_history_filters_by_host_and_severity_newest_first(session: Session) -> 
     a_new = process(session, alpha, HEALTHY, at=now - timedelta(hours=1)).stored
     b_bad = process(session, beta, CRITICAL, at=now - timedelta(minutes=30)).stored
 
-    by_alpha = service.history(session, host="hist-alpha")
+    by_alpha = service.history(session, who=None, host="hist-alpha")
     assert [r.id for r in by_alpha] == [a_new.id, a_bad.id, a_old.id]
     critical = [
         r.id
-        for r in service.history(session, severity=Severity.CRITICAL)
+        for r in service.history(session, who=None, severity=Severity.CRITICAL)
         if r.host.startswith("hist-")
     ]
     assert critical == [b_bad.id, a_bad.id]
-    assert [r.id for r in service.history(session, host="hist-beta")] == [b_bad.id]
-    healthy_alpha = service.history(session, host="hist-alpha", severity=Severity.HEALTHY)
+    assert [r.id for r in service.history(session, who=None, host="hist-beta")] == [b_bad.id]
+    healthy_alpha = service.history(session, who=None, host="hist-alpha", severity=Severity.HEALTHY)
     assert [r.id for r in healthy_alpha] == [a_new.id, a_old.id]
-    recent = service.history(session, host="hist-alpha", since=now - timedelta(minutes=90))
+    recent = service.history(
+        session, who=None, host="hist-alpha", since=now - timedelta(minutes=90)
+    )
     assert [r.id for r in recent] == [a_new.id]
-    assert [r.id for r in service.history(session, host="hist-alpha", limit=1)] == [a_new.id]
-    assert service.history(session, host="nobody-here") == []
+    assert [r.id for r in service.history(session, who=None, host="hist-alpha", limit=1)] == [
+        a_new.id
+    ]
+    assert service.history(session, who=None, host="nobody-here") == []
 
     line = service.summary(a_bad, check="disk.usage")
     assert line["host"] == "hist-alpha"
@@ -134,15 +138,15 @@ def test_history_filters_by_host_and_severity_newest_first(session: Session) -> 
 
 def test_get_report_by_id_and_uuid(session: Session) -> None:
     stored = process(session, host(), CRITICAL).stored
-    assert service.get_report(session, ref=str(stored.id)).id == stored.id
-    assert service.get_report(session, ref=stored.report_id).id == stored.id
-    assert service.get_report(session, ref=f"  {stored.report_id} ").id == stored.id
+    assert service.get_report(session, who=None, ref=str(stored.id)).id == stored.id
+    assert service.get_report(session, who=None, ref=stored.report_id).id == stored.id
+    assert service.get_report(session, who=None, ref=f"  {stored.report_id} ").id == stored.id
 
 
 @pytest.mark.parametrize("ref", ["987654321", "00000000-0000-4000-8000-000000000000", "nope"])
 def test_unknown_report_is_not_found(session: Session, ref: str) -> None:
     with pytest.raises(ReportNotFound, match="does not exist"):
-        service.get_report(session, ref=ref)
+        service.get_report(session, who=None, ref=ref)
 
 
 def test_prune_deletes_only_old_reports(session: Session) -> None:
@@ -158,7 +162,7 @@ def test_prune_deletes_only_old_reports(session: Session) -> None:
     deleted = service.prune(session, older_than=now - timedelta(days=30))
 
     assert deleted == 2
-    left = {r.id for r in service.history(session, host="prune-me")}
+    left = {r.id for r in service.history(session, who=None, host="prune-me")}
     assert left == {kept.id, fresh.id}
     assert not old_ids & left
     # The asset and the ticket opened by a pruned host's later report are untouched.

@@ -90,7 +90,7 @@ def test_a_short_spike_opens_nothing(session: Session) -> None:
         assert watcher.sample(memory(Severity.CRITICAL, value)) == NOTHING
     assert tickets_with(session, fingerprint_of(machine, memory(Severity.HEALTHY, 1.0))) == []
     # The reports themselves are all stored, debounced or not.
-    assert len(service.history(session, host="spiky")) == 5
+    assert len(service.history(session, who=None, host="spiky")) == 5
 
 
 def test_recovery_needs_the_value_below_the_hysteresis_band(session: Session) -> None:
@@ -201,7 +201,7 @@ def test_watch_runs_cycles_with_the_real_probes(session: Session, tmp_path: Path
     )
     machine = second.report.host
     assert machine.machine_id or machine.product_uuid or machine.hostname
-    stored = [service.get_report(session, ref=str(c.report.report_id)) for c in cycles]
+    stored = [service.get_report(session, who=None, ref=str(c.report.report_id)) for c in cycles]
     assert stored[0].asset_id == stored[1].asset_id
     files = sorted((tmp_path / "reports").glob("diag-*.json"))
     assert [c.report_file for c in cycles] == files

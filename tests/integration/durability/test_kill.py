@@ -103,17 +103,21 @@ def test_killed_creator_leaves_only_whole_tickets(fresh_db_url: str, tmp_path: P
 
 IMPORT_ROWS = 6000
 WAL_GROWTH = 256 * 1024  # bytes of uncommitted pages: the write pass has begun
-INTO_WRITE_PASS = 0.3  # seconds between the first sign of writing and the kill
+# Deep enough into the write pass that an import committing piecemeal would show it.
+INTO_WRITE_PASS_ROWS = 1000  # PostgreSQL: rows COPY has taken in
+INTO_WRITE_PASS_WAL = 4 * WAL_GROWTH  # SQLite: bytes of uncommitted pages
 
 
-def _copying(url: str) -> bool:
+def _copied(url: str) -> int:
+    """Rows the import's COPY has taken in so far (0: no COPY running)."""
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name = 'itsm' AND query LIKE 'COPY %'"
+            "SELECT coalesce(max(p.tuples_processed), 0) FROM pg_stat_progress_copy p"
+            " JOIN pg_stat_activity a ON a.pid = p.pid"
+            " WHERE a.datname = current_database() AND a.application_name = 'itsm'"
         ).fetchone()
-    return bool(row and row[0])
+    return int(row[0]) if row else 0
 
 
 def _wal(url: str) -> Path:
@@ -130,22 +134,19 @@ def _truncate_wal(url: str) -> None:
         conn.close()
 
 
-def _writing(backend: str, url: str) -> bool:
+def _into_write_pass(backend: str, url: str) -> bool:
     if backend == "postgresql":
-        return _copying(url)
+        return _copied(url) >= INTO_WRITE_PASS_ROWS
     wal = _wal(url)
-    return wal.exists() and wal.stat().st_size > WAL_GROWTH
+    return wal.exists() and wal.stat().st_size > INTO_WRITE_PASS_WAL
 
 
 def _kill_while_writing(proc: subprocess.Popen[str], backend: str, url: str) -> bool:
-    """SIGKILL the import once it writes; False if it ended before."""
+    """SIGKILL the import once it is well into writing; False if it ended before."""
     deadline = time.monotonic() + DEADLINE
     while proc.poll() is None:
         assert time.monotonic() < deadline, "the import neither wrote nor finished"
-        if _writing(backend, url):
-            time.sleep(INTO_WRITE_PASS)
-            if proc.poll() is not None:
-                return False
+        if _into_write_pass(backend, url):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return True

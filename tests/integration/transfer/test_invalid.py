@@ -266,16 +266,20 @@ def test_the_file_is_read_once_so_a_pipe_works(
 
 
 def test_a_write_the_database_refuses_is_sqlalchemys_integrity_error(session: Session) -> None:
-    """The import writes on the driver connection (COPY, multi-row INSERT); a refusal
+    """The import writes through :mod:`itsm.db.bulk` (COPY, multi-row INSERT); a refusal
     there still arrives as SQLAlchemy's IntegrityError, which the CLI reports as a
     conflict (exit 5), not as an unexpected error."""
+    from sqlalchemy import Table
     from sqlalchemy.exc import IntegrityError
 
+    from itsm.db import bulk
     from itsm.db.base import utcnow
-    from itsm.tickets.transfer_write import EVENT_COLUMNS, Staging, Writer
+    from itsm.tickets.models import TicketEvent
+    from itsm.tickets.transfer_write import EVENT_COLUMNS
 
-    with Staging(session, actor_id=None, sla=None) as staging:
-        writer = Writer(session, staging)
-        orphan = (2_000_000_000, None, "created", None, None, "TKT-20261127-0001", utcnow())
-        with pytest.raises(IntegrityError):
-            writer._insert("ticket_events", EVENT_COLUMNS, [orphan])  # no such ticket
+    table = TicketEvent.__table__
+    assert isinstance(table, Table)
+    when = bulk.time_text(session)(utcnow())
+    orphan = (2_000_000_000, None, "created", None, None, "TKT-20261127-0001", when)
+    with pytest.raises(IntegrityError):
+        bulk.insert_rows(session, table, EVENT_COLUMNS, [orphan])  # no such ticket

@@ -16,23 +16,51 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
+from itsm.api.problems import Problem
 from itsm.diagnostics.errors import AgentForbidden, AgentTokenRefused, NoReportEndpoint
-from itsm.diagnostics.remote import REPORTS_PATH, ReportSender, read_token_file
+from itsm.diagnostics.remote import REPORTS_PATH, ReportSender
+from itsm.diagnostics.schemas import IngestedReport, IngestResult, TicketChanges
+from itsm.diagnostics.sending import read_token_file
 from itsm.diagnostics.spool import Spool
 from itsm.errors import ConfigError
 
 Reply = tuple[int, dict[str, str], Any]
 
 
+def server_id(sent_id: str) -> UUID:
+    """The UUID the server's schema gives a report the tests name with a short id."""
+    return uuid5(NAMESPACE_URL, sent_id)
+
+
 def taken(batch: list[dict[str, Any]]) -> Reply:
-    results = [
-        {"report_id": r["id"], "status": "stored", "tickets": {"opened": [f"T-{r['id']}"]}}
-        for r in batch
-    ]
-    return 200, {}, {"results": results}
+    """The server's answer to a batch it stored, built from its own schema."""
+    result = IngestResult(
+        received=len(batch),
+        stored=len(batch),
+        duplicates=0,
+        results=[
+            IngestedReport(
+                id=n,
+                report_id=server_id(r["id"]),
+                status="stored",
+                asset_id=None,
+                tickets=TicketChanges(opened=[f"T-{r['id']}"]),
+            )
+            for n, r in enumerate(batch, start=1)
+        ],
+    )
+    return 200, {}, result.model_dump(mode="json")
+
+
+def problem(status: int, detail: str) -> dict[str, Any]:
+    """An error answer as the API writes it (RFC 9457 problem details)."""
+    return Problem(type="about:blank", title="error", status=status, detail=detail).model_dump(
+        mode="json", exclude_none=True
+    )
 
 
 @dataclass
@@ -103,7 +131,12 @@ def test_spooled_reports_go_in_order_in_batches_and_leave_the_spool(
     assert headers["Authorization"] == "Bearer itsm_secret"
     assert headers["User-Agent"].startswith("itsm-agent/")
     assert (delivery.sent, delivery.pending, delivery.problem) == (5, 0, None)
-    assert delivery.outcomes["r4"] == {"opened": ["T-r4"]}
+    assert delivery.outcomes[str(server_id("r4"))] == {
+        "opened": ["T-r4"],
+        "commented": [],
+        "escalated": [],
+        "resolved": [],
+    }
     assert sender.spool.entries() == []
 
 
@@ -146,7 +179,7 @@ def test_busy_or_failing_servers_are_retried_later(
     tmp_path: Path, script: tuple[Script, str], status: int
 ) -> None:
     state, url = script
-    state.reply = lambda _batch: (status, {}, {"detail": "try later"})
+    state.reply = lambda _batch: (status, {}, problem(status, "try later"))
     with _sender(tmp_path, url) as sender:
         delivery = sender.submit("a", _doc("a"))
         assert delivery.problem == f"server {url} answered {status}: try later"
@@ -158,7 +191,7 @@ def test_busy_or_failing_servers_are_retried_later(
 
 def test_retry_after_is_honoured(tmp_path: Path, script: tuple[Script, str]) -> None:
     state, url = script
-    state.reply = lambda _batch: (503, {"Retry-After": "30"}, {"detail": "maintenance"})
+    state.reply = lambda _batch: (503, {"Retry-After": "30"}, problem(503, "maintenance"))
     now = [1000.0]
     with _sender(tmp_path, url, clock=lambda: now[0]) as sender:
         sender.submit("a", _doc("a"))
@@ -177,7 +210,7 @@ def test_a_refused_report_is_dropped_alone_and_never_retried(
 
     def refuse_bad(batch: list[dict[str, Any]]) -> Reply:
         if any(r["id"] == "bad" for r in batch):
-            return 422, {}, {"detail": "invalid report.severity"}
+            return 422, {}, problem(422, "invalid report.severity")
         return taken(batch)
 
     state.reply = refuse_bad
@@ -207,7 +240,7 @@ def test_refusals_of_the_agent_itself_stop_it_and_keep_the_reports(
     message: str,
 ) -> None:
     state, url = script
-    state.reply = lambda _batch: (status, {}, {"detail": "token revoked"})
+    state.reply = lambda _batch: (status, {}, problem(status, "token revoked"))
     with _sender(tmp_path, url) as sender:
         with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
             sender.submit("a", _doc("a"))

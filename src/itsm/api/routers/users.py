@@ -111,7 +111,7 @@ def set_password(
 ) -> Response:
     changed = accounts.change_password(
         session,
-        actor=who.user,
+        who=who,
         ref=ref,
         password=body.password,
         current_password=body.current_password,

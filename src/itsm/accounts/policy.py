@@ -1,0 +1,68 @@
+"""Who may do what with accounts and API tokens, decided here for every door.
+
+Each check takes the caller's :class:`~itsm.accounts.service.Principal` and raises
+:class:`~itsm.errors.Forbidden`; the services call them, the API and the CLI
+(``--as``) reach them through the services. ``None`` is the system: a command run
+on the database itself with nobody to act as (no user yet), which may do anything.
+"""
+
+from __future__ import annotations
+
+from itsm.accounts.models import TokenKind
+from itsm.accounts.principal import Principal
+from itsm.errors import Forbidden
+from itsm.users.models import Role, User
+
+
+def require_person(who: Principal | None) -> None:
+    """Agent tokens send reports and alerts only: nothing about accounts or tokens."""
+    if who is not None and who.is_agent:
+        raise Forbidden("agent tokens may only send diagnostic reports")
+
+
+def is_admin(who: Principal | None) -> bool:
+    return who is None or who.user.role == Role.ADMIN
+
+
+def _is_other(who: Principal | None, user: User | None) -> bool:
+    """Whether ``user`` is someone other than the caller (``None``: everyone)."""
+    return who is None or user is None or user.id != who.user.id
+
+
+def check_create_token(who: Principal | None, *, owner: User | None, kind: TokenKind) -> None:
+    """Everyone creates personal tokens for themselves; only admins create them for
+    others, and agent tokens. ``owner`` ``None``: the diagnostics agent's account."""
+    require_person(who)
+    if owner is not None and _is_other(who, owner) and not is_admin(who):
+        raise Forbidden("only admins may create tokens for other people")
+    if kind is TokenKind.AGENT and not is_admin(who):
+        raise Forbidden("only admins may create agent tokens")
+
+
+def check_list_tokens(who: Principal | None, *, owner: User | None) -> None:
+    """Everyone lists their own tokens; only admins list anyone else's (``owner``
+    ``None``: everyone's)."""
+    require_person(who)
+    if _is_other(who, owner) and not is_admin(who):
+        raise Forbidden("only admins may list other people's tokens")
+
+
+def revocable_owner(who: Principal | None) -> User | None:
+    """Whose tokens ``who`` may revoke: ``None`` (anyone's) for admins, else their own.
+
+    Someone else's token is then "not found", exactly like one that does not exist.
+    """
+    require_person(who)
+    if who is None or is_admin(who):
+        return None
+    return who.user
+
+
+def check_set_password(who: Principal | None, *, own: bool) -> None:
+    """Everyone sets their own password (with the current one); admins set anyone
+    else's. Nobody else may name anyone but themselves."""
+    require_person(who)
+    if own:
+        return
+    if not is_admin(who):
+        raise Forbidden("only admins may set other people's passwords")

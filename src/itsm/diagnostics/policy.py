@@ -1,0 +1,53 @@
+"""Who may send and read diagnostic reports, decided here for every door.
+
+Reports are sent by agent tokens and admins: anyone else could forge a host's
+state. A host-bound agent token sends its own host's reports only. The history is
+for technicians and admins. ``None`` is the system: this host's own agent storing
+what it collected, or a command with nobody to act as (see :mod:`itsm.accounts.policy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from itsm.diagnostics.errors import ReportHostMismatch
+from itsm.diagnostics.hostfacts import stored_identity
+from itsm.diagnostics.report import Report
+from itsm.errors import Forbidden
+from itsm.users.models import Role
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
+
+
+def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
+    """Refuse the whole batch unless ``who`` may send every report of it.
+
+    A host-bound token's check is in memory, on the identity its lookup already read.
+    """
+    if who is None:
+        return
+    if not who.is_agent and who.user.role != Role.ADMIN:
+        raise Forbidden("only agent tokens and admins may send diagnostic reports")
+    if who.bound_host is None:
+        return
+    for position, report in enumerate(reports, 1):
+        identity = stored_identity(report)
+        if identity != who.bound_host:
+            raise ReportHostMismatch(
+                f"this agent token is bound to host {who.bound_host!r}; report {position} of "
+                f"{len(reports)} ({report.report_id}) is from host "
+                f"{report.host.hostname!r}, identity {identity!r}; nothing was stored"
+            )
+
+
+def check_read(who: Principal | None) -> None:
+    """Technicians and admins read stored reports (the same words as the API's role gates)."""
+    # Here, not at the top: the storing agent, which never reads reports, stays without
+    # the accounts domain.
+    from itsm.accounts.policy import require_person
+
+    require_person(who)
+    if who is not None and not who.user.is_staff:
+        raise Forbidden("only technicians and admins may do this")

@@ -1,0 +1,349 @@
+"""One decision per (role, action), whichever door: the service, the API, the CLI.
+
+For each action of the accounts (tokens, passwords) and diagnostics domains and
+each role, the service called directly with the role's principal (as the token
+lookup gives it), the API over real HTTP with the role's token and the ``itsm``
+command in a subprocess (``--as`` the role's user; a report is sent with
+``diag run --server`` and the role's token) must all allow it, or all refuse it
+with the same error and the same words. The allowed roles are written down too,
+so the test also says what the policy is. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from itsm.accounts import service as accounts
+from itsm.accounts.models import TokenKind
+from itsm.accounts.principal import Principal
+from itsm.accounts.schemas import TokenCreate
+from itsm.cli.exit import BY_KIND, ExitStatus
+from itsm.config import Settings
+from itsm.db.base import utcnow
+from itsm.diagnostics import service as diagnostics
+from itsm.diagnostics.autoticket import policy_from
+from itsm.diagnostics.report import HostIdentity, Report
+from itsm.diagnostics.severity import Severity
+from itsm.errors import ErrorKind, ItsmError
+from itsm.users import service as users
+from itsm.users.schemas import UserCreate
+from tests import pg
+from tests.conftest import BACKENDS
+from tests.e2e.cli import Cli, Result, describe, make_env
+from tests.e2e.diag.conftest import HIGH_DISK
+from tests.live_server import Api, live_api
+
+ROLES = ("admin", "technician", "user", "agent")
+PEOPLE = frozenset({"admin", "technician", "user"})
+ADMIN = frozenset({"admin"})
+STAFF = frozenset({"admin", "technician"})
+PASSWORD = "doors-Passw0rd-2026"  # a test account's password
+
+_KIND_BY_STATUS = {
+    401: ErrorKind.UNAUTHENTICATED,
+    403: ErrorKind.FORBIDDEN,
+    404: ErrorKind.NOT_FOUND,
+    409: ErrorKind.CONFLICT,
+    422: ErrorKind.INVALID,
+}
+_KIND_BY_EXIT = {status: kind for kind, status in BY_KIND.items()}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ok", or the ErrorKind of the refusal
+    message: str = ""
+
+
+OK = Outcome("ok")
+
+
+@dataclass
+class World:
+    """One server and one database per backend, seeded with a person per role."""
+
+    api: Api
+    cli: Cli
+    names: dict[str, str]  # role -> username (the agent token's owner for "agent")
+    tokens: dict[str, str]  # role -> bearer token
+    other: str  # an end user none of the roles is
+    others_token: int  # a token of ``other``'s
+    report: int  # a stored report's id
+    spools: Path
+
+
+def _report() -> Report:
+    return Report(
+        host=HostIdentity(hostname="doors-host", machine_id=uuid.uuid4().hex),
+        collected_at=utcnow(),
+        duration_seconds=0.5,
+        severity=Severity.HEALTHY,
+        checks=[],
+        probes={},
+    )
+
+
+def _send(s: Session, who: Principal, w: World) -> object:
+    cfg = w.api.settings
+    return diagnostics.process_reports(
+        s,
+        submissions=[diagnostics.Submission(_report())],
+        zone=cfg.zone,
+        policy=policy_from(cfg.diagnostics, cfg.sla),
+        sender=who,
+    )
+
+
+def _set_password(s: Session, who: Principal, w: World) -> object:
+    return accounts.change_password(
+        s,
+        who=who,
+        ref=w.other,
+        password=PASSWORD,
+        current_password=None,
+        address="127.0.0.1",
+        rules=w.api.settings.api.login,
+    )
+
+
+Http = tuple[str, str, dict[str, Any]]  # method, path under /api/v1, request options
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    allowed: frozenset[str]
+    service: Callable[[Session, Principal, World], object]
+    http: Callable[[World, str], Http] | None  # None: the API does not offer it
+    cli: Callable[[World, str], list[str]] | None  # None: the CLI does not offer it
+    # The CLI sends with the role's token (to the API) instead of acting --as the role.
+    cli_by_token: bool = False
+
+
+ACTIONS = [
+    Action(
+        "create a token of one's own",
+        PEOPLE,
+        lambda s, who, w: accounts.issue_token(s, who=who, data=TokenCreate(name="mine")),
+        lambda w, role: ("POST", "/tokens", {"json": {"name": "mine"}}),
+        lambda w, role: ["token", "create", "mine", "--json"],
+    ),
+    Action(
+        "create a token for someone else",
+        ADMIN,
+        lambda s, who, w: accounts.issue_token(
+            s, who=who, data=TokenCreate(name="theirs"), owner_ref=w.other
+        ),
+        lambda w, role: ("POST", "/tokens", {"json": {"name": "theirs", "user": w.other}}),
+        lambda w, role: ["token", "create", "theirs", "--user", w.other, "--json"],
+    ),
+    Action(
+        "create an agent token",
+        ADMIN,
+        lambda s, who, w: accounts.issue_token(
+            s, who=who, data=TokenCreate(name="agent", kind=TokenKind.AGENT)
+        ),
+        lambda w, role: ("POST", "/tokens", {"json": {"name": "agent", "kind": "agent"}}),
+        lambda w, role: ["token", "create", "agent", "--agent", "--json"],
+    ),
+    Action(
+        "list one's own tokens",
+        PEOPLE,
+        lambda s, who, w: accounts.list_tokens(s, who=who, owner_ref=who.user.id),
+        lambda w, role: ("GET", "/tokens", {}),
+        lambda w, role: ["token", "list", "--user", w.names[role], "--json"],
+    ),
+    Action(
+        "list someone else's tokens",
+        ADMIN,
+        lambda s, who, w: accounts.list_tokens(s, who=who, owner_ref=w.other),
+        lambda w, role: ("GET", "/tokens", {"params": {"user": w.other}}),
+        lambda w, role: ["token", "list", "--user", w.other, "--json"],
+    ),
+    Action(
+        "list everyone's tokens",
+        ADMIN,
+        lambda s, who, w: accounts.list_tokens(s, who=who),
+        None,
+        lambda w, role: ["token", "list", "--json"],
+    ),
+    # Revoking is idempotent: every allowed door may revoke the same token.
+    Action(
+        "revoke someone else's token",
+        ADMIN,
+        lambda s, who, w: accounts.revoke_token(s, who=who, token_id=w.others_token),
+        lambda w, role: ("DELETE", f"/tokens/{w.others_token}", {}),
+        lambda w, role: ["token", "revoke", str(w.others_token), "--json"],
+    ),
+    # The CLI's `user passwd` is the local administrator's way in: no --as rule there.
+    Action(
+        "set someone else's password",
+        ADMIN,
+        _set_password,
+        lambda w, role: ("PUT", f"/users/{w.other}/password", {"json": {"password": PASSWORD}}),
+        None,
+    ),
+    Action(
+        "send a diagnostic report",
+        frozenset({"admin", "agent"}),
+        _send,
+        lambda w, role: (
+            "POST",
+            "/diagnostics/reports",
+            {"json": [_report().model_dump(mode="json")]},
+        ),
+        lambda w, role: [
+            "diag",
+            "run",
+            "--server",
+            w.api.base_url,
+            "--token",
+            w.tokens[role],
+            "--spool-dir",
+            str(w.spools / uuid.uuid4().hex),
+            "--json",
+        ],
+        cli_by_token=True,
+    ),
+    Action(
+        "list diagnostic reports",
+        STAFF,
+        lambda s, who, w: diagnostics.history(s, who=who),
+        lambda w, role: ("GET", "/diagnostics/reports", {}),
+        lambda w, role: ["diag", "history", "--json"],
+    ),
+    Action(
+        "read a diagnostic report",
+        STAFF,
+        lambda s, who, w: diagnostics.get_report(s, who=who, ref=str(w.report)),
+        lambda w, role: ("GET", f"/diagnostics/reports/{w.report}", {}),
+        lambda w, role: ["diag", "show", str(w.report), "--json"],
+    ),
+]
+
+
+# --- the three doors ---------------------------------------------------------------
+
+
+def through_service(w: World, action: Action, role: str) -> Outcome:
+    try:
+        with w.api.session() as s:
+            who = accounts.principal_for(s, secret=w.tokens[role])
+            action.service(s, who, w)
+    except ItsmError as exc:
+        return Outcome(exc.kind.value, exc.message)
+    return OK
+
+
+def through_api(w: World, action: Action, role: str) -> Outcome:
+    assert action.http is not None
+    method, path, options = action.http(w, role)
+    got = w.api.client(w.tokens[role]).request(method, path, **options)
+    if got.is_success:
+        return OK
+    assert got.headers["content-type"] == "application/problem+json", got.text
+    return Outcome(_KIND_BY_STATUS[got.status_code].value, got.json()["detail"])
+
+
+def through_cli(w: World, action: Action, role: str) -> Outcome:
+    assert action.cli is not None
+    args = action.cli(w, role)
+    env = HIGH_DISK if action.cli_by_token else None  # a healthy host: exit 0 when sent
+    result: Result = (
+        w.cli.run(*args, env=env)
+        if action.cli_by_token
+        else w.cli.run("--as", w.names[role], *args)
+    )
+    if result.returncode == 0:
+        return OK
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, describe(result)
+    assert lines[0].startswith("error: "), describe(result)
+    message = lines[0].removeprefix("error: ")
+    if action.cli_by_token:  # the server's words, after the agent's own
+        message = message.removeprefix(
+            f"server {w.api.base_url} does not let this token send reports: "
+        )
+    return Outcome(_KIND_BY_EXIT[ExitStatus(result.returncode)].value, message)
+
+
+# --- the world ---------------------------------------------------------------------
+
+
+def _seed(api: Api) -> tuple[dict[str, str], dict[str, str], str, int, int]:
+    with api.session() as s:
+
+        def person(name: str, role: str) -> Any:
+            data = UserCreate(username=name, full_name=name.title(), role=role)
+            return users.create_user(s, data=data)
+
+        def token(owner: Any, kind: TokenKind = TokenKind.PERSONAL) -> tuple[int, str]:
+            made, secret = accounts.create_token(
+                s, owner=owner, data=TokenCreate(name="doors", kind=kind)
+            )
+            return made.id, secret
+
+        people = {
+            "admin": person("root", "admin"),
+            "technician": person("tess", "technician"),
+            "user": person("ana", "user"),
+        }
+        other = person("pedro", "user")
+        tokens = {role: token(p)[1] for role, p in people.items()}
+        tokens["agent"] = token(people["admin"], TokenKind.AGENT)[1]
+        names = {role: p.username for role, p in people.items()} | {"agent": "root"}
+        stored, _ = diagnostics.store_report(s, report=_report(), asset_id=None)
+        return names, tokens, other.username, token(other)[0], stored.id
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    backend = str(request.param)
+    folder = tmp_path_factory.mktemp(f"doors-{backend}")
+    dropped: str | None = None
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, folder / "itsm.db")
+        url = f"sqlite:///{folder / 'itsm.db'}"
+    else:
+        dropped = pg.create_database("itsm_doors", template=request.getfixturevalue("pg_template"))
+        url = pg.url_for(dropped)
+    try:
+        with live_api(Settings(database_url=url, data_dir=folder / "data")) as api:
+            names, tokens, other, others_token, report = _seed(api)
+            yield World(
+                api=api,
+                cli=Cli(env=make_env(url)),
+                names=names,
+                tokens=tokens,
+                other=other,
+                others_token=others_token,
+                report=report,
+                spools=folder / "spools",
+            )
+    finally:
+        if dropped is not None:
+            pg.drop_database(dropped)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
+def test_every_door_decides_alike(world: World, action: Action, role: str) -> None:
+    decided = through_service(world, action, role)
+    assert (decided == OK) == (role in action.allowed), decided
+    doors = {"service": decided}
+    if action.http is not None:
+        doors["api"] = through_api(world, action, role)
+    if action.cli is not None and (action.cli_by_token or role != "agent"):
+        doors["cli"] = through_cli(world, action, role)
+    assert all(outcome == decided for outcome in doors.values()), doors

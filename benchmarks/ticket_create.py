@@ -21,7 +21,7 @@ database migrated to head and opened with ``itsm.db.runtime.open_database``:
 All run on the same database, interleaved in blocks after a warm-up, so that
 table growth and checkpoints hit them alike. Inputs (``TicketCreate`` objects,
 raw rows) are built before timing. Targets: the service's rate itself, single
-connection (:data:`TARGET_RATES`); the raw paths are references, with no ratio target.
+connection (``CREATE_MIN_RATE``); the raw paths are references, with no ratio target.
 """
 
 from __future__ import annotations
@@ -39,7 +39,15 @@ from zoneinfo import ZoneInfo
 import psycopg
 from sqlalchemy import event, func, select
 
-from benchmarks._core import Figure, RatioStyle, Result, RunConfig, Target, percentile
+from benchmarks._core import (
+    CREATE_MIN_RATE,
+    Figure,
+    RatioStyle,
+    Result,
+    RunConfig,
+    Target,
+    percentile,
+)
 from benchmarks._env import (
     isolated_settings_env,
     migrate_database,
@@ -61,10 +69,6 @@ from itsm.users.schemas import UserCreate
 
 NAME = "ticket_create"
 TITLE = "Ticket creation rate: service vs raw INSERT + COMMIT"
-TARGET_RATES = {
-    "sqlite": 1000.0,
-    "postgresql": 300.0,
-}  # tickets/s (a help desk needs tens a minute)
 BLOCKS = 10
 
 _COLUMNS = (
@@ -483,7 +487,7 @@ def run(cfg: RunConfig) -> Result:
             ),
         ]
         ratio = m.service.rate / m.raw.rate if m.raw.rate else 0.0
-        wanted = TARGET_RATES[spec.name]
+        wanted = CREATE_MIN_RATE[spec.name]
         result.targets.append(
             Target(
                 f"{spec.label}: service >= {wanted:,.0f} tickets/s",

@@ -23,7 +23,7 @@ from itsm.accounts import passwords
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.schemas import TokenCreate
-from itsm.api.settings import LoginThrottle
+from itsm.config import LoginThrottle
 from itsm.db.base import utcnow
 from itsm.errors import Forbidden, InvalidInput
 from itsm.inventory import service as inventory

@@ -1,4 +1,4 @@
-"""``itsm serve`` in a real process: the global flags reach every worker."""
+"""The global --config and --profile flags reach the command, and every `itsm serve` worker."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import psutil
 
 from itsm.cli.serve import worker_environment
-from tests.e2e.cli import ITSM, TIMEOUT, make_env
+from tests.e2e.cli import ITSM, TIMEOUT, Cli, make_env
 
 
 def _free_port() -> int:
@@ -66,3 +66,26 @@ def test_worker_environment_carries_only_the_flags_given() -> None:
     given = worker_environment(base, {"profile": "production", "config_file": Path("/c.toml")})
     assert given == {"PATH": "/bin", "ITSM_PROFILE": "production", "ITSM_CONFIG": "/c.toml"}
     assert base["ITSM_PROFILE"] == "test"
+
+
+def test_config_and_profile_flags_choose_the_file_and_its_table(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "itsm.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "unmigrated.db"}"\n'
+        f'[profiles.test]\ndatabase_url = "{fresh_db_url}"\n'
+        "[profiles.test.diagnostics.disk]\ncritical = 99.0\n",
+        encoding="utf-8",
+    )
+    env = make_env(None)
+    env.pop("ITSM_CONFIG", None)
+    cli = Cli(env=env)
+    cli.ok("--config", str(config), "--profile", "test", "user", "add", "ana", "Ana")
+    listed = cli.json("--config", str(config), "--profile", "test", "user", "list")
+    assert [u["username"] for u in listed] == ["ana"]
+    unmigrated = cli.fail(9, "--config", str(config), "user", "list")
+    assert "run 'itsm db upgrade'" in unmigrated
+    missing = tmp_path / "missing.toml"
+    line = cli.fail(7, "--config", str(missing), "user", "list")
+    assert line == f"error: config file {missing} (from --config) does not exist"

@@ -59,13 +59,12 @@ def config_path(given: Path | str | None = None) -> Path:
     A file named explicitly must exist (``/dev/null`` is a fine empty one); the
     platform's file is optional.
     """
-    origin = "--config" if given is not None else "ITSM_CONFIG"
     named = given if given is not None else os.environ.get("ITSM_CONFIG")
     if not named:
         return platformdirs.user_config_path(APP_NAME) / "config.toml"
     path = Path(named).expanduser()
     if not path.exists() or path.is_dir():
-        raise ConfigError(f"config file {path} (from {origin}) does not exist")
+        raise ConfigError(f"config file {path} (from --config or ITSM_CONFIG) does not exist")
     return path
 
 

@@ -88,4 +88,4 @@ def test_config_and_profile_flags_choose_the_file_and_its_table(
     assert "run 'itsm db upgrade'" in unmigrated
     missing = tmp_path / "missing.toml"
     line = cli.fail(7, "--config", str(missing), "user", "list")
-    assert line == f"error: config file {missing} (from --config) does not exist"
+    assert line == f"error: config file {missing} (from --config or ITSM_CONFIG) does not exist"

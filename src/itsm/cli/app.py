@@ -115,13 +115,11 @@ def root(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config", help="TOML settings file (default: $ITSM_CONFIG, else the user's)."
-        ),
+        typer.Option("--config", help="TOML settings file.", envvar="ITSM_CONFIG"),
     ] = None,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", help="development, test or production (default: $ITSM_PROFILE)."),
+        typer.Option("--profile", help="development, test or production.", envvar="ITSM_PROFILE"),
     ] = None,
     actor: Annotated[
         str | None,

@@ -139,7 +139,9 @@ def test_config_file_and_profile_given_as_arguments_beat_the_environment(
     assert (settings.timezone, settings.log_level) == ("Asia/Tokyo", "DEBUG")
     assert settings.profile is Profile.TEST
     missing = tmp_path / "missing.toml"
-    with pytest.raises(ConfigError, match=r"missing\.toml \(from --config\) does not exist"):
+    with pytest.raises(
+        ConfigError, match=r"missing\.toml \(from --config or ITSM_CONFIG\) does not exist"
+    ):
         load_settings(config_file=missing)
 
 

@@ -1,10 +1,10 @@
 """Settings: one validated object built from defaults, a TOML file, env vars and flags.
 
 Precedence, highest first: explicit keyword arguments (CLI flags, tests), ``ITSM_*``
-environment variables, the TOML file (``$ITSM_CONFIG`` or the platform config
-directory), then defaults. The TOML file may hold ``[profiles.<name>]`` tables
-that override its top-level keys when that profile is active, so one file can
-describe development, test and production.
+environment variables, the TOML file (``--config``, ``$ITSM_CONFIG`` or the platform
+config directory), then defaults. The file's ``[profiles.<name>]`` table for the
+active profile is merged deeply over its top level, so one file can describe
+development, test and production.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
+    TomlConfigSettingsSource,
 )
 
-from itsm.api.settings import ApiSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.integrations.config import IntegrationsSettings
@@ -53,40 +53,72 @@ def mask_url(text: str) -> str:
     return _QUERY_PASSWORD.sub(lambda m: f"{m.group('head')}***", masked)
 
 
-def default_config_path() -> Path:
-    env = os.environ.get("ITSM_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+def config_path(given: Path | str | None = None) -> Path:
+    """The TOML file to read: ``given`` (``--config``), else ``$ITSM_CONFIG``, else the platform's.
+
+    A file named explicitly must exist (``/dev/null`` is a fine empty one); the
+    platform's file is optional.
+    """
+    named = given if given is not None else os.environ.get("ITSM_CONFIG")
+    if not named:
+        return platformdirs.user_config_path(APP_NAME) / "config.toml"
+    path = Path(named).expanduser()
+    if not path.exists() or path.is_dir():
+        raise ConfigError(f"config file {path} (from --config or ITSM_CONFIG) does not exist")
+    return path
 
 
-class _TomlProfileSource(PydanticBaseSettingsSource):
-    """Reads the TOML config file and merges the active profile's table over it."""
+def _toml_sources(
+    settings_cls: type[BaseSettings], path: Path, profile: str | None
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """The active profile's table of the file, then its top level; pydantic-settings merges them."""
+    try:
+        top = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        profiles = top.toml_data.get("profiles")
+        active = profile or top.toml_data.get("profile") or Profile.DEVELOPMENT.value
+        if not isinstance(profiles, dict) or not isinstance(profiles.get(active), dict):
+            return (top,)
+        table = ("profiles", str(active))
+        return (
+            TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=table),
+            top,
+        )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
 
-    def __init__(self, settings_cls: type[BaseSettings], path: Path, profile: str | None):
-        super().__init__(settings_cls)
-        self._data = self._load(path, profile)
 
-    @staticmethod
-    def _load(path: Path, profile: str | None) -> dict[str, Any]:
-        if not path.exists() or path.is_dir():  # /dev/null is a fine empty config
-            if os.environ.get("ITSM_CONFIG"):
-                raise ConfigError(f"config file {path} (from ITSM_CONFIG) does not exist")
-            return {}
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-        profiles = data.pop("profiles", {})
-        active = profile or data.get("profile") or Profile.DEVELOPMENT.value
-        override = profiles.get(active, {}) if isinstance(profiles, dict) else {}
-        return {**data, **override}
+class LoginThrottle(BaseModel):
+    """Failed logins allowed within ``window_seconds`` before the server answers 429."""
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
+    model_config = ConfigDict(extra="forbid")
 
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._data)
+    window_seconds: int = Field(default=900, ge=1, le=86_400)
+    per_account: int = Field(default=5, ge=1, le=10_000)
+    per_address: int = Field(default=20, ge=1, le=100_000)
+
+
+class ApiSettings(BaseModel):
+    """The HTTP server (``[api]`` in the config file, ``ITSM_API__*``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65_535)
+    workers: int = Field(default=1, ge=1, le=64)
+    token_days: int | None = Field(
+        default=90, ge=1, le=3650, description="Lifetime of a login token; null: no expiry."
+    )
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses whose X-Forwarded-For is believed (for login throttling).",
+    )
+    login: LoginThrottle = Field(default_factory=LoginThrottle)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token /metrics requires (Prometheus' authorization); null: open.",
+    )
 
 
 class Settings(BaseSettings):
@@ -102,6 +134,12 @@ class Settings(BaseSettings):
     )
 
     profile: Profile = Profile.DEVELOPMENT
+    profiles: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        exclude=True,
+        repr=False,
+        description="The file's [profiles.<name>] tables; the active one is already merged in.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default is a SQLite file in the data directory.",
@@ -172,10 +210,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        given = getattr(init_settings, "init_kwargs", {}).get("profile")
+        flags = (
+            dict(init_settings.init_kwargs) if isinstance(init_settings, InitSettingsSource) else {}
+        )
+        # The file is chosen by the caller, not a setting itself: it must not reach validation.
+        path = config_path(flags.pop("config_file", None))
+        given = flags.get("profile")
         profile = str(given) if given is not None else os.environ.get("ITSM_PROFILE")
-        toml = _TomlProfileSource(settings_cls, default_config_path(), profile)
-        return (init_settings, env_settings, toml)
+        init = InitSettingsSource(settings_cls, init_kwargs=flags)
+        return (init, env_settings, *_toml_sources(settings_cls, path, profile))
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -24,8 +24,7 @@ def build_eagerly() -> None:
     whose framework needs it: FastAPI makes a type adapter per request body when a
     route is declared, and an adapter made for a deferred model fails on its first
     request (pydantic 2.14, ``AttributeError: __pydantic_core_schema__``). Called
-    when :mod:`itsm.api.routers` is imported, before any router is (not by
-    :mod:`itsm.api` itself: the settings import ``itsm.api.settings``).
+    when :mod:`itsm.api.routers` is imported, before any router is.
     """
     pending: list[type[BaseModel]] = [Schema]
     while pending:

@@ -1,4 +1,4 @@
-"""The console script leaves with ``os._exit`` after the command (``itsm.cli.main.run``).
+"""The console script leaves with ``os._exit`` after the command (``itsm.cli.main.leave``).
 
 What must survive the skipped interpreter teardown: every byte of the output, the
 exit status, the log file, and the database (the next command sees the change).

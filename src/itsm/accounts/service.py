@@ -21,7 +21,7 @@ from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
 from itsm.accounts.schemas import TokenCreate
-from itsm.api.settings import LoginThrottle
+from itsm.config import LoginThrottle
 from itsm.db.base import utcnow
 from itsm.diagnostics.autoticket import agent_user
 from itsm.errors import InvalidInput

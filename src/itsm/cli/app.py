@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,23 +29,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class SuggestingGroup(TyperGroup):
-    """A group whose unknown-command error suggests from every command's name.
+#: Typer's shell-completion options, which every Typer adds to its own command.
+_COMPLETION_PARAMS = frozenset({"install_completion", "show_completion"})
 
-    Typer suggests only among the commands already built; the groups below build
-    them on demand.
+
+class LazyGroup(TyperGroup):
+    """The root group: lists commands from :data:`COMMANDS`, imports one on demand.
+
+    Click's "lazily loading subcommands" pattern, on Typer's group class. Unknown
+    names get "Did you mean ...?" from every command's name, not only from the
+    commands already loaded, which are all Typer looks at.
     """
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except typer.TyperException as exc:
-            suggest(exc, args, self.list_commands(ctx))
-            raise
-
-
-class LazyGroup(SuggestingGroup):
-    """The root group: lists commands from :data:`COMMANDS`, imports one on demand."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
@@ -58,37 +50,25 @@ class LazyGroup(SuggestingGroup):
             return None
         import importlib
 
+        import typer.main
+
         module_name, attribute, _ = entry
-        sub_app = getattr(importlib.import_module(module_name), attribute)
-        command = deferred_group(sub_app)
+        command = typer.main.get_command(getattr(importlib.import_module(module_name), attribute))
         command.name = cmd_name
+        # Shell completion is the root's to offer (it offers none); no group adds its own.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_PARAMS]
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            suggest(exc, args, self.list_commands(ctx))
+            raise
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
-
-
-class DeferredCommands(SuggestingGroup):
-    """A group whose commands become click commands only when one is looked up.
-
-    Typer turns every function of a group into a click command (reading its
-    signature and evaluating its type hints) before it runs any of them: for
-    ``itsm ticket list`` that is 15 commands built for one, about 10 ms of a cold
-    command. Help, which lists them all, still builds them all.
-    """
-
-    def defer(self, builders: dict[str, Callable[[], Any]]) -> None:
-        self._builders = builders
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return [*self.commands, *(name for name in self._builders if name not in self.commands)]
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        build = self._builders.pop(cmd_name, None)
-        if build is not None:
-            self.commands[cmd_name] = build()
-        return super().get_command(ctx, cmd_name)
 
 
 def suggest(exc: typer.TyperException, args: list[str], names: list[str]) -> None:
@@ -101,48 +81,6 @@ def suggest(exc: typer.TyperException, args: list[str], names: list[str]) -> Non
     matches = difflib.get_close_matches(args[0], names)
     if matches:
         exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
-
-
-def deferred_group(sub_app: typer.Typer) -> Any:
-    """``sub_app`` as a click group that builds each command on first use.
-
-    The group itself (its help, callback and options) is what Typer builds; only
-    the commands are deferred. A Typer with nested groups or a single command is
-    built the usual way. Shell completion is the root's to offer (it offers none),
-    so the groups do not add completion options of their own.
-    """
-    import typer.main
-
-    commands = sub_app.registered_commands
-    shell = copy.copy(sub_app)
-    shell._add_completion = False  # the root offers none; no group adds its own
-    if sub_app.registered_groups or len(commands) < 2:
-        return typer.main.get_command(shell)
-    shell.registered_commands = []
-    shell.info = copy.copy(sub_app.info)
-    shell.info.cls = DeferredCommands
-    group = typer.main.get_group(shell)
-    assert isinstance(group, DeferredCommands)
-    group.defer(
-        {
-            info.name or typer.main.get_command_name(info.callback.__name__): _builder(
-                sub_app, info
-            )
-            for info in commands
-            if info.callback is not None
-        }
-    )
-    return group
-
-
-def _builder(sub_app: typer.Typer, info: Any) -> Callable[[], Any]:
-    import typer.main
-
-    return lambda: typer.main.get_command_from_info(
-        info,
-        pretty_exceptions_short=sub_app.pretty_exceptions_short,
-        rich_markup_mode=sub_app.rich_markup_mode,
-    )
 
 
 app = typer.Typer(
@@ -193,14 +131,11 @@ def root(
     ] = False,
 ) -> None:
     """IT support management: tickets, users, inventory, knowledge base."""
-    import os
-
-    if config is not None:
-        os.environ["ITSM_CONFIG"] = str(config)
-    if profile is not None:
-        os.environ["ITSM_PROFILE"] = profile
     app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+    # The settings are built from these when a command first needs them.
     app_ctx.overrides.setdefault("database_url", database_url)
+    app_ctx.overrides.setdefault("config_file", config)
+    app_ctx.overrides.setdefault("profile", profile)
     app_ctx.debug = app_ctx.debug or debug
     app_ctx.actor_ref = actor
     ctx.obj = app_ctx

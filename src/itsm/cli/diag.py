@@ -227,7 +227,6 @@ def _sender(
     token_file: Path | None,
     spool_dir: Path | None,
 ) -> ReportSender:
-    _import_httpx_without_its_cli()
     from itsm.diagnostics.remote import ReportSender
     from itsm.diagnostics.sending import agent_token, spool_directory
     from itsm.diagnostics.spool import Spool
@@ -245,26 +244,6 @@ def _sender(
         timeout=diag.send_timeout_seconds,
         batch_reports=diag.send_batch_reports,
     )
-
-
-def _import_httpx_without_its_cli() -> None:
-    """``import httpx`` for the sending agent, minus httpx's command-line client.
-
-    httpx's ``__init__`` imports its CLI (``httpx._main``: click, Rich's progress,
-    table and syntax, Pygments' lexers) whenever those are installed, as they are
-    with itsm: about 4.8 MB of the agent's RSS for code it never runs (upstream:
-    encode/httpx#3547). A ``None`` in ``sys.modules`` makes that one import fail,
-    and httpx then defines a stub ``httpx.main`` instead; the entry is removed
-    again afterwards, so nothing else in the process is affected.
-    """
-    if "httpx" in sys.modules:
-        return
-    sys.modules["httpx._main"] = None  # type: ignore[assignment]
-    try:
-        import httpx  # noqa: F401
-    finally:
-        if "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
-            del sys.modules["httpx._main"]
 
 
 @app.command("history")

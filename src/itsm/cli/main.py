@@ -38,27 +38,30 @@ def main(argv: list[str] | None = None, ctx: AppContext | None = None) -> NoRetu
 
 
 def run() -> NoReturn:
-    """The ``itsm`` console script (and ``python -m itsm``): :func:`main`, then a quick exit.
+    """The ``itsm`` console script (and ``python -m itsm``): :func:`main`, then :func:`leave`.
 
-    When :func:`main` is done, so is the command: its output is written, its
-    transaction committed or rolled back, its database connections closed. What
-    the interpreter would do next, tearing down every module and object one by
-    one, takes about 100 ms (a fifth of a cold ``itsm ticket list``) and changes
-    nothing outside the process. So the process flushes its output, runs its exit
-    handlers (logging, temporary files) and leaves with :func:`os._exit`. Unlike
-    the interpreter's exit it does not wait for non-daemon threads: a command must
-    not leave work running in one (none does; the probes' threads are daemons).
-    In-process callers (tests, embedding) use :func:`main`, which returns by
+    In-process callers (tests, embedding) use :func:`main`, which ends by
     :class:`SystemExit` as usual.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        leave(exit_status(exc.code))
+
+
+def leave(code: int) -> NoReturn:
+    """End the process once the command is done, without the interpreter's teardown.
+
+    The output is flushed and the exit handlers (logging, temporary files) run;
+    tearing down every module and object one by one would change nothing outside
+    the process and is a pause a user notices (docs/architecture.md). Unlike the
+    interpreter's exit it does not wait for non-daemon threads: a command must not
+    leave work running in one (the probes' threads are daemons).
     """
     import atexit
     import contextlib
     import os
 
-    try:
-        main()
-    except SystemExit as exc:
-        code = exit_status(exc.code)
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # `itsm ... | head`: the reader has had enough

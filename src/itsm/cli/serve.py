@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,6 +22,7 @@ def serve(
 ) -> None:
     """Serve the API (/api/v1, /healthz, /readyz, /metrics) until interrupted."""
     import os
+    import sys
 
     from itsm.extras import require
 
@@ -32,9 +33,6 @@ def serve(
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.settings
-    # Workers are separate processes that build their own settings: hand them ours.
-    if app_ctx.overrides.get("database_url"):
-        os.environ["ITSM_DATABASE_URL"] = str(app_ctx.overrides["database_url"])
     listen_host = host or cfg.api.host
     listen_port = port or cfg.api.port
     count = workers or cfg.api.workers
@@ -44,13 +42,43 @@ def serve(
         f"database {mask_url(cfg.effective_database_url)})",
         markup=False,
     )
-    uvicorn.run(
-        "itsm.api.app:create_app",
-        factory=True,
-        host=listen_host,
-        port=listen_port,
-        workers=count,
-        log_level=cfg.log_level.lower(),
-        proxy_headers=False,  # X-Forwarded-For is honoured only from api.trusted_proxies
-        server_header=False,
+    if count == 1:
+        from itsm.api.app import create_app
+
+        uvicorn.run(
+            create_app(cfg),
+            host=listen_host,
+            port=listen_port,
+            log_level=cfg.log_level.lower(),
+            proxy_headers=False,  # X-Forwarded-For is honoured only from api.trusted_proxies
+            server_header=False,
+        )
+        return
+    # uvicorn's workers are new interpreters that import the app factory, which builds
+    # the settings from the environment: this process becomes uvicorn's with an
+    # environment that carries the flags the settings were built from.
+    args = ["--host", listen_host, "--port", str(listen_port), "--workers", str(count)]
+    args += ["--log-level", cfg.log_level.lower(), "--no-proxy-headers", "--no-server-header"]
+    sys.stderr.flush()
+    os.execve(  # noqa: S606 - our own interpreter, argv without a shell
+        sys.executable,
+        [sys.executable, "-m", "uvicorn", "--factory", "itsm.api.app:create_app", *args],
+        worker_environment(dict(os.environ), app_ctx.overrides),
     )
+
+
+#: The flags the settings come from -> the variable a worker reads each from.
+_FLAG_VARIABLES = {
+    "config_file": "ITSM_CONFIG",
+    "profile": "ITSM_PROFILE",
+    "database_url": "ITSM_DATABASE_URL",
+}
+
+
+def worker_environment(base: dict[str, str], flags: dict[str, Any]) -> dict[str, str]:
+    """``base`` with the settings flags given to this command set as their ``ITSM_*`` variables."""
+    env = dict(base)
+    for name, variable in _FLAG_VARIABLES.items():
+        if flags.get(name) is not None:
+            env[variable] = str(flags[name])
+    return env

@@ -361,8 +361,9 @@ import atexit, sys
 HEAVY = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "rich", "click", "pygments")
 def report():
     heavy = sorted(
-        m for m in sys.modules
-        if m.split(".")[0] in HEAVY or (m.startswith("itsm.") and m.endswith(".models"))
+        m for m, module in sys.modules.items()
+        if module is not None
+        and (m.split(".")[0] in HEAVY or (m.startswith("itsm.") and m.endswith(".models")))
     )
     # Peak RSS of this program (VmHWM; ru_maxrss would count the forking pytest's pages).
     with open("/proc/self/status") as status:
@@ -370,6 +371,9 @@ def report():
     rss_mb = int(hwm.split()[1]) / 1024
     print(f"PROBE {rss_mb:.1f} {','.join(heavy)}", file=sys.stderr)
 atexit.register(report)
+# An agent host installs itsm without [server], so without click: then httpx's
+# __init__ cannot import its command-line client (click, Rich, Pygments) either.
+sys.modules["click"] = None
 from itsm.cli.main import main
 main(sys.argv[1:])
 """

@@ -94,6 +94,57 @@ def test_profile_named_in_the_file_selects_its_table(config_file: Path) -> None:
     assert settings.log_level == "DEBUG"
 
 
+def test_profile_tables_merge_deeply_into_the_top_level_tables(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file.write_text(
+        "[diagnostics.disk]\n"
+        "warning = 70.0\n"
+        "critical = 80.0\n"
+        "[diagnostics.cpu]\n"
+        "warning = 50.0\n"
+        "[profiles.production.diagnostics.disk]\n"
+        "critical = 99.0\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ITSM_PROFILE", "production")
+    monkeypatch.setenv("ITSM_DIAGNOSTICS__DISK__WARNING_MIN_FREE_BYTES", str(20 * 2**30))
+    diagnostics = load_settings().diagnostics
+    assert diagnostics.disk.critical == 99.0  # the profile's key
+    assert diagnostics.disk.warning == 70.0  # the rest of the same table stays
+    assert diagnostics.cpu.warning == 50.0  # and so do the other tables
+    assert diagnostics.disk.warning_min_free_bytes == 20 * 2**30  # env merges in too
+
+
+def test_an_unknown_key_in_the_active_profile_is_a_config_error(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file.write_text('[profiles.test]\ndatabse_url = "sqlite:///x.db"\n', encoding="utf-8")
+    assert load_settings().profile is Profile.DEVELOPMENT  # another profile's table is not read
+    monkeypatch.setenv("ITSM_PROFILE", "test")
+    with pytest.raises(ConfigError, match="databse_url"):
+        load_settings()
+
+
+def test_config_file_and_profile_given_as_arguments_beat_the_environment(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file.write_text('timezone = "Europe/Madrid"\n', encoding="utf-8")
+    other = tmp_path / "other.toml"
+    other.write_text(
+        'timezone = "Asia/Tokyo"\n[profiles.test]\nlog_level = "DEBUG"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("ITSM_PROFILE", "production")
+    settings = load_settings(config_file=other, profile="test")
+    assert (settings.timezone, settings.log_level) == ("Asia/Tokyo", "DEBUG")
+    assert settings.profile is Profile.TEST
+    missing = tmp_path / "missing.toml"
+    with pytest.raises(
+        ConfigError, match=r"missing\.toml \(from --config or ITSM_CONFIG\) does not exist"
+    ):
+        load_settings(config_file=missing)
+
+
 def test_env_still_beats_the_profile_table(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from itsm.tickets.schemas import TicketCreate, TicketRead
 before = [TicketCreate.__pydantic_complete__, TicketRead.__pydantic_complete__]
 TicketCreate.model_validate({"title": "x", "category": "hardware", "requester_id": 1})
 used = [TicketCreate.__pydantic_complete__, TicketRead.__pydantic_complete__]
-import itsm.config  # imports itsm.api.settings: still deferred
+import itsm.config  # the settings (with the API's section): still deferred
 still = TicketRead.__pydantic_complete__
 import itsm.api.routers
 from itsm.kb.schemas import ArticleInput  # defined after the API: built when defined
@@ -28,6 +28,6 @@ def test_models_are_built_on_first_use_until_the_api_routes_are_imported() -> No
     assert json.loads(out) == {
         "before": [False, False],  # a command pays only for the models it uses
         "used": [True, False],
-        "still": False,  # the CLI's settings import itsm.api.settings, not the routes
+        "still": False,  # the settings, the server's section included, are not the routes
         "after": [True, True],  # the server builds them all before any request
     }

@@ -3,8 +3,8 @@
 Staff see and change every ticket. An end user sees only the tickets they requested
 (any other is "not found", so existence does not leak), never internal notes, and
 learns nothing of other people's tickets or accounts through their own. Role-only
-refusals come before any lookup. The rules, one per function; the summary is in
-docs/architecture.md.
+refusals come before any lookup. Each rule is one function below; docs/architecture.md
+summarises them.
 """
 
 from __future__ import annotations

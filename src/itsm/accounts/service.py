@@ -249,7 +249,8 @@ def revoke_token(
     return token
 
 
-# Every API request runs it: built once, not per request (a fifth of its cost).
+# Every API request runs it: built once, not per request, where building it is a
+# large share of the lookup's cost.
 _TOKEN_BY_HASH = (
     select(ApiToken, User)
     .join(User, User.id == ApiToken.user_id)

@@ -104,8 +104,7 @@ def _matches(
     if session.get_bind().dialect.name == "postgresql":
         # The tsquery text is written into the SQL (it holds only \w+ words, '&', ':'
         # and '*'), not bound: once psycopg prepares a statement PostgreSQL may go over
-        # to a generic plan, which cannot see a bound query and gave up the GIN index
-        # (about 50 ms per search on 100,000 tickets instead of under 1 ms).
+        # to a generic plan, which cannot see a bound query and gives up the GIN index.
         text_query = literal(_pg_tsquery(words), literal_execute=True)
         tsq = func.to_tsquery(literal_column("'itsm_search'"), text_query)
         vec: ColumnElement[Any] = literal_column(f"{tbl}.search_vector")

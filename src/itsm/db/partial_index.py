@@ -1,13 +1,10 @@
 """Partial indexes declared once for both databases, without loading PostgreSQL's dialect on SQLite.
 
-A ``postgresql_where=`` argument makes SQLAlchemy import its whole PostgreSQL
-dialect (about 20 modules, 2 MB of memory and 10 ms of start-up) the moment the
-model module is imported, even by a process that only ever opens the SQLite
-file: the diagnostics agent and every cold CLI command. So the models declare
-the predicate once with :func:`partial_index`; SQLite gets it at once, and
-PostgreSQL gets it from :func:`enable_postgresql`, which the engine factory
-calls before it builds a PostgreSQL engine (indexes declared later get it as
-they are declared).
+A ``postgresql_where=`` argument makes SQLAlchemy load its whole PostgreSQL dialect
+when the models are imported, even in a process that only opens a SQLite file (the
+agent, every cold CLI command). So the models declare the predicate once with
+:func:`partial_index`; PostgreSQL gets it from :func:`enable_postgresql`, which the
+engine factory calls before it builds a PostgreSQL engine.
 """
 
 from __future__ import annotations

@@ -42,11 +42,11 @@ class Database:
 
         SQLite's default page cache, 2 MiB per connection, fills with every page
         a long-running process touches: the storing agent appends a report each
-        cycle, and its RSS grew by those 2 MiB over its first 330 cycles (an hour
-        at a 10 s interval). For a process with a memory budget and a small
-        working set, a smaller cache costs nothing measurable (pages come back
-        from the OS's file cache). No-op on PostgreSQL, whose cache lives in the
-        server, and on an in-memory SQLite database, which is all cache.
+        cycle, so its memory creeps up by that much. For a process with a
+        memory budget and a small working set, a smaller cache costs nothing
+        noticeable (pages come back from the OS's file cache). No-op on
+        PostgreSQL, whose cache lives in the server, and on an in-memory SQLite
+        database, which is all cache.
         """
         url = self.engine.url
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):

@@ -1,22 +1,9 @@
 """Persistence and hysteresis for the watch loop, as a pure state machine.
 
-One slow sample must not open a ticket, and a value hovering around its
-threshold must not open and close tickets in turn. :class:`Debouncer` is
-fed the findings of each sample and reports, per ``(check, subject)``:
-
-* ``activated``: a problem (warning or critical) persisted ``persist_samples``
-  consecutive samples. Its severity is critical only if critical itself
-  persisted that long, otherwise warning.
-* ``escalated``: an active warning has been critical ``persist_samples``
-  consecutive samples. An active problem never de-escalates: a ticket's
-  priority is not lowered behind a technician's back; it recovers or stays.
-* ``recovered``: an active problem is healthy again AND its value is below
-  ``threshold * clear_ratio`` (see :func:`itsm.diagnostics.rules.clears`);
-  a healthy sample inside that band keeps it active.
-
-An ``unknown`` finding, or a key missing from a sample (its probe failed),
-carries no information: it neither counts toward nor resets anything.
-No clock, no I/O: the class is driven only by what it is fed.
+A finding counts (is activated, or escalated to critical) only after
+``persist_samples`` consecutive samples, and recovers only once below
+``threshold * clear_ratio``; an active problem never de-escalates. An ``unknown``
+finding or a missing key neither counts nor resets. No clock, no I/O.
 """
 
 from __future__ import annotations

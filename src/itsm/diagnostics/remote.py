@@ -1,29 +1,10 @@
 """Send reports to the itsm server over HTTP, through the on-disk spool.
 
-Every report goes into the :class:`~itsm.diagnostics.spool.Spool` first; then
-the spool is sent oldest first, in batches, to ``POST /api/v1/diagnostics/reports``
-and each report's file is deleted once the server answered 2xx. Delivery is
-therefore at least once, and the server's idempotent ``report_id`` makes the
-storage exactly once, in order.
-
-What the server's answer means to the agent:
-
-* no answer (connection refused, timeout, broken connection), 5xx, 408 or
-  429: the server is away or busy; the reports stay in the spool and the next
-  cycle tries again (not before ``Retry-After`` when the server sent one);
-* 401 or 403: the token is wrong, revoked, expired or not allowed to send
-  reports; retrying cannot help, so :class:`AgentTokenRefused` /
-  :class:`AgentForbidden` stop the agent with a one-line error (the reports
-  stay in the spool for when the token is fixed);
-* 404 or 405: the URL is not an itsm server's report endpoint, a
-  configuration mistake: stop too (:class:`NoReportEndpoint`);
-* any other 4xx (422 invalid report, 413 too large...): a permanent refusal
-  of those reports. A refused batch is resent one report at a time so that
-  one bad report cannot take good ones with it; a report refused on its own
-  is logged and dropped, never retried forever.
-
-This module imports httpx and the standard library only (never SQLAlchemy or
-FastAPI), so the agent that sends instead of storing stays small.
+Every report goes into the :class:`~itsm.diagnostics.spool.Spool` first and is
+deleted only after a 2xx; anything else keeps it for the next cycle, except answers
+retrying cannot fix (a refused token, a wrong URL: stop; a refused report: drop it).
+The answers and what the agent does: docs/operations.md. httpx and the standard
+library only, so the sending agent stays small.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Validated shapes of diagnostics input and output over the API.
 
-A batch sent to ``POST /api/v1/diagnostics/reports`` is a JSON list whose
-elements are either
-
-* a **report** in the documented format (``docs/diagnostics-report.md``),
-  handled like ``itsm diag run``: every warning or critical finding is a
-  problem, every healthy one a recovery; or
-* an **envelope** ``{"report": {...}, "tickets": {"problems": [...],
-  "recoveries": [...]}}`` as ``itsm diag watch --server`` sends it: the
-  report with the watch loop's debounced decisions (which findings persisted
-  long enough to be problems, at which severity, and which recovered below
-  the hysteresis band), so that a remote agent opens and resolves tickets
-  exactly as a local one.
-
-Pydantic only (no SQLAlchemy): the agent may import this module.
+A batch is a list of reports, or of envelopes carrying a report with the watch
+loop's debounced decisions (docs/diagnostics-report.md, "Sending reports to a
+server"). Pydantic only, no SQLAlchemy: the agent imports this module.
 """
 
 from __future__ import annotations
@@ -125,7 +114,7 @@ def batch_from_json(body: bytes) -> list[Report] | list[ReportEnvelope] | None:
     """A batch of only reports or only envelopes, validated straight from its JSON text.
 
     Pydantic's own parser builds the models without the Python objects that
-    ``json.loads`` makes first, at a third less cost for a report. ``None`` for
+    ``json.loads`` makes first, at less cost for a report. ``None`` for
     anything else (mixed or invalid batches, UTF-16, lone surrogates...): the
     caller then parses the body as any other, so that what is accepted, and every
     error, stays what the documented :data:`BatchItem` list gives.

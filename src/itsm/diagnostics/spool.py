@@ -1,19 +1,8 @@
 """A bounded on-disk queue of reports waiting for the server, oldest first.
 
-The remote agent puts every report here before sending it and deletes it only
-once the server has answered 2xx, so a report survives a server outage, a
-crash of the agent and a reboot; the server stores each ``report_id`` once,
-so sending a report again after a lost answer is harmless.
-
-One file per report, ``<sequence>-<report_id>.json``: the zero-padded
-sequence makes the names sort in the order the reports were put. A file is
-written to a hidden temporary name, fsynced, then linked into place, so a
-reader (or the next agent after a crash) never sees half a report; stray
-temporary files are removed when the spool is opened. The spool is bounded
-by a number of reports and a number of bytes: putting a report into a full
-spool drops the oldest ones with a warning (the newest data is the most
-useful, and a host must not fill its own disk while the server is away).
-Pure standard library, so the agent that uses it stays small.
+One file per report, written to a temporary name, fsynced and linked into place,
+so no reader sees half a report; deleted only once the server answered 2xx. A full
+spool drops its oldest reports with a warning. Standard library only.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """A batch of reports written to ``diagnostic_reports``, each ``report_id`` once.
 
-The rows are plain column values, not ORM objects: nothing else in the
-transaction touches them, and building, attaching and expiring a hundred
-objects per batch cost the server more than the insert itself.
-
-The batch is one Core ``INSERT`` executed for all rows (SQLAlchemy sends it as
-multi-row statements), in a savepoint: a duplicate ``report_id`` (another request
-carrying the same report, as an agent retrying after a timeout while its first
-attempt still runs) rolls it back, and the rows the other request stored are
-left out of the next attempt.
+One Core ``INSERT`` for the batch (plain column values: no ORM object is built per
+row), in a savepoint: a duplicate ``report_id`` stored meanwhile by another request
+rolls it back, and the next attempt leaves those rows out.
 """
 
 from __future__ import annotations

@@ -1,22 +1,8 @@
 """The service metrics report: every figure is a SQL aggregate over the period.
 
-Eight queries, whatever the number of tickets; none returns ticket rows:
-
-1. tickets created in the period, grouped by category, priority and status:
-   opened, and both SLA cohorts (met / breached / due);
-2. tickets resolved in the period, grouped by category, priority and assignee:
-   resolved, summed time to resolve, ratings, resolution SLA of the assignee;
-3. tickets closed in the period: a count;
-4. the backlog at the end of the period: count, summed / maximum / median age;
-5. time to acknowledge of the tickets created in the period: count, sum, p50, p90;
-6. time to resolve of the tickets resolved in the period: count, sum, p50, p90;
-7. active tickets now, per assignee;
-8. minutes logged on comments in the period, per author.
-
-Python only adds up the few dozen group rows of 1 and 2 and divides. Usernames
-come from the users service: the staff (one query per staff role), and anyone
-else who appears (time logged by a requester) one by one. On PostgreSQL the
-statements run with custom plans (:func:`itsm.db.dialects.custom_plans`).
+Eight queries (:mod:`itsm.reports.statements`) whatever the number of tickets;
+none returns ticket rows, and Python only adds up a few dozen group rows. On
+PostgreSQL they run with custom plans (:func:`itsm.db.dialects.custom_plans`).
 """
 
 from __future__ import annotations
@@ -90,7 +76,7 @@ class _Person:
 
 
 def service_report(session: Session, *, start: datetime, end: datetime) -> ServiceReport:
-    """Service metrics of ``[start, end)``; see :mod:`itsm.reports` for each definition."""
+    """Service metrics of ``[start, end)``; each figure is defined in docs/cli.md ("Reports")."""
     period = check_period(start, end)
     with custom_plans(session):
         return _report(session, period)

@@ -1,15 +1,9 @@
 """The business calendar behind SLA clocks, validated once at start-up.
 
-``CalendarSettings`` is a plain ``BaseModel`` so that the application's
-pydantic-settings ``Settings`` can nest it as ``settings.sla.calendar`` (TOML
-table ``[sla.calendar]``, env ``ITSM_SLA__CALENDAR__HOURS='["09:00-18:00"]'``).
-Wrong SLA clocks are among the most reported help-desk bugs, and most of them
-start as a calendar that silently means something else than its author thought:
-hours that overlap, an end before a start, a misspelt time zone, a week with no
-working time. All of these fail here with a one-line message instead.
-
-Hours are wall-clock times in ``timezone`` and apply to every working day;
-``"00:00-24:00"`` is a whole day. ``always = true`` (24x7) overrides the rest.
+Nested in ``Settings`` as ``settings.sla.calendar`` (TOML ``[sla.calendar]``).
+A calendar that means something else than its author thought (overlapping hours,
+an end before a start, a misspelt time zone, no working time) fails here with a
+one-line message, not later as a wrong clock.
 """
 
 from __future__ import annotations

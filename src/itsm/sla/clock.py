@@ -1,16 +1,8 @@
 """The SLA clock of one ticket: due times, warnings, pause while pending.
 
-Pure functions over a ticket's fields and a :class:`BusinessCalendar`; the
-tickets service calls them in the same transaction as the change that moves
-the clock, so due times stored on the ticket are always current.
-
-- On creation (and on a priority change while the target is still running)
-  due = calendar.add(created_at, target) and warn = calendar.add(created_at,
-  target × warn_ratio).
-- Entering ``pending`` stamps ``sla_paused_at``. Leaving it moves every
-  unmet due/warn time by the business time the ticket spent paused:
-  new = calendar.add(resumed_at, calendar.between(paused_at, old)), so the
-  business time left is exactly what was left when the clock stopped.
+Pure functions over a ticket's fields and a :class:`BusinessCalendar`; the tickets
+service calls them in the transaction of the change that moves the clock, so the
+due times stored on the ticket are always current.
 """
 
 from __future__ import annotations

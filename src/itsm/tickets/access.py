@@ -1,29 +1,10 @@
 """Who may see and do what with tickets: the role rules for doors whose callers have roles.
 
-Technicians and admins (staff) see and change every ticket, post internal notes,
-assign, change status and fields, merge and link. An end user opens tickets for
-themselves only, sees only the tickets they requested (any other is "not found",
-exactly like a ticket that does not exist, so existence does not leak), never
-sees internal notes (in comments, in the audit trail, or through search matches),
-comments publicly on their own tickets and rates their own resolutions.
-
-An end user does not learn of other people's tickets through their own either
-(:func:`hide_unseen` and its callers): a link to a ticket they may not open is
-left out of their links and history, except ``merged_into``, shown without the
-other ticket's number, and in every text they read (a ticket's fields, comments,
-the audit trail: "Duplicate of TKT-…", "[from TKT-…]") the number of a ticket
-they may not open reads "another ticket". Their search (and the list's ``text``
-filter) does not find such a number either (:func:`searched_text`): it is taken out
-of their query, so a ticket merged into theirs cannot be found out by its number.
-Nor do they learn who other end users are: the author of a comment (and the actor
-of an audit event) who is neither staff nor the viewer, as on comments copied from a
-merged ticket, is shown as ``None`` (:func:`shown_person`), and the list's
-``assignee`` filter does not tell them who has an account: a name that is no one's
-gives an empty page.
-
-Refusals that depend on the role alone are checked before any ticket is looked
-up, so a 403 says nothing about whether a ticket exists either. Every function
-calls the same services the CLI calls, and takes the caller's session.
+Staff see and change every ticket. An end user sees only the tickets they requested
+(any other is "not found", so existence does not leak), never internal notes, and
+learns nothing of other people's tickets or accounts through their own. Role-only
+refusals come before any lookup. Each rule is one function below; docs/architecture.md
+summarises them.
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
 """Import tickets from CSV or JSON Lines, export them back: whole files, constant memory.
 
-Import reads the file once inside the caller's transaction. Every row is
-validated first (:mod:`~itsm.tickets.transfer_rows`); each valid one is
-converted at once into the values it is written with and staged
-(:class:`~itsm.tickets.transfer_write.Staging`: memory, then a temporary file),
-while only the counts per numbering day and the first problems are kept.
-Unless asked to skip invalid rows, any problem stops the import before
-anything is written. Then the numbers of each day are reserved with one counter
-bump and the staged rows are written, tickets and their audit events in batches
-(:mod:`~itsm.tickets.transfer_write`), without validating again. Everything
-lands in one transaction, so an interrupted import leaves nothing behind, and no
-counter moves without its tickets.
-
-Export (:mod:`~itsm.tickets.transfer_export`) writes the same columns plus
-``id`` and ``number``, so an export can be imported elsewhere.
+Import validates every row first and stages the valid ones; unless asked to skip
+invalid rows, any problem stops it before anything is written. Numbers, tickets and
+audit events are then written in the caller's one transaction, so an interrupted
+import leaves nothing behind and no counter moves without its tickets.
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
 """Writing imported tickets in bulk, inside the caller's transaction.
 
-While the file is checked, each valid row is converted once into the values
-its ticket and audit events are written with and kept in a :class:`Staging`:
-in memory while small, in an anonymous temporary file beyond
-:data:`SPOOL_MEMORY` (gone with the process, even a killed one), so memory
-stays flat at any file size and the writing pass neither reads the file nor
-validates again.
-
-Numbers are reserved with one counter bump per day (the rows stay locked until
-the transaction ends, as for a single ticket), ids are reserved per batch so the
-audit events can point at their tickets, and rows go in batches through
-:mod:`itsm.db.bulk`. Generated columns (``priority_rank``, PostgreSQL's
-``search_vector``) are never written; SQLite's FTS5 index follows
-through its ``AFTER INSERT`` triggers. Nothing is committed here: a failure or
-a killed process leaves no trace but burnt PostgreSQL sequence values.
+Valid rows are converted once into the values they are written with and staged in
+a :class:`Staging` (memory, then an anonymous temporary file), so memory stays flat
+at any file size. Numbers are reserved with one counter bump per day, ids per batch
+(the events point at their tickets), and rows go through :mod:`itsm.db.bulk`.
 """
 
 from __future__ import annotations
@@ -42,6 +32,8 @@ BATCH = 20_000  # tickets per bulk insert (their events in the next one)
 _CHUNK = 1000  # staged rows serialised together
 SPOOL_MEMORY = 32 * 1024 * 1024  # staged bytes kept in memory before a temporary file
 
+# No generated column (priority_rank, PostgreSQL's search_vector): the database fills
+# them, and SQLite's FTS5 index follows through its AFTER INSERT triggers.
 TICKET_COLUMNS = (
     "id",
     "number",

@@ -1,17 +1,4 @@
-"""Diagnostic reports: agents push them in batches; staff read the history.
-
-``POST /diagnostics/reports`` takes a JSON list of reports (or of envelopes
-carrying a watch loop's debounced decisions, see :mod:`itsm.diagnostics.schemas`)
-and hands them, in order, to the same ``process_reports`` a local run uses. The
-whole batch is one transaction: it is stored entirely or not at all, so an
-agent deletes its spooled copies only after a 2xx, and resends after any
-failure are answered as duplicates.
-
-Who may send and read reports is :mod:`itsm.diagnostics.policy`'s to say, through
-the service: a host-bound agent token (``itsm token create --agent --host``) may
-send reports of its own host only (another host's refuses the whole batch with a
-403 ``report-host-mismatch``).
-"""
+"""Diagnostic reports: agents push them in batches (one transaction each); staff read them."""
 
 from __future__ import annotations
 

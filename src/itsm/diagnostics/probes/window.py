@@ -1,15 +1,9 @@
 """One sampling window shared by every rate-based probe.
 
-CPU utilisation, per-process CPU and network throughput/error rates are all
-differences between two counter readings. Measuring them one probe after the
-other would make a run last one window per probe; instead the runner opens a
-single :class:`SampleWindow`, runs the instant probes while it elapses, and
-the first probe that asks for a delta closes it (sleeping only what is left
-of the window). It also sidesteps ``psutil.cpu_percent()``'s first call,
-which returns a meaningless 0.0: both ends here are explicit readings.
-
-A probe called on its own (no window given) opens a private one, so each
-probe module still works standalone.
+CPU, per-process and network rates are differences between two counter readings:
+the runner opens one :class:`SampleWindow`, the instant probes run while it
+elapses, and the first probe that asks for a delta closes it, so a run lasts one
+window, not one per probe. A probe called alone opens its own.
 """
 
 from __future__ import annotations
@@ -56,7 +50,11 @@ class ProcessUsage:
 
 
 class SampleWindow:
-    """Counter readings at both ends of a ``seconds``-long interval."""
+    """Counter readings at both ends of a ``seconds``-long interval.
+
+    Both ends are explicit readings: ``psutil.cpu_percent()``'s first call returns
+    a meaningless 0.0.
+    """
 
     def __init__(self, seconds: float, *, processes: bool = True) -> None:
         self.seconds = seconds

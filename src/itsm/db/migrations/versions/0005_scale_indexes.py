@@ -1,14 +1,8 @@
 """Indexes found missing at a million tickets: report periods, a technician's queue.
 
-``ix_tickets_resolved_at`` (0003) is partial, ``status = 'resolved'``: it serves
-the auto-close scan but not "resolved in the period" (closed tickets keep their
-``resolved_at``), and nothing indexed ``closed_at``: plain indexes on both, so
-that "closed in the last 30 days" is an index range scan, not a full scan.
-
-``ix_tickets_active_assignee``: one technician's active tickets, newest first
-(``itsm ticket list --assignee X --active``), read in order from the index
-instead of sorting all of that technician's active tickets for every page.
-See docs/performance.md (service_report, ticket_queries).
+Plain indexes on ``resolved_at`` and ``closed_at`` (the partial one of 0003 serves
+only the auto-close scan), and ``ix_tickets_active_assignee`` for one technician's
+active tickets, newest first. See docs/performance.md (ticket_queries).
 
 Revision ID: 0005
 Revises: 0004

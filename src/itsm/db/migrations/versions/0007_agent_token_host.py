@@ -1,11 +1,8 @@
 """Agent tokens bound to one host: ``api_tokens.host_identity``.
 
-The machine identity a host-bound agent token's reports must carry, in the form
-the inventory keys machines by (``machine-id:<id>``, else ``dmi:<uuid>``, else
-``hostname:<name>``); ``NULL``, as every existing token gets, means any host.
-
-The downgrade drops the column, and with it every binding: the tokens stay valid
-and may send reports for any host again.
+The machine identity a bound token's reports must carry (``machine-id:<id>``,
+``dmi:<uuid>`` or ``hostname:<name>``); ``NULL``, as existing tokens get, means any
+host. The downgrade drops the bindings; the tokens stay valid for any host.
 
 Revision ID: 0007
 Revises: 0006

@@ -126,7 +126,9 @@ class TicketChanges(BaseModel):
 
 
 class IngestedReport(BaseModel):
-    id: int = Field(description="id of the stored report")
+    id: int | None = Field(
+        description="id of the stored report; null for a duplicate of another host's report"
+    )
     report_id: UUID
     status: Literal["stored", "duplicate"] = Field(
         description="duplicate: this report_id was already stored; nothing was changed"

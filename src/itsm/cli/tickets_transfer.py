@@ -127,6 +127,10 @@ def export(
             "--raw", help="Write CSV cells starting with = + - @ as they are (no ' guard)."
         ),
     ] = False,
+    excel: Annotated[
+        bool,
+        typer.Option("--excel", help="Start the CSV with a UTF-8 BOM, so Excel reads accents."),
+    ] = False,
 ) -> None:
     """Export tickets (the filters of 'list') to CSV or JSON Lines, streamed."""
     import os
@@ -134,6 +138,7 @@ def export(
     from pathlib import Path
 
     from itsm.cli.files import written
+    from itsm.errors import InvalidInput
     from itsm.tickets import transfer
 
     app_ctx = app_context(ctx)
@@ -142,21 +147,25 @@ def export(
     )
     target = Path(output) if output else None
     kind = transfer.export_format(target, fmt)
+    if excel and kind is not transfer.Format.CSV:
+        raise InvalidInput("--excel is for CSV exports")
     if target is None:
         try:
             with app_ctx.session(write=False) as session:
+                if excel:
+                    sys.stdout.write("\ufeff")
                 transfer.export_tickets(session, filters=filters, fmt=kind, out=sys.stdout, raw=raw)
             sys.stdout.flush()
         except BrokenPipeError:  # `itsm ticket export | head`: the reader has had enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
-    from itsm.errors import InvalidInput
-
     try:
         with (
             written(target) as out,
             app_ctx.session(write=False) as session,
         ):
+            if excel:
+                out.write("\ufeff")
             count = transfer.export_tickets(session, filters=filters, fmt=kind, out=out, raw=raw)
     except OSError as exc:
         raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None

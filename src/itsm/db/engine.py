@@ -11,8 +11,9 @@ that died while idle (a server restart, a failover) is replaced unnoticed.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def build_engine(settings: Settings) -> Engine:
 def _sqlite_engine(url: str, settings: Settings) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(database).expanduser())
     in_memory = not database or database == ":memory:"  # one shared connection, no pool
     engine = create_engine(
         url,
@@ -92,6 +93,15 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
     # The same engine and pool for readers' sessions (see session_scope), made once.
     setattr(engine, _READER_BIND, engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}))
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing SQLite file (and its folders) readable by its owner only: it holds
+    password and token hashes. SQLite gives its -wal and -shm files the same mode.
+    Existing files and folders keep the mode an administrator gave them."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _pool_options(settings: Settings) -> dict[str, int]:

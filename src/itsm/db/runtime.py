@@ -86,13 +86,13 @@ def _is_unreachable(exc: DBAPIError) -> bool:
 
 
 def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
-    """Connect; upgrade the embedded default in place; refuse an outdated server schema."""
+    """Connect; upgrade a SQLite file in place; refuse an outdated server schema."""
     engine = build_engine(settings)
     try:
         with engine.connect():
             pass
         if check_schema:
-            if settings.is_default_database:
+            if engine.dialect.name == "sqlite":  # embedded: any file upgrades itself
                 if migrate.current_revision(engine) != migrate.head_revision():
                     migrate.upgrade(engine)
             else:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsm.diagnostics.report import Report
+from itsm.diagnostics.report import HostIdentity, Report
 from itsm.inventory.schemas import HostFacts
 
 
 def machine_identity(report: Report) -> str:
     """Stable key of a machine: machine-id, else DMI product UUID, else hostname."""
-    host = report.host
+    return identity_of(report.host)
+
+
+def identity_of(host: HostIdentity) -> str:
+    """:func:`machine_identity` of a report's ``host`` section."""
     if host.machine_id:
         return f"machine-id:{host.machine_id}"
     if host.product_uuid:

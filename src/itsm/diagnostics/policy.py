@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from itsm.diagnostics.errors import ReportHostMismatch
-from itsm.diagnostics.hostfacts import stored_identity
-from itsm.diagnostics.report import Report
+from itsm.diagnostics.hostfacts import MAX_IDENTITY, identity_of, stored_identity
+from itsm.diagnostics.report import HostIdentity, Report
 from itsm.errors import Forbidden
 from itsm.users.models import Role
 
@@ -40,6 +40,19 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
                 f"{len(reports)} ({report.report_id}) is from host "
                 f"{report.host.hostname!r}, identity {identity!r}; nothing was stored"
             )
+
+
+def sees_stored(who: Principal | None, host: dict[str, object]) -> bool:
+    """Whether ``who``, resending a report id already stored, may learn that stored
+    report's ids: a host-bound token only for its own host's (``host`` is the stored
+    report's ``host`` section)."""
+    if who is None or who.bound_host is None:
+        return True
+    try:
+        identity = identity_of(HostIdentity.model_validate(host))[:MAX_IDENTITY]
+    except ValueError:  # not a host section this version reads: not provably its own
+        return False
+    return identity == who.bound_host
 
 
 def check_read(who: Principal | None) -> None:

@@ -17,7 +17,6 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    TypeAdapter,
     model_validator,
 )
 
@@ -106,26 +105,6 @@ BatchItem = Annotated[
 ]
 
 
-_REPORTS: TypeAdapter[list[Report]] = TypeAdapter(list[Report])
-_ENVELOPES: TypeAdapter[list[ReportEnvelope]] = TypeAdapter(list[ReportEnvelope])
-
-
-def batch_from_json(body: bytes) -> list[Report] | list[ReportEnvelope] | None:
-    """A batch of only reports or only envelopes, validated straight from its JSON text.
-
-    Pydantic's own parser builds the models without the Python objects that
-    ``json.loads`` makes first, at less cost for a report. ``None`` for
-    anything else (mixed or invalid batches, UTF-16, lone surrogates...): the
-    caller then parses the body as any other, so that what is accepted, and every
-    error, stays what the documented :data:`BatchItem` list gives.
-    """
-    adapter = _ENVELOPES if b'"tickets"' in body else _REPORTS
-    try:
-        return adapter.validate_json(body)
-    except ValueError:  # pydantic's ValidationError
-        return None
-
-
 class TicketChanges(BaseModel):
     """Ticket numbers a report opened, commented on, escalated and resolved."""
 
@@ -136,7 +115,9 @@ class TicketChanges(BaseModel):
 
 
 class IngestedReport(BaseModel):
-    id: int = Field(description="id of the stored report")
+    id: int | None = Field(
+        description="id of the stored report; null for a duplicate of another host's report"
+    )
     report_id: UUID
     status: Literal["stored", "duplicate"] = Field(
         description="duplicate: this report_id was already stored; nothing was changed"

@@ -23,7 +23,7 @@ from itsm.diagnostics.errors import InvalidReport, ReportNotFound
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.hostfacts import host_facts
 from itsm.diagnostics.models import DiagnosticReport, EncodedJSON
-from itsm.diagnostics.policy import check_read, check_send
+from itsm.diagnostics.policy import check_read, check_send, sees_stored
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.severity import Severity
 from itsm.inventory import service as inventory
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the storing agent does not load the accounts domain
 class Processed:
     """What became of one report: its stored row, its host's inventory id, its tickets."""
 
-    id: int
+    id: int | None  # None: a duplicate of another host's report
     report_id: str
     asset_id: int | None
     tickets: autoticket.Outcome
@@ -50,6 +50,7 @@ class Processed:
         """The stored row (a new one is made as an object only when asked for)."""
         if self.row is None:
             assert self.new is not None
+            assert self.id is not None  # not another host's copy
             self.row = storage.as_row(self.new[0], self.id, self.new[1])
         return self.row
 
@@ -168,11 +169,13 @@ def process_reports(
             tickets = outcomes.get(key, autoticket.Outcome())
             firsts[key] = Processed(ids[key], key, new.asset_id, tickets, new=(session, new))
             results.append(firsts[key])
-        else:
+        elif sees_stored(sender, known[key].report.get("host", {})):
             row = known[key]
             results.append(
                 Processed(row.id, key, row.asset_id, autoticket.Outcome(), duplicate=True, row=row)
             )
+        else:  # another host's report id: a duplicate, but not a way to learn its ids
+            results.append(Processed(None, key, None, autoticket.Outcome(), duplicate=True))
     return results
 
 

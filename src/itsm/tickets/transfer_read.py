@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,7 +134,13 @@ def read_records(path: Path, fmt: Format) -> Iterator[Record]:
 
 
 def _csv_records(lines: _Lines) -> Iterator[Record]:
-    reader = csv.reader(lines, strict=True)
+    try:
+        head = next(lines)
+    except StopIteration:
+        return
+    # Spreadsheets in locales with a decimal comma (Spanish among them) save with ';'.
+    delimiter = ";" if head.count(";") > head.count(",") else ","
+    reader = csv.reader(itertools.chain([head], lines), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -195,6 +202,9 @@ def _jsonl_records(lines: _Lines) -> Iterator[Record]:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             yield Record(number, {}, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except RecursionError:
+            yield Record(number, {}, "invalid JSON: nested too deeply")
             continue
         if not isinstance(value, dict):
             yield Record(number, {}, f"a line must hold one JSON object, not {_kind(value)}")

@@ -178,3 +178,29 @@ def test_export_writes_devices_in_place_and_never_follows_a_planted_file(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.csv")] == [
         ".out.csv.part"
     ]
+
+
+def test_spreadsheet_files_round_trip(desk: Cli, tmp_path: Path) -> None:
+    """Excel's way: a BOM so accents survive, and ';' where the decimal mark is a comma."""
+    desk.ok("ticket", "create", "Impresora atascada", "Año 2026", "hardware", "low", "req")
+    target = tmp_path / "excel.csv"
+    desk.ok("ticket", "export", "--excel", "-o", str(target))
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,number,title")
+    assert desk.ok("ticket", "export", "--excel").startswith("\ufeffid,")
+    desk.fail(ExitStatus.INVALID_INPUT, "ticket", "export", "--excel", "--format", "jsonl")
+
+    semicolons = tmp_path / "es.csv"
+    semicolons.write_bytes(
+        b"\xef\xbb\xbftitle;description;category;requester\r\n"
+        b"Monitor sin se\xc3\xb1al;Parpadea, luego nada;hardware;req\r\n"
+    )
+    assert desk.json("ticket", "import", str(semicolons))["imported"] == 1
+    found = desk.json("ticket", "search", "monitor")["items"]
+    assert [t["title"] for t in found] == ["Monitor sin señal"]
+
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    result = desk.run("ticket", "import", str(deep))
+    assert result.returncode == ExitStatus.INVALID_INPUT
+    assert result.stderr.splitlines()[0] == "line 1: invalid JSON: nested too deeply"

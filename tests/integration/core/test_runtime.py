@@ -53,16 +53,24 @@ def test_default_sqlite_is_created_and_migrated_on_first_use(tmp_path: Path) -> 
         again.dispose()
 
 
-def test_an_explicit_unmigrated_sqlite_is_refused_not_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "other.db"
+def test_any_sqlite_file_is_created_private_and_migrated_on_first_use(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "other.db"
     settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path)
-    with pytest.raises(DatabaseNotMigrated, match="run 'itsm db upgrade'"):
-        open_database(settings)
-    engine = build_engine(settings)
+    db = open_database(settings)
     try:
-        assert migrate.current_revision(engine) is None
+        assert migrate.current_revision(db.engine) == migrate.head_revision()
+        with db.session() as session:
+            make_user(session, username="first")
     finally:
-        engine.dispose()
+        db.dispose()
+    # It holds password and token hashes: its owner's only, and so are its WAL files.
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    for file in path.parent.iterdir():
+        assert file.stat().st_mode & 0o777 == 0o600, file
+    # An existing file keeps the mode its administrator gave it.
+    path.chmod(0o640)
+    open_database(settings).dispose()
+    assert path.stat().st_mode & 0o777 == 0o640
 
 
 def test_unmigrated_postgres_is_refused(empty_pg_url: str, tmp_path: Path) -> None:

@@ -173,3 +173,24 @@ def test_a_token_is_bound_by_identity_or_by_a_reported_inventory_item(session: S
             owner=owner,
             data=TokenCreate.model_construct(name="p", kind=TokenKind.PERSONAL, host=identity),
         )
+
+
+def test_a_bound_token_replaying_another_hosts_report_id_learns_no_ids(session: Session) -> None:
+    other, mine = host("db-02"), host("web-01")
+    stored = _process(session, report(other, [CRITICAL]))[0]  # an unbound sender's report
+    assert (stored.id, stored.asset_id) != (None, None)
+    replay = report(mine, [HEALTHY])
+    replay = replay.model_copy(update={"report_id": stored.report_id})
+    bound = f"machine-id:{mine.machine_id}"
+    done = _process(session, replay, bound_host=bound)[0]
+    assert done.duplicate
+    assert (done.id, done.asset_id) == (None, None)
+    # Its own host's resend still gets the stored ids, as any duplicate does.
+    own = _process(session, report(mine, [HEALTHY]), bound_host=bound)[0]
+    again = _process(
+        session,
+        report(mine, [HEALTHY]).model_copy(update={"report_id": own.report_id}),
+        bound_host=bound,
+    )[0]
+    assert again.duplicate
+    assert (again.id, again.asset_id) == (own.id, own.asset_id)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Coroutine
 from datetime import UTC
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import AwareDatetime
 
 from itsm.api.deps import CallerDep, PersonDep, SessionDep, SettingsDep
@@ -27,43 +23,11 @@ from itsm.diagnostics.schemas import (
     ReportRead,
     ReportSummary,
     TicketChanges,
-    batch_from_json,
 )
 from itsm.diagnostics.severity import Severity
 from itsm.errors import InvalidInput
 
 router = APIRouter(prefix="/diagnostics", tags=["diagnostics"])
-
-
-class _BatchRequest(Request):
-    """A request whose JSON body is tried first as a batch validated straight from JSON.
-
-    FastAPI then validates the models it gets back (a type check each), instead of
-    Pydantic walking the objects ``json.loads`` made; anything else is parsed as
-    usual, so that errors and the OpenAPI document are those of the declared body.
-    """
-
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            body = await self.body()
-            batch = None
-            # FastAPI reads the body before it checks the token: a request without one
-            # gets only the plain parse FastAPI would do, and the validation runs in a
-            # worker thread, never on the event loop that serves every other request.
-            if self.headers.get("authorization", "").lower().startswith("bearer "):
-                batch = await run_in_threadpool(batch_from_json, body)
-            self._json = batch if batch is not None else json.loads(body)
-        return self._json
-
-
-class _BatchRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            return await handle(_BatchRequest(request.scope, request.receive))
-
-        return route
 
 
 def _submission(item: Report | ReportEnvelope) -> service.Submission:
@@ -113,7 +77,6 @@ router.add_api_route(
     methods=["POST"],
     summary="Send diagnostic reports (agent tokens and admins); each report_id is stored once",
     response_description="One result per report, in the order sent; resends are 'duplicate'",
-    route_class_override=_BatchRoute,
 )
 
 

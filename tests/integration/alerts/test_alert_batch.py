@@ -4,18 +4,22 @@ racing delivery that opened one of them meanwhile still gets every alert answere
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from itsm.config import Settings
+from itsm.db.base import utcnow
 from itsm.db.runtime import Database, open_database
 from itsm.integrations import alertmanager
 from itsm.integrations.config import AlertmanagerSettings
 from itsm.integrations.schemas import Receipt, WebhookPayload
-from itsm.tickets.models import Ticket, TicketEvent
+from itsm.sla.calendar_config import CalendarSettings
+from itsm.sla.config import SlaSettings
+from itsm.tickets.models import EventKind, Ticket, TicketComment, TicketEvent
 from tests.waiting import begins_in, wait_until, waiting_on_locks
 
 UTC = ZoneInfo("UTC")
@@ -185,5 +189,94 @@ def test_a_racing_delivery_that_opened_one_alert_leaves_the_others_opened(
         with db.session(write=False) as session:
             fingerprints = session.scalars(select(Ticket.fingerprint).order_by(Ticket.number)).all()
             assert fingerprints == ["am:" + a["fingerprint"] for a in (raced, first, last)]
+    finally:
+        db.dispose()
+
+
+def _written(session: Session, numbers: list[str]) -> list[dict[str, Any]]:
+    """Every column of each ticket (but the trigger's ``updated_at``), its comments and
+    its audit trail, a comment's event naming the comment's body rather than its id."""
+    rows = []
+    for number in numbers:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        columns = {
+            c.key: getattr(ticket, c.key)
+            for c in inspect(Ticket).column_attrs
+            if c.key not in {"id", "updated_at"}
+        }
+        comments = dict(
+            session.execute(
+                select(TicketComment.id, TicketComment.body).where(
+                    TicketComment.ticket_id == ticket.id
+                )
+            ).all()
+        )
+        trail = [
+            (kind, field, old, comments[int(new)] if kind == EventKind.COMMENTED else new, actor)
+            for kind, field, old, new, actor in session.execute(
+                select(
+                    TicketEvent.kind,
+                    TicketEvent.field,
+                    TicketEvent.old_value,
+                    TicketEvent.new_value,
+                    TicketEvent.actor_id,
+                )
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(TicketEvent.id)
+            ).all()
+        ]
+        authors = session.scalars(
+            select(TicketComment.author_id).where(TicketComment.ticket_id == ticket.id)
+        ).all()
+        rows.append(columns | {"comments": sorted(comments.values()), "authors": authors})
+        rows[-1]["trail"] = trail
+    return rows
+
+
+def test_comments_and_resolutions_of_one_notification_are_those_of_one_by_one(
+    settings: Settings,
+) -> None:
+    """Resolutions (the note, the SLA clock, the audit trail) and "still firing"
+    comments written in one go equal those of one notification per alert."""
+    cfg = AlertmanagerSettings(comment_interval_seconds=0)
+    sla = SlaSettings(calendar=CalendarSettings(always=True))
+    later = utcnow() + timedelta(hours=1)
+    alerts = [_alert(f"app{i}:9100", severity=SEVERITIES[i % 4]) for i in range(6)]
+    # the even ones resolve, the odd ones fire again
+    again = [a | {"status": "resolved" if i % 2 == 0 else "firing"} for i, a in enumerate(alerts)]
+    for a in again:
+        if a["status"] == "resolved":
+            a["endsAt"] = "2026-03-01T11:00:00Z"
+
+    def receive(session: Session, *some: Any) -> list[Any]:
+        payload = _payload(*some)
+        return alertmanager.receive(
+            session, payload=payload, settings=cfg, zone=UTC, sla=sla, now=later
+        ).alerts
+
+    db: Database = open_database(settings)
+    try:
+        with db.session() as session:
+            numbers = [str(o.ticket) for o in receive(session, *alerts)]
+        singles: list[Any] = []
+        try:
+            with db.session() as session:
+                for one in again:
+                    singles += receive(session, one)
+                single_rows = _written(session, numbers)
+                raise RolledBack
+        except RolledBack:
+            pass
+        with db.session() as session:
+            together = receive(session, *again)
+        assert [o.action for o in together] == ["resolved", "commented"] * 3
+        assert together == singles
+        with db.session(write=False) as session:
+            rows = _written(session, numbers)
+        assert rows == single_rows
+        assert rows[0]["status"] == "resolved"
+        assert rows[0]["resolution_note"].startswith(alertmanager.RESOLVED_PREFIX)
+        assert rows[0]["sla_paused_at"] is not None
+        assert rows[1]["comments"][0].startswith("Still firing")
     finally:
         db.dispose()

@@ -212,7 +212,13 @@ def _written(session: Session, numbers: list[str]) -> list[dict[str, Any]]:
             ).all()
         )
         trail = [
-            (kind, field, old, comments[int(new)] if kind == EventKind.COMMENTED else new, actor)
+            (
+                kind,
+                field,
+                old,
+                comments[int(str(new))] if kind == EventKind.COMMENTED else new,
+                actor,
+            )
             for kind, field, old, new, actor in session.execute(
                 select(
                     TicketEvent.kind,

@@ -84,6 +84,7 @@ def create_tickets(
         return people[ref]
 
     checked_assets: set[int] = set()
+    due: dict[str, dict[str, datetime]] = {}  # by priority: every ticket starts at ``now``
     tickets = []
     for data in items:
         assignee = None
@@ -107,7 +108,9 @@ def create_tickets(
             updated_at=now,
         )
         if sla is not None and sla.enabled:
-            for name, value in clock.start_times(data.priority, sla, since=now).items():
+            if data.priority not in due:
+                due[data.priority] = clock.start_times(data.priority, sla, since=now)
+            for name, value in due[data.priority].items():
                 setattr(ticket, name, value)
         tickets.append(ticket)
     day = numbering_day(now, zone)

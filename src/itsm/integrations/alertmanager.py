@@ -11,8 +11,8 @@ once. One ticket per alert is kept by the database, not by a check-then-insert:
 the partial unique index on ``tickets.fingerprint`` over active tickets refuses
 a second one, :func:`itsm.tickets.service.create_tickets` turns that refusal
 (inside a savepoint) into :class:`DuplicateFingerprint`, the loser opens its
-alerts one by one instead of all at once, and settles for the winner's tickets. On SQLite, write transactions begin with
-``BEGIN IMMEDIATE`` and simply queue.
+alerts one by one instead of all at once, and settles for the winner's tickets.
+On SQLite, write transactions begin with ``BEGIN IMMEDIATE`` and simply queue.
 
 Lock order, so that racing notifications cannot deadlock on PostgreSQL: first
 every new ticket is inserted (each insert holds the day's number counter until

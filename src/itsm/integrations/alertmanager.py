@@ -20,8 +20,8 @@ commit), then the existing tickets are locked in one statement, in id order,
 to comment on or resolve them. The "still firing" rate limit and the "still
 active" check are read after the row locks, so racing deliveries comment once
 and resolve once. An alert listed twice in one notification counts once, in
-its last state. A notification costs a few statements, whatever its size: the
-new tickets are written in one go, and so are the comments and the resolutions.
+its last state. A notification costs a few flushes, whatever its size: its new
+tickets are written in one, and so are its comments and its resolutions.
 """
 
 from __future__ import annotations

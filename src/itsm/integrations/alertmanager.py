@@ -9,10 +9,10 @@ changes); a resolved alert resolves it with a resolution note.
 Alertmanager in HA mode sends the same notification from every replica at
 once. One ticket per alert is kept by the database, not by a check-then-insert:
 the partial unique index on ``tickets.fingerprint`` over active tickets refuses
-a second one, :func:`itsm.tickets.service.create_ticket` turns that refusal
-(inside a savepoint on PostgreSQL) into :class:`DuplicateFingerprint`, and the
-loser settles for the winner's ticket. On SQLite, write transactions begin with
-``BEGIN IMMEDIATE`` and simply queue.
+a second one, :func:`itsm.tickets.service.create_tickets` turns that refusal
+(inside a savepoint) into :class:`DuplicateFingerprint`, the loser opens its
+alerts one by one instead of all at once, and settles for the winner's tickets.
+On SQLite, write transactions begin with ``BEGIN IMMEDIATE`` and simply queue.
 
 Lock order, so that racing notifications cannot deadlock on PostgreSQL: first
 every new ticket is inserted (each insert holds the day's number counter until
@@ -20,13 +20,14 @@ commit), then the existing tickets are locked in one statement, in id order,
 to comment on or resolve them. The "still firing" rate limit and the "still
 active" check are read after the row locks, so racing deliveries comment once
 and resolve once. An alert listed twice in one notification counts once, in
-its last state; a notification costs a few queries plus the tickets it writes.
+its last state. A notification costs a few flushes, whatever its size: its new
+tickets are written in one, and so are its comments and its resolutions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -181,13 +182,15 @@ def receive(
             outcomes[item.index] = item.outcome(AlertAction.IGNORED, reason=_NO_TICKET)
         return _receipt(payload, outcomes)
     user = integration_user(session, settings.username)
+    fresh = [item for item in work if item.firing and item.fingerprint not in active]
+    opened = _open(session, fresh, payload, user, settings, zone, sla)  # first every insert
     later: list[_Item] = []
-    for item in work:  # first every insert (see the module docstring on lock order)
-        if item.firing and item.fingerprint not in active:
-            created = _open(session, item, payload, user, settings, zone, sla)
-            if created is not None:
-                outcomes[item.index] = item.outcome(AlertAction.OPENED, created)
-                continue
+    for item in work:
+        created = opened.get(item.fingerprint)
+        if created is not None:
+            outcomes[item.index] = item.outcome(AlertAction.OPENED, created)
+            continue
+        if item.fingerprint in opened:  # a racing delivery opened it first
             winner = _active_tickets(session, [item.fingerprint]).get(item.fingerprint)
             if winner is None:  # opened and already resolved by racing notifications
                 outcomes[item.index] = item.outcome(
@@ -197,8 +200,11 @@ def receive(
             active[item.fingerprint] = winner
         later.append(item)
     # then every existing ticket, locked in id order, and read again under the lock
-    locked = _lock(session, [active[i.fingerprint].id for i in later if i.fingerprint in active])
+    locked = tickets.get_tickets_for_update(
+        session, ids=[active[i.fingerprint].id for i in later if i.fingerprint in active]
+    )
     notices = _last_notices(session, locked.values(), user)
+    writes = _Writes()
     for item in later:
         found = active.get(item.fingerprint)
         ticket = locked.get(found.id) if found is not None else None
@@ -209,13 +215,21 @@ def receive(
                 AlertAction.IGNORED, ticket, f"{ticket.number} is {ticket.status} already"
             )
         elif item.firing:
-            outcomes[item.index] = _remind(
-                session, item, ticket, notices[ticket.id], user, settings, now
-            )
+            outcomes[item.index] = _remind(item, ticket, notices[ticket.id], settings, now, writes)
         else:
-            outcomes[item.index] = _settle(
-                session, item, ticket, notices[ticket.id], user, settings, sla, now
-            )
+            outcomes[item.index] = _settle(item, ticket, notices[ticket.id], settings, writes)
+    # each ticket gets one write at most: the comments, then the resolutions, each in one go
+    if writes.comments:
+        tickets.add_comments(session, comments=writes.comments, actor=user)
+    if writes.resolutions:
+        tickets.change_statuses(
+            session,
+            notes=writes.resolutions,
+            status=Status.RESOLVED,
+            actor=user,
+            sla=sla,
+            now=now,
+        )
     return _receipt(payload, outcomes)
 
 
@@ -237,27 +251,6 @@ def _active_tickets(session: Session, fingerprints: Iterable[str]) -> dict[str, 
         select(Ticket).where(Ticket.fingerprint.in_(wanted), Ticket.status.in_(ACTIVE_STATUSES))
     )
     return {t.fingerprint: t for t in rows.unique() if t.fingerprint is not None}
-
-
-def _lock(session: Session, ids: Iterable[int]) -> dict[int, Ticket]:
-    """The tickets, row-locked in id order and then read afresh.
-
-    :func:`itsm.tickets.service.get_ticket_for_update` for many tickets at once: the
-    bare rows are locked first, and the tickets (with their joined users) reloaded in a
-    second statement, so that a lock that had to wait still reads the latest version.
-    """
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    session.flush()  # the reload must not drop changes not yet written
-    # SQLite renders no FOR UPDATE: its write transaction already excludes other writers.
-    session.execute(
-        select(Ticket.id).where(Ticket.id.in_(wanted)).order_by(Ticket.id).with_for_update()
-    )
-    rows = session.scalars(
-        select(Ticket).where(Ticket.id.in_(wanted)).execution_options(populate_existing=True)
-    )
-    return {t.id: t for t in rows.unique()}
 
 
 @dataclass(frozen=True)
@@ -296,15 +289,43 @@ def _last_notices(session: Session, found: Iterable[Ticket], user: User) -> dict
 
 def _open(
     session: Session,
-    item: _Item,
+    items: list[_Item],
     payload: WebhookPayload,
     user: User,
     settings: AlertmanagerSettings,
     zone: ZoneInfo,
     sla: SlaSettings | None,
-) -> Ticket | None:
-    """A new ticket for a firing alert, or ``None`` when a racing delivery opened it first."""
-    data = TicketCreate(
+) -> dict[str, Ticket | None]:
+    """A new ticket per firing alert (by fingerprint), ``None`` where a racing delivery
+    opened it first.
+
+    All in one go, numbered in a row; if a racing delivery (the other replica of an
+    HA pair) opened one of them meanwhile, the batch is refused whole, and the alerts
+    are opened one by one, each settling for the winner's ticket where it lost.
+    """
+    data = {item.fingerprint: _ticket_data(item, payload, user, settings) for item in items}
+    try:
+        created = tickets.create_tickets(
+            session, items=list(data.values()), actor=user, zone=zone, sla=sla
+        )
+        return dict(zip(data, created, strict=True))
+    except DuplicateFingerprint:
+        pass
+    opened: dict[str, Ticket | None] = {}
+    for fingerprint, one in data.items():
+        try:
+            opened[fingerprint] = tickets.create_ticket(
+                session, data=one, actor=user, zone=zone, sla=sla
+            )
+        except DuplicateFingerprint:
+            opened[fingerprint] = None
+    return opened
+
+
+def _ticket_data(
+    item: _Item, payload: WebhookPayload, user: User, settings: AlertmanagerSettings
+) -> TicketCreate:
+    return TicketCreate(
         title=_title(item),
         description=_description(item, payload, settings),
         category=Category(settings.category),
@@ -313,24 +334,30 @@ def _open(
         source=Source.ALERT,
         fingerprint=item.fingerprint,
     )
-    try:
-        return tickets.create_ticket(session, data=data, actor=user, zone=zone, sla=sla)
-    except DuplicateFingerprint:
-        return None
+
+
+@dataclass
+class _Writes:
+    """What a notification writes on existing tickets, gathered to write in one go."""
+
+    comments: list[tuple[int, CommentCreate]] = field(default_factory=list)
+    resolutions: dict[int, str] = field(default_factory=dict)  # ticket id -> resolution note
+
+    def comment(self, ticket: Ticket, body: str) -> None:
+        self.comments.append((ticket.id, CommentCreate(body=_clip(body))))
 
 
 def _remind(
-    session: Session,
     item: _Item,
     ticket: Ticket,
     notice: _Notice,
-    user: User,
     settings: AlertmanagerSettings,
     now: datetime,
+    writes: _Writes,
 ) -> AlertOutcome:
     what = _summary(item)
     if notice.said_resolved:
-        _comment(session, ticket, user, f"Firing again{_since(item.alert.starts_at)}: {what}")
+        writes.comment(ticket, f"Firing again{_since(item.alert.starts_at)}: {what}")
         return item.outcome(AlertAction.COMMENTED, ticket)
     interval = timedelta(seconds=settings.comment_interval_seconds)
     # ``at`` may follow ``now``: the ticket a racing delivery opened while this one waited.
@@ -341,41 +368,26 @@ def _remind(
             f"{ticket.number} is open and was updated less than "
             f"{settings.comment_interval_seconds:g} s ago",
         )
-    _comment(session, ticket, user, f"Still firing{_since(item.alert.starts_at)}: {what}")
+    writes.comment(ticket, f"Still firing{_since(item.alert.starts_at)}: {what}")
     return item.outcome(AlertAction.COMMENTED, ticket)
 
 
 def _settle(
-    session: Session,
     item: _Item,
     ticket: Ticket,
     notice: _Notice,
-    user: User,
     settings: AlertmanagerSettings,
-    sla: SlaSettings | None,
-    now: datetime,
+    writes: _Writes,
 ) -> AlertOutcome:
     ended = item.alert.ends_at
     note = f"{RESOLVED_PREFIX}{f' at {_when(ended)}' if ended else ''}: {_summary(item)}"
     if settings.on_resolved == "resolve":
-        tickets.change_status(
-            session,
-            ref=ticket.id,
-            status=Status.RESOLVED,
-            actor=user,
-            note=_clip(note),
-            sla=sla,
-            now=now,
-        )
+        writes.resolutions[ticket.id] = _clip(note)
         return item.outcome(AlertAction.RESOLVED, ticket)
     if notice.said_resolved:
         return item.outcome(AlertAction.IGNORED, ticket, "the resolution is noted already")
-    _comment(session, ticket, user, note)  # the ticket stays open for a technician
+    writes.comment(ticket, note)  # the ticket stays open for a technician
     return item.outcome(AlertAction.COMMENTED, ticket)
-
-
-def _comment(session: Session, ticket: Ticket, user: User, body: str) -> None:
-    tickets.add_comment(session, ref=ticket.id, data=CommentCreate(body=_clip(body)), actor=user)
 
 
 # Text of tickets and comments --------------------------------------------------------

@@ -7,7 +7,7 @@ records each change in the audit trail with its actor.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -84,6 +84,7 @@ def create_tickets(
         return people[ref]
 
     checked_assets: set[int] = set()
+    due: dict[str, dict[str, datetime]] = {}  # by priority: every ticket starts at ``now``
     tickets = []
     for data in items:
         assignee = None
@@ -107,7 +108,9 @@ def create_tickets(
             updated_at=now,
         )
         if sla is not None and sla.enabled:
-            for name, value in clock.start_times(data.priority, sla, since=now).items():
+            if data.priority not in due:
+                due[data.priority] = clock.start_times(data.priority, sla, since=now)
+            for name, value in due[data.priority].items():
                 setattr(ticket, name, value)
         tickets.append(ticket)
     day = numbering_day(now, zone)
@@ -186,14 +189,28 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
 def get_ticket_for_update(session: Session, *, ref: int | str) -> Ticket:
     """Like :func:`get_ticket`, but locks the row against racing changes (PostgreSQL)."""
     ticket = get_ticket(session, ref=ref)
-    # Lock the bare row, then reload: a FOR UPDATE that waited re-reads only the
-    # locked row, so users joined in it could be stale. SQLite renders no FOR UPDATE
-    # (its write transaction already excludes other writers). Flush first: the
-    # refresh would drop the caller's unflushed changes.
+    return get_tickets_for_update(session, ids=[ticket.id])[ticket.id]
+
+
+def get_tickets_for_update(session: Session, *, ids: Iterable[int]) -> dict[int, Ticket]:
+    """The tickets of ``ids`` that exist, row-locked in id order and then read afresh.
+
+    Lock the bare rows, then reload: a FOR UPDATE that waited re-reads only the
+    locked rows, so users joined in it could be stale; id order keeps racing callers
+    from deadlocking. SQLite renders no FOR UPDATE (its write transaction already
+    excludes other writers). Flush first: the reload would drop unflushed changes.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
     session.flush()
-    session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
-    session.refresh(ticket)
-    return ticket
+    session.execute(
+        select(Ticket.id).where(Ticket.id.in_(wanted)).order_by(Ticket.id).with_for_update()
+    )
+    rows = session.scalars(
+        select(Ticket).where(Ticket.id.in_(wanted)).execution_options(populate_existing=True)
+    )
+    return {t.id: t for t in rows.unique()}
 
 
 def comments_of(
@@ -290,9 +307,52 @@ def change_status(
     the SLA settings' reopen window; entering ``pending`` pauses the SLA clock
     and leaving it resumes the clock with the due times moved.
     """
-    ticket = get_ticket_for_update(session, ref=ref)
-    current = Status(ticket.status)
+    ticket = get_ticket(session, ref=ref)
+    changed = change_statuses(
+        session, notes={ticket.id: note}, status=status, actor=actor, sla=sla, now=now
+    )
+    return changed[0]
+
+
+def change_statuses(
+    session: Session,
+    *,
+    notes: Mapping[int, str | None],
+    status: Status,
+    actor: User | None,
+    sla: SlaSettings | None = None,
+    now: datetime | None = None,
+) -> list[Ticket]:
+    """:func:`change_status` for several tickets (ticket id -> its note) in one flush.
+
+    All or nothing: the first ticket refused raises and the caller's transaction
+    holds the rest unwritten. The tickets come back in the order of ``notes``.
+    """
+    locked = get_tickets_for_update(session, ids=notes)
     now = now or utcnow()
+    changed = []
+    for ticket_id, note in notes.items():
+        ticket = locked.get(ticket_id)
+        if ticket is None:
+            raise TicketNotFound(f"ticket {ticket_id!r} does not exist")
+        _change_status(session, ticket, status=status, actor=actor, note=note, sla=sla, now=now)
+        changed.append(ticket)
+    session.flush()
+    return changed
+
+
+def _change_status(
+    session: Session,
+    ticket: Ticket,
+    *,
+    status: Status,
+    actor: User | None,
+    note: str | None,
+    sla: SlaSettings | None,
+    now: datetime,
+) -> None:
+    """The lifecycle rule of :func:`change_status` on one locked ticket, unflushed."""
+    current = Status(ticket.status)
     lifecycle.check_transition(current, status)
     note = (note or "").strip() or None
     if status == Status.RESOLVED and note is None:
@@ -346,8 +406,6 @@ def change_status(
             field="resolution_note",
             new=note[:500],
         )
-    session.flush()
-    return ticket
 
 
 def _clear_resolution(session: Session, ticket: Ticket, actor: User | None) -> None:
@@ -374,31 +432,52 @@ def _clear_resolution(session: Session, ticket: Ticket, actor: User | None) -> N
 def add_comment(
     session: Session, *, ref: int | str, data: CommentCreate, actor: User | None
 ) -> TicketComment:
-    ticket = get_ticket_for_update(session, ref=ref)
+    ticket = get_ticket(session, ref=ref)
+    return add_comments(session, comments=[(ticket.id, data)], actor=actor)[0]
+
+
+def add_comments(
+    session: Session,
+    *,
+    comments: Sequence[tuple[int, CommentCreate]],
+    actor: User | None,
+) -> list[TicketComment]:
+    """:func:`add_comment` for several (ticket id, comment) pairs, in two flushes.
+
+    The comments are written first: each 'commented' event names its comment's id.
+    """
+    locked = get_tickets_for_update(session, ids=[ticket_id for ticket_id, _ in comments])
     now = utcnow()
-    comment = TicketComment(
-        ticket_id=ticket.id,
-        author_id=actor.id if actor else None,
-        body=data.body,
-        is_internal=data.is_internal,
-        time_spent_minutes=data.time_spent_minutes,
-        created_at=now,
-    )
-    session.add(comment)
-    if not data.is_internal:
-        _note_first_response(ticket, actor, now)
+    written = []
+    for ticket_id, data in comments:
+        ticket = locked.get(ticket_id)
+        if ticket is None:
+            raise TicketNotFound(f"ticket {ticket_id!r} does not exist")
+        comment = TicketComment(
+            ticket_id=ticket.id,
+            author_id=actor.id if actor else None,
+            body=data.body,
+            is_internal=data.is_internal,
+            time_spent_minutes=data.time_spent_minutes,
+            created_at=now,
+        )
+        session.add(comment)
+        if not data.is_internal:
+            _note_first_response(ticket, actor, now)
+        written.append((ticket, comment))
     session.flush()
-    events.record(
-        session,
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.COMMENTED,
-        field="internal" if data.is_internal else "public",
-        new=comment.id,
-    )
-    ticket.updated_at = now
+    for ticket, comment in written:
+        events.record(
+            session,
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.COMMENTED,
+            field="internal" if comment.is_internal else "public",
+            new=comment.id,
+        )
+        ticket.updated_at = now
     session.flush()
-    return comment
+    return [comment for _, comment in written]
 
 
 def _require_free_fingerprint(session: Session, ticket: Ticket) -> None:

@@ -17,6 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from itsm.cli.timezone import local
+
 PRIORITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
 STATUS_STYLE = {
     "open": "cyan",
@@ -62,7 +64,7 @@ def print_json(console: Console, data: Any) -> None:
 
 
 def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    return local(value) if value else "-"
 
 
 def styled(value: str | None, styles: Mapping[str, str]) -> str:

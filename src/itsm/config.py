@@ -9,6 +9,8 @@ development, test and production.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -111,8 +113,24 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     trusted_proxies: list[str] = Field(
         default_factory=list,
-        description="Addresses whose X-Forwarded-For is believed (for login throttling).",
+        description=(
+            "Proxy addresses or networks (CIDR) whose X-Forwarded-For is believed, read "
+            "from the right (for login throttling and logs)."
+        ),
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return value
+
     login: LoginThrottle = Field(default_factory=LoginThrottle)
     metrics_token: SecretStr | None = Field(
         default=None,
@@ -221,6 +239,22 @@ class Settings(BaseSettings):
         return (init, env_settings, *_toml_sources(settings_cls, path, profile))
 
 
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """'unknown setting a.b; did you mean ...?', with the keys its table allows."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return f"unknown setting {'.'.join(map(str, loc))}"
+        model = annotation
+    name = str(loc[-1])
+    known = sorted(k for k in model.model_fields if k != "profiles")
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {'.'.join([*map(str, loc[:-1]), close[0]])!r}?" if close else ""
+    return f"unknown setting {'.'.join(map(str, loc))}{hint} (known here: {', '.join(known)})"
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning validation failures into one-line :class:`ConfigError`."""
     clean = {k: v for k, v in overrides.items() if v is not None}
@@ -229,6 +263,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(_unknown_key(first["loc"])) from None
         msg = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"invalid setting {where}: {msg}") from None
     except SettingsError as exc:

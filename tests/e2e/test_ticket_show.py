@@ -20,3 +20,20 @@ def test_sla_clock_line_follows_the_status(demo: Cli) -> None:
     assert _clock(demo, ref) == "stopped (resolved)"
     demo.ok("ticket", "status", ref, "closed")
     assert _clock(demo, ref) == "stopped (closed)"
+
+
+def test_times_are_shown_in_the_configured_zone_with_its_name(cli: Cli) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    madrid = {"ITSM_TIMEZONE": "Europe/Madrid"}
+    cli.ok("user", "add", "ana", "Ana")
+    created = cli.json("ticket", "create", "Sin red", "x", "network", "high", "ana", env=madrid)
+    at = datetime.fromisoformat(created["created_at"])
+    assert at.utcoffset() is not None  # JSON keeps ISO 8601 with its offset
+    local = at.astimezone(ZoneInfo("Europe/Madrid"))
+    shown = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"  # CET or CEST
+    assert shown in cli.ok("ticket", "show", created["number"], env=madrid)
+    assert f"{at:%Y-%m-%d %H:%M} UTC" in cli.ok("ticket", "show", created["number"])
+    listed = cli.ok("ticket", "list", env={**madrid, "COLUMNS": "250"})
+    assert local.tzname() in listed

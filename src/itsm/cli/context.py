@@ -65,11 +65,13 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from itsm.cli.timezone import show_times_in
             from itsm.config import load_settings
             from itsm.logs import configure_logging
 
             self._settings = load_settings(**self.overrides)
             configure_logging(self._settings)
+            show_times_in(self._settings.zone)
         return self._settings
 
     @property

@@ -322,6 +322,7 @@ def prune(
     """Delete stored reports and report files older than the retention."""
     from datetime import timedelta
 
+    from itsm.cli.output import count
     from itsm.db.base import utcnow
     from itsm.diagnostics import service
     from itsm.diagnostics.report import prune_reports
@@ -335,7 +336,8 @@ def prune(
     if target_dir is not None and target_dir.is_dir():
         files = len(prune_reports(target_dir, keep))
     app_ctx.console.print(
-        f"Pruned {deleted} stored report(s) and {files} file(s) older than {keep} days.",
+        f"Pruned {count(deleted, 'stored report')} and {count(files, 'file')} "
+        f"older than {count(keep, 'day')}.",
         markup=False,
     )
 

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from itsm.cli.output import e, key_values, table
+from itsm.cli.timezone import local
 from itsm.diagnostics.report import Report
 
 SEVERITY_STYLE = {
@@ -31,7 +32,7 @@ def report_view(report: Report, outcome: Mapping[str, Sequence[str]], path: Path
         ("Status", _sev(report.severity)),
         ("Host", e(host.hostname)),
         ("OS", e(" ".join(x for x in (host.os, host.kernel) if x))),
-        ("Collected", report.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("Collected", local(report.collected_at, seconds=True)),
         ("Duration", f"{report.duration_seconds:.2f} s"),
         ("Report", e(str(report.report_id))),
     ]

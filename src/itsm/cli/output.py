@@ -17,6 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from itsm.cli.timezone import local
+
 PRIORITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
 STATUS_STYLE = {
     "open": "cyan",
@@ -55,6 +57,11 @@ class SafeConsole(Console):
         return super().render_str(visible(text), **kwargs)
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 ticket``, ``2 tickets``: the noun agreeing with the number."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def print_json(console: Console, data: Any) -> None:
     """Exact JSON on stdout (no wrapping, no markup), for scripts and ``jq``."""
     console.file.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
@@ -62,7 +69,7 @@ def print_json(console: Console, data: Any) -> None:
 
 
 def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+    return local(value) if value else "-"
 
 
 def styled(value: str | None, styles: Mapping[str, str]) -> str:

@@ -354,9 +354,10 @@ def search(
             {"total": total, "items": [dump(t) | {"score": round(s, 4)} for t, s in items]},
         )
         return
+    from itsm.cli.output import count
     from itsm.cli.tickets_view import queue_table
 
-    app_ctx.console.print(queue_table([t for t, _ in items], title=f"{total} matching tickets"))
+    app_ctx.console.print(queue_table([t for t, _ in items], title=count(total, "matching ticket")))
 
 
 @app.command("stats")

@@ -83,15 +83,13 @@ def import_(
     if result.imported:
         span = f" (first {result.first_number}, last {result.last_number})"
         span = f" ({result.first_number})" if result.imported == 1 else span
-    out.print(f"Imported {_count(result.imported, 'ticket')}{span}.", markup=False)
+    from itsm.cli.output import count
+
+    out.print(f"Imported {count(result.imported, 'ticket')}{span}.", markup=False)
     if result.skipped:
-        out.print(f"Skipped {_count(result.skipped, 'invalid row')}:", markup=False)
+        out.print(f"Skipped {count(result.skipped, 'invalid row')}:", markup=False)
         lines = [f"line {p.line}: {p.reason}" for p in result.problems]
         _print_problems(app_ctx, lines, result.skipped, err=False)
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _print_problems(app_ctx: AppContext, lines: list[str], total: int, *, err: bool) -> None:
@@ -138,6 +136,7 @@ def export(
     from pathlib import Path
 
     from itsm.cli.files import written
+    from itsm.cli.output import count
     from itsm.errors import InvalidInput
     from itsm.tickets import transfer
 
@@ -166,7 +165,7 @@ def export(
         ):
             if excel:
                 out.write("\ufeff")
-            count = transfer.export_tickets(session, filters=filters, fmt=kind, out=out, raw=raw)
+            exported = transfer.export_tickets(session, filters=filters, fmt=kind, out=out, raw=raw)
     except OSError as exc:
         raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    app_ctx.console.print(f"Exported {count} tickets to {target}.", markup=False)
+    app_ctx.console.print(f"Exported {count(exported, 'ticket')} to {target}.", markup=False)

@@ -140,7 +140,7 @@ def test_prune_deletes_old_reports_and_files(cli: Cli, fresh_db_url: str, tmp_pa
 
     out = cli.ok("diag", "prune", env=env)
 
-    assert out.strip() == "Pruned 1 stored report(s) and 1 file(s) older than 30 days."
+    assert out.strip() == "Pruned 1 stored report and 1 file older than 30 days."
     assert [h["report_id"] for h in cli.json("diag", "history")] == [recent["report_id"]]
     assert not stale.exists()
     assert foreign.exists()

@@ -163,7 +163,7 @@ def test_export_writes_devices_in_place_and_never_follows_a_planted_file(
 ) -> None:
     desk.ok("ticket", "create", "Impresora", "x", "other", "low", "req")
     # A device is written to, not replaced by a regular file.
-    assert desk.ok("ticket", "export", "-o", "/dev/null") == "Exported 1 tickets to /dev/null.\n"
+    assert desk.ok("ticket", "export", "-o", "/dev/null") == "Exported 1 ticket to /dev/null.\n"
     assert Path("/dev/null").is_char_device()
 
     # The old fixed partial name, planted as a symlink, redirects nothing.

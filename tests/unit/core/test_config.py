@@ -195,6 +195,26 @@ def test_unknown_key_in_file_is_a_config_error(config_file: Path) -> None:
     with pytest.raises(ConfigError, match="databse_url") as info:
         load_settings()
     assert "\n" not in info.value.message
+    assert "did you mean 'database_url'?" in info.value.message
+
+
+def test_a_misspelt_nested_key_names_the_closest_one_and_the_table_s_keys(
+    config_file: Path,
+) -> None:
+    config_file.write_text("[diagnostics.disk]\nwarnign = 80\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.message.startswith(
+        "unknown setting diagnostics.disk.warnign; did you mean 'diagnostics.disk.warning'?"
+    )
+    assert "critical" in info.value.message  # the keys that table allows
+
+
+@pytest.mark.parametrize("entry", ["nginx", "10.0.0.300", "10.0.0.0/33"])
+def test_trusted_proxies_must_be_addresses_or_networks(config_file: Path, entry: str) -> None:
+    config_file.write_text(f'[api]\ntrusted_proxies = ["10.0.0.0/8", "{entry}"]\n', "utf-8")
+    with pytest.raises(ConfigError, match=f"'{entry}' is not an IP address or network"):
+        load_settings()
 
 
 def test_missing_file_named_by_itsm_config(

@@ -36,4 +36,4 @@ def test_times_are_shown_in_the_configured_zone_with_its_name(cli: Cli) -> None:
     assert shown in cli.ok("ticket", "show", created["number"], env=madrid)
     assert f"{at:%Y-%m-%d %H:%M} UTC" in cli.ok("ticket", "show", created["number"])
     listed = cli.ok("ticket", "list", env={**madrid, "COLUMNS": "250"})
-    assert local.tzname() in listed
+    assert str(local.tzname()) in listed

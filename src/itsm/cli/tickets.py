@@ -317,7 +317,11 @@ def comment(
     with app_ctx.session() as session:
         ticket = service.get_ticket(session, ref=ref)
         created = service.add_comment(
-            session, ref=ticket.id, data=data, actor=app_ctx.actor(session)
+            session,
+            ref=ticket.id,
+            data=data,
+            actor=app_ctx.actor(session),
+            sla=app_ctx.settings.sla,
         )
         read = comment_read(created)
         number = ticket.number

@@ -64,6 +64,10 @@ class SlaSettings(BaseModel):
     reopen_window_days: float = Field(
         default=14, ge=0, description="a closed ticket can be reopened within this many days"
     )
+    requester_reply_reopens: bool = Field(
+        default=True,
+        description="a public reply by the requester moves a pending ticket back to open",
+    )
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
 
     @model_validator(mode="after")

@@ -389,7 +389,12 @@ def links(session: Session, *, ref: int | str, viewer: User) -> list[tuple[str, 
 
 
 def add_comment(
-    session: Session, *, ref: int | str, data: CommentCreate, actor: User
+    session: Session,
+    *,
+    ref: int | str,
+    data: CommentCreate,
+    actor: User,
+    sla: SlaSettings | None = None,
 ) -> TicketComment:
     """End users comment publicly on their own tickets; staff also post internal notes."""
     if data.is_internal:
@@ -397,7 +402,7 @@ def add_comment(
     if data.time_spent_minutes:
         require_staff(actor, "record time spent")
     ticket = visible_ticket(session, ref=ref, viewer=actor)
-    return service.add_comment(session, ref=ticket.id, data=data, actor=actor)
+    return service.add_comment(session, ref=ticket.id, data=data, actor=actor, sla=sla)
 
 
 def update(

@@ -430,10 +430,15 @@ def _clear_resolution(session: Session, ticket: Ticket, actor: User | None) -> N
 
 
 def add_comment(
-    session: Session, *, ref: int | str, data: CommentCreate, actor: User | None
+    session: Session,
+    *,
+    ref: int | str,
+    data: CommentCreate,
+    actor: User | None,
+    sla: SlaSettings | None = None,
 ) -> TicketComment:
     ticket = get_ticket(session, ref=ref)
-    return add_comments(session, comments=[(ticket.id, data)], actor=actor)[0]
+    return add_comments(session, comments=[(ticket.id, data)], actor=actor, sla=sla)[0]
 
 
 def add_comments(
@@ -441,10 +446,13 @@ def add_comments(
     *,
     comments: Sequence[tuple[int, CommentCreate]],
     actor: User | None,
+    sla: SlaSettings | None = None,
 ) -> list[TicketComment]:
     """:func:`add_comment` for several (ticket id, comment) pairs, in two flushes.
 
     The comments are written first: each 'commented' event names its comment's id.
+    With ``sla`` and its ``requester_reply_reopens``, the requester's public reply
+    moves a pending ticket back to open (the help desk was waiting for it).
     """
     locked = get_tickets_for_update(session, ids=[ticket_id for ticket_id, _ in comments])
     now = utcnow()
@@ -466,6 +474,18 @@ def add_comments(
             _note_first_response(ticket, actor, now)
         written.append((ticket, comment))
     session.flush()
+    for ticket, comment in written:
+        if (
+            sla is not None
+            and sla.requester_reply_reopens
+            and not comment.is_internal
+            and actor is not None
+            and actor.id == ticket.requester_id
+            and ticket.status == Status.PENDING
+        ):
+            _change_status(
+                session, ticket, status=Status.OPEN, actor=actor, note=None, sla=sla, now=now
+            )
     for ticket, comment in written:
         events.record(
             session,

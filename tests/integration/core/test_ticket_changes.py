@@ -315,3 +315,33 @@ def test_only_the_asset_can_be_emptied_by_a_null(field: str) -> None:
     assert info.value.message == (
         f"invalid {field}: must not be null; leave it out to keep the current value"
     )
+
+
+def test_the_requesters_public_reply_reopens_a_pending_ticket(session: Session, desk: Desk) -> None:
+    from itsm.sla.config import SlaSettings
+
+    sla = SlaSettings()
+    ref = desk.ticket.id
+    tickets.change_status(session, ref=ref, status=Status.PENDING, actor=desk.tech, sla=sla)
+    # Staff replies and internal notes leave it waiting; so does a desk without the rule.
+    tickets.add_comment(
+        session, ref=ref, data=CommentCreate(body="¿Sigue?"), actor=desk.tech, sla=sla
+    )
+    note = CommentCreate(body="nota", is_internal=True)
+    tickets.add_comment(session, ref=ref, data=note, actor=desk.tech, sla=sla)
+    off = SlaSettings(requester_reply_reopens=False)
+    tickets.add_comment(
+        session, ref=ref, data=CommentCreate(body="Sí"), actor=desk.requester, sla=off
+    )
+    assert desk.ticket.status == Status.PENDING
+    tickets.add_comment(
+        session,
+        ref=ref,
+        data=CommentCreate(body="Sigue sin imprimir"),
+        actor=desk.requester,
+        sla=sla,
+    )
+    assert desk.ticket.status == Status.OPEN
+    assert desk.ticket.sla_paused_at is None  # the clock runs again
+    moves = [(kind, old, new, who) for kind, _, old, new, who in event_rows(session, desk.ticket)]
+    assert ("status_changed", "pending", "open", "ana") in moves

@@ -196,8 +196,12 @@ def list_comments(ref: Ref, session: SessionDep, who: PersonDep) -> list[Comment
     status_code=201,
     summary="Comment on a ticket; internal notes and time spent: staff only",
 )
-def add_comment(ref: Ref, body: CommentCreate, session: SessionDep, who: PersonDep) -> CommentRead:
-    return comment_read(access.add_comment(session, ref=ref, data=body, actor=who.user))
+def add_comment(
+    ref: Ref, body: CommentCreate, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> CommentRead:
+    return comment_read(
+        access.add_comment(session, ref=ref, data=body, actor=who.user, sla=cfg.sla)
+    )
 
 
 @router.get(

@@ -165,7 +165,6 @@ def check_throttle(
 class LoginAttempt:
     """A login under way: counted as a failure until :func:`finish_login` says otherwise."""
 
-    failure_id: int
     username: str
     user_id: int | None
     stored_hash: str | None
@@ -192,12 +191,9 @@ def begin_login(
     address = address[:64]
     locks.serialize_on(session, f"login-account:{name}", f"login-address:{address}")
     check_throttle(session, username=name, address=address, rules=rules, now=now)
-    failure = LoginFailure(username=name, address=address, at=now)
-    session.add(failure)
+    session.add(LoginFailure(username=name, address=address, at=now))
     user = session.scalar(select(User).where(User.username == name))
-    session.flush()
     return LoginAttempt(
-        failure_id=failure.id,
         username=name,
         user_id=user.id if user is not None else None,
         stored_hash=user.password_hash if user is not None else None,
@@ -225,7 +221,8 @@ def finish_login(session: Session, *, attempt: LoginAttempt, matched: bool) -> U
 
 
 def rehash_if_needed(session: Session, *, user: User, password: str) -> None:
-    """Store a fresh hash when the hasher's parameters changed since this one was made."""
+    """Store a fresh hash when the hasher's parameters changed since this one was made
+    (once per account after an upgrade: the only Argon2 a login runs in a transaction)."""
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
         session.flush()

@@ -97,6 +97,12 @@ class LoginThrottle(BaseModel):
     window_seconds: int = Field(default=900, ge=1, le=86_400)
     per_account: int = Field(default=5, ge=1, le=10_000)
     per_address: int = Field(default=20, ge=1, le=100_000)
+    per_address_total: int = Field(
+        default=100,
+        ge=1,
+        le=1_000_000,
+        description="Failed logins from one address for all accounts (per_address: per account).",
+    )
 
 
 class ApiSettings(BaseModel):

@@ -39,6 +39,29 @@ def check_create_token(who: Principal | None, *, owner: User | None, kind: Token
         raise Forbidden("only admins may create agent tokens")
 
 
+def check_name_owner(who: Principal | None, *, own: bool) -> None:
+    """Before looking up the owner a caller names for tokens: only admins may name
+    anyone but themselves, so that the refusal does not tell whether the name exists."""
+    require_person(who)
+    if not own and not is_admin(who):
+        raise Forbidden("only admins may see or create other people's tokens")
+
+
+def token_days(who: Principal | None, *, requested: int | None, cap: int | None) -> int | None:
+    """The lifetime in days of a token ``who`` creates: admins choose freely (``None``:
+    no expiry); anyone else gets at most ``cap`` (``api.token_days``; ``None``: no cap)."""
+    if cap is None or is_admin(who):
+        return requested
+    return cap if requested is None else min(requested, cap)
+
+
+def check_unlock(who: Principal | None) -> None:
+    """Only admins clear an account's failed logins."""
+    require_person(who)
+    if not is_admin(who):
+        raise Forbidden("only admins may unlock accounts")
+
+
 def check_list_tokens(who: Principal | None, *, owner: User | None) -> None:
     """Everyone lists their own tokens; only admins list anyone else's (``owner``
     ``None``: everyone's)."""

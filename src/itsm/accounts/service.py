@@ -11,9 +11,10 @@ import hashlib
 import math
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords, policy
@@ -22,6 +23,7 @@ from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
 from itsm.accounts.schemas import TokenCreate
 from itsm.config import LoginThrottle
+from itsm.db import locks
 from itsm.db.base import utcnow
 from itsm.diagnostics.autoticket import agent_user
 from itsm.errors import InvalidInput
@@ -35,11 +37,45 @@ TOKEN_PREFIX = "itsm_"  # noqa: S105 - a marker, not a secret
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-def set_password(session: Session, *, ref: int | str, password: str) -> User:
+@dataclass(frozen=True)
+class PasswordSet:
+    """A password just set, and how many of the user's other personal tokens it revoked."""
+
+    user: User
+    revoked_tokens: int
+
+
+def set_password(
+    session: Session, *, ref: int | str, password: str, keep_token: int | None = None
+) -> PasswordSet:
+    """Set ``ref``'s password and revoke their personal tokens but ``keep_token``: a
+    password change is how someone locks out whoever learnt the old one."""
     user = users.get_user(session, ref=ref)
+    return _new_password(session, user=user, password=password, keep_token=keep_token)
+
+
+def _new_password(
+    session: Session, *, user: User, password: str, keep_token: int | None
+) -> PasswordSet:
     user.password_hash = passwords.hash_password(password)
+    revoked = revoke_personal_tokens(session, user=user, keep=keep_token)
     session.flush()
-    return user
+    return PasswordSet(user=user, revoked_tokens=revoked)
+
+
+def revoke_personal_tokens(
+    session: Session, *, user: User, keep: int | None = None, now: datetime | None = None
+) -> int:
+    """Revoke ``user``'s live personal tokens, all but ``keep``; how many were revoked."""
+    stmt = update(ApiToken).where(
+        ApiToken.user_id == user.id,
+        ApiToken.kind == TokenKind.PERSONAL,
+        ApiToken.revoked_at.is_(None),
+    )
+    if keep is not None:
+        stmt = stmt.where(ApiToken.id != keep)
+    stmt = stmt.values(revoked_at=now or utcnow()).returning(ApiToken.id)
+    return len(session.scalars(stmt).all())
 
 
 def change_password(
@@ -52,7 +88,7 @@ def change_password(
     address: str,
     rules: LoginThrottle,
     now: datetime | None = None,
-) -> User | None:
+) -> PasswordSet | None:
     """Set the password of ``ref`` on behalf of ``who``; ``None`` if the proof was wrong.
 
     Admins set anyone else's password; nobody else may name anyone but themselves
@@ -60,15 +96,15 @@ def change_password(
     own, admins too, only with their current password: a wrong one counts as a
     failed login (a stolen token guesses it no faster than a login could) and gives
     ``None`` instead of raising, so that the caller commits the failure record.
+    The user's other personal tokens are revoked; the one ``who`` acts with is kept.
     """
     actor = who.user
     own = users.names(actor, ref)
     policy.check_set_password(who, own=own)
+    keep = who.token_id if who.token_kind is TokenKind.PERSONAL else None
     if not own:
         target = users.get_user(session, ref=ref)
-        target.password_hash = passwords.hash_password(password)
-        session.flush()
-        return target
+        return _new_password(session, user=target, password=password, keep_token=keep)
     if current_password is None:
         raise InvalidInput("current_password is required to change your own password")
     passwords.check_strength(password)  # before spending a guess on the current one
@@ -84,9 +120,7 @@ def change_password(
         is None
     ):
         return None
-    actor.password_hash = passwords.hash_password(password)
-    session.flush()
-    return actor
+    return _new_password(session, user=actor, password=password, keep_token=keep)
 
 
 def _recent_failures(session: Session, match: ColumnElement[bool], since: datetime) -> int:
@@ -97,16 +131,26 @@ def _recent_failures(session: Session, match: ColumnElement[bool], since: dateti
 def check_throttle(
     session: Session, *, username: str, address: str, rules: LoginThrottle, now: datetime
 ) -> None:
-    """Refuse before checking the password once either budget is spent."""
+    """Refuse before checking the password once a budget is spent: the account's (from
+    anywhere), the account's from this address, or this address's for all accounts.
+
+    Counting an address per account keeps one client's failures under many names
+    from locking out the others who share its address, up to ``per_address_total``.
+    """
     since = now - timedelta(seconds=rules.window_seconds)
-    by_account = _recent_failures(session, LoginFailure.username == username, since)
-    by_address = _recent_failures(session, LoginFailure.address == address, since)
-    if by_account >= rules.per_account or by_address >= rules.per_address:
+    budgets = (
+        (LoginFailure.username == username, rules.per_account),
+        (
+            (LoginFailure.username == username) & (LoginFailure.address == address),
+            rules.per_address,
+        ),
+        (LoginFailure.address == address, rules.per_address_total),
+    )
+    for match, budget in budgets:
+        if _recent_failures(session, match, since) < budget:
+            continue
         oldest = session.scalar(
-            select(func.min(LoginFailure.at)).where(
-                or_(LoginFailure.username == username, LoginFailure.address == address),
-                LoginFailure.at >= since,
-            )
+            select(func.min(LoginFailure.at)).where(match, LoginFailure.at >= since)
         )
         wait = rules.window_seconds
         if oldest is not None:
@@ -115,6 +159,73 @@ def check_throttle(
             f"too many failed logins for {username!r} or from {address}; try again in {wait} s",
             retry_after=wait,
         )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login under way: counted as a failure until :func:`finish_login` says otherwise."""
+
+    username: str
+    user_id: int | None
+    stored_hash: str | None
+    now: datetime
+
+
+def begin_login(
+    session: Session,
+    *,
+    username: str,
+    address: str,
+    rules: LoginThrottle,
+    now: datetime | None = None,
+) -> LoginAttempt:
+    """Check the budgets and record the attempt as a failure, atomically.
+
+    Meant for a short write transaction of its own, committed before the password is
+    verified (:func:`password_matches`, slow on purpose): concurrent attempts on one
+    account or from one address queue here, so each sees the ones before it, and
+    nobody waits for a hash. Raises :class:`TooManyLogins` once a budget is spent.
+    """
+    now = now or utcnow()
+    name = username.strip().lower()[:64]
+    address = address[:64]
+    locks.serialize_on(session, f"login-account:{name}", f"login-address:{address}")
+    check_throttle(session, username=name, address=address, rules=rules, now=now)
+    session.add(LoginFailure(username=name, address=address, at=now))
+    user = session.scalar(select(User).where(User.username == name))
+    return LoginAttempt(
+        username=name,
+        user_id=user.id if user is not None else None,
+        stored_hash=user.password_hash if user is not None else None,
+        now=now,
+    )
+
+
+def password_matches(attempt: LoginAttempt, password: str) -> bool:
+    """Argon2 verification of an attempt: no database, so run it outside any transaction."""
+    return passwords.verify(attempt.stored_hash, password)
+
+
+def finish_login(session: Session, *, attempt: LoginAttempt, matched: bool) -> User | None:
+    """The user an attempt logged in, its failure record and the account's forgotten;
+    ``None`` (the failure stands) if the password did not match, the account is not
+    active, or its password changed since :func:`begin_login` read it."""
+    if not matched or attempt.user_id is None:
+        return None
+    user = session.get(User, attempt.user_id)
+    if user is None or not user.is_active or user.password_hash != attempt.stored_hash:
+        return None
+    session.execute(delete(LoginFailure).where(LoginFailure.username == attempt.username))
+    session.execute(delete(LoginFailure).where(LoginFailure.at < attempt.now - timedelta(days=1)))
+    return user
+
+
+def rehash_if_needed(session: Session, *, user: User, password: str) -> None:
+    """Store a fresh hash when the hasher's parameters changed since this one was made
+    (once per account after an upgrade: the only Argon2 a login runs in a transaction)."""
+    if passwords.needs_rehash(user.password_hash or ""):
+        user.password_hash = passwords.hash_password(password)
+        session.flush()
 
 
 def authenticate(
@@ -126,25 +237,29 @@ def authenticate(
     rules: LoginThrottle,
     now: datetime | None = None,
 ) -> User | None:
-    """The active user whose password this is, or ``None`` after recording a failure.
-
-    Returns instead of raising so that the caller can commit the failure record.
-    Raises :class:`TooManyLogins` while the account or address is throttled.
+    """The active user whose password this is, or ``None`` after recording a failure,
+    all in ``session``'s transaction (a caller that holds one anyway: changing one's
+    own password). A login that can afford it uses the three steps apart, see
+    :func:`begin_login`. Raises :class:`TooManyLogins` while throttled.
     """
-    now = now or utcnow()
-    name = username.strip().lower()[:64]
-    check_throttle(session, username=name, address=address, rules=rules, now=now)
-    user = session.scalar(select(User).where(User.username == name))
-    stored = user.password_hash if user is not None else None
-    if passwords.verify(stored, password) and user is not None and user.is_active:
-        if passwords.needs_rehash(stored or ""):
-            user.password_hash = passwords.hash_password(password)
-        session.execute(delete(LoginFailure).where(LoginFailure.username == name))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-        return user
-    session.add(LoginFailure(username=name, address=address[:64], at=now))
-    session.flush()
-    return None
+    attempt = begin_login(session, username=username, address=address, rules=rules, now=now)
+    user = finish_login(session, attempt=attempt, matched=password_matches(attempt, password))
+    if user is not None:
+        rehash_if_needed(session, user=user, password=password)
+    return user
+
+
+def unlock(session: Session, *, who: Principal | None, ref: int | str) -> tuple[User, int]:
+    """Forget the failed logins recorded under ``ref``'s username (admins); the user and
+    how many were forgotten."""
+    policy.check_unlock(who)
+    user = users.get_user(session, ref=ref)
+    forgotten = session.scalars(
+        delete(LoginFailure)
+        .where(LoginFailure.username == user.username)
+        .returning(LoginFailure.id)
+    ).all()
+    return user, len(forgotten)
 
 
 def _digest(secret: str) -> str:
@@ -189,21 +304,27 @@ def issue_token(
     data: TokenCreate,
     owner_ref: int | str | None = None,
     agent_account: str | None = None,
+    max_days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """:func:`create_token` on behalf of ``who``, as :mod:`.policy` allows.
 
     The owner is the user ``owner_ref`` names; else, for an agent token given an
     ``agent_account`` (the diagnostics agent's username), that account, made on first
     use; else the caller. With nobody acting and nobody named, :class:`InvalidInput`.
+    ``max_days`` (``api.token_days``) caps the lifetime of a non-admin's token.
     """
     # The agent's account is no person's: creating its token is the agent rule alone.
     account = agent_account if owner_ref is None and data.kind is TokenKind.AGENT else None
     owner: User | None = None
     if owner_ref is not None:
+        policy.check_name_owner(who, own=who is not None and users.names(who.user, owner_ref))
         owner = users.get_user(session, ref=owner_ref)
     elif account is None and who is not None:
         owner = who.user
     policy.check_create_token(who, owner=owner, kind=data.kind)
+    days = policy.token_days(who, requested=data.expires_in_days, cap=max_days)
+    if days != data.expires_in_days:
+        data = data.model_copy(update={"expires_in_days": days})
     if account is not None:
         owner = agent_user(session, account)
     if owner is None:
@@ -220,7 +341,10 @@ def list_tokens(
 ) -> Sequence[ApiToken]:
     """The tokens of the user ``owner_ref`` names, or everyone's (``None``), as
     :mod:`.policy` lets ``who`` see them."""
-    owner = users.get_user(session, ref=owner_ref) if owner_ref is not None else None
+    owner = None
+    if owner_ref is not None:
+        policy.check_name_owner(who, own=who is not None and users.names(who.user, owner_ref))
+        owner = users.get_user(session, ref=owner_ref)
     policy.check_list_tokens(who, owner=owner)
     stmt = select(ApiToken).order_by(ApiToken.id)
     if owner is not None:

@@ -65,6 +65,7 @@ def create(
             data=data,
             owner_ref=user,
             agent_account=app_ctx.settings.diagnostics.tickets.agent_username,
+            max_days=app_ctx.settings.api.token_days,
         )
         issued = IssuedToken.model_validate(
             {**TokenRead.model_validate(token).model_dump(), "token": secret}

@@ -191,9 +191,11 @@ def passwd(
         if typer.prompt("Repeat it", hide_input=True) != password:
             raise InvalidInput("the two passwords differ; nothing changed")
     with app_ctx.session() as session:
-        user = accounts.set_password(session, ref=ref, password=password)
-        name = user.username
-    app_ctx.console.print(f"Password of {name} set.", markup=False)
+        done = accounts.set_password(session, ref=ref, password=password)
+        name, revoked = done.user.username, done.revoked_tokens
+    app_ctx.console.print(
+        f"Password of {name} set; {revoked} personal token(s) revoked.", markup=False
+    )
 
 
 def _one(app_ctx: AppContext, read: UserRead, as_json: bool, message: str | None) -> None:
@@ -218,3 +220,21 @@ def _one(app_ctx: AppContext, read: UserRead, as_json: bool, message: str | None
                 ],
             )
         )
+
+
+@app.command("unlock")
+def unlock(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
+    """Forget a user's failed logins, so that the API lets them log in again (admins)."""
+    from itsm.accounts import service as accounts
+    from itsm.accounts.principal import acting
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        user, forgotten = accounts.unlock(session, who=acting(app_ctx.actor(session)), ref=ref)
+        name = user.username
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, {"user": name, "forgotten_failures": forgotten})
+        return
+    app_ctx.console.print(f"{name} unlocked: {forgotten} failed login(s) forgotten.", markup=False)

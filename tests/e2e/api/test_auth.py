@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
-from itsm.accounts.models import ApiToken
+from itsm.accounts.models import ApiToken, TokenKind
 from itsm.config import Settings
+from tests.e2e.api.support import ok
+from tests.e2e.cli import Cli, make_env
 from tests.live_server import Api, live_api
 
 PROBLEM = "application/problem+json"
@@ -69,12 +72,14 @@ def test_failed_logins_are_throttled_per_account(api: Api) -> None:
 
 
 def test_failed_logins_are_throttled_per_address(api: Api) -> None:
-    anon = api.client()
-    limit = api.settings.api.login.per_address
-    for n in range(limit):
-        got = anon.post("/auth/login", json={"username": f"nobody{n}", "password": "wrong-one"})
-        assert got.status_code == 401
+    """One address's failures for one account spend ``per_address``; other accounts'
+    failures from there spend only ``per_address_total`` (see test_login_throttle)."""
     api.user("dave", password="right-password")
+    anon = api.client()
+    login = api.settings.api.login
+    for _ in range(min(login.per_account, login.per_address)):
+        got = anon.post("/auth/login", json={"username": "dave", "password": "wrong-one"})
+        assert got.status_code == 401
     blocked = anon.post("/auth/login", json={"username": "dave", "password": "right-password"})
     assert blocked.status_code == 429
 
@@ -189,7 +194,7 @@ def test_forwarded_addresses_are_read_from_the_trusted_end(
     settings = Settings(
         database_url=fresh_db_url,
         data_dir=tmp_path / "data",
-        api={"trusted_proxies": ["127.0.0.0/8"], "login": {"per_address": 3}},
+        api={"trusted_proxies": ["127.0.0.0/8"], "login": {"per_address_total": 3}},
     )
     with live_api(settings) as api:
         anon = api.client()
@@ -206,3 +211,69 @@ def test_forwarded_addresses_are_read_from_the_trusted_end(
         assert [login(f"6.6.6.{n}, 198.51.100.7", n) for n in range(3)] == [401] * 3
         assert login("6.6.6.99, 198.51.100.7", 99) == 429
         assert login("6.6.6.99, 198.51.100.8, 127.0.0.5", 100) == 401  # another client
+
+
+def test_an_end_users_token_lives_at_most_token_days(api: Api, admin: httpx.Client) -> None:
+    days = api.settings.api.token_days
+    assert days is not None
+    user = api.as_new("ivy")
+    for body in ({"name": "forever"}, {"name": "long", "expires_in_days": days + 100}):
+        got = ok(user.post("/tokens", json=body), 201)
+        lifetime = datetime.fromisoformat(got["expires_at"]) - datetime.now(UTC)
+        assert timedelta(days=days - 1) < lifetime <= timedelta(days=days), body
+    short = ok(user.post("/tokens", json={"name": "short", "expires_in_days": 2}), 201)
+    assert datetime.fromisoformat(short["expires_at"]) - datetime.now(UTC) <= timedelta(days=2)
+    # Admins still choose, "never" included.
+    assert ok(admin.post("/tokens", json={"name": "forever"}), 201)["expires_at"] is None
+
+
+def _tokens(api: Api, username: str, n: int) -> list[str]:
+    return [api.token(username) for _ in range(n)]
+
+
+def _works(api: Api, secret: str) -> bool:
+    return api.client(secret).get("/auth/me").status_code == 200
+
+
+def test_changing_a_password_revokes_the_other_personal_tokens(
+    api: Api, admin: httpx.Client, fresh_db_url: str
+) -> None:
+    api.user("jo", password="first-password")
+    used, *others = _tokens(api, "jo", 3)
+    agent = api.token("jo", kind=TokenKind.AGENT)
+    change = {"password": "second-password", "current_password": "first-password"}
+    got = api.client(used).put("/users/jo/password", json=change)
+    assert ok(got) == {"revoked_tokens": 2}
+    assert _works(api, used)  # the one that made the change
+    assert not any(_works(api, t) for t in others)
+    assert _works(api, agent)  # agent tokens are no login's
+
+    # An admin's reset revokes all of them.
+    again = _tokens(api, "jo", 2)
+    assert ok(admin.put("/users/jo/password", json={"password": "third-password"})) == {
+        "revoked_tokens": 3
+    }
+    assert not any(_works(api, t) for t in [used, *again])
+
+    # So does `itsm user passwd`, on the server.
+    last = _tokens(api, "jo", 1)
+    cli = Cli(env=make_env(fresh_db_url))
+    out = cli.ok("user", "passwd", "jo", "--password-stdin", input="fourth-password\n")
+    assert out == "Password of jo set; 1 personal token(s) revoked.\n"
+    assert not _works(api, last[0])
+
+
+def test_token_owners_are_refused_by_role_before_any_lookup(api: Api) -> None:
+    api.user("exists")
+    user = api.as_new("kim")
+
+    def answers(name: str) -> list[tuple[int, str]]:
+        listed = user.get("/tokens", params={"user": name})
+        created = user.post("/tokens", json={"name": "x", "user": name})
+        return [(got.status_code, got.json()["detail"]) for got in (listed, created)]
+
+    refused = answers("exists")
+    assert [status for status, _ in refused] == [403, 403]
+    for name in ("nosuchuser", "999999"):
+        assert answers(name) == refused, name
+    assert user.get("/tokens", params={"user": "kim"}).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm.accounts import service as accounts
@@ -12,6 +12,7 @@ from itsm.accounts.errors import BadCredentials
 from itsm.accounts.models import TokenKind
 from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
 from itsm.api.deps import (
+    AdminDep,
     CallerDep,
     PersonDep,
     SessionDep,
@@ -55,21 +56,25 @@ def login(
     db: Annotated[Database, Depends(database)],
     cfg: SettingsDep,
 ) -> IssuedToken:
-    # Its own transaction: a failed attempt must be committed for throttling to count it.
+    # Three steps, so that no write transaction waits for Argon2: the attempt is counted
+    # as a failure and committed first (concurrent attempts queue on it), the password is
+    # verified with no transaction open, and only a match clears the failure record.
     with db.session() as session:
-        user = accounts.authenticate(
-            session,
-            username=body.username,
-            password=body.password,
-            address=client_address(request),
-            rules=cfg.api.login,
+        attempt = accounts.begin_login(
+            session, username=body.username, address=client_address(request), rules=cfg.api.login
         )
-        if user is not None:
-            data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
-            token, secret = accounts.create_token(session, owner=user, data=data)
-            issued = IssuedToken.model_validate(
-                {**TokenRead.model_validate(token).model_dump(), "token": secret}
-            )
+    matched = accounts.password_matches(attempt, body.password)
+    user = None
+    if matched:
+        with db.session() as session:
+            user = accounts.finish_login(session, attempt=attempt, matched=matched)
+            if user is not None:
+                accounts.rehash_if_needed(session, user=user, password=body.password)
+                data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
+                token, secret = accounts.create_token(session, owner=user, data=data)
+                issued = IssuedToken.model_validate(
+                    {**TokenRead.model_validate(token).model_dump(), "token": secret}
+                )
     if user is None:
         raise BadCredentials("wrong username or password")
     return issued
@@ -96,12 +101,20 @@ def list_tokens(
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Create a token (shown once); admins may create one for anyone, agent tokens too",
+    description=(
+        "A non-admin's token expires after at most `api.token_days` days (a longer or"
+        " missing `expires_in_days` gets that); admins choose, `null` meaning never."
+    ),
 )
-def create_token(body: NewToken, session: SessionDep, who: PersonDep) -> IssuedToken:
+def create_token(
+    body: NewToken, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> IssuedToken:
     data = TokenCreate(
         name=body.name, kind=body.kind, expires_in_days=body.expires_in_days, host=body.host
     )
-    token, secret = accounts.issue_token(session, who=who, data=data, owner_ref=body.user)
+    token, secret = accounts.issue_token(
+        session, who=who, data=data, owner_ref=body.user, max_days=cfg.api.token_days
+    )
     return IssuedToken.model_validate(
         {**TokenRead.model_validate(token).model_dump(), "token": secret}
     )
@@ -111,3 +124,20 @@ def create_token(body: NewToken, session: SessionDep, who: PersonDep) -> IssuedT
 def revoke_token(token_id: int, session: SessionDep, who: PersonDep) -> TokenRead:
     token = accounts.revoke_token(session, who=who, token_id=token_id)
     return TokenRead.model_validate(token)
+
+
+class Unlocked(BaseModel):
+    user: UserRead
+    forgotten_failures: int = Field(description="Failed logins forgotten for this username.")
+
+
+@router.post(
+    "/users/{ref}/unlock",
+    tags=["users"],
+    summary="Forget a user's failed logins, so that they may log in again (admins)",
+)
+def unlock(
+    ref: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, who: AdminDep
+) -> Unlocked:
+    user, forgotten = accounts.unlock(session, who=who, ref=ref)
+    return Unlocked(user=UserRead.model_validate(user), forgotten_failures=forgotten)

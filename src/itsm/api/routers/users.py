@@ -91,15 +91,21 @@ def deactivate(ref: UserRef, session: SessionDep, who: AdminDep) -> UserRead:
     return UserRead.model_validate(users.deactivate(session, ref=ref, actor=who.user))
 
 
+class PasswordChanged(BaseModel):
+    revoked_tokens: int = Field(
+        description="The user's other personal tokens, revoked (the one used here is kept)."
+    )
+
+
 @router.put(
     "/{ref}/password",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
     summary="Set a password: your own with your current one, anyone's as an admin",
     description=(
         "A wrong `current_password` counts as a failed login: it answers 403"
         " (`urn:itsm:problem:wrong-password`), and 429 once the login throttle is spent."
+        " A new password revokes the user's other personal tokens."
     ),
+    response_model=PasswordChanged,
 )
 def set_password(
     ref: UserRef,
@@ -108,7 +114,7 @@ def set_password(
     session: SessionDep,
     who: PersonDep,
     cfg: SettingsDep,
-) -> Response:
+) -> PasswordChanged | JSONResponse:
     changed = accounts.change_password(
         session,
         who=who,
@@ -121,7 +127,7 @@ def set_password(
     if changed is None:
         # Returned, not raised: the request's transaction commits the failed attempt.
         return _wrong_password(request)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return PasswordChanged(revoked_tokens=changed.revoked_tokens)
 
 
 def _wrong_password(request: Request) -> JSONResponse:

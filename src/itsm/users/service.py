@@ -160,6 +160,7 @@ def update_user(
 
 
 def set_role(session: Session, *, who: Principal | None, ref: int | str, role: str) -> User:
+    policy.check_manage(who)  # before the role is read, as the API refuses before the body
     data = validated(UserUpdate, {"role": role})
     return update_user(session, who=who, ref=ref, data=data)
 

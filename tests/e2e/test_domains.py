@@ -212,14 +212,22 @@ def test_a_ticket_is_linked_to_an_asset_and_unlinked(demo: Cli) -> None:
     assert demo.json("ticket", "show", "1")["asset_id"] is None
 
 
-def test_the_last_admin_stays_one(cli: Cli) -> None:
+def test_only_admins_manage_people_and_none_locks_themselves_out(cli: Cli) -> None:
+    # --as applies the acting user's role: a technician may not touch accounts, and
+    # an admin keeps their own (the last-admin rule: tests/integration/core/test_users.py).
     cli.ok("user", "add", "boss", "Boss", "--role", "admin")
     cli.ok("user", "add", "tess", "Tess", "--role", "technician")
-    line = cli.fail(5, "--as", "tess", "user", "deactivate", "boss")
-    assert line == (
-        "error: 'boss' is the last active admin and cannot be deactivated; "
-        "make another user admin first"
+    assert cli.fail(6, "--as", "tess", "user", "deactivate", "boss") == (
+        "error: only admins may do this"
     )
-    cli.fail(5, "--as", "tess", "user", "role", "boss", "user")
+    assert cli.fail(6, "--as", "tess", "user", "role", "tess", "admin") == (
+        "error: only admins may do this"
+    )
+    assert cli.fail(6, "--as", "boss", "user", "deactivate", "boss") == (
+        "error: you cannot deactivate your own account; another admin can"
+    )
+    assert cli.fail(6, "--as", "boss", "user", "role", "boss", "user") == (
+        "error: you cannot give up your own admin role; another admin can"
+    )
     cli.ok("--as", "boss", "user", "role", "tess", "admin")
     assert cli.ok("--as", "tess", "user", "deactivate", "boss") == "boss deactivated.\n"

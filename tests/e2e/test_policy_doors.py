@@ -1,12 +1,12 @@
 """One decision per (role, action), whichever door: the service, the API, the CLI.
 
-For each action of the accounts (tokens, passwords) and diagnostics domains and
-each role, the service called directly with the role's principal (as the token
-lookup gives it), the API over real HTTP with the role's token and the ``itsm``
-command in a subprocess (``--as`` the role's user; a report is sent with
-``diag run --server`` and the role's token) must all allow it, or all refuse it
-with the same error and the same words. The allowed roles are written down too,
-so the test also says what the policy is. SQLite and PostgreSQL.
+For each action of the accounts (tokens, passwords), users, inventory, knowledge
+base and diagnostics domains and each role, the service called directly with the
+role's principal (as the token lookup gives it), the API over real HTTP with the
+role's token and the ``itsm`` command in a subprocess (``--as`` the role's user; a
+report is sent with ``diag run --server`` and the role's token) must all allow it,
+or all refuse it with the same error and the same words. The allowed roles are
+written down too, so the test also says what the policy is. SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,8 +33,14 @@ from itsm.diagnostics.autoticket import policy_from
 from itsm.diagnostics.report import HostIdentity, Report
 from itsm.diagnostics.severity import Severity
 from itsm.errors import ErrorKind, ItsmError
+from itsm.inventory import service as inventory
+from itsm.inventory.models import AssetStatus, AssetType
+from itsm.inventory.schemas import AssetCreate
+from itsm.kb import service as kb
+from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
+from itsm.tickets.models import Category
 from itsm.users import service as users
-from itsm.users.schemas import UserCreate
+from itsm.users.schemas import UserCreate, UserUpdate
 from tests import pg
 from tests.conftest import BACKENDS
 from tests.e2e.cli import Cli, Result, describe, make_env
@@ -78,6 +84,15 @@ class World:
     others_token: int  # a token of ``other``'s
     report: int  # a stored report's id
     spools: Path
+    leaver: str  # an end user to deactivate (deactivating again changes nothing)
+    asset: int  # an inventory item's id
+    article: int  # a published knowledge-base article's id
+    draft: int  # an unpublished one's
+
+
+def _fresh(prefix: str) -> str:
+    """A name no earlier call used: every door that may add something adds its own."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def _report() -> Report:
@@ -126,6 +141,7 @@ class Action:
     cli: Callable[[World, str], list[str]] | None  # None: the CLI does not offer it
     # The CLI sends with the role's token (to the API) instead of acting --as the role.
     cli_by_token: bool = False
+    cli_input: str | None = None  # the CLI command's standard input
 
 
 ACTIONS = [
@@ -183,13 +199,183 @@ ACTIONS = [
         lambda w, role: ("DELETE", f"/tokens/{w.others_token}", {}),
         lambda w, role: ["token", "revoke", str(w.others_token), "--json"],
     ),
-    # The CLI's `user passwd` is the local administrator's way in: no --as rule there.
+    # The CLI's `user passwd` asks for no current password (its user can read the
+    # database anyway): an admin's way back in; anyone else may set only their own.
     Action(
         "set someone else's password",
         ADMIN,
         _set_password,
         lambda w, role: ("PUT", f"/users/{w.other}/password", {"json": {"password": PASSWORD}}),
-        None,
+        lambda w, role: ["user", "passwd", w.other, "--password-stdin"],
+        cli_input=PASSWORD + "\n",
+    ),
+    # --- people ---
+    Action(
+        "list users",
+        STAFF,
+        lambda s, who, w: users.list_users(s, who=who),
+        lambda w, role: ("GET", "/users", {}),
+        lambda w, role: ["user", "list", "--json"],
+    ),
+    Action(
+        "read one's own account",
+        PEOPLE,
+        lambda s, who, w: users.get_visible_user(s, who=who, ref=who.user.username),
+        lambda w, role: ("GET", f"/users/{w.names[role]}", {}),
+        lambda w, role: ["user", "show", w.names[role], "--json"],
+    ),
+    Action(
+        "read someone else's account",
+        STAFF,
+        lambda s, who, w: users.get_visible_user(s, who=who, ref=w.other),
+        lambda w, role: ("GET", f"/users/{w.other}", {}),
+        lambda w, role: ["user", "show", w.other, "--json"],
+    ),
+    Action(
+        "add a user",
+        ADMIN,
+        lambda s, who, w: users.add_user(
+            s, who=who, data=UserCreate(username=_fresh("new"), full_name="New Hire")
+        ),
+        lambda w, role: ("POST", "/users", {"json": {"username": _fresh("new"), "full_name": "N"}}),
+        lambda w, role: ["user", "add", _fresh("new"), "New Hire", "--json"],
+    ),
+    Action(
+        "change someone's details",
+        ADMIN,
+        lambda s, who, w: users.update_user(
+            s, who=who, ref=w.other, data=UserUpdate(department="Sales")
+        ),
+        lambda w, role: ("PATCH", f"/users/{w.other}", {"json": {"department": "Sales"}}),
+        lambda w, role: ["user", "update", w.other, "--department", "Sales", "--json"],
+    ),
+    Action(
+        "change someone's role",
+        ADMIN,
+        lambda s, who, w: users.set_role(s, who=who, ref=w.other, role="user"),
+        lambda w, role: ("PUT", f"/users/{w.other}/role", {"json": {"role": "user"}}),
+        lambda w, role: ["user", "role", w.other, "user", "--json"],
+    ),
+    Action(
+        "deactivate someone",
+        ADMIN,
+        lambda s, who, w: users.deactivate_user(s, who=who, ref=w.leaver),
+        lambda w, role: ("POST", f"/users/{w.leaver}/deactivate", {}),
+        lambda w, role: ["user", "deactivate", w.leaver, "--json"],
+    ),
+    # --- the inventory ---
+    Action(
+        "list the inventory",
+        STAFF,
+        lambda s, who, w: inventory.list_assets(s, who=who),
+        lambda w, role: ("GET", "/inventory/assets", {}),
+        lambda w, role: ["inventory", "list", "--json"],
+    ),
+    Action(
+        "read an inventory item",
+        STAFF,
+        lambda s, who, w: inventory.show_asset(s, who=who, ref=w.asset),
+        lambda w, role: ("GET", f"/inventory/assets/{w.asset}", {}),
+        lambda w, role: ["inventory", "show", str(w.asset), "--json"],
+    ),
+    Action(
+        "add an inventory item",
+        STAFF,
+        lambda s, who, w: inventory.add_asset(
+            s, who=who, data=AssetCreate(asset_tag=_fresh("PC"), asset_type=AssetType.LAPTOP)
+        ),
+        lambda w, role: (
+            "POST",
+            "/inventory/assets",
+            {"json": {"asset_tag": _fresh("PC"), "asset_type": "laptop"}},
+        ),
+        lambda w, role: ["inventory", "add", _fresh("PC"), "laptop", "--json"],
+    ),
+    Action(
+        "hand an inventory item to someone",
+        STAFF,
+        lambda s, who, w: inventory.assign_owner(s, who=who, ref=w.asset, owner_ref=w.other),
+        lambda w, role: ("PUT", f"/inventory/assets/{w.asset}/owner", {"json": {"owner": w.other}}),
+        lambda w, role: ["inventory", "assign", str(w.asset), w.other, "--json"],
+    ),
+    Action(
+        "change an inventory item's status",
+        STAFF,
+        lambda s, who, w: inventory.set_status(s, who=who, ref=w.asset, status=AssetStatus.IN_USE),
+        lambda w, role: (
+            "PUT",
+            f"/inventory/assets/{w.asset}/status",
+            {"json": {"status": "in_use"}},
+        ),
+        lambda w, role: ["inventory", "status", str(w.asset), "in_use", "--json"],
+    ),
+    # --- the knowledge base ---
+    Action(
+        "list articles",
+        PEOPLE,
+        lambda s, who, w: kb.list_articles(s, who=who),
+        lambda w, role: ("GET", "/kb/articles", {}),
+        lambda w, role: ["kb", "list", "--json"],
+    ),
+    Action(
+        "search articles",
+        PEOPLE,
+        lambda s, who, w: kb.search_articles(s, who=who, query="jam"),
+        lambda w, role: ("GET", "/kb/articles/search", {"params": {"q": "jam"}}),
+        lambda w, role: ["kb", "search", "jam", "--json"],
+    ),
+    Action(
+        "read a published article",
+        PEOPLE,
+        lambda s, who, w: kb.get_article(s, who=who, ref=w.article, count_view=True),
+        lambda w, role: ("GET", f"/kb/articles/{w.article}", {}),
+        lambda w, role: ["kb", "show", str(w.article), "--json"],
+    ),
+    # An end user is told a draft does not exist, like an article that does not.
+    Action(
+        "read a draft",
+        STAFF,
+        lambda s, who, w: kb.get_article(s, who=who, ref=w.draft, count_view=True),
+        lambda w, role: ("GET", f"/kb/articles/{w.draft}", {}),
+        lambda w, role: ["kb", "show", str(w.draft), "--json"],
+    ),
+    Action(
+        "write an article",
+        STAFF,
+        lambda s, who, w: kb.add_article(
+            s,
+            who=who,
+            data=ArticleInput(title="Reset a password", body="Use the portal.", category="account"),
+        ),
+        lambda w, role: (
+            "POST",
+            "/kb/articles",
+            {
+                "json": {
+                    "title": "Reset a password",
+                    "body": "Use the portal.",
+                    "category": "account",
+                }
+            },
+        ),
+        lambda w, role: [
+            "kb",
+            "add",
+            "Reset a password",
+            "Use the portal.",
+            "--category",
+            "account",
+            "--json",
+        ],
+    ),
+    Action(
+        "change an article",
+        STAFF,
+        lambda s, who, w: kb.update_article(
+            s, who=who, ref=w.draft, data=ArticleUpdate(tags=["howto"])
+        ),
+        lambda w, role: ("PATCH", f"/kb/articles/{w.draft}", {"json": {"tags": ["howto"]}}),
+        lambda w, role: ["kb", "update", str(w.draft), "--tag", "howto", "--json"],
     ),
     Action(
         "send a diagnostic report",
@@ -260,7 +446,7 @@ def through_cli(w: World, action: Action, role: str) -> Outcome:
     result: Result = (
         w.cli.run(*args, env=env)
         if action.cli_by_token
-        else w.cli.run("--as", w.names[role], *args)
+        else w.cli.run("--as", w.names[role], *args, input=action.cli_input)
     )
     if result.returncode == 0:
         return OK
@@ -278,7 +464,20 @@ def through_cli(w: World, action: Action, role: str) -> Outcome:
 # --- the world ---------------------------------------------------------------------
 
 
-def _seed(api: Api) -> tuple[dict[str, str], dict[str, str], str, int, int]:
+@dataclass(frozen=True)
+class Seeded:
+    names: dict[str, str]
+    tokens: dict[str, str]
+    other: str
+    others_token: int
+    report: int
+    leaver: str
+    asset: int
+    article: int
+    draft: int
+
+
+def _seed(api: Api) -> Seeded:
     with api.session() as s:
 
         def person(name: str, role: str) -> Any:
@@ -301,7 +500,30 @@ def _seed(api: Api) -> tuple[dict[str, str], dict[str, str], str, int, int]:
         tokens["agent"] = token(people["admin"], TokenKind.AGENT)[1]
         names = {role: p.username for role, p in people.items()} | {"agent": "root"}
         stored, _ = diagnostics.store_report(s, report=_report(), asset_id=None)
-        return names, tokens, other.username, token(other)[0], stored.id
+        asset = inventory.create_asset(
+            s, data=AssetCreate(asset_tag="DOORS-1", asset_type=AssetType.LAPTOP)
+        )
+
+        def article(published: bool) -> int:
+            data = ArticleCreate(
+                title="Clearing a paper jam",
+                body="Open tray 2 and pull the sheet gently.",
+                category=Category.HARDWARE,
+                published=published,
+            )
+            return kb.create_article(s, data=data).id
+
+        return Seeded(
+            names=names,
+            tokens=tokens,
+            other=other.username,
+            others_token=token(other)[0],
+            report=stored.id,
+            leaver=person("lena", "user").username,
+            asset=asset.id,
+            article=article(True),
+            draft=article(False),
+        )
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -320,16 +542,20 @@ def world(
         url = pg.url_for(dropped)
     try:
         with live_api(Settings(database_url=url, data_dir=folder / "data")) as api:
-            names, tokens, other, others_token, report = _seed(api)
+            seeded = _seed(api)
             yield World(
                 api=api,
                 cli=Cli(env=make_env(url)),
-                names=names,
-                tokens=tokens,
-                other=other,
-                others_token=others_token,
-                report=report,
+                names=seeded.names,
+                tokens=seeded.tokens,
+                other=seeded.other,
+                others_token=seeded.others_token,
+                report=seeded.report,
                 spools=folder / "spools",
+                leaver=seeded.leaver,
+                asset=seeded.asset,
+                article=seeded.article,
+                draft=seeded.draft,
             )
     finally:
         if dropped is not None:

@@ -78,6 +78,16 @@ def revoke_personal_tokens(
     return len(session.scalars(stmt).all())
 
 
+def reset_password(
+    session: Session, *, who: Principal | None, ref: int | str, password: str
+) -> PasswordSet:
+    """:func:`set_password` as :mod:`.policy` lets ``who``: admins set anyone's, anyone
+    else only their own. No current password: this is the CLI's, whose user can read
+    the database anyway (an admin's way back in)."""
+    policy.check_set_password(who, own=who is not None and users.names(who.user, ref))
+    return set_password(session, ref=ref, password=password)
+
+
 def change_password(
     session: Session,
     *,

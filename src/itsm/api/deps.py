@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the database session, the caller, and role gates.
+"""Request-scoped dependencies: the database session, the caller, and policy gates.
 
 One session per request, committed when the route returns and rolled back when it
 raises (``scope="function"`` ends it before the response is sent, so a failed
@@ -6,7 +6,7 @@ commit becomes an error response, never a lost write after a 2xx).
 
 Each plain ``def`` dependency or route costs a trip through the thread pool (two
 thread switches), a large share of a short read: the session is opened on the
-event loop (that does no I/O) and the role gates are ``async def`` (they only read
+event loop (that does no I/O) and the policy gates are ``async def`` (they only read
 the caller), so that only the token lookup, the route and the commit go to threads.
 """
 
@@ -23,12 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
+from itsm.accounts.policy import require_person
 from itsm.accounts.service import Principal
 from itsm.api import client_address as addresses
 from itsm.config import Settings
 from itsm.db.runtime import Database
-from itsm.errors import Forbidden, ItsmError, Unauthenticated
-from itsm.users.models import Role
+from itsm.errors import ItsmError, Unauthenticated
+from itsm.users.policy import require_staff
 
 log = logging.getLogger(__name__)
 
@@ -127,32 +128,22 @@ def _touch(db: Database, token_id: int) -> None:
 CallerDep = Annotated[Principal, Depends(caller)]
 
 
-# The role gates only read the caller: ``async def`` keeps them out of the thread pool.
+def allowed(check: Callable[[Principal], None]) -> Any:
+    """The caller, as a dependency, once ``check`` (a domain's policy function) lets them in.
+
+    The services make the same check; here it runs before the route's parameters and
+    body are read, so a caller refused by role gets 403 whatever they sent (not 422,
+    nor anything that tells whether what they named exists).
+    """
+
+    async def gate(who: CallerDep) -> Principal:  # only reads the caller: no thread
+        check(who)
+        return who
+
+    return Depends(gate)
 
 
-async def person(who: CallerDep) -> Principal:
-    """A person's token: agent tokens may only send diagnostic reports."""
-    if who.is_agent:
-        raise Forbidden("agent tokens may only send diagnostic reports")
-    return who
-
-
-PersonDep = Annotated[Principal, Depends(person)]
-
-
-async def staff(who: PersonDep) -> Principal:
-    if not who.user.is_staff:
-        raise Forbidden("only technicians and admins may do this")
-    return who
-
-
-StaffDep = Annotated[Principal, Depends(staff)]
-
-
-async def admin(who: PersonDep) -> Principal:
-    if who.user.role != Role.ADMIN:
-        raise Forbidden("only admins may do this")
-    return who
-
-
-AdminDep = Annotated[Principal, Depends(admin)]
+#: A person's token: agent tokens may only send diagnostic reports.
+PersonDep = Annotated[Principal, allowed(require_person)]
+#: Technicians and admins.
+StaffDep = Annotated[Principal, allowed(require_staff)]

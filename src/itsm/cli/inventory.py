@@ -41,9 +41,9 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Register an item."""
+    from itsm.accounts.principal import acting
     from itsm.inventory import service
     from itsm.inventory.schemas import AssetCreate, AssetRead
-    from itsm.users import service as users
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -57,12 +57,14 @@ def add(
                 "manufacturer": manufacturer,
                 "model": model,
                 "serial_number": serial,
-                "owner_id": users.get_user(session, ref=owner).id if owner else None,
                 "location": location,
                 "status": status,
             },
         )
-        read = AssetRead.model_validate(service.create_asset(session, data=data))
+        asset = service.add_asset(
+            session, who=acting(app_ctx.actor(session)), data=data, owner_ref=owner
+        )
+        read = AssetRead.model_validate(asset)
     _one(app_ctx, read, as_json, f"Item #{read.id} ({read.asset_tag}) added.")
 
 
@@ -76,6 +78,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List inventory items."""
+    from itsm.accounts.principal import acting
     from itsm.cli.output import e, table, when
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
@@ -95,7 +98,12 @@ def list_(
         rows = [
             AssetRead.model_validate(a)
             for a in service.list_assets(
-                session, status=wanted_status, asset_type=wanted_type, owner=owner, limit=limit
+                session,
+                who=acting(app_ctx.actor(session)),
+                status=wanted_status,
+                asset_type=wanted_type,
+                owner=owner,
+                limit=limit,
             )
         ]
     if as_json:
@@ -127,12 +135,14 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, ref: AssetRef, as_json: JsonOption = False) -> None:
     """Show one item."""
+    from itsm.accounts.principal import acting
     from itsm.inventory import service
     from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        read = AssetRead.model_validate(service.get_asset(session, ref=ref))
+        who = acting(app_ctx.actor(session))
+        read = AssetRead.model_validate(service.show_asset(session, who=who, ref=ref))
     _one(app_ctx, read, as_json, None)
 
 
@@ -144,13 +154,16 @@ def assign(
     as_json: JsonOption = False,
 ) -> None:
     """Hand an item to a user."""
+    from itsm.accounts.principal import acting
     from itsm.inventory import service
     from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     owner = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
-        read = AssetRead.model_validate(service.assign_owner(session, ref=ref, owner_ref=owner))
+        who = acting(app_ctx.actor(session))
+        asset = service.assign_owner(session, who=who, ref=ref, owner_ref=owner)
+        read = AssetRead.model_validate(asset)
     _one(app_ctx, read, as_json, f"{read.asset_tag} owner set.")
 
 
@@ -164,6 +177,7 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Change an item's status."""
+    from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus
@@ -177,7 +191,10 @@ def status(
             f"invalid status {new_status!r}; allowed: {choices(AssetStatus)}"
         ) from None
     with app_ctx.session() as session:
-        read = AssetRead.model_validate(service.set_status(session, ref=ref, status=target))
+        who = acting(app_ctx.actor(session))
+        read = AssetRead.model_validate(
+            service.set_status(session, who=who, ref=ref, status=target)
+        )
     _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
 
 
@@ -216,6 +233,7 @@ def _one(app_ctx: AppContext, read: AssetRead, as_json: bool, message: str | Non
 @app.command("collect")
 def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Record this machine (hardware, OS, disks, network) in the inventory."""
+    from itsm.accounts.principal import acting
     from itsm.diagnostics.collect import collect_snapshot
     from itsm.diagnostics.hostfacts import host_facts
     from itsm.diagnostics.report import build_report
@@ -228,6 +246,11 @@ def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
     snapshot = collect_snapshot(diag)
     report = build_report(snapshot, evaluate(snapshot, diag))
     with app_ctx.session() as session:
-        asset = service.upsert_host(session, facts=host_facts(report), seen_at=report.collected_at)
+        asset = service.upsert_host(
+            session,
+            who=acting(app_ctx.actor(session)),
+            facts=host_facts(report),
+            seen_at=report.collected_at,
+        )
         read = AssetRead.model_validate(asset)
     _one(app_ctx, read, as_json, None)

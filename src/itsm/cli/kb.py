@@ -37,29 +37,29 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Add an article from text or a Markdown file."""
+    from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput
     from itsm.kb import service
-    from itsm.kb.schemas import MAX_BODY_BYTES, ArticleCreate, ArticleRead
+    from itsm.kb.schemas import MAX_BODY_BYTES, ArticleInput, ArticleRead
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
     if (body is None) == (file is None):
         raise InvalidInput("give the article body either as an argument or with --file, not both")
     text = read_file(file, max_bytes=MAX_BODY_BYTES) if file is not None else str(body)
+    data = validated(
+        ArticleInput,
+        {
+            "title": title,
+            "body": text,
+            "category": category,
+            "tags": split_csv(tags),
+            "published": not draft,
+        },
+    )
     with app_ctx.session() as session:
-        actor = app_ctx.actor(session)
-        data = validated(
-            ArticleCreate,
-            {
-                "title": title,
-                "body": text,
-                "category": category,
-                "tags": split_csv(tags),
-                "published": not draft,
-                "author_id": actor.id if actor else None,
-            },
-        )
-        read = ArticleRead.model_validate(service.create_article(session, data=data))
+        who = acting(app_ctx.actor(session))
+        read = ArticleRead.model_validate(service.add_article(session, who=who, data=data))
     _one(app_ctx, read, as_json, f"Article #{read.id} added: {read.title}")
 
 
@@ -71,6 +71,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List articles."""
+    from itsm.accounts.principal import acting
     from itsm.cli.output import e, table
     from itsm.kb import service
     from itsm.kb.schemas import ArticleRead
@@ -81,7 +82,10 @@ def list_(
         rows = [
             ArticleRead.model_validate(a)
             for a in service.list_articles(
-                session, category=wanted, include_unpublished=not published_only
+                session,
+                who=acting(app_ctx.actor(session)),
+                category=wanted,
+                published_only=published_only,
             )
         ]
     if as_json:
@@ -112,12 +116,15 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, ref: ArticleRef, as_json: JsonOption = False) -> None:
     """Read an article (counts a view)."""
+    from itsm.accounts.principal import acting
     from itsm.kb import service
     from itsm.kb.schemas import ArticleRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        read = ArticleRead.model_validate(service.get_article(session, ref=ref, count_view=True))
+        who = acting(app_ctx.actor(session))
+        article = service.get_article(session, who=who, ref=ref, count_view=True)
+        read = ArticleRead.model_validate(article)
     if as_json:
         from itsm.cli.output import print_json
 
@@ -142,6 +149,7 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over titles and bodies."""
+    from itsm.accounts.principal import acting
     from itsm.cli.output import e, table
     from itsm.kb import service
     from itsm.kb.schemas import ArticleRead
@@ -150,7 +158,9 @@ def search(
     with app_ctx.session(write=False) as session:
         found = [
             (ArticleRead.model_validate(a), s)
-            for a, s in service.search_articles(session, query=query, limit=limit)
+            for a, s in service.search_articles(
+                session, who=acting(app_ctx.actor(session)), query=query, limit=limit
+            )
         ]
     if as_json:
         from itsm.cli.output import print_json
@@ -181,6 +191,7 @@ def update(
     as_json: JsonOption = False,
 ) -> None:
     """Change an article."""
+    from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput
     from itsm.kb import service
     from itsm.kb.schemas import MAX_BODY_BYTES, ArticleRead, ArticleUpdate
@@ -203,7 +214,10 @@ def update(
         )
     data = validated(ArticleUpdate, changes)
     with app_ctx.session() as session:
-        read = ArticleRead.model_validate(service.update_article(session, ref=ref, data=data))
+        who = acting(app_ctx.actor(session))
+        read = ArticleRead.model_validate(
+            service.update_article(session, who=who, ref=ref, data=data)
+        )
     _one(app_ctx, read, as_json, f"Article #{read.id} updated.")
 
 

@@ -30,6 +30,7 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Register a user."""
+    from itsm.accounts.principal import acting
     from itsm.users import service
     from itsm.users.schemas import UserCreate, UserRead
     from itsm.validation import validated
@@ -46,7 +47,8 @@ def add(
         },
     )
     with app_ctx.session() as session:
-        read = UserRead.model_validate(service.create_user(session, data=data))
+        who = acting(app_ctx.actor(session))
+        read = UserRead.model_validate(service.add_user(session, who=who, data=data))
     _one(app_ctx, read, as_json, f"User {read.username} (#{read.id}, {read.role}) added.")
 
 
@@ -58,6 +60,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List users."""
+    from itsm.accounts.principal import acting
     from itsm.cli.output import e, table
     from itsm.errors import InvalidInput, choices
     from itsm.users import service
@@ -72,7 +75,9 @@ def list_(
     with app_ctx.session(write=False) as session:
         rows = [
             UserRead.model_validate(u)
-            for u in service.list_users(session, role=wanted, include_inactive=all_)
+            for u in service.list_users(
+                session, who=acting(app_ctx.actor(session)), role=wanted, include_inactive=all_
+            )
         ]
     if as_json:
         from itsm.cli.output import print_json
@@ -102,12 +107,14 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
     """Show one user."""
+    from itsm.accounts.principal import acting
     from itsm.users import service
     from itsm.users.schemas import UserRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        read = UserRead.model_validate(service.get_user(session, ref=ref))
+        who = acting(app_ctx.actor(session))
+        read = UserRead.model_validate(service.get_visible_user(session, who=who, ref=ref))
     _one(app_ctx, read, as_json, None)
 
 
@@ -119,12 +126,14 @@ def role(
     as_json: JsonOption = False,
 ) -> None:
     """Change a user's role."""
+    from itsm.accounts.principal import acting
     from itsm.users import service
     from itsm.users.schemas import UserRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        read = UserRead.model_validate(service.set_role(session, ref=ref, role=new_role))
+        who = acting(app_ctx.actor(session))
+        read = UserRead.model_validate(service.set_role(session, who=who, ref=ref, role=new_role))
     _one(app_ctx, read, as_json, f"{read.username} is now {read.role}.")
 
 
@@ -138,6 +147,7 @@ def update(
     as_json: JsonOption = False,
 ) -> None:
     """Change a user's name, e-mail or department."""
+    from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput
     from itsm.users import service
     from itsm.users.schemas import UserRead, UserUpdate
@@ -153,19 +163,22 @@ def update(
         raise InvalidInput("nothing to change; give --full-name, --email or --department")
     data = validated(UserUpdate, changes)
     with app_ctx.session() as session:
-        read = UserRead.model_validate(service.update_user(session, ref=ref, data=data))
+        who = acting(app_ctx.actor(session))
+        read = UserRead.model_validate(service.update_user(session, who=who, ref=ref, data=data))
     _one(app_ctx, read, as_json, f"Updated {read.username}.")
 
 
 @app.command("deactivate")
 def deactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
     """Deactivate a user (history is kept; they can no longer act or be assigned)."""
+    from itsm.accounts.principal import acting
     from itsm.users import service
     from itsm.users.schemas import UserRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        read = UserRead.model_validate(service.deactivate(session, ref=ref))
+        who = acting(app_ctx.actor(session))
+        read = UserRead.model_validate(service.deactivate_user(session, who=who, ref=ref))
     _one(app_ctx, read, as_json, f"{read.username} deactivated.")
 
 
@@ -181,6 +194,7 @@ def passwd(
     import sys
 
     from itsm.accounts import service as accounts
+    from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput
 
     app_ctx = app_context(ctx)
@@ -191,7 +205,8 @@ def passwd(
         if typer.prompt("Repeat it", hide_input=True) != password:
             raise InvalidInput("the two passwords differ; nothing changed")
     with app_ctx.session() as session:
-        done = accounts.set_password(session, ref=ref, password=password)
+        who = acting(app_ctx.actor(session))
+        done = accounts.reset_password(session, who=who, ref=ref, password=password)
         name, revoked = done.user.username, done.revoked_tokens
     app_ctx.console.print(
         f"Password of {name} set; {revoked} personal token(s) revoked.", markup=False

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
+from itsm.inventory import policy
 from itsm.inventory.errors import (
     AmbiguousHostname,
     AssetNotFound,
@@ -44,6 +46,28 @@ def create_asset(session: Session, *, data: AssetCreate) -> Asset:
             "is already in the inventory"
         ) from None
     return asset
+
+
+def add_asset(
+    session: Session,
+    *,
+    who: Principal | None,
+    data: AssetCreate,
+    owner_ref: int | str | None = None,
+) -> Asset:
+    """:func:`create_asset` on behalf of ``who``, as :mod:`.policy` allows; ``owner_ref``
+    (an id or a username) names the owner instead of ``data.owner_id``, looked up only
+    once ``who`` may add items."""
+    policy.check_write(who)
+    if owner_ref is not None:
+        data = data.model_copy(update={"owner_id": users.get_user(session, ref=owner_ref).id})
+    return create_asset(session, data=data)
+
+
+def show_asset(session: Session, *, who: Principal | None, ref: int | str) -> Asset:
+    """:func:`get_asset` on behalf of ``who``, as :mod:`.policy` allows."""
+    policy.check_read(who)
+    return get_asset(session, ref=ref)
 
 
 def get_asset(session: Session, *, ref: int | str) -> Asset:
@@ -151,11 +175,13 @@ def _require_one_host(session: Session, hostname: str, hint: str) -> None:
 def list_assets(
     session: Session,
     *,
+    who: Principal | None,
     status: AssetStatus | None = None,
     asset_type: AssetType | None = None,
     owner: str | None = None,
     limit: int = 100,
 ) -> Sequence[Asset]:
+    policy.check_read(who)
     stmt = select(Asset).order_by(Asset.id).limit(max(1, min(limit, 1000)))
     if status is not None:
         stmt = stmt.where(Asset.status == status)
@@ -166,28 +192,42 @@ def list_assets(
     return session.scalars(stmt).all()
 
 
-def assign_owner(session: Session, *, ref: int | str, owner_ref: int | str | None) -> Asset:
+def assign_owner(
+    session: Session, *, who: Principal | None, ref: int | str, owner_ref: int | str | None
+) -> Asset:
+    policy.check_write(who)
     asset = get_asset(session, ref=ref)
     asset.owner_id = None if owner_ref is None else users.get_user(session, ref=owner_ref).id
     session.flush()
     return asset
 
 
-def set_status(session: Session, *, ref: int | str, status: AssetStatus) -> Asset:
+def set_status(
+    session: Session, *, who: Principal | None, ref: int | str, status: AssetStatus
+) -> Asset:
+    policy.check_write(who)
     asset = get_asset(session, ref=ref)
     asset.status = status
     session.flush()
     return asset
 
 
-def upsert_host(session: Session, *, facts: HostFacts, seen_at: datetime | None = None) -> Asset:
+def upsert_host(
+    session: Session,
+    *,
+    who: Principal | None,
+    facts: HostFacts,
+    seen_at: datetime | None = None,
+) -> Asset:
     """Record a machine by its stable identity: the same row on every run.
 
     The identity (machine-id, else DMI UUID, else hostname) is stored in
     ``machine_id``; a new machine gets the asset tag ``HOST-<hostname>``
     (suffixed if taken). Two agents racing on a new machine end with one row:
     the unique index on ``machine_id`` makes the loser update the winner's row.
+    ``who`` records it as :mod:`.policy` allows (reports are stored by the system).
     """
+    policy.check_write(who)
     asset = session.scalar(select(Asset).where(Asset.machine_id == facts.identity))
     if asset is None:
         asset = _new_host(session, facts)

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from itsm.accounts.principal import Principal
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
+from itsm.kb import policy
 from itsm.kb.errors import ArticleNotFound
 from itsm.kb.models import Article
-from itsm.kb.schemas import ArticleCreate, ArticleUpdate
+from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
 from itsm.tickets.models import Category
 from itsm.users import service as users
-from itsm.users.models import User
 
 
 def create_article(session: Session, *, data: ArticleCreate) -> Article:
@@ -26,15 +27,28 @@ def create_article(session: Session, *, data: ArticleCreate) -> Article:
     return article
 
 
-def sees_drafts(user: User) -> bool:
-    """Technicians and admins see unpublished articles; everyone else only published ones."""
-    return user.is_staff
+def add_article(session: Session, *, who: Principal | None, data: ArticleInput) -> Article:
+    """Write an article as :mod:`.policy` lets ``who``, who is its author (the system: none)."""
+    policy.check_write(who)
+    author = who.user.id if who is not None else None
+    create = ArticleCreate.model_validate({**data.model_dump(), "author_id": author})
+    return create_article(session, data=create)
 
 
 def get_article(
-    session: Session, *, ref: int | str, count_view: bool = False, published_only: bool = False
+    session: Session, *, who: Principal | None, ref: int | str, count_view: bool = False
 ) -> Article:
-    """An article by id; with ``published_only``, a draft is "not found" like a missing one."""
+    """An article by id, as :mod:`.policy` lets ``who`` read it: a draft is "not found",
+    like a missing article, for anyone who does not see drafts."""
+    policy.check_read(who)
+    return _article(
+        session, ref=ref, count_view=count_view, published_only=not policy.sees_drafts(who)
+    )
+
+
+def _article(
+    session: Session, *, ref: int | str, count_view: bool, published_only: bool
+) -> Article:
     text = str(ref).strip()
     key = parse_id(text)
     article = session.get(Article, key) if key is not None else None
@@ -52,20 +66,26 @@ def get_article(
 def list_articles(
     session: Session,
     *,
+    who: Principal | None,
     category: Category | None = None,
-    include_unpublished: bool = True,
+    published_only: bool = False,
     limit: int = 100,
 ) -> Sequence[Article]:
+    """Articles by id; drafts too unless ``published_only`` or ``who`` may not see them."""
+    policy.check_read(who)
     stmt = select(Article).order_by(Article.id).limit(max(1, min(limit, 1000)))
     if category is not None:
         stmt = stmt.where(Article.category == category)
-    if not include_unpublished:
+    if published_only or not policy.sees_drafts(who):
         stmt = stmt.where(Article.published.is_(True))
     return session.scalars(stmt).all()
 
 
-def update_article(session: Session, *, ref: int | str, data: ArticleUpdate) -> Article:
-    article = get_article(session, ref=ref)
+def update_article(
+    session: Session, *, who: Principal | None, ref: int | str, data: ArticleUpdate
+) -> Article:
+    policy.check_write(who)
+    article = _article(session, ref=ref, count_view=False, published_only=False)
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(article, field, value)
     session.flush()
@@ -73,9 +93,11 @@ def update_article(session: Session, *, ref: int | str, data: ArticleUpdate) -> 
 
 
 def search_articles(
-    session: Session, *, query: str, limit: int = 20, include_unpublished: bool = True
+    session: Session, *, who: Principal | None, query: str, limit: int = 20
 ) -> list[tuple[Article, float]]:
-    """Articles matching ``query`` (accent-insensitive, word prefixes), best first."""
+    """Articles matching ``query`` (accent-insensitive, word prefixes), best first; drafts
+    only for those who see them."""
+    policy.check_read(who)
     matches = ranked_matches(session, "knowledge_base", query).subquery("m")
     stmt = (
         select(Article, matches.c.score)
@@ -83,16 +105,17 @@ def search_articles(
         .order_by(matches.c.score.desc(), Article.id)
         .limit(max(1, min(limit, 200)))
     )
-    if not include_unpublished:
+    if not policy.sees_drafts(who):
         stmt = stmt.where(Article.published.is_(True))
     return [(a, float(s)) for a, s in session.execute(stmt).all()]
 
 
-def count_matches(session: Session, *, query: str, include_unpublished: bool = True) -> int:
+def count_matches(session: Session, *, who: Principal | None, query: str) -> int:
     """How many articles match ``query`` in all (what :func:`search_articles` pages through)."""
+    policy.check_read(who)
     matches = ranked_matches(session, "knowledge_base", query).subquery("m")
     stmt = select(func.count()).select_from(Article).join(matches, matches.c.match_id == Article.id)
-    if not include_unpublished:
+    if not policy.sees_drafts(who):
         stmt = stmt.where(Article.published.is_(True))
     return session.scalar(stmt) or 0
 

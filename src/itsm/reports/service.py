@@ -155,7 +155,7 @@ def _usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
     names = {
         user.id: user.username
         for role in sorted(STAFF_ROLES)
-        for user in users.list_users(session, role=role, include_inactive=True)
+        for user in users.list_users(session, who=None, role=role, include_inactive=True)
     }
     for user_id in ids:
         if user_id not in names:

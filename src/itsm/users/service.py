@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from itsm.accounts.principal import Principal
 from itsm.db.ids import parse_id
-from itsm.errors import Forbidden, choices
+from itsm.errors import choices
+from itsm.users import policy
 from itsm.users.errors import (
     InactiveUser,
     LastAdmin,
@@ -35,6 +37,12 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     except IntegrityError:
         raise UsernameTaken(f"username {data.username!r} is already taken") from None
     return user
+
+
+def add_user(session: Session, *, who: Principal | None, data: UserCreate) -> User:
+    """:func:`create_user` on behalf of ``who``, as :mod:`.policy` allows."""
+    policy.check_manage(who)
+    return create_user(session, data=data)
 
 
 _MAX_REF = 64  # no username or id is longer
@@ -68,22 +76,26 @@ def names(user: User, ref: int | str) -> bool:
     return text.lower() == user.username
 
 
-def get_visible_user(session: Session, *, ref: int | str, viewer: User) -> User:
-    """``ref`` as ``viewer`` may see them: staff see everyone, anyone else only themselves.
+def get_visible_user(session: Session, *, who: Principal | None, ref: int | str) -> User:
+    """``ref`` as ``who`` may see them: staff see everyone, anyone else only themselves.
 
     Anyone else is refused before any lookup, so the refusal is the same whether
     the account exists or not: an end user cannot learn who has one.
     """
-    if viewer.is_staff:
-        return get_user(session, ref=ref)
-    if not names(viewer, ref):
-        raise Forbidden("end users may only see their own account")
-    return viewer
+    policy.check_show(who, own=who is not None and names(who.user, ref))
+    if who is not None and not who.user.is_staff:
+        return who.user
+    return get_user(session, ref=ref)
 
 
 def list_users(
-    session: Session, *, role: Role | None = None, include_inactive: bool = False
+    session: Session,
+    *,
+    who: Principal | None,
+    role: Role | None = None,
+    include_inactive: bool = False,
 ) -> Sequence[User]:
+    policy.check_list(who)
     stmt = select(User).order_by(User.id)
     if role is not None:
         stmt = stmt.where(User.role == role)
@@ -130,10 +142,12 @@ def _refuse_last_admin(session: Session, user: User, *, role: str | None = None)
 
 
 def update_user(
-    session: Session, *, ref: int | str, data: UserUpdate, actor: User | None = None
+    session: Session, *, who: Principal | None, ref: int | str, data: UserUpdate
 ) -> User:
-    """Change the given fields; ``actor`` (who acts, if known) cannot demote themselves,
+    """Change the given fields as :mod:`.policy` lets ``who``; nobody demotes themselves,
     and the last active admin stays one."""
+    policy.check_manage(who)
+    actor = who.user if who is not None else None
     user = get_user(session, ref=ref)
     if data.role is not None:
         _refuse_self_lockout(user, actor, role=data.role)
@@ -145,9 +159,16 @@ def update_user(
     return user
 
 
-def set_role(session: Session, *, ref: int | str, role: str, actor: User | None = None) -> User:
+def set_role(session: Session, *, who: Principal | None, ref: int | str, role: str) -> User:
+    policy.check_manage(who)  # before the role is read, as the API refuses before the body
     data = validated(UserUpdate, {"role": role})
-    return update_user(session, ref=ref, data=data, actor=actor)
+    return update_user(session, who=who, ref=ref, data=data)
+
+
+def deactivate_user(session: Session, *, who: Principal | None, ref: int | str) -> User:
+    """:func:`deactivate` on behalf of ``who``, as :mod:`.policy` allows."""
+    policy.check_manage(who)
+    return deactivate(session, ref=ref, actor=who.user if who is not None else None)
 
 
 def deactivate(session: Session, *, ref: int | str, actor: User | None = None) -> User:

@@ -59,7 +59,7 @@ def test_duplicate_tag_is_refused(session: Session) -> None:
         _asset(session, "LAP-7", asset_type="laptop")
     assert info.value.message == "asset tag 'LAP-7' is already in the inventory"
     assert info.value.kind is ErrorKind.CONFLICT
-    assert len(inventory.list_assets(session)) == 1
+    assert len(inventory.list_assets(session, who=None)) == 1
 
 
 def test_bad_input_is_refused(session: Session) -> None:
@@ -69,7 +69,7 @@ def test_bad_input_is_refused(session: Session) -> None:
         _asset(session, "  ")
     with pytest.raises(UserNotFound):
         _asset(session, owner_id=987654)
-    assert inventory.list_assets(session) == []
+    assert inventory.list_assets(session, who=None) == []
 
 
 def test_get_by_id_tag_or_hostname(session: Session) -> None:
@@ -93,28 +93,30 @@ def test_unknown_asset_is_not_found(session: Session, ref: int | str) -> None:
 def test_assign_and_clear_the_owner(session: Session) -> None:
     ana = make_user(session, username="ana")
     asset = _asset(session)
-    assert inventory.assign_owner(session, ref="PC-0001", owner_ref="ANA").owner_id == ana.id
-    assert [a.id for a in inventory.list_assets(session, owner="ana")] == [asset.id]
-    inventory.assign_owner(session, ref=asset.id, owner_ref=None)
+    assert (
+        inventory.assign_owner(session, who=None, ref="PC-0001", owner_ref="ANA").owner_id == ana.id
+    )
+    assert [a.id for a in inventory.list_assets(session, who=None, owner="ana")] == [asset.id]
+    inventory.assign_owner(session, who=None, ref=asset.id, owner_ref=None)
     session.expire_all()
     assert inventory.get_asset(session, ref=asset.id).owner_id is None
     with pytest.raises(UserNotFound):
-        inventory.assign_owner(session, ref=asset.id, owner_ref="ghost")
+        inventory.assign_owner(session, who=None, ref=asset.id, owner_ref="ghost")
     assert inventory.get_asset(session, ref=asset.id).owner_id is None
 
 
 def test_set_status_and_list_filters(session: Session) -> None:
     pc = _asset(session)
     laptop = _asset(session, "LAP-1", asset_type="laptop")
-    inventory.set_status(session, ref="LAP-1", status=AssetStatus.IN_REPAIR)
+    inventory.set_status(session, who=None, ref="LAP-1", status=AssetStatus.IN_REPAIR)
     session.expire_all()
     assert inventory.get_asset(session, ref=laptop.id).status == AssetStatus.IN_REPAIR
-    in_repair = inventory.list_assets(session, status=AssetStatus.IN_REPAIR)
+    in_repair = inventory.list_assets(session, who=None, status=AssetStatus.IN_REPAIR)
     assert [a.id for a in in_repair] == [laptop.id]
-    desktops = inventory.list_assets(session, asset_type=AssetType.DESKTOP)
+    desktops = inventory.list_assets(session, who=None, asset_type=AssetType.DESKTOP)
     assert [a.id for a in desktops] == [pc.id]
     with pytest.raises(AssetNotFound):
-        inventory.set_status(session, ref="GONE-1", status=AssetStatus.LOST)
+        inventory.set_status(session, who=None, ref="GONE-1", status=AssetStatus.LOST)
 
 
 def test_ticket_about_an_asset(session: Session) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from itsm.accounts.principal import Principal, acting
 from itsm.errors import InvalidInput
 from itsm.kb import service as kb
 from itsm.kb.errors import ArticleNotFound
@@ -29,7 +30,7 @@ def test_create_and_read_back(session: Session) -> None:
     author = make_user(session, role="technician")
     article = _article(session, tags=[" Disco", "disco", "WINDOWS"], author_id=author.id)
     session.expire_all()
-    stored = kb.get_article(session, ref=str(article.id))
+    stored = kb.get_article(session, who=None, ref=str(article.id))
     assert stored.title == "Cómo liberar espacio en disco"
     assert stored.tags == ["disco", "windows"]
     assert stored.author_id == author.id
@@ -48,26 +49,28 @@ def test_unknown_author_is_refused(session: Session) -> None:
 def test_unknown_article_is_not_found(session: Session, ref: int | str) -> None:
     _article(session)
     with pytest.raises(ArticleNotFound, match="does not exist"):
-        kb.get_article(session, ref=ref)
+        kb.get_article(session, who=None, ref=ref)
 
 
 def test_list_by_category_and_published(session: Session) -> None:
     disk = _article(session)
     wifi = _article(session, title="Wi-Fi", body="Red CORP", category="network")
     draft = _article(session, title="Draft", body="WIP", category="network", published=False)
-    assert [a.id for a in kb.list_articles(session)] == [disk.id, wifi.id, draft.id]
-    network = kb.list_articles(session, category=Category.NETWORK)
+    assert [a.id for a in kb.list_articles(session, who=None)] == [disk.id, wifi.id, draft.id]
+    network = kb.list_articles(session, who=None, category=Category.NETWORK)
     assert [a.id for a in network] == [wifi.id, draft.id]
-    published = kb.list_articles(session, include_unpublished=False)
+    published = kb.list_articles(session, who=None, published_only=True)
     assert [a.id for a in published] == [disk.id, wifi.id]
-    assert [a.id for a in kb.list_articles(session, limit=1)] == [disk.id]
+    assert [a.id for a in kb.list_articles(session, who=None, limit=1)] == [disk.id]
 
 
 def test_count_view_increments_views(session: Session) -> None:
     article = _article(session)
-    assert kb.get_article(session, ref=article.id).views == 0  # a plain read does not count
-    assert kb.get_article(session, ref=article.id, count_view=True).views == 1
-    assert kb.get_article(session, ref=article.id, count_view=True).views == 2
+    assert (
+        kb.get_article(session, who=None, ref=article.id).views == 0
+    )  # a plain read does not count
+    assert kb.get_article(session, who=None, ref=article.id, count_view=True).views == 1
+    assert kb.get_article(session, who=None, ref=article.id, count_view=True).views == 2
     stored = session.scalar(select(Article.views).where(Article.id == article.id))
     assert stored == 2
 
@@ -77,15 +80,15 @@ def test_count_view_increments_in_the_database_not_in_memory(session: Session) -
     assert article.views == 0
     # Another writer counted 41 views meanwhile; this session's copy still says 0.
     session.execute(text("UPDATE knowledge_base SET views = 41 WHERE id = :id"), {"id": article.id})
-    assert kb.get_article(session, ref=article.id, count_view=True).views == 42
+    assert kb.get_article(session, who=None, ref=article.id, count_view=True).views == 42
 
 
 def test_update_changes_only_given_fields(session: Session) -> None:
     article = _article(session, tags=["disco"])
     data = validated(ArticleUpdate, {"title": "  Liberar disco  ", "published": False})
-    kb.update_article(session, ref=article.id, data=data)
+    kb.update_article(session, who=None, ref=article.id, data=data)
     session.expire_all()
-    stored = kb.get_article(session, ref=article.id)
+    stored = kb.get_article(session, who=None, ref=article.id)
     assert stored.title == "Liberar disco"
     assert stored.published is False
     assert stored.body == "Vacía la papelera."
@@ -94,11 +97,11 @@ def test_update_changes_only_given_fields(session: Session) -> None:
 
 def test_update_of_unknown_article_is_refused(session: Session) -> None:
     with pytest.raises(ArticleNotFound):
-        kb.update_article(session, ref=5555, data=ArticleUpdate(title="x"))
+        kb.update_article(session, who=None, ref=5555, data=ArticleUpdate(title="x"))
 
 
-def _search(session: Session, query: str, **options: Any) -> list[int]:
-    return [a.id for a, _ in kb.search_articles(session, query=query, **options)]
+def _search(session: Session, query: str, who: Principal | None = None) -> list[int]:
+    return [a.id for a, _ in kb.search_articles(session, who=who, query=query)]
 
 
 def test_search_is_accent_and_case_insensitive(session: Session) -> None:
@@ -114,17 +117,23 @@ def test_search_is_accent_and_case_insensitive(session: Session) -> None:
     assert _search(session, "portal papelera") == []
 
 
-def test_search_can_leave_out_unpublished_articles(session: Session) -> None:
+def test_search_leaves_drafts_out_for_end_users(session: Session) -> None:
     public = _article(session, title="VPN guide", body="Install the VPN client")
     draft = _article(session, title="VPN draft", body="VPN notes", published=False)
     assert set(_search(session, "vpn")) == {public.id, draft.id}
-    assert _search(session, "vpn", include_unpublished=False) == [public.id]
+    tech, user = make_user(session, role="technician"), make_user(session, role="user")
+    assert set(_search(session, "vpn", acting(tech))) == {public.id, draft.id}
+    assert _search(session, "vpn", acting(user)) == [public.id]
+    assert kb.count_matches(session, who=acting(user), query="vpn") == 1
 
 
 def test_search_sees_updated_text(session: Session) -> None:
     article = _article(session)
     kb.update_article(
-        session, ref=article.id, data=ArticleUpdate(body="Ejecuta el liberador de espacio")
+        session,
+        who=None,
+        ref=article.id,
+        data=ArticleUpdate(body="Ejecuta el liberador de espacio"),
     )
     assert _search(session, "ejecuta") == [article.id]
     assert _search(session, "papelera") == []
@@ -132,7 +141,7 @@ def test_search_sees_updated_text(session: Session) -> None:
 
 def test_search_without_words_is_refused(session: Session) -> None:
     with pytest.raises(InvalidInput, match="no words"):
-        kb.search_articles(session, query="?!")
+        kb.search_articles(session, who=None, query="?!")
 
 
 def test_oversize_body_is_refused(session: Session) -> None:

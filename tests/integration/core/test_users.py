@@ -46,7 +46,7 @@ def test_duplicate_username_is_refused_whatever_its_case(session: Session) -> No
         _create(session, username="JDoe")
     assert info.value.message == "username 'jdoe' is already taken"
     assert info.value.kind is ErrorKind.CONFLICT
-    assert len(users.list_users(session)) == 1
+    assert len(users.list_users(session, who=None)) == 1
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_unknown_user_is_not_found(session: Session, ref: int | str) -> None:
 def test_set_role_changes_the_role(session: Session) -> None:
     user = make_user(session, role="user")
     assert not user.is_staff
-    users.set_role(session, ref=user.username, role="technician")
+    users.set_role(session, who=None, ref=user.username, role="technician")
     session.expire_all()
     assert users.get_user(session, ref=user.id).role == Role.TECHNICIAN
     assert users.get_user(session, ref=user.id).is_staff
@@ -99,7 +99,7 @@ def test_set_role_changes_the_role(session: Session) -> None:
 def test_set_role_refuses_an_unknown_role(session: Session) -> None:
     user = make_user(session, role="user")
     with pytest.raises(InvalidInput, match=r"invalid role 'god'; allowed: admin, technician, user"):
-        users.set_role(session, ref=user.id, role="god")
+        users.set_role(session, who=None, ref=user.id, role="god")
     assert user.role == Role.USER
 
 
@@ -109,15 +109,15 @@ def test_deactivate_hides_the_user_from_default_lists(session: Session) -> None:
     users.deactivate(session, ref=gone.username)
     session.expire_all()
     assert users.get_user(session, ref=gone.id).is_active is False
-    assert [u.id for u in users.list_users(session)] == [keep.id]
-    everyone = users.list_users(session, include_inactive=True)
+    assert [u.id for u in users.list_users(session, who=None)] == [keep.id]
+    everyone = users.list_users(session, who=None, include_inactive=True)
     assert [u.id for u in everyone] == [keep.id, gone.id]
 
 
 def test_list_users_by_role(session: Session) -> None:
     tech = make_user(session, role="technician")
     make_user(session, role="user")
-    assert [u.id for u in users.list_users(session, role=Role.TECHNICIAN)] == [tech.id]
+    assert [u.id for u in users.list_users(session, who=None, role=Role.TECHNICIAN)] == [tech.id]
 
 
 def test_require_staff_accepts_technicians_and_admins(session: Session) -> None:
@@ -200,10 +200,10 @@ def test_the_last_active_admin_is_neither_deactivated_nor_demoted(session: Sessi
     )
     assert info.value.kind is ErrorKind.CONFLICT
     with pytest.raises(LastAdmin, match="cannot be made technician"):
-        users.set_role(session, ref="boss", role="technician")
+        users.set_role(session, who=None, ref="boss", role="technician")
     assert boss.is_active
     assert boss.role == Role.ADMIN
-    users.set_role(session, ref="boss", role="admin")  # staying admin is no change
+    users.set_role(session, who=None, ref="boss", role="admin")  # staying admin is no change
 
 
 def test_with_another_active_admin_either_can_go(session: Session) -> None:
@@ -211,11 +211,13 @@ def test_with_another_active_admin_either_can_go(session: Session) -> None:
     retired = make_user(session, username="retired", role=Role.ADMIN)
     retired.is_active = False
     session.flush()
-    assert users.set_role(session, ref="deputy", role="technician").role == Role.TECHNICIAN
+    assert (
+        users.set_role(session, who=None, ref="deputy", role="technician").role == Role.TECHNICIAN
+    )
     # an inactive admin does not count: boss is now the last active one
     with pytest.raises(LastAdmin):
         users.deactivate(session, ref="boss")
-    users.set_role(session, ref="deputy", role="admin")
+    users.set_role(session, who=None, ref="deputy", role="admin")
     assert users.deactivate(session, ref="boss").is_active is False
 
 
@@ -233,7 +235,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one(fresh_db_url: str) -> 
         def demote(target: str, hold: threading.Event | None) -> None:
             try:
                 with db.session() as session:
-                    users.set_role(session, ref=target, role="user")
+                    users.set_role(session, who=None, ref=target, role="user")
                     first_done.set()
                     if hold is not None:  # the first keeps its transaction open
                         assert hold.wait(30)

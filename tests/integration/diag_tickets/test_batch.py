@@ -152,7 +152,7 @@ def test_merged_facts_are_what_upserting_in_turn_leaves(session: Session) -> Non
     assert merged.virtual is True  # the first sample decides the new row's type
 
     at = utcnow()
-    in_turn = [inventory.upsert_host(session, facts=f, seen_at=at) for f in (one, two)]
+    in_turn = [inventory.upsert_host(session, who=None, facts=f, seen_at=at) for f in (one, two)]
     asset = in_turn[-1]
     expected = (asset.hostname, asset.model, asset.serial_number, asset.cpu_cores, asset.disks)
     assert expected == ("new-name", "X1", "S-1", 8, [])

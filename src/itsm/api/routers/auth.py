@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from itsm.accounts import policy
 from itsm.accounts import service as accounts
 from itsm.accounts.errors import BadCredentials
 from itsm.accounts.models import TokenKind
+from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
 from itsm.api.deps import (
-    AdminDep,
     CallerDep,
     PersonDep,
     SessionDep,
     SettingsDep,
+    allowed,
     client_address,
     database,
 )
@@ -24,6 +26,8 @@ from itsm.db.runtime import Database
 from itsm.users.schemas import UserRead
 
 router = APIRouter(tags=["auth"])
+#: Admins only, refused before the route's parameters are read (as the users routes).
+Unlocker = Annotated[Principal, allowed(policy.check_unlock)]
 
 
 class LoginRequest(BaseModel):
@@ -137,7 +141,7 @@ class Unlocked(BaseModel):
     summary="Forget a user's failed logins, so that they may log in again (admins)",
 )
 def unlock(
-    ref: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, who: AdminDep
+    ref: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, who: Unlocker
 ) -> Unlocked:
     user, forgotten = accounts.unlock(session, who=who, ref=ref)
     return Unlocked(user=UserRead.model_validate(user), forgotten_failures=forgotten)

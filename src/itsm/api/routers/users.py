@@ -18,13 +18,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from itsm.accounts import service as accounts
 from itsm.accounts.errors import WrongPassword
 from itsm.accounts.passwords import MAX_LENGTH
-from itsm.api.deps import AdminDep, PersonDep, SessionDep, SettingsDep, StaffDep, client_address
+from itsm.accounts.principal import Principal
+from itsm.api.deps import PersonDep, SessionDep, SettingsDep, allowed, client_address
 from itsm.api.problems import problem, slug
+from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
 from itsm.users.schemas import UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
+
+# The services decide (:mod:`itsm.users.policy`); the gates refuse by role first.
+Lister = Annotated[Principal, allowed(policy.check_list)]
+Manager = Annotated[Principal, allowed(policy.check_manage)]
 
 UserRef = Annotated[
     str, Path(min_length=1, max_length=64, description="User id (42) or username (ana.torres).")
@@ -51,44 +57,44 @@ class PasswordChange(BaseModel):
 @router.get("", summary="List users (technicians and admins)")
 def list_users(
     session: SessionDep,
-    who: StaffDep,
+    who: Lister,
     role: Annotated[Role | None, Query(description="Only this role.")] = None,
     include_inactive: Annotated[bool, Query(description="Include deactivated users.")] = False,
 ) -> list[UserRead]:
-    rows = users.list_users(session, role=role, include_inactive=include_inactive)
+    rows = users.list_users(session, who=who, role=role, include_inactive=include_inactive)
     return [UserRead.model_validate(u) for u in rows]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a user (admins)")
 def create_user(
-    body: UserCreate, response: Response, session: SessionDep, who: AdminDep
+    body: UserCreate, response: Response, session: SessionDep, who: Manager
 ) -> UserRead:
-    read = UserRead.model_validate(users.create_user(session, data=body))
+    read = UserRead.model_validate(users.add_user(session, who=who, data=body))
     response.headers["Location"] = f"{router.prefix}/{read.id}"
     return read
 
 
 @router.get("/{ref}", summary="One user (end users: only themselves, others get 403)")
 def get_user(ref: UserRef, session: SessionDep, who: PersonDep) -> UserRead:
-    return UserRead.model_validate(users.get_visible_user(session, ref=ref, viewer=who.user))
+    return UserRead.model_validate(users.get_visible_user(session, who=who, ref=ref))
 
 
 @router.patch("/{ref}", summary="Change a user's name, e-mail, department or role (admins)")
-def update_user(ref: UserRef, body: UserUpdate, session: SessionDep, who: AdminDep) -> UserRead:
-    return UserRead.model_validate(users.update_user(session, ref=ref, data=body, actor=who.user))
+def update_user(ref: UserRef, body: UserUpdate, session: SessionDep, who: Manager) -> UserRead:
+    return UserRead.model_validate(users.update_user(session, who=who, ref=ref, data=body))
 
 
 @router.put("/{ref}/role", summary="Change a user's role (admins)")
-def set_role(ref: UserRef, body: RoleChange, session: SessionDep, who: AdminDep) -> UserRead:
-    return UserRead.model_validate(users.set_role(session, ref=ref, role=body.role, actor=who.user))
+def set_role(ref: UserRef, body: RoleChange, session: SessionDep, who: Manager) -> UserRead:
+    return UserRead.model_validate(users.set_role(session, who=who, ref=ref, role=body.role))
 
 
 @router.post(
     "/{ref}/deactivate",
     summary="Deactivate a user (admins); history is kept, their tokens stop working",
 )
-def deactivate(ref: UserRef, session: SessionDep, who: AdminDep) -> UserRead:
-    return UserRead.model_validate(users.deactivate(session, ref=ref, actor=who.user))
+def deactivate(ref: UserRef, session: SessionDep, who: Manager) -> UserRead:
+    return UserRead.model_validate(users.deactivate_user(session, who=who, ref=ref))
 
 
 class PasswordChanged(BaseModel):

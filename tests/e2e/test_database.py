@@ -15,11 +15,8 @@ from tests.e2e.cli import ITSM, Cli, check_plain, make_env
 
 
 @pytest.fixture
-def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema at all: a SQLite path not yet created, an empty PG database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
+def empty_pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database: a server's schema is upgraded only on request."""
     pg.require_postgres()
     name = pg.create_database("itsm_empty")
     try:
@@ -28,8 +25,16 @@ def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
         pg.drop_database(name)
 
 
-def test_empty_database_is_refused_until_upgraded(empty_url: str) -> None:
-    cli = Cli(env=make_env(empty_url))
+def test_an_empty_sqlite_file_migrates_itself_on_first_use(tmp_path: Path) -> None:
+    cli = Cli(env=make_env(f"sqlite:///{tmp_path / 'named.db'}"))
+    assert cli.json("ticket", "list") == {"items": [], "next_cursor": None}
+    current = cli.json("db", "current")
+    assert current["current"] == current["head"]
+
+
+@pytest.mark.postgres
+def test_empty_database_is_refused_until_upgraded(empty_pg_url: str) -> None:
+    cli = Cli(env=make_env(empty_pg_url))
     for args in (["ticket", "list"], ["demo"]):
         msg = cli.fail(ExitStatus.DATABASE_NOT_MIGRATED, *args)
         assert "itsm db upgrade" in msg

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, Update, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
 from itsm.inventory import policy
@@ -24,6 +23,9 @@ from itsm.inventory.errors import (
 from itsm.inventory.models import Asset, AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate, HostFacts, reserved_tag_ending
 from itsm.users import service as users
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 def create_asset(session: Session, *, data: AssetCreate) -> Asset:

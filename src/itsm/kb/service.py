@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from itsm.accounts.principal import Principal
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
 from itsm.kb import policy
@@ -16,6 +16,9 @@ from itsm.kb.models import Article
 from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
 from itsm.tickets.models import Category
 from itsm.users import service as users
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 def create_article(session: Session, *, data: ArticleCreate) -> Article:

@@ -9,9 +9,29 @@ Agent tokens act for no person: every check refuses them first.
 
 from __future__ import annotations
 
-from itsm.accounts.policy import is_admin, require_person
-from itsm.accounts.principal import Principal
+from typing import TYPE_CHECKING
+
 from itsm.errors import Forbidden
+
+if TYPE_CHECKING:  # the storing agent (who is None) does not load the accounts domain
+    from itsm.accounts.principal import Principal
+
+
+def require_person(who: Principal | None) -> None:
+    """:func:`itsm.accounts.policy.require_person`, loaded only when someone acts."""
+    if who is None:
+        return
+    from itsm.accounts.policy import require_person as accounts_require_person
+
+    accounts_require_person(who)
+
+
+def is_admin(who: Principal | None) -> bool:
+    if who is None:
+        return True
+    from itsm.accounts.policy import is_admin as accounts_is_admin
+
+    return accounts_is_admin(who)
 
 
 def require_staff(who: Principal | None) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from itsm.accounts.principal import Principal
 from itsm.db.ids import parse_id
 from itsm.errors import choices
 from itsm.users import policy
@@ -24,6 +24,9 @@ from itsm.users.errors import (
 from itsm.users.models import STAFF_ROLES, Role, User
 from itsm.users.schemas import UserCreate, UserUpdate
 from itsm.validation import validated
+
+if TYPE_CHECKING:  # the storing agent does not load the accounts domain
+    from itsm.accounts.principal import Principal
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:

@@ -34,15 +34,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +50,7 @@ import psycopg
 
 from benchmarks._core import INGEST_MIN_RATE, Figure, RatioStyle, Result, RunConfig, Target
 from benchmarks._env import (
+    api_server,
     isolated_settings_env,
     migrate_database,
     postgres_database,
@@ -158,47 +155,6 @@ def _template() -> dict[str, Any]:
         check["severity"] = "healthy"
     data["severity"] = "healthy"
     return data
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """``itsm serve`` in a subprocess until the block ends; yields its URL and pid."""
-    port = _free_port()
-    itsm = str(Path(sys.executable).with_name("itsm"))
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [itsm, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the API server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
-            yield url, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def _agent_token(settings: Any) -> str:
@@ -373,7 +329,7 @@ def run(cfg: RunConfig) -> Result:
         env = {**os.environ, "ITSM_DATABASE_URL": url_db, "ITSM_LOG_LEVEL": "WARNING"}
         with (
             tempfile.TemporaryDirectory() as tmp,
-            _server(env, Path(tmp) / "server.log") as (
+            api_server(env, Path(tmp) / "server.log") as (
                 url,
                 pid,
             ),
@@ -383,7 +339,7 @@ def run(cfg: RunConfig) -> Result:
             _measure(cfg, url, token, postgres_dsn(name), work, meter, paths, names)
         with (
             tempfile.TemporaryDirectory() as tmp,
-            _server(env, Path(tmp) / "server.log", workers=2) as (url, pid),
+            api_server(env, Path(tmp) / "server.log", workers=2) as (url, pid),
         ):
             meter = CpuMeter(pid, name)
             names = {"raw": "raw", "mixed": "mixed2"}  # the baseline again, interleaved

@@ -18,7 +18,9 @@ third-party module that itsm code (or the command's run) imports directly, so
 that the same libraries and everything they pull in load, and nothing of
 itsm's own. Its distance from the command is what itsm itself costs: its own
 modules, settings, opening the database and checking its schema, the queries
-and the rendering. Target: command median <= 1.3 x baseline median.
+and the rendering. Target: command median <= ``CLI_COLD_MAX_RATIO`` x the median of
+the same imports leaving the same way (``os._exit``, as ``itsm`` leaves); the
+baseline leaving normally is printed for information.
 """
 
 from __future__ import annotations
@@ -33,13 +35,20 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _dataset
-from benchmarks._core import Figure, Result, RunConfig, Target, median, percentile
+from benchmarks._core import (
+    CLI_COLD_MAX_RATIO,
+    Figure,
+    Result,
+    RunConfig,
+    Target,
+    median,
+    percentile,
+)
 from benchmarks._dataset import Dataset
 from benchmarks.cli_startup import ImportProfile, compile_itsm, itsm_command, parse_importtime
 
 NAME = "cli_cold"
 TITLE = "Cold CLI commands: itsm ticket list / show vs a bare Python importing the same libraries"
-TARGET_RATIO = 1.3
 _ENTRY = "from itsm.cli.main import main; main()"
 
 
@@ -212,14 +221,16 @@ def _measure(
                 ),
             )
         )
+        quick = quick_of[label]
+        same_exit = med[label] / med[quick]
         result.targets.append(
             Target(
-                f"{lab}: {label} median <= {TARGET_RATIO}x bare imports",
-                ratio <= TARGET_RATIO,
-                f"{ratio:.2f}x ({med[label]:.0f} ms vs {med[base]:.0f} ms)",
+                f"{lab}: {label} median <= {CLI_COLD_MAX_RATIO}x the same imports, "
+                "leaving the same way",
+                same_exit <= CLI_COLD_MAX_RATIO,
+                f"{same_exit:.2f}x ({med[label]:.0f} ms vs {med[quick]:.0f} ms)",
             )
         )
-        quick = quick_of[label]
         result.figures.append(
             Figure(
                 f"{lab} {label} vs imports + quick exit",
@@ -229,7 +240,7 @@ def _measure(
                 baseline_value=med[quick],
                 detail=(
                     "itsm's own cost: `itsm` skips the interpreter's teardown, so does "
-                    f"this baseline ({med[quick]:.0f} ms); no target"
+                    f"this baseline ({med[quick]:.0f} ms): the target's baseline"
                 ),
             )
         )

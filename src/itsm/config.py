@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path(APP_NAME))
     timezone: str = Field(default="UTC", description="Time zone of ticket-number days.")
+    language: str = Field(
+        default="es",
+        description="Language of the web app when neither the user nor the browser names one.",
+    )
     log_level: str = "WARNING"
     log_file: Path | None = None
     user: str | None = Field(default=None, description="Username recorded as the actor.")
@@ -201,6 +205,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name like UTC or Europe/Madrid"
             ) from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _shipped_language(cls, value: str) -> str:
+        from itsm.i18n import LANGUAGES  # the catalogues' list, without loading them
+
+        if value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; allowed: {choices(LANGUAGES)}")
         return value
 
     @field_validator("log_level")

@@ -13,8 +13,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from itsm.config import Settings
-from itsm.db import migrate
+from itsm.db import migrate, notify
 from itsm.db.engine import build_engine, make_session_factory, session_scope, unavailable
+from itsm.events.domain import Bus
 
 
 @dataclass
@@ -22,9 +23,14 @@ class Database:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session] = field(init=False)
+    #: The domain events' subscribers of this database's sessions.
+    bus: Bus = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = make_session_factory(self.engine)
+        self.bus = Bus()
+        self.bus.attach(self.sessions)
+        notify.install(self.engine, self.bus)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:

@@ -26,6 +26,7 @@ from itsm.diagnostics.models import DiagnosticReport, EncodedJSON
 from itsm.diagnostics.policy import check_read, check_send, sees_stored
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.severity import Severity
+from itsm.events.domain import HOST_REPORTED, DomainEvent, emit
 from itsm.inventory import service as inventory
 from itsm.inventory.schemas import HostFacts
 
@@ -153,6 +154,12 @@ def process_reports(
     known.update(raced)  # a concurrent request stored these first: duplicates now
     for key in raced:
         del fresh[key]
+    for key in fresh:
+        stored = rows[key]
+        emit(
+            session,
+            DomainEvent(kind=HOST_REPORTED, asset_id=stored.asset_id, severity=stored.severity),
+        )
 
     outcomes: dict[str, autoticket.Outcome] = {}
     if tickets_enabled and fresh:

@@ -1,4 +1,8 @@
-"""The audit trail: every change to a ticket, with who made it and the values."""
+"""The audit trail: every change to a ticket, with who made it and the values.
+
+Each audit event is also announced as a domain event (``ticket.<kind>``) once the
+transaction commits: the audit trail is the one place ticket changes are told.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from itsm.events.domain import TICKET_PREFIX, DomainEvent, emit
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import User
 
@@ -36,7 +41,23 @@ def record(
         new_value=_text(new),
     )
     session.add(event)
+    internal = kind == EventKind.COMMENTED and field == INTERNAL_COMMENT
+    announce(session, ticket=ticket, kind=kind, internal=internal)
     return event
+
+
+def announce(session: Session, *, ticket: Ticket, kind: EventKind, internal: bool = False) -> None:
+    """The domain event of an audit event on ``ticket`` (told after commit)."""
+    emit(
+        session,
+        DomainEvent(
+            kind=TICKET_PREFIX + kind,
+            ticket_id=ticket.id,
+            requester_id=ticket.requester_id,
+            internal=internal,
+            source=ticket.source,
+        ),
+    )
 
 
 def history(

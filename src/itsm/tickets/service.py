@@ -156,6 +156,9 @@ def _insert(
             )
     session.add_all(tickets)
     session.flush()
+    for ticket in tickets:
+        for event in ticket.events:
+            events.announce(session, ticket=ticket, kind=EventKind(event.kind))
 
 
 def _active_number(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.errors import InvalidInput
+from itsm.events.domain import TICKETS_IMPORTED, DomainEvent, emit
 from itsm.sla.config import SlaSettings
 from itsm.tickets.transfer_export import export_tickets
 from itsm.tickets.transfer_read import (
@@ -115,6 +116,8 @@ def import_tickets(
             result.imported = written.count
             result.first_number = written.first_number
             result.last_number = written.last_number
+            if written.count:  # one event for the whole import: live views read the queue again
+                emit(session, DomainEvent(kind=TICKETS_IMPORTED))
     return result
 
 

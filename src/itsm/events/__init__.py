@@ -1,0 +1,1 @@
+"""Domain events: what the services changed, announced once the change is committed."""

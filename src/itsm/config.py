@@ -137,6 +137,12 @@ class ApiSettings(BaseModel):
                 ) from None
         return value
 
+    event_heartbeat_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=300,
+        description="Seconds between heartbeat comments on an open event stream (/api/v1/events).",
+    )
     login: LoginThrottle = Field(default_factory=LoginThrottle)
     metrics_token: SecretStr | None = Field(
         default=None,

@@ -1,7 +1,8 @@
 """The FastAPI application: ``create_app(settings)`` builds one, ``itsm serve`` runs it.
 
-The app holds no state but its database engine: several workers or hosts can
-serve one PostgreSQL database side by side.
+The app holds no state but its database engine and its live-update hub: several
+workers or hosts can serve one PostgreSQL database side by side (each hears every
+change through ``LISTEN``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from itsm import __version__
 from itsm.api import problems
 from itsm.api.limits import BodyLimit
+from itsm.api.live import running_hub
 from itsm.api.metrics import RequestMetrics
 from itsm.api.routers import ROUTERS
 from itsm.config import Settings, load_settings
@@ -46,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = _open(cfg)
         try:
-            yield
+            async with running_hub(app.state.db) as hub:
+                app.state.live = hub
+                yield
         finally:
             app.state.db.dispose()
 

@@ -44,6 +44,8 @@ class Case:
     template: str | None = None
     # A case that changes state runs on a fresh seed per role (slower); reads share one.
     mutates: bool = False
+    # A stream that stays open (server-sent events): a 2xx is judged by its headers alone.
+    stream: bool = False
 
 
 # Placeholders every case may use; test_role_matrix.py seeds them on each backend:

@@ -202,13 +202,20 @@ def call(client: httpx.Client, case: Case, role: str, seeded: Seed) -> httpx.Res
     values = seeded.values
     body = case.body(values) if callable(case.body) else fill(case.body, values)
     token = seeded.tokens[role]
-    return client.request(
+    request = client.build_request(
         case.method,
         str(fill(case.path, values)),
         params={k: fill(v, values) for k, v in case.params.items()},
         json=body,
         headers={"Authorization": f"Bearer {token}"} if token else {},
     )
+    response = client.send(request, stream=case.stream)
+    if case.stream:  # read a refusal's problem document; close an open stream unread
+        if response.is_success:
+            response.close()
+        else:
+            response.read()
+    return response
 
 
 def mismatch(case: Case, role: str, got: httpx.Response) -> str | None:

@@ -13,6 +13,7 @@ from itsm.api.routers import (  # noqa: E402
     alertmanager,
     auth,
     diagnostics,
+    events,
     health,
     inventory,
     kb,
@@ -33,4 +34,5 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (kb.router, True),
     (inventory.router, True),
     (reports.router, True),
+    (events.router, True),
 ]

@@ -1,0 +1,47 @@
+"""Live updates over HTTP: a server-sent event stream of the domain events the caller may hear."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from itsm.accounts.principal import Principal
+from itsm.api.deps import PersonDep
+from itsm.api.live import Hub
+from itsm.events.policy import may_hear
+
+router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/events",
+    summary="Server-sent events: what changed, as it is committed",
+    description=(
+        "A `text/event-stream` that stays open. First an event `ready` (from then on no"
+        " change is missed), then one event per change, named by its kind"
+        " (`ticket.created`, `ticket.status_changed`, `host.reported` ...) with a small JSON"
+        " object of ids; read the ticket or host again for the rest. `resync`: changes"
+        " may have been missed, read everything again. A comment line every"
+        " `api.event_heartbeat_seconds` keeps proxies from closing it. Staff hear every"
+        " change; an end user only changes to their own tickets, and no internal notes."
+    ),
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},
+)
+async def events(request: Request, who: PersonDep) -> EventSourceResponse:
+    hub: Hub = request.app.state.live
+    heartbeat = request.app.state.settings.api.event_heartbeat_seconds
+    return EventSourceResponse(_stream(hub, who), ping=heartbeat)
+
+
+async def _stream(hub: Hub, who: Principal) -> AsyncIterator[ServerSentEvent]:
+    async with hub.subscribe() as stream:
+        await hub.ready.wait()
+        yield ServerSentEvent(event="ready", data="{}")
+        while True:
+            event = await stream.queue.get()
+            if may_hear(who, event):
+                yield ServerSentEvent(event=event.kind, data=json.dumps(event.as_json()))

@@ -1,0 +1,64 @@
+"""``GET /api/v1/events``: live domain events over HTTP, filtered by role."""
+
+from __future__ import annotations
+
+from tests.e2e.api.event_stream import events
+from tests.live_server import Api
+
+
+def _ticket(requester_id: int) -> dict[str, object]:
+    return {
+        "title": "Printer jam",
+        "description": "Paper stuck",
+        "category": "hardware",
+        "priority": "low",
+        "requester_id": requester_id,
+    }
+
+
+def test_staff_hear_every_change_and_end_users_only_their_own_public_ones(api: Api) -> None:
+    tech = api.user("tina", role="technician")
+    alice = api.user("alice")
+    bob = api.user("bob")
+    staff = api.client(api.token(tech))
+    as_alice = api.client(api.token(alice))
+    with (
+        events(api.base_url, api.token(tech)) as heard_by_staff,
+        events(api.base_url, api.token(alice)) as heard_by_alice,
+    ):
+        theirs = staff.post("/tickets", json=_ticket(bob.id)).json()["id"]
+        own = as_alice.post("/tickets", json=_ticket(alice.id)).json()["id"]
+        note = {"body": "check the fuser", "is_internal": True}
+        assert staff.post(f"/tickets/{own}/comments", json=note).status_code == 201
+        reply = {"body": "on my way"}
+        assert staff.post(f"/tickets/{own}/comments", json=reply).status_code == 201
+
+        staff_saw = heard_by_staff.until("ticket.commented", ticket_id=own, internal=None)
+        alice_saw = heard_by_alice.until("ticket.commented", ticket_id=own)
+
+    assert [(e.name, e.data["ticket_id"]) for e in staff_saw] == [
+        ("ticket.created", theirs),
+        ("ticket.created", own),
+        ("ticket.commented", own),
+        ("ticket.commented", own),
+    ]
+    assert staff_saw[2].data["internal"] is True
+    assert [(e.name, e.data) for e in alice_saw] == [
+        (
+            "ticket.created",
+            {"kind": "ticket.created", "ticket_id": own, "requester_id": alice.id, "source": "api"},
+        ),
+        (
+            "ticket.commented",
+            {
+                "kind": "ticket.commented",
+                "ticket_id": own,
+                "requester_id": alice.id,
+                "source": "api",
+            },
+        ),
+    ]
+
+
+def test_the_stream_needs_a_person_token(api: Api) -> None:
+    assert api.client().get("/events").status_code == 401

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests import pg
 from tests.e2e.api.event_stream import events
 from tests.live_server import Api
 
@@ -62,3 +66,23 @@ def test_staff_hear_every_change_and_end_users_only_their_own_public_ones(api: A
 
 def test_the_stream_needs_a_person_token(api: Api) -> None:
     assert api.client().get("/events").status_code == 401
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_lost_listener_comes_back_and_says_resync(api: Api) -> None:
+    """The server's LISTEN connection killed by the database: the streams are told to read
+    everything again, and the changes after it are streamed as before."""
+    tech = api.user("tina", role="technician")
+    staff = api.client(api.token(tech))
+    database = make_url(api.settings.effective_database_url).database
+    with events(api.base_url, api.token(tech)) as heard:
+        with pg.admin() as conn:
+            ended = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND application_name = 'itsm-listen'",
+                (database,),
+            ).fetchall()
+        assert ended == [(True,)]
+        heard.until("resync")
+        created = staff.post("/tickets", json=_ticket(tech.id)).json()["id"]
+        heard.until("ticket.created", ticket_id=created)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticSerializationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
@@ -334,6 +334,48 @@ def history(
     if since:
         stmt = stmt.where(DiagnosticReport.collected_at >= since)
     return session.scalars(stmt.limit(max(1, min(limit, 1000)))).all()
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """A host's latest report: its overall severity, and when it was collected."""
+
+    host: str
+    asset_id: int | None
+    severity: str
+    collected_at: datetime
+
+
+def latest_by_host(
+    session: Session, *, who: Principal | None, since: datetime | None = None
+) -> list[HostStatus]:
+    """Each host's latest report (collected since ``since``), by host name, if ``who``
+    may read reports."""
+    check_read(who)
+    newest = select(
+        DiagnosticReport.host, func.max(DiagnosticReport.collected_at).label("at")
+    ).group_by(DiagnosticReport.host)
+    if since is not None:
+        newest = newest.where(DiagnosticReport.collected_at >= since)
+    latest = newest.subquery()
+    rows = session.execute(
+        select(
+            DiagnosticReport.host,
+            DiagnosticReport.asset_id,
+            DiagnosticReport.severity,
+            DiagnosticReport.collected_at,
+        )
+        .join(
+            latest,
+            (DiagnosticReport.host == latest.c.host)
+            & (DiagnosticReport.collected_at == latest.c.at),
+        )
+        .order_by(DiagnosticReport.host, DiagnosticReport.id.desc())
+    )
+    seen: dict[str, HostStatus] = {}
+    for host, asset_id, severity, at in rows:  # two reports at one instant: the later stored
+        seen.setdefault(host, HostStatus(host, asset_id, severity, at))
+    return list(seen.values())
 
 
 def prune(session: Session, *, older_than: datetime) -> int:

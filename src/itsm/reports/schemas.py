@@ -6,7 +6,7 @@ measure (a mean of no tickets) is ``None``, never 0.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from itsm.schema import Schema
 
@@ -83,3 +83,51 @@ class ServiceReport(Schema):
     technicians: list[TechnicianMetrics]
     categories: list[Breakdown]
     priorities: list[Breakdown]
+
+
+class PeriodFigures(Schema):
+    """The dashboard's headline figures of one period, read off its service report."""
+
+    start: datetime
+    end: datetime
+    mean_time_to_acknowledge_hours: float | None
+    mean_time_to_resolve_hours: float | None
+    first_response_sla_percent: float | None
+    resolution_sla_percent: float | None
+    average_rating: float | None
+
+
+class DayFigures(Schema):
+    """One day (in the configured zone) of the 30-day trend."""
+
+    day: date
+    opened: int
+    resolved: int
+    average_rating: float | None
+
+
+class TechnicianLoad(Schema):
+    user_id: int
+    username: str | None
+    active: int
+
+
+class HostHealth(Schema):
+    host: str
+    asset_id: int | None
+    severity: str
+    collected_at: datetime
+
+
+class Dashboard(Schema):
+    """The live dashboard: the help desk right now, and how it did lately."""
+
+    at: datetime
+    active: dict[str, dict[str, int]]  # status -> priority -> active tickets
+    unassigned: int
+    due_within_hour: int
+    breached_today: int
+    technicians: list[TechnicianLoad]
+    periods: dict[str, PeriodFigures]  # "today", "7d", "30d"
+    days: list[DayFigures]  # oldest first
+    hosts: list[HostHealth]

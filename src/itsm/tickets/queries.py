@@ -30,7 +30,16 @@ from sqlalchemy.orm import Session
 from itsm.db.base import UTCDateTime
 from itsm.db.fulltext import matching, ranked_matches
 from itsm.tickets.errors import InvalidCursor
-from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket
+from itsm.tickets.models import (
+    ACTIVE_STATUSES,
+    RUNNING_STATUSES,
+    Category,
+    EventKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from itsm.tickets.schemas import TicketFilters, TicketStats
 from itsm.users import service as users
 from itsm.users.errors import UserNotFound
@@ -275,3 +284,27 @@ def stats(session: Session) -> TicketStats:
         by_priority=by_priority,
         by_category=by_category,
     )
+
+
+def due_between(session: Session, *, start: datetime, end: datetime) -> int:
+    """Tickets whose SLA clock runs and whose resolution falls due in ``[start, end)``."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            status_in(RUNNING_STATUSES),
+            Ticket.resolution_due_at >= start,
+            Ticket.resolution_due_at < end,
+        )
+    )
+    return int(count or 0)
+
+
+def breaches_since(session: Session, *, since: datetime) -> int:
+    """SLA targets missed since ``since`` (``itsm sla tick`` records each breach once)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.kind == EventKind.SLA_BREACH, TicketEvent.created_at >= since)
+    )
+    return int(count or 0)

@@ -7,4 +7,5 @@ from tests.e2e.api.matrix import STAFF, Case
 CASES: list[Case] = [
     Case("GET", "/reports/service", STAFF),
     Case("GET", "/reports/service", STAFF, params={"start": "2025-03-01", "end": "2025-04-01"}),
+    Case("GET", "/reports/dashboard", STAFF),
 ]

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from itsm.api.deps import SessionDep, StaffDep
+from itsm.api.deps import SessionDep, SettingsDep, StaffDep
 from itsm.db.base import utcnow
+from itsm.reports.dashboard import dashboard as dashboard_figures
 from itsm.reports.period import resolve_period
-from itsm.reports.schemas import ServiceReport
+from itsm.reports.schemas import Dashboard, ServiceReport
 from itsm.reports.service import service_report
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -37,3 +38,19 @@ def service(
 ) -> ServiceReport:
     period = resolve_period(start, end, now=utcnow(), names=("start", "end"))
     return service_report(session, start=period.start, end=period.end)
+
+
+@router.get(
+    "/dashboard",
+    summary="The live dashboard's figures: the queue now, today / 7 / 30 days, hosts",
+    description=(
+        "Active tickets by status and priority, unassigned, due within the hour, SLA breaches"
+        " since midnight, each technician's active load; mean time to acknowledge and to"
+        " resolve, SLA % and average rating of today, the last 7 and 30 days (each the"
+        " service report of that period); opened, resolved and average rating per day for"
+        " 30 days; each host's latest diagnostics severity. Days are in the configured time"
+        " zone. Read it again on each event of `GET /api/v1/events`."
+    ),
+)
+def dashboard(session: SessionDep, who: StaffDep, cfg: SettingsDep) -> Dashboard:
+    return dashboard_figures(session, who=who, now=utcnow(), zone=cfg.zone)

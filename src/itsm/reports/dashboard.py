@@ -1,0 +1,110 @@
+"""The live dashboard's figures, read off the services that own each of them.
+
+Period figures (MTTA, MTTR, SLA %, satisfaction) and the 30-day trend are
+:func:`itsm.reports.service.service_report` of each period and day; the counts of
+right now are the ticket gauges and statistics; host health is each host's latest
+diagnostics report. Nothing here computes a metric of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from itsm.diagnostics import service as diagnostics
+from itsm.reports import gauges
+from itsm.reports.schemas import (
+    Dashboard,
+    DayFigures,
+    HostHealth,
+    PeriodFigures,
+    ServiceReport,
+    TechnicianLoad,
+)
+from itsm.reports.service import service_report
+from itsm.tickets import queries
+from itsm.tickets.models import ACTIVE_STATUSES
+from itsm.users.policy import require_staff
+
+if TYPE_CHECKING:
+    from itsm.accounts.principal import Principal
+
+TREND_DAYS = 30
+DUE_SOON = timedelta(hours=1)
+_INSTANT = timedelta(microseconds=1)  # "today" at the stroke of midnight: a period, if tiny
+
+
+def dashboard(
+    session: Session, *, who: Principal | None, now: datetime, zone: ZoneInfo
+) -> Dashboard:
+    """The dashboard at ``now``; days begin at midnight in ``zone``. Staff only."""
+    require_staff(who)
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = service_report(session, start=midnight, end=max(now, midnight + _INSTANT))
+    periods = {
+        "today": today,
+        "7d": service_report(session, start=now - timedelta(days=7), end=now),
+        "30d": service_report(session, start=now - timedelta(days=30), end=now),
+    }
+    days = []
+    for back in range(TREND_DAYS - 1, -1, -1):
+        start = _day_start(midnight, -back, zone)
+        report = (
+            today
+            if back == 0
+            else service_report(session, start=start, end=_day_start(midnight, -back + 1, zone))
+        )
+        days.append(
+            DayFigures(
+                day=start.date(),
+                opened=report.opened,
+                resolved=report.resolved,
+                average_rating=report.satisfaction.average_rating,
+            )
+        )
+    counts = gauges.snapshot(session).tickets
+    active: dict[str, dict[str, int]] = {}
+    for (status, priority), count in counts.items():
+        if status in ACTIVE_STATUSES:
+            active.setdefault(status.value, {})[priority.value] = count
+    return Dashboard(
+        at=now,
+        active=active,
+        unassigned=queries.stats(session).unassigned_active,
+        due_within_hour=queries.due_between(session, start=now, end=now + DUE_SOON),
+        breached_today=queries.breaches_since(session, since=midnight),
+        technicians=[
+            TechnicianLoad(user_id=t.user_id, username=t.username, active=t.active_load)
+            for t in today.technicians
+            if t.user_id is not None
+        ],
+        periods={name: _figures(report) for name, report in periods.items()},
+        days=days,
+        hosts=[
+            HostHealth(
+                host=h.host, asset_id=h.asset_id, severity=h.severity, collected_at=h.collected_at
+            )
+            for h in diagnostics.latest_by_host(session, who=who)
+        ],
+    )
+
+
+def _day_start(midnight: datetime, offset: int, zone: ZoneInfo) -> datetime:
+    """Midnight ``offset`` days from ``midnight`` in ``zone`` (days are 23 to 25 hours)."""
+    day = midnight.date() + timedelta(days=offset)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def _figures(report: ServiceReport) -> PeriodFigures:
+    return PeriodFigures(
+        start=report.start,
+        end=report.end,
+        mean_time_to_acknowledge_hours=report.time_to_acknowledge.mean_hours,
+        mean_time_to_resolve_hours=report.time_to_resolve.mean_hours,
+        first_response_sla_percent=report.first_response_sla.percent_met,
+        resolution_sla_percent=report.resolution_sla.percent_met,
+        average_rating=report.satisfaction.average_rating,
+    )

@@ -165,7 +165,10 @@ def search(
     if as_json:
         from itsm.cli.output import print_json
 
-        print_json(app_ctx.console, [dump(a) | {"score": round(s, 4)} for a, s in found])
+        print_json(
+            app_ctx.console,
+            [dump(a) | {"score": None if s is None else round(s, 4)} for a, s in found],
+        )
         return
     app_ctx.console.print(
         table(

@@ -124,9 +124,10 @@ def detail(
         label = "internal note" if c.is_internal else "comment"
         spent = f" · {c.time_spent_minutes} min" if c.time_spent_minutes else ""
         who = e(c.author) if c.author else "system"
+        origin = e(f"[from {c.copied_from}] ") if c.copied_from else ""
         parts.append(
             Panel(
-                e(c.body),
+                origin + e(c.body),
                 title=f"{who} · {when(c.created_at)} · {label}{spent}",
                 border_style="yellow" if c.is_internal else "white",
                 expand=False,

@@ -93,7 +93,12 @@ class ArticleRead(Schema):
 class ArticleHit(ArticleRead):
     """An article found by a search, with how well it matched (higher is better)."""
 
-    score: float
+    score: float | None = Field(
+        description=(
+            "How well it matched, higher is better; null for those who do not see"
+            " drafts (end users), whose items come in rank order only."
+        )
+    )
 
 
 class ArticleSearch(Schema):

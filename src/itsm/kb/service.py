@@ -97,9 +97,10 @@ def update_article(
 
 def search_articles(
     session: Session, *, who: Principal | None, query: str, limit: int = 20
-) -> list[tuple[Article, float]]:
+) -> list[tuple[Article, float | None]]:
     """Articles matching ``query`` (accent-insensitive, word prefixes), best first; drafts
-    only for those who see them."""
+    only for those who see them. Those who do not see drafts get no scores (``None``),
+    only the order: a score weighs a word by every row's use of it, drafts included."""
     policy.check_read(who)
     matches = ranked_matches(session, "knowledge_base", query).subquery("m")
     stmt = (
@@ -110,7 +111,8 @@ def search_articles(
     )
     if not policy.sees_drafts(who):
         stmt = stmt.where(Article.published.is_(True))
-    return [(a, float(s)) for a, s in session.execute(stmt).all()]
+    scored = policy.sees_drafts(who)
+    return [(a, float(s) if scored else None) for a, s in session.execute(stmt).all()]
 
 
 def count_matches(session: Session, *, who: Principal | None, query: str) -> int:

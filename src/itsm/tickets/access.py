@@ -313,14 +313,19 @@ def list_page(
 
 def search(
     session: Session, *, viewer: User, query: str, limit: int = 20, active_only: bool = False
-) -> tuple[list[tuple[Ticket, float]], int]:
+) -> tuple[list[tuple[Ticket, float | None]], int]:
     """Full-text search over what ``viewer`` may see: end users, their own tickets and
     public comments only, and not by the numbers of tickets they may not open
-    (:func:`searched_text`)."""
+    (:func:`searched_text`).
+
+    End users get the tickets in rank order without scores (``None``): a BM25 or
+    ts_rank score weighs a word by how often every row uses it, so it would change
+    with other people's tickets and internal notes.
+    """
     searched = searched_text(session, viewer=viewer, query=query)
     if searched is None:
         return [], 0
-    return queries.search(
+    found, total = queries.search(
         session,
         query=searched,
         limit=limit,
@@ -328,6 +333,7 @@ def search(
         requester_id=None if viewer.is_staff else viewer.id,
         public_only=not viewer.is_staff,
     )
+    return [(ticket, score if viewer.is_staff else None) for ticket, score in found], total
 
 
 def stats(session: Session, *, viewer: User) -> TicketStats:
@@ -337,16 +343,25 @@ def stats(session: Session, *, viewer: User) -> TicketStats:
 
 def comments(session: Session, *, ref: int | str, viewer: User) -> list[CommentRead]:
     """The ticket's comments as ``viewer`` may read them (end users: public ones, without
-    other tickets' numbers or other end users' names)."""
+    other tickets' numbers, in the body or as the origin of a merged copy, or other end
+    users' names)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
     found = service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
     rows = [comment_read(c) for c in found]
     if viewer.is_staff:
         return rows
-    bodies = hide_unseen(session, viewer=viewer, texts=[c.body for c in rows])
+    texts = hide_unseen(
+        session, viewer=viewer, texts=[t for c in rows for t in (c.body, c.copied_from)]
+    )
     return [
-        row.model_copy(update={"body": body, "author": shown_person(c.author, viewer=viewer)})
-        for row, c, body in zip(rows, found, bodies, strict=True)
+        row.model_copy(
+            update={
+                "body": texts[2 * i],
+                "copied_from": texts[2 * i + 1],
+                "author": shown_person(c.author, viewer=viewer),
+            }
+        )
+        for i, (row, c) in enumerate(zip(rows, found, strict=True))
     ]
 
 

@@ -225,6 +225,9 @@ class TicketComment(Base):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    # The number of the ticket a merge copied this comment from; kept out of the
+    # searched body so a search cannot find the other ticket's number (migration 0008).
+    copied_from: Mapped[str | None] = mapped_column(String(32))
     is_internal: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )

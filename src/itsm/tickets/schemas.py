@@ -129,6 +129,14 @@ class CommentRead(Schema):
         )
     )
     body: str
+    copied_from: str | None = Field(
+        default=None,
+        description=(
+            "The number of the ticket a merge copied this comment from (null for a"
+            " comment written here); to an end user who may not open that ticket,"
+            ' "another ticket".'
+        ),
+    )
     is_internal: bool
     time_spent_minutes: int
     created_at: datetime
@@ -186,7 +194,12 @@ class TicketPage(Schema):
 
 
 class TicketHit(TicketRead):
-    score: float
+    score: float | None = Field(
+        description=(
+            "How well it matched, higher is better (staff only); null for end users,"
+            " whose items come in rank order only."
+        )
+    )
 
 
 class SearchResult(Schema):

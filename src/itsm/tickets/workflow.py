@@ -34,9 +34,10 @@ def merge(
     actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
-    """Fold a duplicate into ``target``: its comments are copied over (marked with
-    their origin), both audit trails record the merge, and the duplicate is closed
-    with a ``merged_into`` link. The duplicate keeps its own history intact."""
+    """Fold a duplicate into ``target``: its comments are copied over (their origin in
+    ``copied_from``, outside the searched body), both audit trails record the merge, and
+    the duplicate is closed with a ``merged_into`` link. The duplicate keeps its own
+    history intact."""
     duplicate = get_ticket_for_update(session, ref=duplicate_ref)
     target = get_ticket_for_update(session, ref=target_ref)
     if duplicate.id == target.id:
@@ -57,7 +58,8 @@ def merge(
             TicketComment(
                 ticket_id=target.id,
                 author_id=c.author_id,
-                body=f"[from {duplicate.number}] {c.body}",
+                body=c.body,
+                copied_from=c.copied_from or duplicate.number,  # where it was written
                 is_internal=c.is_internal,
                 time_spent_minutes=0,  # the time was spent once: it stays counted on the duplicate
                 created_at=c.created_at,

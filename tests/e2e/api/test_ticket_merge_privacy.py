@@ -1,7 +1,8 @@
 """Over real HTTP on SQLite and PostgreSQL: what a merge copies into an end user's ticket
-gives nothing of the duplicate away. Its comments arrive as "[from TKT-…] …", written by
-the duplicate's requester; the end user can neither find that number by searching (nor
-with the list's ``text`` filter) nor read that person's name. Staff see both as they are.
+gives nothing of the duplicate away. Its comments arrive with the duplicate's number in
+``copied_from`` (outside the searched body), written by the duplicate's requester; the
+end user can neither find that number, or a part of it, by searching (nor with the
+list's ``text`` filter) nor read that number or that person's name. Staff see both.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _listed(client: httpx.Client, text: str) -> list[str]:
 
 
 def _merged(api: Api, admin: httpx.Client) -> dict[str, Any]:
-    """Walt's ticket merged into Vera's: Vera's holds Walt's comment "[from TKT-…] …"."""
+    """Walt's ticket merged into Vera's: Vera's holds Walt's comment, copied from his."""
     vera, walt = api.user("vera"), api.user("walt")
     clients = {"vera": api.client(api.token(vera)), "walt": api.client(api.token(walt))}
     tech = api.as_new("theo", role="technician")
@@ -67,9 +68,9 @@ def test_an_end_user_cannot_find_a_ticket_merged_into_theirs_by_its_number(
     # searching the number finds it; PostgreSQL's parser reads "-20261127" and "-0001"
     # as signed integers, which the query's words never match: no hit there, for anyone.
     sqlite = backend == "sqlite"
-    by_number = {theirs: [mine] if sqlite else [], mine: [other] if sqlite else []}
+    by_number = {theirs: [], mine: [other] if sqlite else []}
 
-    # Staff: the copied comment holds the duplicate's number, and search finds it there.
+    # Staff: the copied comment's origin is no searched text.
     for staff in (tech, admin):
         assert _found(staff, theirs) == by_number[theirs]
         assert _listed(staff, theirs) == by_number[theirs]
@@ -80,6 +81,11 @@ def test_an_end_user_cannot_find_a_ticket_merged_into_theirs_by_its_number(
         got = vera.get("/tickets/search", params={"q": q})
         assert ok(got) == EMPTY_SEARCH, q
         assert ok(vera.get("/tickets", params={"text": q})) == EMPTY_PAGE, q
+    # Nor by its parts, spelt any way: the copy's origin is not in the searched body.
+    _, day, counter = theirs.split("-")
+    for q in (counter, f"tkt {day} {counter}", f"TKT_{day}_{counter}", f"{day}-{counter}"):
+        assert _found(vera, q) == [], q
+        assert _listed(vera, q) == [], q
     # Other words of the query are looked for as if the number were not there.
     assert _found(vera, f"{theirs} 9 am") == _found(vera, "9 am") == [mine]
     assert _listed(vera, f"{theirs} since") == _listed(vera, "since") == [mine]
@@ -107,7 +113,10 @@ def test_an_end_user_reads_no_other_end_user_s_name_on_their_comments(
 
     def comments(client: httpx.Client, ticket: dict[str, Any]) -> list[tuple[str | None, str]]:
         got = ok(client.get(f"/tickets/{ticket['id']}/comments"))
-        return [(c["author"], c["body"]) for c in got]
+        return [
+            (c["author"], f"[from {c['copied_from']}] " * bool(c["copied_from"]) + c["body"])
+            for c in got
+        ]
 
     for staff in (seen["tech"], admin):
         assert comments(staff, mine) == [
@@ -121,6 +130,7 @@ def test_an_end_user_reads_no_other_end_user_s_name_on_their_comments(
         ("theo", "Looking into it"),
     ]
     assert comments(seen["walt"], theirs) == [("walt", "Since 9 am")]
+    assert theirs["number"] not in seen["vera"].get(f"/tickets/{mine['id']}/comments").text
     for path in ("/comments", "/history", ""):
         assert "walt" not in seen["vera"].get(f"/tickets/{mine['id']}{path}").text, path
 

@@ -48,7 +48,7 @@ def test_an_end_user_sees_the_merge_of_their_ticket_but_not_where_it_went(
             (e["kind"], e["field"], e["new_value"]) for e in history
         ]
         comments = ok(staff.get(f"/tickets/{theirs['id']}/comments"))
-        assert [c["body"] for c in comments] == [f"[from {mine['number']}] Since 9 am"]
+        assert [(c["copied_from"], c["body"]) for c in comments] == [(mine["number"], "Since 9 am")]
 
     # The duplicate's requester: merged, closed, and nothing of the other ticket.
     links = ok(vera_client.get(f"/tickets/{mine['id']}/links"))
@@ -87,7 +87,7 @@ def test_an_end_user_sees_the_merge_of_their_ticket_but_not_where_it_went(
     assert ok(walt_client.get(f"/tickets/{theirs['id']}/links")) == []
     assert ok(walt_client.get(f"/tickets/{related['id']}/links")) == []
     comments = ok(walt_client.get(f"/tickets/{theirs['id']}/comments"))
-    assert [c["body"] for c in comments] == [f"[from {HIDDEN_TICKET}] Since 9 am"]
+    assert [(c["copied_from"], c["body"]) for c in comments] == [(HIDDEN_TICKET, "Since 9 am")]
     history = ok(walt_client.get(f"/tickets/{theirs['id']}/history"))
     assert [e["kind"] for e in history] == ["created"]
     for path in ("", "/comments", "/history", "/links"):

@@ -36,9 +36,11 @@ def test_merge_and_link(cli: Cli, fresh_db_url: str) -> None:
         {"kind": "related", "ticket": c},
         {"kind": "merged_from", "ticket": a},
     ]
-    assert [(c["body"], c["author"], c["is_internal"]) for c in target["comments"]] == [
-        (f"[from {a}] It takes minutes", "ana", False),
-        (f"[from {a}] Full", "tech", True),
+    assert [
+        (c["copied_from"], c["body"], c["author"], c["is_internal"]) for c in target["comments"]
+    ] == [
+        (a, "It takes minutes", "ana", False),
+        (a, "Full", "tech", True),
     ]
     assert [r for r in rows(target["events"]) if r[0] in ("merged", "linked")] == [
         ("linked", "related", None, c, "tech"),

@@ -240,3 +240,54 @@ def test_the_token_host_binding_comes_and_goes_with_0007(empty_engine: Engine) -
     migrate.upgrade(empty_engine)
     with session_scope(factory, write=False) as session:
         assert session.scalars(select(ApiToken.host_identity)).all() == [None]
+
+
+def test_a_merge_copy_s_origin_moves_out_of_its_body_with_0008(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0007")
+    with empty_engine.begin() as conn:  # the 0007 tables, in their own SQL
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
+                " updated_at) VALUES (1, 'ana', 'Ana', 'user', true, :t, :t)"
+            ),
+            {"t": "2026-12-01 10:00:00.000000"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (id, number, title, category, priority, status, source,"
+                " requester_id, created_at, updated_at) VALUES (1, 'TKT-20261201-0001', 'Wifi',"
+                " 'network', 'low', 'open', 'cli', 1, :t, :t)"
+            ),
+            {"t": "2026-12-01 10:00:00.000000"},
+        )
+        bodies = [
+            "[from TKT-20261130-0005] Since 9 am\nand still",
+            "[from TKT-20261130-0005]no space: written so by hand",
+            "Written here, naming [from TKT-20261130-0005] inside",
+        ]
+        for body in bodies:
+            conn.execute(
+                text(
+                    "INSERT INTO ticket_comments (ticket_id, author_id, body, is_internal,"
+                    " time_spent_minutes, created_at) VALUES (1, 1, :b, false, 0, :t)"
+                ),
+                {"b": body, "t": "2026-12-01 10:00:00.000000"},
+            )
+    migrate.upgrade(empty_engine, "0008")
+    query = "SELECT copied_from, body FROM ticket_comments ORDER BY id"
+    with empty_engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(text(query))] == [
+            ("TKT-20261130-0005", "Since 9 am\nand still"),
+            (None, bodies[1]),
+            (None, bodies[2]),
+        ]
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory, write=False) as session:  # no longer found by its number
+        assert queries.search(session, query="0005")[1] == 0
+        assert queries.search(session, query="still")[1] == 1
+    migrate.downgrade(empty_engine, "0007")
+    with empty_engine.connect() as conn:
+        assert [
+            r[0] for r in conn.execute(text("SELECT body FROM ticket_comments ORDER BY id"))
+        ] == bodies
+    migrate.upgrade(empty_engine)

@@ -75,7 +75,9 @@ def test_staff_see_every_link_and_number(session: Session, merged: Merged) -> No
     merged_events = [e for e in history if e.kind == "merged"]
     assert [(e.field, e.new_value) for e in merged_events] == [("merged_into", m.target.number)]
     comments = access.comments(session, ref=m.target.id, viewer=m.tech)
-    assert [c.body for c in comments] == [f"[from {m.duplicate.number}] Since this morning"]
+    assert [(c.copied_from, c.body) for c in comments] == [
+        (m.duplicate.number, "Since this morning")
+    ]
 
 
 def test_an_end_user_sees_the_merge_but_not_the_other_ticket(
@@ -114,7 +116,7 @@ def test_the_target_s_requester_does_not_learn_the_duplicate(
     history = access.history(session, ref=m.target.id, viewer=m.pedro)
     assert [e.kind for e in history] == ["created"]
     comments = access.comments(session, ref=m.target.id, viewer=m.pedro)
-    assert [c.body for c in comments] == [f"[from {HIDDEN}] Since this morning"]
+    assert [(c.copied_from, c.body) for c in comments] == [(HIDDEN, "Since this morning")]
     assert access.links(session, ref=m.related.id, viewer=m.pedro) == []
     for shown in (history, comments):
         assert m.duplicate.number not in _text(shown)

@@ -83,6 +83,19 @@ def seed(conn: Connection, revision: str) -> None:
         ),
         {"t": t1},
     )
+    # A comment a merge copied from ticket 2: before 0008 its origin led the body.
+    copied = (
+        ("copied_from, body", "'TKT-20261102-0002', 'Reiniciado'")
+        if at_least(revision, "0008")
+        else ("body", "'[from TKT-20261102-0002] Reiniciado'")
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO ticket_comments (id, ticket_id, author_id, {copied[0]}, is_internal,"
+            f" time_spent_minutes, created_at) VALUES (2, 1, 2, {copied[1]}, false, 0, :t)"
+        ),
+        {"t": t1},
+    )
     conn.execute(
         text(
             "INSERT INTO ticket_events (id, ticket_id, actor_id, kind, field, old_value, new_value,"
@@ -156,19 +169,19 @@ def test_rows_of_each_revision_survive_the_upgrade_to_head(
             assert not ticket.resolution_warned
             assert not ticket.resolution_breached
         assert resolved.resolution_note is None
-        comment = session.scalars(select(TicketComment)).one()
-        assert (comment.body, comment.time_spent_minutes, comment.is_internal) == (
-            "Revisando el rodillo",
-            15,
-            False,
-        )
+        comments = session.scalars(select(TicketComment).order_by(TicketComment.id)).all()
+        assert [(c.copied_from, c.body, c.time_spent_minutes, c.is_internal) for c in comments] == [
+            (None, "Revisando el rodillo", 15, False),
+            # 0008: a merge copy's origin moved out of the body into its own column.
+            ("TKT-20261102-0002", "Reiniciado", 0, False),
+        ]
         events = session.scalars(select(TicketEvent).order_by(TicketEvent.id)).all()
         assert [(e.ticket_id, e.kind, e.new_value) for e in events] == [
             (1, "created", None),
             (2, "status_changed", "resolved"),
         ]
         # The search index covers the old rows: title (accents ignored) and comment.
-        for words in ("impresora", "rodillo", "vpn caida"):
+        for words in ("impresora", "rodillo", "reiniciado", "vpn caida"):
             found, _total = queries.search(session, query=words)
             assert [t.number for t, _score in found][:1] == [
                 "TKT-20261102-0002" if words == "vpn caida" else "TKT-20261102-0001"

@@ -117,7 +117,8 @@ def list_tickets(
     description=(
         "End users search their own tickets and public comments only, and not by the"
         " numbers of tickets they cannot open: those are taken out of `q`, and a `q` left"
-        " with no word finds nothing."
+        " with no word finds nothing. Their `score` is null: the items come in rank"
+        " order, without the raw relevance, which other people's tickets would move."
     ),
 )
 def search_tickets(
@@ -130,7 +131,9 @@ def search_tickets(
     found, total = access.search(session, viewer=who.user, query=q, limit=limit, active_only=active)
     views = access.ticket_views(session, viewer=who.user, tickets=[t for t, _ in found])
     items = [
-        TicketHit.model_validate(view.model_dump() | {"score": round(score, 6)})
+        TicketHit.model_validate(
+            view.model_dump() | {"score": None if score is None else round(score, 6)}
+        )
         for view, (_, score) in zip(views, found, strict=True)
     ]
     return SearchResult(total=total, items=items)

@@ -254,16 +254,16 @@ def test_a_merge_copy_s_origin_moves_out_of_its_body_with_0008(empty_engine: Eng
         )
         conn.execute(
             text(
-                "INSERT INTO tickets (id, number, title, category, priority, status, source,"
-                " requester_id, created_at, updated_at) VALUES (1, 'TKT-20261201-0001', 'Wifi',"
-                " 'network', 'low', 'open', 'cli', 1, :t, :t)"
+                "INSERT INTO tickets (id, number, title, description, category, priority, status,"
+                " source, requester_id, created_at, updated_at) VALUES (1, 'TKT-20261201-0001',"
+                " 'Wifi', '', 'network', 'low', 'open', 'cli', 1, :t, :t)"
             ),
             {"t": "2026-12-01 10:00:00.000000"},
         )
         bodies = [
             "[from TKT-20261130-0005] Since 9 am\nand still",
-            "[from TKT-20261130-0005]no space: written so by hand",
-            "Written here, naming [from TKT-20261130-0005] inside",
+            "[from the help desk] written so by hand",
+            "Written here, quoting [from TKT-2026] inside",
         ]
         for body in bodies:
             conn.execute(

@@ -10,16 +10,23 @@ of an ever-growing backlog.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio
+from fastapi import Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from itsm.db import listen, notify
+from itsm.accounts.principal import Principal
+from itsm.db import listen, notify, sqlite_watch
 from itsm.db.runtime import Database
+from itsm.events import watermark
 from itsm.events.domain import DomainEvent
+from itsm.events.policy import may_hear
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +56,14 @@ class Stream:
 class Hub:
     loop: asyncio.AbstractEventLoop
     streams: set[Stream] = field(default_factory=set)
+    #: Bumped by every batch of events: what a cache of figures is keyed on.
+    generation: int = 0
     #: Set once the PostgreSQL listener has its LISTEN in place (at once on SQLite).
     ready: anyio.Event = field(default_factory=anyio.Event)
 
     def fan_out(self, events: Sequence[DomainEvent]) -> None:
         """On the event loop: hand ``events`` to every open stream."""
+        self.generation += 1
         for stream in self.streams:
             for event in events:
                 stream.put(event)
@@ -81,9 +91,22 @@ async def running_hub(db: Database) -> AsyncIterator[Hub]:
     hub = Hub(loop=asyncio.get_running_loop())
     if not notify.publishes(db.engine):
         db.bus.after_commit.append(hub.from_thread)
-        hub.ready.set()
         try:
-            yield hub
+            if not sqlite_watch.watchable(db.engine):
+                hub.ready.set()
+                yield hub
+                return
+            async with anyio.create_task_group() as tasks:
+                await tasks.start(
+                    partial(
+                        sqlite_watch.watch, db.engine, watermark.statement(), _foreign_changes(hub)
+                    )
+                )
+                hub.ready.set()
+                try:
+                    yield hub
+                finally:
+                    tasks.cancel_scope.cancel()
         finally:
             db.bus.after_commit.remove(hub.from_thread)
         return
@@ -100,3 +123,42 @@ async def running_hub(db: Database) -> AsyncIterator[Hub]:
             yield hub
         finally:
             tasks.cancel_scope.cancel()
+
+
+def _foreign_changes(hub: Hub) -> Callable[[], None]:
+    """On SQLite: a change this process did not tell of was another process's (the CLI,
+    an agent), whose events never reach us: the streams read everything again. One of
+    our own within the same interval hides it, but its event makes live views read
+    again anyway."""
+    seen = hub.generation
+
+    def changed() -> None:
+        nonlocal seen
+        if hub.generation == seen:
+            hub.resync()
+        seen = hub.generation
+
+    return changed
+
+
+def event_stream(request: Request, who: Principal, *, named: bool = True) -> EventSourceResponse:
+    """The response of an event stream for ``who``: ``ready``, then what they may hear.
+
+    ``named``: each event is named by its kind (API clients listen per kind); else every
+    event is a plain ``message`` whose data holds the kind (a page listens once).
+    """
+    hub: Hub = request.app.state.live
+    heartbeat = request.app.state.settings.api.event_heartbeat_seconds
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async with hub.subscribe() as mine:
+            await hub.ready.wait()
+            yield ServerSentEvent(event="ready" if named else None, data='{"kind": "ready"}')
+            while True:
+                event = await mine.queue.get()
+                if may_hear(who, event):
+                    yield ServerSentEvent(
+                        event=event.kind if named else None, data=json.dumps(event.as_json())
+                    )
+
+    return EventSourceResponse(stream(), ping=heartbeat)

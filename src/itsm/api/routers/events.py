@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-
 from fastapi import APIRouter, Request
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
-from itsm.accounts.principal import Principal
 from itsm.api.deps import PersonDep
-from itsm.api.live import Hub
-from itsm.events.policy import may_hear
+from itsm.api.live import event_stream
 
 router = APIRouter(tags=["events"])
 
@@ -32,16 +27,4 @@ router = APIRouter(tags=["events"])
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},
 )
 async def events(request: Request, who: PersonDep) -> EventSourceResponse:
-    hub: Hub = request.app.state.live
-    heartbeat = request.app.state.settings.api.event_heartbeat_seconds
-    return EventSourceResponse(_stream(hub, who), ping=heartbeat)
-
-
-async def _stream(hub: Hub, who: Principal) -> AsyncIterator[ServerSentEvent]:
-    async with hub.subscribe() as stream:
-        await hub.ready.wait()
-        yield ServerSentEvent(event="ready", data="{}")
-        while True:
-            event = await stream.queue.get()
-            if may_hear(who, event):
-                yield ServerSentEvent(event=event.kind, data=json.dumps(event.as_json()))
+    return event_stream(request, who)

@@ -3,20 +3,23 @@
 Every report goes into the :class:`~itsm.diagnostics.spool.Spool` first and is
 deleted only after a 2xx; anything else keeps it for the next cycle, except answers
 retrying cannot fix (a refused token, a wrong URL: stop; a refused report: drop it).
-The answers and what the agent does: docs/operations.md. httpx and the standard
-library only, so the sending agent stays small.
+The answers and what the agent does: docs/operations.md. The standard library's
+``urllib.request`` only: httpx would load its command-line client (click, Rich,
+Pygments) wherever click is installed, 5 MB the agent never uses.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from email.message import Message
+from typing import IO, Any
 
 from itsm import __version__
 from itsm.diagnostics.errors import (
@@ -62,7 +65,6 @@ class ReportSender:
         timeout: float = 10.0,
         batch_reports: int = 100,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
-        transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.server = server.rstrip("/")
@@ -72,17 +74,15 @@ class ReportSender:
         self.batch_bytes = max(1, batch_bytes)
         self._clock = clock
         self._hold_until = 0.0
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": f"itsm-agent/{__version__}",
-            },
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._timeout = timeout
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": f"itsm-agent/{__version__}",
+        }
+        # The usual handlers (proxies from the environment, TLS), minus redirects.
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def __enter__(self) -> ReportSender:
         return self
@@ -91,7 +91,7 @@ class ReportSender:
         self.close()
 
     def close(self) -> None:
-        self._client.close()
+        """Nothing stays open between requests; kept for ``with`` and callers."""
 
     def submit(
         self, report_id: str, payload: bytes, *, should_stop: Callable[[], bool] | None = None
@@ -152,8 +152,8 @@ class ReportSender:
         except FileNotFoundError:
             return True  # another agent sent it meanwhile: list the spool again
         try:
-            response = self._client.post(self.url, content=body)
-        except httpx.TransportError as exc:
+            response = self._post(body)
+        except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
             delivery.problem = f"server {self.server} is not reachable: {_reason(exc)}"
             log.warning("%s; %d report(s) kept in the spool", delivery.problem, len(batch))
             return False
@@ -190,7 +190,19 @@ class ReportSender:
         delivery.refused += 1
         return True
 
-    def _taken(self, batch: list[Entry], response: httpx.Response, delivery: Delivery) -> None:
+    def _post(self, body: bytes) -> Answer:
+        # The server URL is http(s) only: diagnostics.config's server_base_url checks it.
+        request = urllib.request.Request(  # noqa: S310
+            self.url, data=body, headers=self._headers, method="POST"
+        )
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                return Answer(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as exc:  # any status but 2xx: an answer all the same
+            with exc:
+                return Answer(exc.code, exc.headers, exc.read())
+
+    def _taken(self, batch: list[Entry], response: Answer, delivery: Delivery) -> None:
         self.spool.remove(batch)
         delivery.sent += len(batch)
         try:
@@ -208,7 +220,7 @@ class ReportSender:
                     str(k): [str(n) for n in v] for k, v in tickets.items() if isinstance(v, list)
                 }
 
-    def _hold(self, response: httpx.Response) -> None:
+    def _hold(self, response: Answer) -> None:
         value = response.headers.get("retry-after", "")
         try:
             wait = min(float(value), _MAX_RETRY_AFTER)
@@ -218,7 +230,38 @@ class ReportSender:
             self._hold_until = self._clock() + wait
 
 
-def _detail(response: httpx.Response) -> str:
+@dataclass(frozen=True)
+class Answer:
+    """The server's answer to one POST."""
+
+    status_code: int
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as an answer: the token is never resent to another URL."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        return None
+
+
+def _detail(response: Answer) -> str:
     """The problem document's ``detail``, or the start of whatever the body was."""
     try:
         data: Any = response.json()
@@ -230,9 +273,12 @@ def _detail(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}" + (f" {text}" if text else "")
 
 
-def _reason(exc: httpx.TransportError) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _reason(exc: Exception) -> str:
+    """``ConnectionRefusedError: [Errno 111] Connection refused``, ``TimeoutError: timed out``."""
+    cause: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    name = type(cause).__name__ if isinstance(cause, BaseException) else type(exc).__name__
+    text = " ".join(str(cause).split())
+    return f"{name}: {text}" if text else name
 
 
 def envelope(report: Report, problems: list[Finding], recoveries: list[Finding]) -> bytes:

@@ -3,11 +3,14 @@
 Every call goes through a pipe, so every call also checks convention 10: no
 escape codes reach a pipe, a success writes nothing on stderr, and a failure
 writes exactly one ``error:`` line and never a traceback (unless ``--debug``).
+:meth:`Cli.invoke` runs the same entry point in this process instead, for large
+matrices where the process itself is not what is tested.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from typer.testing import CliRunner
 
 ITSM = Path(sys.executable).with_name("itsm")
 TIMEOUT = 90.0
@@ -112,6 +117,43 @@ class Cli:
         env: Mapping[str, str] | None = None,
     ) -> Result:
         result = run(*args, env={**self.env, **(env or {})}, input=input, no_color=no_color)
+        check_plain(result)
+        return result
+
+    def invoke(
+        self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Result:
+        """``itsm ARGS`` in this process: :func:`itsm.cli.main.main` (the console script's
+        own function, with its error handling) inside Typer's ``CliRunner`` isolation
+        (this environment, captured standard streams, ``input`` as stdin).
+
+        Not for tests of the process itself (exit through ``os._exit``, signals,
+        what it imports): those run :meth:`run`.
+        """
+        from itsm.cli.main import exit_status, main
+
+        wanted = {**self.env, **(env or {})}
+        changes: dict[str, str | None] = {k: v for k, v in wanted.items() if os.environ.get(k) != v}
+        changes |= {k: None for k in os.environ if k not in wanted}
+        logger = logging.getLogger("itsm")  # the command configures it; the server shares it
+        saved = (logger.level, logger.propagate, list(logger.handlers))
+        try:
+            with CliRunner().isolation(input=input, env=changes) as (out, err, _):
+                try:
+                    main(list(args))
+                except SystemExit as exc:
+                    code = exit_status(exc.code)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+        finally:
+            for handler in logger.handlers:
+                if handler not in saved[2]:
+                    handler.close()
+            logger.setLevel(saved[0])
+            logger.propagate = saved[1]
+            logger.handlers[:] = saved[2]
+        result = Result([str(ITSM), *args], code, stdout, stderr)
         check_plain(result)
         return result
 

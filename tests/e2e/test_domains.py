@@ -149,6 +149,26 @@ def test_knowledge_base(demo: Cli, tmp_path: Path) -> None:
     ]
 
 
+def test_knowledge_base_votes(demo: Cli) -> None:
+    out = demo.ok("--as", "ana", "kb", "vote", "1", "--helpful")
+    assert out == "Article #1: vote recorded (helpful); 1 of 1 person found it helpful.\n"
+    demo.ok("--as", "ana", "kb", "vote", "1", "--helpful")  # still one vote
+    out = demo.ok("--as", "pedro", "kb", "vote", "1", "--not-helpful")
+    assert out == "Article #1: vote recorded (not helpful); 1 of 2 people found it helpful.\n"
+    changed = demo.json("--as", "ana", "kb", "vote", "1", "--not-helpful")
+    assert (changed["helpful_yes"], changed["helpful_no"]) == (0, 2)
+    listed = demo.ok("kb", "list")
+    assert "0/2" in next(line for line in listed.splitlines() if "espacio en disco" in line)
+
+    demo.ok("kb", "update", "2", "--unpublish")
+    hidden = demo.fail(ExitStatus.NOT_FOUND, "--as", "ana", "kb", "vote", "2", "--helpful")
+    assert hidden == "error: knowledge-base article '2' does not exist"
+    assert demo.json("--as", "tech", "kb", "vote", "2", "--helpful")["helpful_yes"] == 1
+    missing = demo.fail(ExitStatus.INVALID_INPUT, "--as", "ana", "kb", "vote", "1")
+    assert missing == "error: say whether the article helped: --helpful or --not-helpful"
+    assert demo.json("kb", "show", "1")["helpful_no"] == 2
+
+
 def test_inventory(demo: Cli) -> None:
     out = demo.ok(
         "inventory",

@@ -383,6 +383,20 @@ ACTIONS = [
         lambda w, role: ["kb", "update", str(w.draft), "--tag", "howto", "--json"],
     ),
     Action(
+        "vote on a published article",
+        PEOPLE,
+        lambda s, who, w: kb.vote_article(s, who=who, ref=w.article, helpful=True),
+        lambda w, role: ("POST", f"/kb/articles/{w.article}/vote", {"json": {"helpful": True}}),
+        lambda w, role: ["kb", "vote", str(w.article), "--helpful", "--json"],
+    ),
+    Action(
+        "vote on a draft",
+        STAFF,
+        lambda s, who, w: kb.vote_article(s, who=who, ref=w.draft, helpful=False),
+        lambda w, role: ("POST", f"/kb/articles/{w.draft}/vote", {"json": {"helpful": False}}),
+        lambda w, role: ["kb", "vote", str(w.draft), "--not-helpful", "--json"],
+    ),
+    Action(
         "send a diagnostic report",
         frozenset({"admin", "agent"}),
         _send,

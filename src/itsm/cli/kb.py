@@ -224,6 +224,40 @@ def update(
     _one(app_ctx, read, as_json, f"Article #{read.id} updated.")
 
 
+@app.command("vote")
+def vote(
+    ctx: typer.Context,
+    ref: ArticleRef,
+    helpful: Annotated[
+        bool | None,
+        typer.Option("--helpful/--not-helpful", help="Whether the article helped you."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Say whether an article helped (one vote each; voting again changes it)."""
+    from itsm.accounts.principal import acting
+    from itsm.errors import InvalidInput
+    from itsm.kb import service
+    from itsm.kb.schemas import ArticleRead
+
+    app_ctx = app_context(ctx)
+    if helpful is None:
+        raise InvalidInput("say whether the article helped: --helpful or --not-helpful")
+    with app_ctx.session() as session:
+        who = acting(app_ctx.actor(session))
+        read = ArticleRead.model_validate(
+            service.vote_article(session, who=who, ref=ref, helpful=helpful)
+        )
+    votes = read.helpful_yes + read.helpful_no
+    _one(
+        app_ctx,
+        read,
+        as_json,
+        f"Article #{read.id}: vote recorded ({'helpful' if helpful else 'not helpful'});"
+        f" {read.helpful_yes} of {votes} {'person' if votes == 1 else 'people'} found it helpful.",
+    )
+
+
 def _category(value: str | None) -> Category | None:
     from itsm.errors import InvalidInput, choices
     from itsm.tickets.models import Category

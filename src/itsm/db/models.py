@@ -4,7 +4,7 @@ from itsm.accounts.models import ApiToken, LoginFailure
 from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
-from itsm.kb.models import Article
+from itsm.kb.models import Article, Vote
 from itsm.tickets.models import (
     Ticket,
     TicketComment,
@@ -27,4 +27,5 @@ __all__ = [
     "TicketEvent",
     "TicketLink",
     "User",
+    "Vote",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from itsm.schema import Schema
 from itsm.tickets.models import Category
@@ -71,6 +71,14 @@ class ArticleUpdate(Schema):
     @classmethod
     def _tags(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _clean_tags(value)
+
+
+class VoteInput(Schema):
+    """A person's answer to "did this article help?"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: StrictBool
 
 
 class ArticleRead(Schema):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
+from itsm.db.base import utcnow
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
 from itsm.kb import policy
 from itsm.kb.errors import ArticleNotFound
-from itsm.kb.models import Article
+from itsm.kb.models import Article, Vote
 from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
 from itsm.tickets.models import Category
 from itsm.users import service as users
@@ -92,6 +93,37 @@ def update_article(
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(article, field, value)
     session.flush()
+    return article
+
+
+def vote_article(
+    session: Session, *, who: Principal | None, ref: int | str, helpful: bool
+) -> Article:
+    """Record ``who``'s vote on an article they may read (a later vote replaces theirs)
+    and recount the article's helpful / not helpful totals from the votes."""
+    user_id = policy.voter(who)
+    article = get_article(session, who=who, ref=ref)
+    # The row lock orders concurrent votes, so each recount sees the votes before it.
+    session.execute(select(Article.id).where(Article.id == article.id).with_for_update())
+    vote = session.scalar(
+        select(Vote).where(Vote.article_id == article.id, Vote.user_id == user_id)
+    )
+    if vote is None:
+        session.add(Vote(article_id=article.id, user_id=user_id, helpful=helpful))
+    elif vote.helpful != helpful:
+        vote.helpful, vote.voted_at = helpful, utcnow()
+    session.flush()
+
+    def count(helpful: bool) -> ScalarSelect[int]:
+        votes = select(func.count()).where(Vote.article_id == article.id)
+        return votes.where(Vote.helpful.is_(helpful)).scalar_subquery()
+
+    session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(helpful_yes=count(True), helpful_no=count(False))
+    )
+    session.refresh(article)
     return article
 
 

@@ -1,6 +1,6 @@
 """Who may call the knowledge-base routes (see :mod:`tests.e2e.api.matrix`).
 
-Every person reads and searches published articles; only technicians and admins
+Every person reads, searches and votes on published articles; only technicians and admins
 write, edit and see drafts. A draft is "not found" (404) for end users, exactly
 like an article that does not exist; an agent token is refused (403) by the
 person gate before any article is looked up, as on every person route.
@@ -43,6 +43,23 @@ CASES: list[Case] = [
         STAFF,
         body={"published": True},
         template="/kb/articles/{article_id}",
+        mutates=True,
+    ),
+    Case(
+        "POST",
+        "/kb/articles/{article}/vote",
+        PEOPLE,
+        body={"helpful": True},
+        template="/kb/articles/{article_id}/vote",
+        mutates=True,
+    ),
+    Case(
+        "POST",
+        "/kb/articles/{draft}/vote",
+        STAFF,
+        body={"helpful": False},
+        denied_status=404,
+        template="/kb/articles/{article_id}/vote",
         mutates=True,
     ),
 ]

@@ -164,3 +164,39 @@ def test_only_staff_write_and_only_people_read(api: Api) -> None:
     problem(agent.get(f"/kb/articles/{article['id']}"), 403, "forbidden")
     problem(api.client().get("/kb/articles/search", params={"q": "vpn"}), 401, "unauthenticated")
     assert ok(tech.get(f"/kb/articles/{article['id']}"))["title"] == "Connect to the VPN"
+
+
+def test_people_vote_once_each_and_may_change_their_vote(api: Api) -> None:
+    tech = api.as_new("tess", role="technician")
+    eve, bob = api.as_new("eve"), api.as_new("bob")
+    article = _write(tech)
+    draft = _write(tech, title="VPN draft", published=False)
+    url = f"/kb/articles/{article['id']}/vote"
+
+    voted = ok(eve.post(url, json={"helpful": True}))
+    assert (voted["id"], voted["helpful_yes"], voted["helpful_no"]) == (article["id"], 1, 0)
+    assert ok(eve.post(url, json={"helpful": True}))["helpful_yes"] == 1  # still one vote
+    assert (ok(bob.post(url, json={"helpful": False}))["helpful_no"]) == 1
+    changed = ok(eve.post(url, json={"helpful": False}))
+    assert (changed["helpful_yes"], changed["helpful_no"]) == (0, 2)
+    assert ok(tech.get(f"/kb/articles/{article['id']}"))["helpful_no"] == 2
+
+    # A draft is as absent to an end user as a missing article; staff may vote on it.
+    hidden = problem(
+        eve.post(f"/kb/articles/{draft['id']}/vote", json={"helpful": True}), 404, NOT_FOUND
+    )
+    assert hidden["detail"] == f"knowledge-base article '{draft['id']}' does not exist"
+    problem(eve.post("/kb/articles/987654/vote", json={"helpful": True}), 404, NOT_FOUND)
+    assert (
+        ok(tech.post(f"/kb/articles/{draft['id']}/vote", json={"helpful": True}))["helpful_yes"]
+        == 1
+    )
+
+    assert invalid(eve.post(url, json={}), "helpful", "required")
+    assert invalid(eve.post(url, json={"helpful": "maybe"}), "helpful")
+    assert invalid(eve.post(url, json={"helpful": True, "user_id": 1}), "user_id", "unknown field")
+    agent = api.client(api.token(api.user("host1", role="technician"), kind=TokenKind.AGENT))
+    problem(agent.post(url, json={"helpful": True}), 403, "forbidden")
+    problem(api.client().post(url, json={"helpful": True}), 401, "unauthenticated")
+    final = ok(tech.get(f"/kb/articles/{article['id']}"))
+    assert (final["helpful_yes"], final["helpful_no"]) == (0, 2)

@@ -11,11 +11,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text, update
 
 from itsm.accounts.models import ApiToken
+from itsm.accounts.principal import acting
 from itsm.config import Settings
 from itsm.db import migrate
 from itsm.db.engine import build_engine, make_session_factory, session_scope
 from itsm.db.models import Base
 from itsm.errors import DatabaseNotMigrated, ErrorKind
+from itsm.kb import service as kb
 from itsm.tickets import queries
 from itsm.tickets.models import Ticket
 from itsm.tickets.schemas import TicketFilters
@@ -291,3 +293,34 @@ def test_a_merge_copy_s_origin_moves_out_of_its_body_with_0008(empty_engine: Eng
             r[0] for r in conn.execute(text("SELECT body FROM ticket_comments ORDER BY id"))
         ] == bodies
     migrate.upgrade(empty_engine)
+
+
+def test_kb_votes_come_and_go_with_0009(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0008")
+    with empty_engine.begin() as conn:  # the 0008 table, as it was
+        conn.execute(
+            text(
+                "INSERT INTO knowledge_base (title, body, category, tags, views, helpful_yes,"
+                " helpful_no) VALUES ('VPN', 'Install it.', 'network', '[]', 3, 0, 0)"
+            )
+        )
+    assert "kb_votes" not in inspect(empty_engine).get_table_names()
+    migrate.upgrade(empty_engine, "0009")
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        voter = acting(make_user(session, username="voter"))
+        article = kb.vote_article(session, who=voter, ref=1, helpful=True)
+        assert (article.title, article.views, article.helpful_yes, article.helpful_no) == (
+            "VPN",
+            3,
+            1,
+            0,
+        )
+    migrate.downgrade(empty_engine, "0008")
+    assert "kb_votes" not in inspect(empty_engine).get_table_names()
+    with empty_engine.connect() as conn:  # the article and the counts the votes left stay
+        assert conn.execute(text("SELECT title, helpful_yes FROM knowledge_base")).all() == [
+            ("VPN", 1)
+        ]
+    migrate.upgrade(empty_engine)
+    assert "kb_votes" in inspect(empty_engine).get_table_names()

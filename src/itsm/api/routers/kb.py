@@ -1,8 +1,9 @@
 """The knowledge base over HTTP: everyone reads published answers, staff write them.
 
-Every person may list, search and read published articles; technicians and admins
-also see drafts (a draft is "not found" for anyone else) and create and edit
-articles. Reading one article counts a view, as ``itsm kb show`` does.
+Every person may list, search and read published articles and vote on whether one
+helped (one vote each, changeable); technicians and admins also see drafts (a draft
+is "not found" for anyone else) and create and edit articles. Reading one article
+counts a view, as ``itsm kb show`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from itsm.kb.schemas import (
     ArticleRead,
     ArticleSearch,
     ArticleUpdate,
+    VoteInput,
 )
 from itsm.tickets.models import Category
 
@@ -101,4 +103,20 @@ def update_article(
 ) -> ArticleRead:
     return ArticleRead.model_validate(
         kb.update_article(session, who=who, ref=article_id, data=body)
+    )
+
+
+@router.post(
+    "/articles/{article_id}/vote",
+    summary="Say whether an article helped (one vote per person; a new vote replaces it)",
+    description=(
+        "Returns the article with its `helpful_yes` / `helpful_no` counts of every"
+        " person's current vote. End users vote on published articles only."
+    ),
+)
+def vote_article(
+    article_id: ArticleId, body: VoteInput, session: SessionDep, who: Reader
+) -> ArticleRead:
+    return ArticleRead.model_validate(
+        kb.vote_article(session, who=who, ref=article_id, helpful=body.helpful)
     )

@@ -124,6 +124,19 @@ def test_knowledge_base(demo: Cli, tmp_path: Path) -> None:
         False,
     )
     assert 4 not in [a["id"] for a in demo.json("kb", "list", "--published")]
+    added = demo.json("kb", "update", "4", "--add-tag", "Papel,impresora", "--add-tag", "hp")
+    assert added["tags"] == ["hp", "papel", "impresora"]
+    removed = demo.json("kb", "update", "4", "--remove-tag", "hp", "--remove-tag", "toner")
+    assert removed["tags"] == ["papel", "impresora"]
+    mixed = demo.fail(ExitStatus.INVALID_INPUT, "kb", "update", "4", "--tag", "a", "--add-tag", "b")
+    assert mixed == (
+        "error: give either --tag (to replace the tags) or --add-tag / --remove-tag, not both"
+    )
+    both = demo.fail(
+        ExitStatus.INVALID_INPUT, "kb", "update", "4", "--add-tag", "x", "--remove-tag", "x"
+    )
+    assert both == "error: invalid input: tag 'x' is both added and removed"
+    assert demo.json("kb", "show", "4")["tags"] == ["papel", "impresora"]
 
     args: tuple[str, ...]
     for args in (

@@ -187,7 +187,16 @@ def update(
     body: Annotated[str | None, typer.Option(help="New Markdown body.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="New body from a file.")] = None,
     category: Annotated[str | None, typer.Option(help="New category.")] = None,
-    tags: Annotated[list[str] | None, typer.Option("--tag", help="Replace the tags.")] = None,
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="Replace the tags; repeat or comma-separate.")
+    ] = None,
+    add_tags: Annotated[
+        list[str] | None, typer.Option("--add-tag", help="Add a tag; repeat or comma-separate.")
+    ] = None,
+    remove_tags: Annotated[
+        list[str] | None,
+        typer.Option("--remove-tag", help="Remove a tag; repeat or comma-separate."),
+    ] = None,
     publish: Annotated[
         bool | None, typer.Option("--publish/--unpublish", help="Publish or hide.")
     ] = None,
@@ -203,17 +212,24 @@ def update(
     app_ctx = app_context(ctx)
     if body is not None and file is not None:
         raise InvalidInput("give the new body either with --body or with --file, not both")
+    if tags is not None and (add_tags or remove_tags):
+        raise InvalidInput(
+            "give either --tag (to replace the tags) or --add-tag / --remove-tag, not both"
+        )
     given = {
         "title": title,
         "body": read_file(file, max_bytes=MAX_BODY_BYTES) if file is not None else body,
         "category": category,
         "tags": split_csv(tags) if tags is not None else None,
+        "add_tags": split_csv(add_tags) if add_tags else None,
+        "remove_tags": split_csv(remove_tags) if remove_tags else None,
         "published": publish,
     }
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise InvalidInput(
-            "nothing to change; give --title, --body, --file, --category, --tag or --publish"
+            "nothing to change; give --title, --body, --file, --category, --tag, --add-tag,"
+            " --remove-tag or --publish"
         )
     data = validated(ArticleUpdate, changes)
     with app_ctx.session() as session:

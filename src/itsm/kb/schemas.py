@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict, Field, StrictBool, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from itsm.schema import Schema
 from itsm.tickets.models import Category
 from itsm.validation import refuse_nul
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_TAGS = 30
 
 
 def _body_size(value: str) -> str:
@@ -39,7 +40,7 @@ class ArticleInput(Schema):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1)
     category: Category
-    tags: list[str] = Field(default_factory=list, max_length=30)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     published: bool = True
 
     _no_nul = field_validator("*", mode="before")(refuse_nul)
@@ -57,7 +58,15 @@ class ArticleUpdate(Schema):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, min_length=1)
     category: Category | None = None
-    tags: list[str] | None = Field(default=None, max_length=30)
+    tags: list[str] | None = Field(
+        default=None, max_length=MAX_TAGS, description="Replace the tags with these."
+    )
+    add_tags: list[str] | None = Field(
+        default=None, max_length=MAX_TAGS, description="Add these tags (kept if present)."
+    )
+    remove_tags: list[str] | None = Field(
+        default=None, max_length=MAX_TAGS, description="Remove these tags (ignored if absent)."
+    )
     published: bool | None = None
 
     _no_nul = field_validator("*", mode="before")(refuse_nul)
@@ -67,10 +76,29 @@ class ArticleUpdate(Schema):
     def _body(cls, value: str | None) -> str | None:
         return None if value is None else _body_size(value)
 
-    @field_validator("tags")
+    @field_validator("tags", "add_tags", "remove_tags")
     @classmethod
     def _tags(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _clean_tags(value)
+
+    @model_validator(mode="after")
+    def _one_way_to_change_tags(self) -> ArticleUpdate:
+        if self.tags is not None and (self.add_tags or self.remove_tags):
+            raise ValueError("give either tags (to replace them) or add_tags / remove_tags")
+        both = set(self.add_tags or ()) & set(self.remove_tags or ())
+        if both:
+            raise ValueError(f"tag {sorted(both)[0]!r} is both added and removed")
+        return self
+
+    def tags_of(self, current: list[str]) -> list[str] | None:
+        """The tags an article that has ``current`` gets (``None``: they stay)."""
+        if self.tags is not None:
+            return self.tags
+        if not (self.add_tags or self.remove_tags):
+            return None
+        removed = set(self.remove_tags or ())
+        kept = [t for t in current if t not in removed]
+        return kept + [t for t in self.add_tags or () if t not in kept]
 
 
 class VoteInput(Schema):

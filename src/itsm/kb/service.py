@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from itsm.db.base import utcnow
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
+from itsm.errors import InvalidInput
 from itsm.kb import policy
 from itsm.kb.errors import ArticleNotFound
 from itsm.kb.models import Article, Vote
-from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
+from itsm.kb.schemas import MAX_TAGS, ArticleCreate, ArticleInput, ArticleUpdate
 from itsm.tickets.models import Category
 from itsm.users import service as users
 
@@ -88,10 +89,24 @@ def list_articles(
 def update_article(
     session: Session, *, who: Principal | None, ref: int | str, data: ArticleUpdate
 ) -> Article:
+    """Change the fields ``data`` gives; tags are replaced, or added to and removed from."""
     policy.check_write(who)
     article = _article(session, ref=ref, count_view=False, published_only=False)
-    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+    if data.add_tags or data.remove_tags:
+        # Re-read under a row lock: a concurrent tag change must not be lost.
+        session.refresh(article, with_for_update=True)
+    tags = data.tags_of(article.tags)
+    if tags is not None and len(tags) > MAX_TAGS:
+        raise InvalidInput(
+            f"an article has at most {MAX_TAGS} tags; these changes make {len(tags)}"
+        )
+    fields = data.model_dump(
+        exclude_unset=True, exclude_none=True, exclude={"tags", "add_tags", "remove_tags"}
+    )
+    for field, value in fields.items():
         setattr(article, field, value)
+    if tags is not None:
+        article.tags = tags
     session.flush()
     return article
 

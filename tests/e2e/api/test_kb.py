@@ -200,3 +200,21 @@ def test_people_vote_once_each_and_may_change_their_vote(api: Api) -> None:
     problem(api.client().post(url, json={"helpful": True}), 401, "unauthenticated")
     final = ok(tech.get(f"/kb/articles/{article['id']}"))
     assert (final["helpful_yes"], final["helpful_no"]) == (0, 2)
+
+
+def test_tags_are_added_and_removed_or_replaced(admin: httpx.Client) -> None:
+    article = _write(admin, tags=["vpn", "windows"])
+    url = f"/kb/articles/{article['id']}"
+    added = ok(admin.patch(url, json={"add_tags": ["MacOS", "vpn"], "remove_tags": ["windows"]}))
+    assert added["tags"] == ["vpn", "macos"]
+    assert ok(admin.patch(url, json={"remove_tags": ["absent"]}))["tags"] == ["vpn", "macos"]
+    assert ok(admin.patch(url, json={"tags": ["only"]}))["tags"] == ["only"]
+    mixed = admin.patch(url, json={"tags": ["a"], "remove_tags": ["only"]})
+    assert "either tags" in problem(mixed, 422, "invalid-input")["detail"]
+    both = admin.patch(url, json={"add_tags": ["x"], "remove_tags": ["X"]})
+    assert "'x' is both added and removed" in problem(both, 422, "invalid-input")["detail"]
+    assert invalid(admin.patch(url, json={"add_tags": ["t" * 51]}), "add_tags", "longer than 50")
+    ok(admin.patch(url, json={"tags": [f"t{i}" for i in range(30)]}))
+    over = problem(admin.patch(url, json={"add_tags": ["more"]}), 422, "invalid-input")
+    assert over["detail"] == "an article has at most 30 tags; these changes make 31"
+    assert len(ok(admin.get(url))["tags"]) == 30

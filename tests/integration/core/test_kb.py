@@ -158,3 +158,36 @@ def test_bad_category_is_refused(session: Session) -> None:
         "invalid category 'printers'; allowed: hardware, software, network, account, other"
     )
     assert kb.count_articles(session) == 0
+
+
+def _tags(session: Session, article: Article, **change: Any) -> list[str]:
+    data = validated(ArticleUpdate, change)
+    return kb.update_article(session, who=None, ref=article.id, data=data).tags
+
+
+def test_tags_are_added_and_removed_or_replaced(session: Session) -> None:
+    article = _article(session, tags=["disco", "windows"])
+    assert _tags(session, article, add_tags=[" SSD", "disco"]) == ["disco", "windows", "ssd"]
+    assert _tags(session, article, remove_tags=["windows", "linux"]) == ["disco", "ssd"]
+    assert _tags(session, article, add_tags=["hp"], remove_tags=["disco"]) == ["ssd", "hp"]
+    assert _tags(session, article, tags=["solo"]) == ["solo"]
+    assert _tags(session, article, remove_tags=["solo"]) == []
+    session.expire_all()
+    assert kb.get_article(session, who=None, ref=article.id).tags == []
+
+
+def test_tag_changes_that_contradict_are_refused(session: Session) -> None:
+    article = _article(session, tags=["disco"])
+    with pytest.raises(
+        InvalidInput, match=r"either tags \(to replace them\) or add_tags / remove_tags"
+    ):
+        _tags(session, article, tags=["a"], add_tags=["b"])
+    with pytest.raises(InvalidInput, match="tag 'ssd' is both added and removed"):
+        _tags(session, article, add_tags=["SSD"], remove_tags=["ssd"])
+    full = [f"t{i}" for i in range(30)]
+    assert _tags(session, article, tags=full) == full
+    with pytest.raises(InvalidInput) as info:
+        _tags(session, article, add_tags=["one-more"])
+    assert info.value.message == "an article has at most 30 tags; these changes make 31"
+    session.expire_all()
+    assert kb.get_article(session, who=None, ref=article.id).tags == full

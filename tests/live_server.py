@@ -40,7 +40,10 @@ def running(settings: Settings) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    # As `itsm serve` runs it: forwarded headers are judged by the app (api.trusted_proxies).
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = _Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

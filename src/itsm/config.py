@@ -151,6 +151,19 @@ class ApiSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The web app's sessions (``[web]`` in the config file, ``ITSM_WEB__*``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_idle_minutes: int = Field(
+        default=120, ge=1, le=7 * 24 * 60, description="A session unused this long ends."
+    )
+    session_hours: int = Field(
+        default=12, ge=1, le=24 * 90, description="A session ends this long after login."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable in itsm. Build with :func:`load_settings`."""
 
@@ -200,6 +213,7 @@ class Settings(BaseSettings):
     diagnostics: DiagnosticsSettings = Field(default_factory=DiagnosticsSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
 
     @field_validator("timezone")

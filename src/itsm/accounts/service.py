@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords, policy
+from itsm.accounts import sessions as web_sessions
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
@@ -59,6 +60,7 @@ def _new_password(
 ) -> PasswordSet:
     user.password_hash = passwords.hash_password(password)
     revoked = revoke_personal_tokens(session, user=user, keep=keep_token)
+    web_sessions.revoke_user_sessions(session, user=user)
     session.flush()
     return PasswordSet(user=user, revoked_tokens=revoked)
 

@@ -23,6 +23,7 @@ from itsm.config import Settings, load_settings
 from itsm.db.engine import build_engine
 from itsm.db.runtime import Database, open_database
 from itsm.errors import DatabaseUnavailable
+from itsm.web import app as web
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problems.COMMON_RESPONSES,
     )
     app.state.settings = cfg
-    problems.install(app)
+    problems.install(app, page=web.error_page)
     for router, prefixed in ROUTERS:
         app.include_router(router, prefix=API_PREFIX if prefixed else "")
+    web.install(app, docs_path=f"{API_PREFIX}/docs")
     app.add_middleware(BodyLimit, max_bytes=cfg.api.max_body_bytes)
     app.add_middleware(RequestMetrics)
     return app

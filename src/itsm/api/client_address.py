@@ -23,6 +23,11 @@ def _trusted(address: str, trusted: Iterable[Network]) -> bool:
     return any(parsed in network for network in trusted)
 
 
+def from_trusted_proxy(peer: str, trusted: tuple[str, ...]) -> bool:
+    """Whether ``peer`` is one of the proxies whose forwarded headers are believed."""
+    return _trusted(peer, networks(trusted))
+
+
 def client_address(peer: str, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
     """The client's address: ``peer``, or behind trusted proxies, the ``X-Forwarded-For``
     entry nearest to the server that is not itself a trusted proxy.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -141,54 +142,64 @@ def _message(err: dict[str, Any]) -> str:
     return f"invalid {field}: {msg}"
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into a problem document."""
+#: Renders an error as a web page for a request of the web app (``None``: not one).
+PageRenderer = Callable[[Request, int, str, dict[str, str]], Response | None]
+
+
+def install(app: FastAPI, *, page: PageRenderer | None = None) -> None:
+    """Register the handlers that turn every failure into a problem document, or into
+    the web app's error page (``page``) for a request the web app serves."""
+
+    def answer(
+        request: Request, status: int, type_slug: str, detail: str, **extra: Any
+    ) -> Response:
+        headers: dict[str, str] = extra.pop("headers", None) or {}
+        if page is not None:
+            shown = page(request, status, detail, headers)
+            if shown is not None:
+                return shown
+        return problem(
+            status, type_slug, detail, instance=request.url.path, headers=headers, **extra
+        )
 
     @app.exception_handler(ItsmError)
-    async def _domain(request: Request, exc: ItsmError) -> JSONResponse:
+    async def _domain(request: Request, exc: ItsmError) -> Response:
         status = STATUS_BY_KIND.get(exc.kind, 500)
         headers: dict[str, str] = {}
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="itsm"'
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
-        return problem(
-            status, slug(type(exc)), exc.message, instance=request.url.path, headers=headers
-        )
+        return answer(request, status, slug(type(exc)), exc.message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [dict(e) for e in exc.errors()]
         broken_json = any(e.get("type") == "json_invalid" for e in errors)
         fields = [
             {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors
         ]
         status = 400 if broken_json else 422
-        return problem(
+        return answer(
+            request,
             status,
             "malformed-json" if broken_json else "invalid-input",
             "; ".join(f["message"] for f in fields[:3]),
-            instance=request.url.path,
             errors=fields,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
-        return problem(
+        return answer(
+            request,
             exc.status_code,
             _HTTP_SLUGS.get(exc.status_code, f"http-{exc.status_code}"),
             detail,
-            instance=request.url.path,
             headers=dict(exc.headers or {}),
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(
-            500,
-            "internal-error",
-            "unexpected server error; see the server log",
-            instance=request.url.path,
-        )
+        return answer(request, 500, "internal-error", "unexpected server error; see the server log")

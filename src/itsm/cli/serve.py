@@ -1,4 +1,4 @@
-"""``itsm serve``: run the REST API with uvicorn."""
+"""``itsm serve``: run the web app and the REST API with uvicorn."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 
 from itsm.cli.common import app_context
 
-app = typer.Typer(help="Run the REST API server.")
+app = typer.Typer(help="Run the web app and the REST API server.")
 
 
 @app.callback(invoke_without_command=True)
@@ -20,7 +20,7 @@ def serve(
         int | None, typer.Option(min=1, max=64, help="Worker processes (api.workers).")
     ] = None,
 ) -> None:
-    """Serve the API (/api/v1, /healthz, /readyz, /metrics) until interrupted."""
+    """Serve the web app (/) and the API (/api/v1, /healthz, /readyz, /metrics) until stopped."""
     import os
     import sys
 
@@ -37,7 +37,7 @@ def serve(
     listen_port = port or cfg.api.port
     count = workers or cfg.api.workers
     app_ctx.err.print(
-        f"itsm API on http://{listen_host}:{listen_port}/api/v1 "
+        f"itsm on http://{listen_host}:{listen_port}/ (web app; API at /api/v1) "
         f"({count} worker{'s' if count > 1 else ''}, "
         f"database {mask_url(cfg.effective_database_url)})",
         markup=False,

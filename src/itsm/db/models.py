@@ -1,6 +1,6 @@
 """Imports every ORM model so that ``Base.metadata`` knows the whole schema."""
 
-from itsm.accounts.models import ApiToken, LoginFailure
+from itsm.accounts.models import ApiToken, LoginFailure, WebSession
 from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
@@ -28,4 +28,5 @@ __all__ = [
     "TicketLink",
     "User",
     "Vote",
+    "WebSession",
 ]

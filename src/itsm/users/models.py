@@ -34,6 +34,8 @@ class User(Timestamps, Base):
         Boolean, nullable=False, default=True, server_default=true()
     )
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The web app's language this person chose; None: their browser's, else the setting's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def is_staff(self) -> bool:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Connection, Engine, inspect, select, text, update
 
 from itsm.accounts.models import ApiToken
 from itsm.accounts.principal import acting
+from itsm.accounts.sessions import Lifetime, open_session
 from itsm.config import Settings
 from itsm.db import migrate
 from itsm.db.engine import build_engine, make_session_factory, session_scope
@@ -24,6 +26,8 @@ from itsm.tickets.schemas import TicketFilters
 from itsm.users.models import User
 from tests import pg
 from tests.factories import make_ticket, make_user
+
+LIFETIME = Lifetime(idle=timedelta(hours=1), absolute=timedelta(hours=8))
 
 CORE_TABLES = {
     "users",
@@ -144,8 +148,16 @@ def _ticket_indexes(engine: Engine) -> set[str]:
 def test_queue_indexes_come_and_go_with_0006(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine, "0005")
     factory = make_session_factory(empty_engine)
-    with session_scope(factory) as session:
-        make_ticket(session, title="Made before 0006")
+    with empty_engine.begin() as conn:  # the 0005 schema, in its own SQL
+        requester = _old_user(conn, "rui")
+        conn.execute(
+            text(
+                "INSERT INTO tickets (number, title, description, category, priority, status,"
+                " source, requester_id, created_at, updated_at) VALUES ('TKT-20261102-0001',"
+                " 'Made before 0006', 'Old', 'hardware', 'high', 'open', 'cli', :who, :t, :t)"
+            ),
+            {"who": requester, "t": _stamp(conn)},
+        )
     assert _ticket_indexes(empty_engine).isdisjoint(QUEUE_INDEXES)
     sqlite = empty_engine.dialect.name == "sqlite"
     if sqlite:  # analysed before: 0006 analyses tickets again, new indexes included
@@ -211,6 +223,27 @@ def include_object(
     return not (name == "search_vector" or name.endswith("_search") or "_fts" in name)
 
 
+def _stamp(conn: Connection) -> str:
+    """Now, as each database stores a timestamp (SQLite: naive UTC text)."""
+    moment = datetime.now(UTC)
+    if conn.dialect.name == "sqlite":
+        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment.isoformat()
+
+
+def _old_user(conn: Connection, username: str) -> int:
+    """A user row as every revision's schema takes it; its id."""
+    conn.execute(
+        text(
+            "INSERT INTO users (username, full_name, role, is_active, created_at, updated_at)"
+            " VALUES (:name, :name, 'user', true, :t, :t)"
+        ),
+        {"name": username, "t": _stamp(conn)},
+    )
+    found = conn.execute(text("SELECT id FROM users WHERE username = :name"), {"name": username})
+    return int(found.scalar_one())
+
+
 def _token_columns(engine: Engine) -> set[str]:
     return {str(c["name"]) for c in inspect(engine).get_columns("api_tokens")}
 
@@ -218,14 +251,14 @@ def _token_columns(engine: Engine) -> set[str]:
 def test_the_token_host_binding_comes_and_goes_with_0007(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine, "0006")
     factory = make_session_factory(empty_engine)
-    with session_scope(factory) as session:
-        owner = make_user(session, username="agent-owner")
-        session.execute(  # the 0006 table, without the model's new column
+    with empty_engine.begin() as conn:  # the 0006 tables, without the models' new columns
+        owner = _old_user(conn, "agent-owner")
+        conn.execute(
             text(
                 "INSERT INTO api_tokens (user_id, name, kind, token_hash, prefix, created_at) "
                 "VALUES (:user, 'web-01', 'agent', :hash, 'itsm_abcdef', :at)"
             ),
-            {"user": owner.id, "hash": "a" * 64, "at": owner.created_at},
+            {"user": owner, "hash": "a" * 64, "at": _stamp(conn)},
         )
     assert "host_identity" not in _token_columns(empty_engine)
     migrate.upgrade(empty_engine, "0007")
@@ -283,6 +316,7 @@ def test_a_merge_copy_s_origin_moves_out_of_its_body_with_0008(empty_engine: Eng
             (None, bodies[1]),
             (None, bodies[2]),
         ]
+    migrate.upgrade(empty_engine)  # the models read today's schema
     factory = make_session_factory(empty_engine)
     with session_scope(factory, write=False) as session:  # no longer found by its number
         assert queries.search(session, query="0005")[1] == 0
@@ -306,6 +340,8 @@ def test_kb_votes_come_and_go_with_0009(empty_engine: Engine) -> None:
         )
     assert "kb_votes" not in inspect(empty_engine).get_table_names()
     migrate.upgrade(empty_engine, "0009")
+    assert "kb_votes" in inspect(empty_engine).get_table_names()
+    migrate.upgrade(empty_engine)  # the models read today's schema
     factory = make_session_factory(empty_engine)
     with session_scope(factory) as session:
         voter = acting(make_user(session, username="voter"))
@@ -324,3 +360,27 @@ def test_kb_votes_come_and_go_with_0009(empty_engine: Engine) -> None:
         ]
     migrate.upgrade(empty_engine)
     assert "kb_votes" in inspect(empty_engine).get_table_names()
+
+
+def test_web_sessions_and_the_users_language_come_and_go_with_0010(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0009")
+    with empty_engine.begin() as conn:
+        _old_user(conn, "ana")
+    assert "web_sessions" not in _tables(empty_engine)
+    migrate.upgrade(empty_engine, "0010")
+    assert "web_sessions" in _tables(empty_engine)
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:  # an existing user has chosen no language
+        ana = session.scalars(select(User)).one()
+        assert ana.language is None
+        ana.language = "en"
+        open_session(session, user=ana, address="127.0.0.1", lifetime=LIFETIME)
+    migrate.downgrade(empty_engine, "0009")
+    assert "web_sessions" not in _tables(empty_engine)
+    columns = {str(c["name"]) for c in inspect(empty_engine).get_columns("users")}
+    assert "language" not in columns
+    with empty_engine.connect() as conn:  # the user is kept
+        assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["ana"]
+    migrate.upgrade(empty_engine)
+    with session_scope(factory, write=False) as session:
+        assert session.scalars(select(User.language)).all() == [None]

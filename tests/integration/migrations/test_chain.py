@@ -144,9 +144,10 @@ def test_rows_of_each_revision_survive_the_upgrade_to_head(
     migrate.require_current(engine)
     with Session(engine) as session:
         users = session.scalars(select(User).order_by(User.id)).all()
-        assert [(u.username, u.role, u.is_active) for u in users] == [
-            ("ana", "admin", True),
-            ("rui", "user", True),
+        # 0010: nobody has chosen a language yet (their browser's, else the setting's).
+        assert [(u.username, u.role, u.is_active, u.language) for u in users] == [
+            ("ana", "admin", True, None),
+            ("rui", "user", True, None),
         ]
         open_ticket, resolved = session.scalars(select(Ticket).order_by(Ticket.id)).all()
         assert (open_ticket.number, open_ticket.title, open_ticket.priority) == (

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from itsm.accounts import policy
 from itsm.accounts import service as accounts
-from itsm.accounts.errors import BadCredentials
+from itsm.accounts.login import log_in
 from itsm.accounts.models import TokenKind
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
@@ -23,6 +24,7 @@ from itsm.api.deps import (
     database,
 )
 from itsm.db.runtime import Database
+from itsm.users.models import User
 from itsm.users.schemas import UserRead
 
 router = APIRouter(tags=["auth"])
@@ -60,28 +62,22 @@ def login(
     db: Annotated[Database, Depends(database)],
     cfg: SettingsDep,
 ) -> IssuedToken:
-    # Three steps, so that no write transaction waits for Argon2: the attempt is counted
-    # as a failure and committed first (concurrent attempts queue on it), the password is
-    # verified with no transaction open, and only a match clears the failure record.
-    with db.session() as session:
-        attempt = accounts.begin_login(
-            session, username=body.username, address=client_address(request), rules=cfg.api.login
+
+    def issue(session: Session, user: User) -> IssuedToken:
+        data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
+        token, secret = accounts.create_token(session, owner=user, data=data)
+        return IssuedToken.model_validate(
+            {**TokenRead.model_validate(token).model_dump(), "token": secret}
         )
-    matched = accounts.password_matches(attempt, body.password)
-    user = None
-    if matched:
-        with db.session() as session:
-            user = accounts.finish_login(session, attempt=attempt, matched=matched)
-            if user is not None:
-                accounts.rehash_if_needed(session, user=user, password=body.password)
-                data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
-                token, secret = accounts.create_token(session, owner=user, data=data)
-                issued = IssuedToken.model_validate(
-                    {**TokenRead.model_validate(token).model_dump(), "token": secret}
-                )
-    if user is None:
-        raise BadCredentials("wrong username or password")
-    return issued
+
+    return log_in(
+        db,
+        username=body.username,
+        password=body.password,
+        address=client_address(request),
+        rules=cfg.api.login,
+        then=issue,
+    )
 
 
 @router.get("/auth/me", summary="Who the token belongs to")

@@ -1,0 +1,57 @@
+"""Mount the web app on the API's FastAPI app: routes, static files, error pages."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from itsm.web.routes import auth, home
+from itsm.web.security import SecurityHeaders
+from itsm.web.session import LoginRequired, csrf_guard, language
+from itsm.web.templating import render
+
+#: Paths the web app does not answer: the API and the probes keep their JSON errors.
+NOT_WEB = ("/api/", "/healthz", "/readyz", "/metrics")
+
+
+def is_web(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_WEB)
+
+
+def error_page(
+    request: Request, status: int, detail: str, headers: dict[str, str]
+) -> Response | None:
+    """A web request's error as a page in the visitor's language (``None``: an API one)."""
+    if not is_web(request):
+        return None
+    return render(
+        request,
+        "error.html",
+        {"status": status, "detail": detail},
+        language=language(request),
+        status=status,
+        headers=headers,
+    )
+
+
+def _to_login(request: Request, exc: LoginRequired) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):  # htmx follows this header, not a 303
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+def install(app: FastAPI, *, docs_path: str) -> None:
+    """Add the web app's routes, static files and headers to ``app``."""
+    app.mount("/static", StaticFiles(packages=[("itsm.web", "static")]), name="static")
+    app.include_router(auth.router, include_in_schema=False)
+    for module in (home,):
+        app.include_router(
+            module.router, include_in_schema=False, dependencies=[Depends(csrf_guard)]
+        )
+    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeaders, exempt=(docs_path,))

@@ -1,0 +1,1 @@
+"""The web app's routers, in the order they are mounted."""

@@ -1,0 +1,78 @@
+"""Web sessions on SQLite and PostgreSQL: idle and absolute expiry, revocation, and
+what a password change or a deactivation does to them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itsm.accounts import service as accounts
+from itsm.accounts import sessions
+from itsm.accounts.errors import BadCredentials
+from itsm.accounts.models import WebSession
+from itsm.users import service as users
+from tests.factories import make_user
+
+LIFE = sessions.Lifetime(idle=timedelta(minutes=30), absolute=timedelta(hours=8))
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def test_a_session_lives_while_used_and_never_past_its_absolute_end(session: Session) -> None:
+    ana = make_user(session, username="ana")
+    row, secret = sessions.open_session(
+        session, user=ana, address="10.0.0.7", lifetime=LIFE, now=T0
+    )
+    stored = session.scalars(select(WebSession.secret_hash)).one()
+    assert secret not in stored
+    assert len(stored) == 64
+    seen = sessions.visit(session, secret=secret, lifetime=LIFE, now=T0 + timedelta(seconds=30))
+    assert seen.principal.user.id == ana.id
+    assert not seen.touch_due
+    assert seen.csrf_token == row.csrf_token
+
+    # Used every 20 minutes, it outlives the idle limit ...
+    moment = T0
+    for _ in range(6):
+        moment += timedelta(minutes=20)
+        assert sessions.visit(session, secret=secret, lifetime=LIFE, now=moment).touch_due
+        sessions.touch(session, session_id=row.id, now=moment)
+    # ... but not the absolute one.
+    with pytest.raises(BadCredentials, match="expired"):
+        sessions.visit(session, secret=secret, lifetime=LIFE, now=T0 + timedelta(hours=8))
+    # Left alone for the idle time, it ends.
+    with pytest.raises(BadCredentials, match="expired"):
+        sessions.visit(session, secret=secret, lifetime=LIFE, now=moment + timedelta(minutes=30))
+
+
+def test_logout_rotation_password_change_and_deactivation_end_sessions(
+    session: Session,
+) -> None:
+    ana = make_user(session, username="ana")
+    make_user(session, username="root", role="admin")
+    _, first = sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0)
+    _, second = sessions.open_session(
+        session, user=ana, address="a", lifetime=LIFE, replaces=first, now=T0
+    )
+    with pytest.raises(BadCredentials, match="closed"):
+        sessions.visit(session, secret=first, lifetime=LIFE, now=T0)
+    assert sessions.close_session(session, secret=second, now=T0)
+    assert not sessions.close_session(session, secret=second, now=T0)  # once
+    with pytest.raises(BadCredentials, match="closed"):
+        sessions.visit(session, secret=second, lifetime=LIFE, now=T0)
+
+    _, third = sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0)
+    done = accounts.set_password(session, ref="ana", password="a new long password")
+    assert done.user.id == ana.id
+    with pytest.raises(BadCredentials, match="closed"):
+        sessions.visit(session, secret=third, lifetime=LIFE, now=T0)
+
+    _, fourth = sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0)
+    users.deactivate(session, ref="ana")
+    with pytest.raises(BadCredentials, match="deactivated"):
+        sessions.visit(session, secret=fourth, lifetime=LIFE, now=T0)
+    for bogus in ("", "x" * 300, "unknown"):
+        with pytest.raises(BadCredentials):
+            sessions.visit(session, secret=bogus, lifetime=LIFE, now=T0)

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from itsm import i18n
 from itsm.config import Settings
 from itsm.i18n import formats
+from itsm.web import labels
 
 ENV = Environment(
     loader=PackageLoader("itsm.web", "templates"),
@@ -48,6 +49,7 @@ def render(
         "number": formats.number,
         "csrf_token": getattr(request.state, "csrf_token", None),
         "viewer": getattr(request.state, "viewer", None),
+        **labels.ALL,
     }
     values.update(context or {})
     with i18n.activated(language):

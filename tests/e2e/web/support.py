@@ -47,6 +47,6 @@ class Browser:
         form = {"csrf_token": csrf_of(page.text), "username": username, "password": password}
         return self.post("/login", form)
 
-    def csrf(self, path: str = "/") -> str:
+    def csrf(self, path: str = "/tickets") -> str:
         """The session's CSRF token, as the page at ``path`` carries it."""
         return csrf_of(self.get(path).text)

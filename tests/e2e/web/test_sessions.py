@@ -38,14 +38,16 @@ def test_a_person_logs_in_and_out_with_a_rotated_revocable_session(api: Api) -> 
     first = browser.login("ana", PASSWORD)
     assert first.status_code == 303
     assert first.headers["location"] == "/"
+    assert browser.get("/").headers["location"] == "/tickets"
     cookie = _cookie(first, "itsm_session").lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
     assert "secure" not in cookie
     old_secret = _value(first, "itsm_session")
-    home = browser.get("/")
+    home = browser.get("/tickets")
     assert home.status_code == 200
-    assert "Hola, Ana" in home.text
+    assert ">Mis incidencias</h1>" in home.text
+    assert '<span class="who">Ana</span>' in home.text
 
     # A login from a browser that has a session (planted, or its own) gives a new one
     # and ends the old one.
@@ -75,7 +77,7 @@ def test_every_change_needs_the_sessions_csrf_token(api: Api) -> None:
         refused = browser.post("/logout", form)
         assert refused.status_code == 403
         assert "text/html" in refused.headers["content-type"]
-        assert browser.get("/").status_code == 200  # still logged in
+        assert browser.get("/tickets").status_code == 200  # still logged in
     assert browser.post("/logout", {}, headers={"X-CSRF-Token": token}).status_code == 303
 
     # Before login, the form's token is the one of the login cookie it came with.

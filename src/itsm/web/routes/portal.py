@@ -1,0 +1,154 @@
+"""The self-service portal: my tickets, a ticket's public timeline, a new ticket,
+comments and ratings. The rules are :mod:`itsm.tickets.access`'s, as for the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi.responses import RedirectResponse
+
+from itsm.api.deps import SessionDep, SettingsDep
+from itsm.tickets import access
+from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
+from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
+from itsm.tickets.urgency import Urgency, priority_of
+from itsm.validation import validated
+from itsm.web.session import ViewerDep, language
+from itsm.web.templating import render
+
+router = APIRouter()
+Ref = Annotated[str, Path(min_length=1, max_length=64)]
+_DONE = [Status.RESOLVED, Status.CLOSED]
+#: The audit events an end user's timeline shows beside the public comments.
+_TIMELINE_EVENTS = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.ASSIGNED})
+
+
+@router.get("/")
+def home(who: ViewerDep) -> Response:
+    return RedirectResponse("/tickets", status_code=303)
+
+
+@router.get("/tickets")
+def my_tickets(request: Request, session: SessionDep, who: ViewerDep) -> Response:
+    """The viewer's tickets as requester, the open ones first."""
+    mine = str(who.user.id)
+    groups = []
+    for statuses in (list(ACTIVE_STATUSES), _DONE):
+        filters = TicketFilters(status=statuses, requester=mine)
+        rows, _ = access.list_page(session, viewer=who.user, filters=filters, limit=50)
+        groups.append(access.ticket_views(session, viewer=who.user, tickets=rows))
+    return render(
+        request,
+        "portal/tickets.html",
+        {"active": groups[0], "done": groups[1]},
+        language=language(request, who),
+    )
+
+
+def _form_page(
+    request: Request, who: ViewerDep, *, values: dict[str, str], error: str | None, status: int
+) -> Response:
+    return render(
+        request,
+        "portal/new_ticket.html",
+        {
+            "values": values,
+            "error": error,
+            "categories": list(Category),
+            "urgencies": list(Urgency),
+        },
+        language=language(request, who),
+        status=status,
+    )
+
+
+@router.get("/tickets/new")
+def new_ticket(request: Request, who: ViewerDep) -> Response:
+    return _form_page(request, who, values={}, error=None, status=200)
+
+
+@router.post("/tickets")
+def open_ticket(
+    request: Request,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    title: Annotated[str, Form(max_length=1000)] = "",
+    description: Annotated[str, Form(max_length=100_000)] = "",
+    category: Annotated[str, Form(max_length=32)] = "",
+    urgency: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    values = {"title": title, "description": description, "category": category, "urgency": urgency}
+    if category not in set(Category) or urgency not in set(Urgency) or not title.strip():
+        return _form_page(request, who, values=values, error="incomplete", status=422)
+    data = validated(
+        TicketOpen,
+        {
+            "title": title.strip(),
+            "description": description,
+            "category": category,
+            "priority": priority_of(Urgency(urgency)),
+        },
+    )
+    ticket = access.open_ticket(
+        session, data=data, actor=who.user, source=Source.WEB, zone=cfg.zone, sla=cfg.sla
+    )
+    return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)
+
+
+def timeline(session: SessionDep, who: ViewerDep, ref: str) -> list[dict[str, Any]]:
+    """The public comments and the lifecycle events, oldest first."""
+    entries: list[dict[str, Any]] = [
+        {"at": c.created_at, "comment": c}
+        for c in access.comments(session, ref=ref, viewer=who.user)
+    ]
+    entries += [
+        {"at": e.created_at, "event": e}
+        for e in access.history(session, ref=ref, viewer=who.user)
+        if e.kind in _TIMELINE_EVENTS
+    ]
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+@router.get("/tickets/{ref}")
+def ticket_page(ref: Ref, request: Request, session: SessionDep, who: ViewerDep) -> Response:
+    ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
+    view = access.ticket_view(session, viewer=who.user, ticket=ticket)
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "ticket": view,
+            "timeline": timeline(session, who, view.number),
+            "may_rate": view.status == Status.RESOLVED and view.satisfaction_rating is None,
+        },
+        language=language(request, who),
+    )
+
+
+@router.post("/tickets/{ref}/comments")
+def add_comment(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    body: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    data = validated(CommentCreate, {"body": body})
+    access.add_comment(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
+    ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
+    return RedirectResponse(f"/tickets/{ticket.number}#timeline", status_code=303)
+
+
+@router.post("/tickets/{ref}/rating")
+def rate(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    rating: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    data = validated(RatingCreate, {"rating": rating, "comment": comment.strip() or None})
+    ticket = access.rate(session, ref=ref, rating=data.rating, comment=data.comment, actor=who.user)
+    return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)

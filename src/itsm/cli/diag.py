@@ -75,6 +75,7 @@ def run(
     while the server is away, sent first by the next run) instead of being stored here.
     """
     from itsm.diagnostics.collect import collect_snapshot
+    from itsm.diagnostics.oneoff import decisions
     from itsm.diagnostics.report import build_report, write_report
     from itsm.diagnostics.rules import evaluate
     from itsm.diagnostics.severity import exit_code_for
@@ -89,21 +90,26 @@ def run(
         # (`itsm diag run --no-tickets`) keeps working as it did.
         remote = _remote_target(app_ctx, server, no_store=no_store, no_tickets=no_tickets)
     sender = _sender(app_ctx, remote, token, token_file, spool_dir) if remote else None
-    snapshot = collect_snapshot(diag)
+    # A longer window than watch's, CPU in slices debounced as watch would (oneoff.py).
+    snapshot = collect_snapshot(
+        diag, window_seconds=diag.run_window_seconds, cpu_slices=diag.persist_samples
+    )
     findings = evaluate(snapshot, diag)
     report = build_report(snapshot, findings)
+    problems, recoveries = decisions(report, diag)
     path = write_report(report, target_dir) if target_dir is not None else None
     outcome: dict[str, list[str]] = {}
     if sender is not None:
+        from itsm.diagnostics.remote import envelope
+
         with sender:
-            # A bare report: the server judges its findings as a local run would.
             report_id = str(report.report_id)
-            delivery = sender.submit(report_id, report.model_dump_json().encode())
+            delivery = sender.submit(report_id, envelope(report, problems, recoveries))
         # A report the server could not take is kept in the spool (remote.py logs a
         # warning saying so); the next run or watch sends it first.
         outcome = delivery.outcomes.get(report_id, {})
     elif not no_store:
-        outcome = _process(app_ctx, report, None, None, tickets=not no_tickets)
+        outcome = _process(app_ctx, report, problems, recoveries, tickets=not no_tickets)
     if as_json:
         from itsm.cli.output import print_json
 

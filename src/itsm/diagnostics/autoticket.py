@@ -24,7 +24,6 @@ from itsm.db.base import utcnow
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.rules import ticket_fields_for
-from itsm.diagnostics.severity import Severity
 from itsm.sla.config import SlaSettings
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
@@ -355,16 +354,3 @@ def _description(host: str, finding: Finding) -> str:
         lines.append(f"- threshold: {finding.threshold} {finding.unit}".rstrip())
     lines += ["", "This ticket is updated by the agent and resolved when the condition clears."]
     return "\n".join(lines)
-
-
-def problems_and_recoveries(
-    findings: Iterable[Finding],
-) -> tuple[list[Finding], list[Finding]]:
-    """For a one-off run: every warning/critical is a problem, every healthy a recovery."""
-    problems, recoveries = [], []
-    for finding in findings:
-        if finding.severity.is_problem:
-            problems.append(finding)
-        elif finding.severity is Severity.HEALTHY:
-            recoveries.append(finding)
-    return problems, recoveries

@@ -26,16 +26,24 @@ _MAX_REASON = 500
 
 
 def collect_snapshot(
-    settings: DiagnosticsSettings, *, probes: Sequence[Probe] = PROBES
+    settings: DiagnosticsSettings,
+    *,
+    probes: Sequence[Probe] = PROBES,
+    window_seconds: float | None = None,
+    cpu_slices: int = 1,
 ) -> Snapshot:
-    """Run the enabled ``probes`` (the registry by default) and return their results."""
+    """Run the enabled ``probes`` (the registry by default) and return their results,
+    sampled over ``window_seconds`` (default: ``sample_window_seconds``), CPU also in
+    ``cpu_slices`` equal slices."""
     names = [p.name for p in probes]
     if len(set(names)) != len(names):
         raise ValueError(f"probe names must be unique, got {names}")
     collected_at = datetime.now(UTC)
     began = time.monotonic()
     window = SampleWindow.start(
-        settings.sample_window_seconds, processes=settings.top_processes > 0
+        window_seconds or settings.sample_window_seconds,
+        processes=settings.top_processes > 0,
+        slices=cpu_slices,
     )
     results = {p.name: run_probe(p, settings, window) for p in probes if p.enabled(settings)}
     return Snapshot(collected_at, round(time.monotonic() - began, 3), results)

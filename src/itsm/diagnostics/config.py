@@ -238,6 +238,12 @@ class DiagnosticsSettings(_Section):
     tickets: TicketPolicySettings = Field(default_factory=TicketPolicySettings)
 
     sample_window_seconds: float = Field(default=1.0, ge=0.1, le=60)
+    run_window_seconds: float = Field(
+        default=5.0,
+        ge=0.1,
+        le=300,
+        description="a one-off run's sampling window, its CPU read in persist_samples slices",
+    )
     disabled_checks: frozenset[Check] = frozenset()
     clear_ratio: float = Field(
         default=0.9,

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
-from itsm.diagnostics import autoticket, storage
+from itsm.diagnostics import autoticket, oneoff, storage
 from itsm.diagnostics.errors import InvalidReport, ReportNotFound
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.hostfacts import host_facts
@@ -255,7 +255,7 @@ def _apply_tickets(
         submission = submissions[position]
         problems, recoveries = submission.problems, submission.recoveries
         if problems is None or recoveries is None:
-            problems, recoveries = autoticket.problems_and_recoveries(submission.report.checks)
+            problems, recoveries = oneoff.problems_and_recoveries(submission.report.checks)
         identity = facts[position].identity
         problems = [f for f in problems if f.severity.is_problem]
         troubles = {autoticket.fingerprint(identity, f) for f in problems}

@@ -11,6 +11,7 @@ from tests.e2e.cli import Result, describe
 BASE = {
     "ITSM_DIAGNOSTICS__DISABLED_CHECKS": '["cpu.utilisation","cpu.load"]',
     "ITSM_DIAGNOSTICS__SAMPLE_WINDOW_SECONDS": "0.1",
+    "ITSM_DIAGNOSTICS__RUN_WINDOW_SECONDS": "0.1",
     "ITSM_DIAGNOSTICS__TOP_PROCESSES": "0",
     "ITSM_DIAGNOSTICS__RESOLVE_FQDN": "false",
 }

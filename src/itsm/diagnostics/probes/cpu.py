@@ -31,11 +31,14 @@ def collect(settings: DiagnosticsSettings, *, window: SampleWindow | None = None
         else []  # a CPU went on/offline during the window: no per-core figure
     )
     load = _load_average()
+    slices = win.cpu_slices() if win.slices > 1 else []
     return {
         "status": "ok",
         "window_seconds": round(win.elapsed_seconds, 3),
         "utilisation_percent": busy_percent(start.total, end.total),
         "per_cpu_percent": per_cpu,
+        # A one-off run's window in equal slices, for its debounced ticket decisions.
+        "slices_percent": [busy_percent(a.total, b.total) for a, b in slices] or None,
         "iowait_percent": time_share(start.total, end.total, "iowait"),
         "steal_percent": time_share(start.total, end.total, "steal"),
         "logical_cpus": logical,

@@ -8,6 +8,7 @@ window, not one per probe. A probe called alone opens its own.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -56,8 +57,10 @@ class SampleWindow:
     a meaningless 0.0.
     """
 
-    def __init__(self, seconds: float, *, processes: bool = True) -> None:
+    def __init__(self, seconds: float, *, processes: bool = True, slices: int = 1) -> None:
         self.seconds = seconds
+        self.slices = max(1, slices)
+        self._cpu_marks: list[CpuReading | Exception] = []  # CPU times between slices
         self._want_processes = processes
         self._lock = threading.Lock()
         self._started_at = time.monotonic()
@@ -71,18 +74,22 @@ class SampleWindow:
         self._processes: list[ProcessUsage] | Exception = []
 
     @classmethod
-    def start(cls, seconds: float, *, processes: bool = True) -> SampleWindow:
-        """Take the opening readings now; ``processes`` also primes per-process CPU."""
-        return cls(seconds, processes=processes)
+    def start(cls, seconds: float, *, processes: bool = True, slices: int = 1) -> SampleWindow:
+        """Take the opening readings now; ``processes`` also primes per-process CPU;
+        ``slices`` > 1 also reads CPU times between that many equal slices."""
+        return cls(seconds, processes=processes, slices=slices)
 
     def close(self) -> None:
         """Wait for the rest of the window and take the closing readings (idempotent)."""
         with self._lock:
             if self._closed:
                 return
-            remaining = self._started_at + self.seconds - time.monotonic()
-            if remaining > 0:
-                time.sleep(remaining)
+            for part in range(1, self.slices + 1):
+                remaining = self._started_at + self.seconds * part / self.slices - time.monotonic()
+                if remaining > 0:
+                    time.sleep(remaining)
+                if part < self.slices:
+                    self._cpu_marks.append(_attempt(_read_cpu))
             self._cpu_end = _attempt(_read_cpu)
             self._net_end = _attempt(_read_net)
             self._elapsed = time.monotonic() - self._started_at
@@ -101,6 +108,13 @@ class SampleWindow:
     def cpu(self) -> tuple[CpuReading, CpuReading]:
         self.close()
         return _unwrap(self._cpu_start, "CPU times"), _unwrap(self._cpu_end, "CPU times")
+
+    def cpu_slices(self) -> list[tuple[CpuReading, CpuReading]]:
+        """The CPU readings at both ends of each slice (one pair: the whole window)."""
+        self.close()
+        marks = [self._cpu_start, *self._cpu_marks, self._cpu_end]
+        readings = [_unwrap(m, "CPU times") for m in marks]
+        return list(itertools.pairwise(readings))
 
     def net(self) -> tuple[NetCounters, NetCounters]:
         self.close()

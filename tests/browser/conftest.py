@@ -1,0 +1,83 @@
+"""Browser tests: a real ``itsm serve`` (uvicorn) in a subprocess on each database,
+driven by Playwright through Debian's Chromium (``/usr/bin/chromium``; ``.ci/run``
+installs it, nothing downloads a browser)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from itsm.config import Settings
+from itsm.db.runtime import Database, open_database
+from tests.e2e.cli import ITSM, make_env
+from tests.waiting import wait_until
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci" / "screenshots"
+
+
+@dataclass
+class Served:
+    base_url: str
+    db: Database
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url + "/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture
+def served(fresh_db_url: str, tmp_path: Path) -> Iterator[Served]:
+    port = _free_port()
+    env = make_env(fresh_db_url, ITSM_LANGUAGE="es")
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [str(ITSM), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    db = open_database(Settings(database_url=fresh_db_url))
+    try:
+        wait_until("itsm serve answers", lambda: _up(url) or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+        yield Served(base_url=url, db=db)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -45,39 +45,38 @@ def create(
 ) -> None:
     """Open a new ticket."""
     from itsm.cli.tickets_view import created_panel
-    from itsm.inventory import service as inventory
-    from itsm.tickets import service
-    from itsm.tickets.schemas import TicketCreate, ticket_read
-    from itsm.users import service as users
+    from itsm.tickets import access
+    from itsm.tickets.models import Source
+    from itsm.tickets.schemas import TicketOpen
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
-        if requester is not None:
-            requester_user = users.get_user(session, ref=requester)
-        elif actor is not None:
-            requester_user = actor
-        else:
-            from itsm.errors import InvalidInput
-
-            raise InvalidInput("no requester given and no acting user known; pass a user id")
+        access.check_open_refs(actor, requester_ref=requester, assignee_ref=assignee)
         data = validated(
-            TicketCreate,
+            TicketOpen,
             {
                 "title": title,
                 "description": read_text_arg(description),
                 "category": category,
                 "priority": priority,
-                "requester_id": requester_user.id,
-                "assignee_id": users.get_user(session, ref=assignee).id if assignee else None,
-                "asset_id": inventory.get_asset(session, ref=asset).id if asset else None,
+                "requester_id": access.user_ref(session, requester).id if requester else None,
+                "assignee_id": access.user_ref(session, assignee).id if assignee else None,
+                "asset_id": (
+                    access.attachable_asset(session, viewer=actor, ref=asset).id if asset else None
+                ),
             },
         )
-        ticket = service.create_ticket(
-            session, data=data, actor=actor, zone=app_ctx.settings.zone, sla=app_ctx.settings.sla
+        ticket = access.open_ticket(
+            session,
+            data=data,
+            actor=actor,
+            source=Source.CLI,
+            zone=app_ctx.settings.zone,
+            sla=app_ctx.settings.sla,
         )
-        read = ticket_read(ticket)
+        read = access.ticket_view(session, viewer=actor, ticket=ticket)
     if as_json:
         from itsm.cli.output import print_json
 
@@ -104,8 +103,7 @@ def list_(
 ) -> None:
     """List tickets, newest first, one page at a time."""
     from itsm.errors import InvalidInput, choices
-    from itsm.tickets import queries
-    from itsm.tickets.schemas import ticket_read
+    from itsm.tickets import access, queries
 
     app_ctx = app_context(ctx)
     filters = ticket_filters(
@@ -116,10 +114,11 @@ def list_(
     except ValueError:
         raise InvalidInput(f"invalid sort {sort!r}; allowed: {choices(queries.Sort)}") from None
     with app_ctx.session(write=False) as session:
-        rows, next_cursor = queries.list_page(
-            session, filters=filters, sort=order, limit=limit, cursor=cursor
+        viewer = app_ctx.actor(session)
+        rows, next_cursor = access.list_page(
+            session, viewer=viewer, filters=filters, sort=order, limit=limit, cursor=cursor
         )
-        items = [ticket_read(t) for t in rows]
+        items = access.ticket_views(session, viewer=viewer, tickets=rows)
     if as_json:
         from itsm.cli.output import print_json
 
@@ -138,16 +137,16 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
     """A ticket with its comments and history."""
-    from itsm.tickets import events, service, workflow
-    from itsm.tickets.schemas import comment_read, event_read, ticket_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        ticket = service.get_ticket(session, ref=ref)
-        read = ticket_read(ticket)
-        comments = [comment_read(c) for c in service.comments_of(session, ticket=ticket)]
-        history = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
-        links = list(workflow.links_of(session, ticket=ticket))
+        viewer = app_ctx.actor(session)
+        ticket = access.visible_ticket(session, ref=ref, viewer=viewer)
+        read = access.ticket_view(session, viewer=viewer, ticket=ticket)
+        comments = access.comments(session, ref=ticket.id, viewer=viewer)
+        history = access.history(session, ref=ticket.id, viewer=viewer)
+        links = access.links(session, ref=ticket.id, viewer=viewer)
     if as_json:
         from itsm.cli.output import print_json
 
@@ -166,13 +165,11 @@ def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
 @app.command("history")
 def history(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
     """The audit trail of a ticket: every change, who made it, old and new values."""
-    from itsm.tickets import events, service
-    from itsm.tickets.schemas import event_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        ticket = service.get_ticket(session, ref=ref)
-        rows = [event_read(ev) for ev in events.history(session, ticket_id=ticket.id)]
+        rows = access.history(session, ref=ref, viewer=app_ctx.actor(session))
     if as_json:
         from itsm.cli.output import print_json
 
@@ -201,9 +198,8 @@ def update(
 ) -> None:
     """Change a ticket's fields."""
     from itsm.errors import InvalidInput
-    from itsm.inventory import service as inventory
-    from itsm.tickets import service
-    from itsm.tickets.schemas import TicketUpdate, ticket_read
+    from itsm.tickets import access
+    from itsm.tickets.schemas import TicketUpdate
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -224,13 +220,13 @@ def update(
     if no_asset:
         changes["asset_id"] = None
     with app_ctx.session() as session:
+        actor = app_ctx.actor(session)
+        access.check_update(actor)
         if asset is not None:
-            changes["asset_id"] = inventory.get_asset(session, ref=asset).id
+            changes["asset_id"] = access.attachable_asset(session, viewer=actor, ref=asset).id
         data = validated(TicketUpdate, changes)
-        ticket = service.update_ticket(
-            session, ref=ref, data=data, actor=app_ctx.actor(session), sla=app_ctx.settings.sla
-        )
-        read = ticket_read(ticket)
+        ticket = access.update(session, ref=ref, data=data, actor=actor, sla=app_ctx.settings.sla)
+        read = access.ticket_view(session, viewer=actor, ticket=ticket)
     _done(app_ctx, read, as_json, f"Updated {read.number}.")
 
 
@@ -242,14 +238,14 @@ def assign(
     as_json: JsonOption = False,
 ) -> None:
     """Give a ticket to a technician."""
-    from itsm.tickets import service
-    from itsm.tickets.schemas import ticket_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     target = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
-        ticket = service.assign(session, ref=ref, assignee_ref=target, actor=app_ctx.actor(session))
-        read = ticket_read(ticket)
+        actor = app_ctx.actor(session)
+        ticket = access.assign(session, ref=ref, assignee_ref=target, actor=actor)
+        read = access.ticket_view(session, viewer=actor, ticket=ticket)
     message = (
         f"{read.number} assigned to {read.assignee}."
         if read.assignee
@@ -273,9 +269,8 @@ def status(
 ) -> None:
     """Move a ticket through its lifecycle."""
     from itsm.errors import InvalidInput, choices
-    from itsm.tickets import service
+    from itsm.tickets import access
     from itsm.tickets.models import Status
-    from itsm.tickets.schemas import ticket_read
 
     app_ctx = app_context(ctx)
     try:
@@ -283,15 +278,16 @@ def status(
     except ValueError:
         raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(Status)}") from None
     with app_ctx.session() as session:
-        ticket = service.change_status(
+        actor = app_ctx.actor(session)
+        ticket = access.change_status(
             session,
             ref=ref,
             status=target,
-            actor=app_ctx.actor(session),
+            actor=actor,
             note=read_text_arg(note) if note is not None else None,
             sla=app_ctx.settings.sla,
         )
-        read = ticket_read(ticket)
+        read = access.ticket_view(session, viewer=actor, ticket=ticket)
     _done(app_ctx, read, as_json, f"{read.number} is now {read.status}.")
 
 
@@ -305,7 +301,7 @@ def comment(
     as_json: JsonOption = False,
 ) -> None:
     """Add a public comment or an internal note."""
-    from itsm.tickets import service
+    from itsm.tickets import access, service
     from itsm.tickets.schemas import CommentCreate, comment_read
     from itsm.validation import validated
 
@@ -315,16 +311,11 @@ def comment(
         {"body": read_text_arg(body), "is_internal": internal, "time_spent_minutes": time_spent},
     )
     with app_ctx.session() as session:
-        ticket = service.get_ticket(session, ref=ref)
-        created = service.add_comment(
-            session,
-            ref=ticket.id,
-            data=data,
-            actor=app_ctx.actor(session),
-            sla=app_ctx.settings.sla,
+        created = access.add_comment(
+            session, ref=ref, data=data, actor=app_ctx.actor(session), sla=app_ctx.settings.sla
         )
         read = comment_read(created)
-        number = ticket.number
+        number = service.get_ticket(session, ref=created.ticket_id).number
     if as_json:
         from itsm.cli.output import print_json
 
@@ -343,19 +334,27 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over titles, descriptions and comments."""
-    from itsm.tickets import queries
-    from itsm.tickets.schemas import ticket_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        found, total = queries.search(session, query=query, limit=limit, active_only=active)
-        items = [(ticket_read(t), score) for t, score in found]
+        viewer = app_ctx.actor(session)
+        found, total = access.search(
+            session, viewer=viewer, query=query, limit=limit, active_only=active
+        )
+        views = access.ticket_views(session, viewer=viewer, tickets=[t for t, _ in found])
+        items = [(view, score) for view, (_, score) in zip(views, found, strict=True)]
     if as_json:
         from itsm.cli.output import print_json
 
         print_json(
             app_ctx.console,
-            {"total": total, "items": [dump(t) | {"score": round(s, 4)} for t, s in items]},
+            {
+                "total": total,
+                "items": [
+                    dump(t) | {"score": None if s is None else round(s, 4)} for t, s in items
+                ],
+            },
         )
         return
     from itsm.cli.output import count
@@ -367,11 +366,11 @@ def search(
 @app.command("stats")
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Ticket counts by status, priority and category."""
-    from itsm.tickets import queries
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        result = queries.stats(session)
+        result = access.stats(session, viewer=app_ctx.actor(session))
     if as_json:
         from itsm.cli.output import print_json
 
@@ -399,19 +398,19 @@ def merge(
     as_json: JsonOption = False,
 ) -> None:
     """Merge a duplicate into another ticket; comments and history are kept."""
-    from itsm.tickets import workflow
-    from itsm.tickets.schemas import ticket_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        kept = workflow.merge(
+        actor = app_ctx.actor(session)
+        kept = access.merge(
             session,
             duplicate_ref=duplicate,
             target_ref=target,
-            actor=app_ctx.actor(session),
+            actor=actor,
             sla=app_ctx.settings.sla,
         )
-        read = ticket_read(kept)
+        read = access.ticket_view(session, viewer=actor, ticket=kept)
     _done(app_ctx, read, as_json, f"Merged {duplicate} into {read.number}.")
 
 
@@ -422,11 +421,11 @@ def link(
     other: Annotated[str, typer.Argument(help="The related ticket.")],
 ) -> None:
     """Mark two tickets as related."""
-    from itsm.tickets import workflow
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        workflow.link(session, ref=ref, other_ref=other, actor=app_ctx.actor(session))
+        access.link(session, ref=ref, other_ref=other, actor=app_ctx.actor(session))
     app_ctx.console.print(f"Linked {ref} and {other}.", markup=False)
 
 
@@ -439,15 +438,13 @@ def rate(
     as_json: JsonOption = False,
 ) -> None:
     """Rate the resolution of your ticket (once per resolution)."""
-    from itsm.tickets import workflow
-    from itsm.tickets.schemas import ticket_read
+    from itsm.tickets import access
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
-        ticket = workflow.rate(
-            session, ref=ref, rating=rating, comment=comment, actor=app_ctx.actor(session)
-        )
-        read = ticket_read(ticket)
+        actor = app_ctx.actor(session)
+        ticket = access.rate(session, ref=ref, rating=rating, comment=comment, actor=actor)
+        read = access.ticket_view(session, viewer=actor, ticket=ticket)
     _done(app_ctx, read, as_json, f"Thanks: {read.number} rated {rating}/5.")
 
 

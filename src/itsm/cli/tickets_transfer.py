@@ -43,18 +43,20 @@ def import_(
     """Import tickets: every row is checked first; any invalid row stops it all."""
     from pathlib import Path
 
-    from itsm.tickets import transfer
+    from itsm.tickets import access, transfer
 
     app_ctx = app_context(ctx)
     path = Path(file)
     kind = transfer.format_of(path, fmt)
     try:
         with app_ctx.session() as session:
+            actor = app_ctx.actor(session)
+            access.require_staff(actor, "import tickets")
             result = transfer.import_tickets(
                 session,
                 path=path,
                 fmt=kind,
-                actor=app_ctx.actor(session),
+                actor=actor,
                 zone=app_ctx.settings.zone,
                 sla=app_ctx.settings.sla,
                 skip_invalid=skip_invalid,
@@ -138,9 +140,11 @@ def export(
     from itsm.cli.files import written
     from itsm.cli.output import count
     from itsm.errors import InvalidInput
-    from itsm.tickets import transfer
+    from itsm.tickets import access, transfer
 
     app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:  # refused before a file is touched
+        access.require_staff(app_ctx.actor(session), "export tickets")
     filters = ticket_filters(
         status, priority, category, assignee, requester, unassigned, active, text
     )

@@ -78,8 +78,10 @@ def detail(
     ticket: TicketRead,
     comments: Sequence[CommentRead],
     events: Sequence[EventRead],
-    links: Sequence[tuple[str, str]] = (),
+    links: Sequence[tuple[str, str | None]] = (),
 ) -> Group:
+    from itsm.tickets.access import HIDDEN_TICKET
+
     head = key_values(
         f"{ticket.number} (#{ticket.id})",
         [
@@ -114,7 +116,10 @@ def detail(
                 if ticket.satisfaction_rating
                 else "-",
             ),
-            ("Links", e(", ".join(f"{k} {n}" for k, n in links)) if links else "-"),
+            (
+                "Links",
+                e(", ".join(f"{k} {n or HIDDEN_TICKET}" for k, n in links)) if links else "-",
+            ),
         ],
     )
     parts: list[Panel | Table] = [head]

@@ -77,7 +77,7 @@ def get_asset(session: Session, *, ref: int | str) -> Asset:
     none of them (:class:`AmbiguousHostname`)."""
     text = str(ref).strip()
     if len(text) > _MAX_REF or "\x00" in text:  # no item has it; PostgreSQL refuses a NUL
-        raise _not_found(text)
+        raise asset_not_found(text)
     key = parse_id(text)
     asset = session.get(Asset, key) if key is not None else None
     if asset is None:
@@ -90,14 +90,14 @@ def get_asset(session: Session, *, ref: int | str) -> Asset:
             _require_one_host(session, text, "give the item's id or asset tag")
         asset = named[0] if named else None
     if asset is None:
-        raise _not_found(text)
+        raise asset_not_found(text)
     return asset
 
 
 _MAX_REF = 255  # the longest hostname
 
 
-def _not_found(text: str) -> AssetNotFound:
+def asset_not_found(text: str) -> AssetNotFound:
     return AssetNotFound(
         f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname)"
     )

@@ -4,7 +4,8 @@ Staff see and change every ticket. An end user sees only the tickets they reques
 (any other is "not found", so existence does not leak), never internal notes, and
 learns nothing of other people's tickets or accounts through their own. Role-only
 refusals come before any lookup. Each rule is one function below; docs/architecture.md
-summarises them.
+summarises them. A viewer or actor ``None`` is the system (a CLI command on a database
+with nobody to act as), which sees and may do everything, as in :mod:`itsm.accounts.policy`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from itsm.db.fulltext import has_terms
 from itsm.db.ids import parse_id
-from itsm.errors import Forbidden
+from itsm.errors import Forbidden, InvalidInput
+from itsm.inventory import service as inventory
+from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
+from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, queries, service, workflow
 from itsm.tickets.errors import TicketNotFound
@@ -50,8 +54,18 @@ _NUMBER_IN_TEXT = re.compile(r"TKT-\d{8}-\d{4,}", re.IGNORECASE | re.ASCII)
 _TICKET_TEXTS = ("title", "description", "resolution_note", "satisfaction_comment")
 
 
-def require_staff(user: User, what: str) -> None:
-    if not user.is_staff:
+def sees_all(user: User | None) -> bool:
+    """Whether ``user`` sees every ticket and internal note: staff, and the system."""
+    return user is None or user.is_staff
+
+
+def end_user(user: User | None) -> User | None:
+    """``user`` if the end users' limits apply to them, else ``None`` (staff, the system)."""
+    return None if sees_all(user) else user
+
+
+def require_staff(user: User | None, what: str) -> None:
+    if not sees_all(user):
         raise Forbidden(f"only technicians and admins may {what}")
 
 
@@ -83,29 +97,29 @@ def user_ref(session: Session, ref: int | str) -> User:
     return users.get_user(session, ref=text)
 
 
-def visible_ticket(session: Session, *, ref: int | str, viewer: User) -> Ticket:
+def visible_ticket(session: Session, *, ref: int | str, viewer: User | None) -> Ticket:
     """The ticket if ``viewer`` may see it, else :class:`TicketNotFound` as if it did not exist."""
     text = ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
-    if not viewer.is_staff and ticket.requester_id != viewer.id:
+    if (own := end_user(viewer)) is not None and ticket.requester_id != own.id:
         raise TicketNotFound(not_found_message(text))
     return ticket
 
 
-def unseen_numbers(session: Session, *, viewer: User, numbers: Iterable[str]) -> frozenset[str]:
+def unseen_numbers(
+    session: Session, *, viewer: User | None, numbers: Iterable[str]
+) -> frozenset[str]:
     """Those of ``numbers`` (upper case) whose ticket ``viewer`` may not open.
 
     None for staff (and no query); for an end user, every one they did not request,
     or that names no ticket. One query, only when there is a number to check.
     """
-    if viewer.is_staff:
-        return frozenset()
     asked = {n.upper() for n in numbers}
-    if not asked:
+    if (reader := end_user(viewer)) is None or not asked:
         return frozenset()
     own = session.scalars(
         select(Ticket.number).where(
-            Ticket.number.in_(sorted(asked)), Ticket.requester_id == viewer.id
+            Ticket.number.in_(sorted(asked)), Ticket.requester_id == reader.id
         )
     )
     return frozenset(asked.difference(own))
@@ -123,28 +137,30 @@ def _without(text: str | None, unseen: frozenset[str]) -> str | None:
     )
 
 
-def hide_unseen(session: Session, *, viewer: User, texts: Sequence[str | None]) -> list[str | None]:
+def hide_unseen(
+    session: Session, *, viewer: User | None, texts: Sequence[str | None]
+) -> list[str | None]:
     """``texts`` as ``viewer`` may read them: each number of a ticket they may not
     open replaced by :data:`HIDDEN_TICKET`. Unchanged for staff, without a query."""
-    if viewer.is_staff:
+    if sees_all(viewer):
         return list(texts)
     unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
     return [_without(text, unseen) for text in texts]
 
 
-def shown_person(person: User | None, *, viewer: User) -> str | None:
+def shown_person(person: User | None, *, viewer: User | None) -> str | None:
     """The username of ``person`` (a comment's author, an event's actor) as ``viewer``
     may read it: ``None`` for an end user when ``person`` is another end user (the
     author of a comment copied from a merged ticket), whose name is not theirs to know.
     Staff, and the viewer themselves, are always named."""
     if person is None:
         return None
-    if viewer.is_staff or person.is_staff or person.id == viewer.id:
+    if (reader := end_user(viewer)) is None or person.is_staff or person.id == reader.id:
         return person.username
     return None
 
 
-def searched_text(session: Session, *, viewer: User, query: str) -> str | None:
+def searched_text(session: Session, *, viewer: User | None, query: str) -> str | None:
     """``query`` (a search's words, a list's ``text``) as ``viewer`` may search with it.
 
     Unchanged for staff, without a query. For an end user, every ticket number in it
@@ -154,7 +170,7 @@ def searched_text(session: Session, *, viewer: User, query: str) -> str | None:
     was merged. ``None`` when that leaves no word to look for: the search then
     matches nothing (an empty result, where a query that never had a word is refused).
     """
-    if viewer.is_staff:
+    if sees_all(viewer):
         return query
     unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in([query]))
     if not unseen:
@@ -164,11 +180,11 @@ def searched_text(session: Session, *, viewer: User, query: str) -> str | None:
 
 
 def searched_filters(
-    session: Session, *, viewer: User, filters: TicketFilters
+    session: Session, *, viewer: User | None, filters: TicketFilters
 ) -> TicketFilters | None:
     """``filters`` with their ``text`` as ``viewer`` may search with it
     (:func:`searched_text`); ``None`` when they can match no ticket."""
-    if not filters.text or viewer.is_staff:
+    if not filters.text or sees_all(viewer):
         return filters
     text = searched_text(session, viewer=viewer, query=filters.text)
     if text is None:
@@ -192,44 +208,95 @@ def shown_link(
     return None
 
 
-def ticket_views(session: Session, *, viewer: User, tickets: Sequence[Ticket]) -> list[TicketRead]:
+def ticket_views(
+    session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
+) -> list[TicketRead]:
     """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts)."""
     views = [ticket_read(t) for t in tickets]
-    if viewer.is_staff:
+    if sees_all(viewer):
         return views
     texts = [getattr(v, f) for v in views for f in _TICKET_TEXTS]
     shown = iter(hide_unseen(session, viewer=viewer, texts=texts))
     return [v.model_copy(update={f: next(shown) for f in _TICKET_TEXTS}) for v in views]
 
 
-def ticket_view(session: Session, *, viewer: User, ticket: Ticket) -> TicketRead:
+def ticket_view(session: Session, *, viewer: User | None, ticket: Ticket) -> TicketRead:
     return ticket_views(session, viewer=viewer, tickets=[ticket])[0]
+
+
+def _is_self(user: User, ref: int | str) -> bool:
+    return str(ref).strip().lower() in {str(user.id), user.username}
+
+
+def check_open_refs(
+    actor: User | None, *, requester_ref: str | None, assignee_ref: str | None
+) -> None:
+    """The refusals of :func:`open_ticket` for a door that names people (the CLI),
+    made before any lookup so that they do not tell an end user who has an account."""
+    _check_open(
+        actor,
+        for_other=requester_ref is not None
+        and actor is not None
+        and not _is_self(actor, requester_ref),
+        assigned=assignee_ref is not None,
+    )
+
+
+def _check_open(actor: User | None, *, for_other: bool, assigned: bool) -> None:
+    if end_user(actor) is None:
+        return
+    if for_other:
+        raise Forbidden("end users may open tickets only for themselves")
+    if assigned:
+        raise Forbidden("only technicians and admins may assign tickets")
+
+
+def attachable_asset(session: Session, *, viewer: User | None, ref: int | str) -> Asset:
+    """The inventory item ``ref`` if ``viewer`` may attach it to a ticket: any for staff;
+    for an end user only one they own. Any other is told as not existing, in the same
+    words as one that does not, so that item ids and names cannot be probed."""
+    if (own := end_user(viewer)) is None:
+        return inventory.get_asset(session, ref=ref)
+    try:
+        asset: Asset | None = inventory.get_asset(session, ref=ref)
+    except (AssetNotFound, AmbiguousHostname):
+        asset = None
+    if asset is None or asset.owner_id != own.id:
+        raise inventory.asset_not_found(str(ref).strip())
+    return asset
 
 
 def open_ticket(
     session: Session,
     *,
     data: TicketOpen,
-    actor: User,
+    actor: User | None,
     source: Source,
     zone: ZoneInfo,
     sla: SlaSettings | None = None,
 ) -> Ticket:
     """Open a ticket; the requester defaults to the caller.
 
-    End users open tickets for themselves only and may not assign them.
+    End users open tickets for themselves only, may not assign them and may attach
+    only their own inventory items (:func:`attachable_asset`).
     """
-    if not actor.is_staff:
-        if data.requester_id is not None and data.requester_id != actor.id:
-            raise Forbidden("end users may open tickets only for themselves")
-        if data.assignee_id is not None:
-            raise Forbidden("only technicians and admins may assign tickets")
+    own = end_user(actor)
+    _check_open(
+        actor,
+        for_other=own is not None and data.requester_id not in {None, own.id},
+        assigned=data.assignee_id is not None,
+    )
+    if own is not None and data.asset_id is not None:
+        attachable_asset(session, viewer=own, ref=data.asset_id)
+    requester_id = data.requester_id or (actor.id if actor is not None else None)
+    if requester_id is None:
+        raise InvalidInput("no requester given and no acting user known; pass a user id")
     create = TicketCreate(
         title=data.title,
         description=data.description,
         category=data.category,
         priority=data.priority,
-        requester_id=data.requester_id or actor.id,
+        requester_id=requester_id,
         assignee_id=data.assignee_id,
         asset_id=data.asset_id,
         source=source,
@@ -237,17 +304,17 @@ def open_ticket(
     return service.create_ticket(session, data=create, actor=actor, zone=zone, sla=sla)
 
 
-def own_requester_filter(viewer: User, filters: TicketFilters) -> int | None:
+def own_requester_filter(viewer: User | None, filters: TicketFilters) -> int | None:
     """The requester every result must have: the viewer's own id for end users."""
-    if viewer.is_staff:
+    if (own := end_user(viewer)) is None:
         return None
     asked = (filters.requester or "").strip().lower()
-    if asked and asked not in {str(viewer.id), viewer.username}:
+    if asked and asked not in {str(own.id), own.username}:
         raise Forbidden("end users may list only their own tickets")
-    return viewer.id
+    return own.id
 
 
-def check_people(session: Session, *, viewer: User, filters: TicketFilters) -> None:
+def check_people(session: Session, *, viewer: User | None, filters: TicketFilters) -> None:
     """Refuse a list's ``assignee`` or ``requester`` that names no user, for staff.
 
     For an end user an ``assignee`` that is no one's name is no error: it matches
@@ -260,14 +327,14 @@ def check_people(session: Session, *, viewer: User, filters: TicketFilters) -> N
         try:
             user_ref(session, filters.assignee)
         except UserNotFound:
-            if viewer.is_staff:
+            if sees_all(viewer):
                 raise
     if filters.requester is not None:
         user_ref(session, filters.requester)
 
 
 def viewer_filters(
-    session: Session, *, viewer: User, filters: TicketFilters
+    session: Session, *, viewer: User | None, filters: TicketFilters
 ) -> tuple[int | None, TicketFilters | None]:
     """The list's filters as ``viewer`` may use them: ``(own, searched)``.
 
@@ -284,7 +351,7 @@ def viewer_filters(
 def list_page(
     session: Session,
     *,
-    viewer: User,
+    viewer: User | None,
     filters: TicketFilters,
     sort: queries.Sort = queries.Sort.NEWEST,
     limit: int = 20,
@@ -306,13 +373,18 @@ def list_page(
         limit=limit,
         cursor=cursor,
         requester_id=own,
-        public_only=not viewer.is_staff,
-        unknown_assignee_empty=not viewer.is_staff,
+        public_only=not sees_all(viewer),
+        unknown_assignee_empty=not sees_all(viewer),
     )
 
 
 def search(
-    session: Session, *, viewer: User, query: str, limit: int = 20, active_only: bool = False
+    session: Session,
+    *,
+    viewer: User | None,
+    query: str,
+    limit: int = 20,
+    active_only: bool = False,
 ) -> tuple[list[tuple[Ticket, float | None]], int]:
     """Full-text search over what ``viewer`` may see: end users, their own tickets and
     public comments only, and not by the numbers of tickets they may not open
@@ -330,25 +402,25 @@ def search(
         query=searched,
         limit=limit,
         active_only=active_only,
-        requester_id=None if viewer.is_staff else viewer.id,
-        public_only=not viewer.is_staff,
+        requester_id=None if (own := end_user(viewer)) is None else own.id,
+        public_only=not sees_all(viewer),
     )
-    return [(ticket, score if viewer.is_staff else None) for ticket, score in found], total
+    return [(ticket, score if sees_all(viewer) else None) for ticket, score in found], total
 
 
-def stats(session: Session, *, viewer: User) -> TicketStats:
+def stats(session: Session, *, viewer: User | None) -> TicketStats:
     require_staff(viewer, "see ticket statistics")
     return queries.stats(session)
 
 
-def comments(session: Session, *, ref: int | str, viewer: User) -> list[CommentRead]:
+def comments(session: Session, *, ref: int | str, viewer: User | None) -> list[CommentRead]:
     """The ticket's comments as ``viewer`` may read them (end users: public ones, without
     other tickets' numbers, in the body or as the origin of a merged copy, or other end
     users' names)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    found = service.comments_of(session, ticket=ticket, include_internal=viewer.is_staff)
+    found = service.comments_of(session, ticket=ticket, include_internal=sees_all(viewer))
     rows = [comment_read(c) for c in found]
-    if viewer.is_staff:
+    if sees_all(viewer):
         return rows
     texts = hide_unseen(
         session, viewer=viewer, texts=[t for c in rows for t in (c.body, c.copied_from)]
@@ -369,14 +441,14 @@ def comments(session: Session, *, ref: int | str, viewer: User) -> list[CommentR
 _LINK_EVENTS = frozenset({EventKind.LINKED, EventKind.MERGED})
 
 
-def history(session: Session, *, ref: int | str, viewer: User) -> list[EventRead]:
+def history(session: Session, *, ref: int | str, viewer: User | None) -> list[EventRead]:
     """The audit trail as ``viewer`` may read it: end users see no event of an internal
     note, the events of links as they see the links (:func:`shown_link`), and no other
     end user's name (:func:`shown_person`)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    found = events.history(session, ticket_id=ticket.id, include_internal=viewer.is_staff)
+    found = events.history(session, ticket_id=ticket.id, include_internal=sees_all(viewer))
     rows = [event_read(e) for e in found]
-    if viewer.is_staff:
+    if sees_all(viewer):
         return rows
     texts = [text for e in rows for text in (e.old_value, e.new_value)]
     unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
@@ -394,7 +466,7 @@ def history(session: Session, *, ref: int | str, viewer: User) -> list[EventRead
     return shown
 
 
-def links(session: Session, *, ref: int | str, viewer: User) -> list[tuple[str, str | None]]:
+def links(session: Session, *, ref: int | str, viewer: User | None) -> list[tuple[str, str | None]]:
     """``(kind, other ticket's number)`` of the ticket's links, as ``viewer`` may see them."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
     rows = workflow.links_of(session, ticket=ticket)
@@ -408,7 +480,7 @@ def add_comment(
     *,
     ref: int | str,
     data: CommentCreate,
-    actor: User,
+    actor: User | None,
     sla: SlaSettings | None = None,
 ) -> TicketComment:
     """End users comment publicly on their own tickets; staff also post internal notes."""
@@ -420,20 +492,25 @@ def add_comment(
     return service.add_comment(session, ref=ticket.id, data=data, actor=actor, sla=sla)
 
 
+def check_update(actor: User | None) -> None:
+    """Only staff change a ticket's fields (before any lookup of what the change names)."""
+    require_staff(actor, "change tickets")
+
+
 def update(
     session: Session,
     *,
     ref: int | str,
     data: TicketUpdate,
-    actor: User,
+    actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
-    require_staff(actor, "change tickets")
+    check_update(actor)
     return service.update_ticket(session, ref=ticket_ref(ref), data=data, actor=actor, sla=sla)
 
 
 def assign(
-    session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User
+    session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User | None
 ) -> Ticket:
     require_staff(actor, "assign tickets")
     text = ticket_ref(ref)
@@ -447,7 +524,7 @@ def change_status(
     ref: int | str,
     status: Status,
     note: str | None,
-    actor: User,
+    actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
     require_staff(actor, "change the status of tickets")
@@ -461,7 +538,7 @@ def merge(
     *,
     duplicate_ref: int | str,
     target_ref: int | str,
-    actor: User,
+    actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
     require_staff(actor, "merge tickets")
@@ -474,7 +551,7 @@ def merge(
     )
 
 
-def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User) -> Ticket:
+def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User | None) -> Ticket:
     """Relate two tickets; returns the first."""
     require_staff(actor, "link tickets")
     ticket = service.get_ticket(session, ref=ticket_ref(ref))
@@ -483,7 +560,7 @@ def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User)
 
 
 def rate(
-    session: Session, *, ref: int | str, rating: int, comment: str | None, actor: User
+    session: Session, *, ref: int | str, rating: int, comment: str | None, actor: User | None
 ) -> Ticket:
     """The requester rates their resolved ticket (admins may record it for them)."""
     ticket = visible_ticket(session, ref=ref, viewer=actor)

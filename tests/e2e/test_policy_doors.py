@@ -1,7 +1,7 @@
 """One decision per (role, action), whichever door: the service, the API, the CLI.
 
 For each action of the accounts (tokens, passwords), users, inventory, knowledge
-base and diagnostics domains and each role, the service called directly with the
+base, diagnostics and tickets domains and each role, the service called directly with the
 role's principal (as the token lookup gives it), the API over real HTTP with the
 role's token and the ``itsm`` command (``--as`` the role's user; a report is sent
 with ``diag run --server`` and the role's token) must all allow it, or all refuse it
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
+from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import TokenCreate
 from itsm.cli.exit import BY_KIND, ExitStatus
@@ -43,7 +44,16 @@ from itsm.inventory.models import AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
-from itsm.tickets.models import Category
+from itsm.tickets import access
+from itsm.tickets import service as tickets
+from itsm.tickets.models import Category, Source, Status
+from itsm.tickets.schemas import (
+    CommentCreate,
+    TicketCreate,
+    TicketFilters,
+    TicketOpen,
+    TicketUpdate,
+)
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate, UserUpdate
 from tests import pg
@@ -93,6 +103,12 @@ class World:
     asset: int  # an inventory item's id
     article: int  # a published knowledge-base article's id
     draft: int  # an unpublished one's
+    ids: dict[str, int]  # username -> user id
+    mine: int  # a ticket the end user ("user") requested
+    theirs: int  # a ticket ``other`` requested
+    rated: int  # a ticket of the end user's, resolved again before each door rates it
+    own_asset: int  # an inventory item the end user owns
+    fresh: int = 0  # the ticket an action's ``before`` made ready for the next door
 
 
 def _fresh(prefix: str) -> str:
@@ -134,6 +150,64 @@ def _set_password(s: Session, who: Principal, w: World) -> object:
     )
 
 
+def _import_file(w: World) -> Path:
+    """A CSV of one valid ticket, for ``ticket import``."""
+    path = w.spools.parent / "import.csv"
+    path.write_text("title,category,requester\nImported,other,ana\n", encoding="utf-8")
+    return path
+
+
+def _new_ticket(w: World) -> None:
+    """A new open ticket of the end user's as ``w.fresh``: for actions that change
+    what they act on for good (a status, a merge, a link)."""
+    with w.api.session() as s:
+        data = TicketCreate(title="Doors", category=Category.OTHER, requester_id=w.ids["ana"])
+        w.fresh = tickets.create_ticket(s, data=data, actor=None, zone=w.api.settings.zone).id
+
+
+def _resolved_again(w: World) -> None:
+    """The end user's ``rated`` ticket as ``w.fresh``, resolved anew: rateable once more."""
+    with w.api.session() as s:
+        if tickets.get_ticket(s, ref=w.rated).status == Status.RESOLVED:
+            tickets.change_status(s, ref=w.rated, status=Status.OPEN, actor=None)
+        tickets.change_status(s, ref=w.rated, status=Status.RESOLVED, actor=None, note="Done.")
+    w.fresh = w.rated
+
+
+def _person(act: Callable[[Session, Principal, World], object]) -> Callable[..., object]:
+    """A ticket action as the API's door runs it: for people only (no agent tokens)."""
+
+    def run(s: Session, who: Principal, w: World) -> object:
+        require_person(who)
+        return act(s, who, w)
+
+    return run
+
+
+Fields = Callable[["World"], dict[str, Any]]  # a new ticket's fields beyond title and category
+
+
+def _open_service(fields: Fields) -> Callable[[Session, Principal, World], object]:
+    def run(s: Session, who: Principal, w: World) -> object:
+        data = TicketOpen(title="Doors", category=Category.OTHER, **fields(w))
+        zone = w.api.settings.zone
+        return access.open_ticket(s, data=data, actor=who.user, source=Source.API, zone=zone)
+
+    return _person(run)
+
+
+def _open_http(fields: Fields) -> Callable[[World, str], Http]:
+    return lambda w, role: (
+        "POST",
+        "/tickets",
+        {"json": {"title": "Doors", "category": "other"} | fields(w)},
+    )
+
+
+def _open_cli(*options: str) -> Callable[[World, str], list[str]]:
+    return lambda w, role: ["ticket", "create", "Doors", "", "other", *options, "--json"]
+
+
 Http = tuple[str, str, dict[str, Any]]  # method, path under /api/v1, request options
 
 
@@ -147,6 +221,7 @@ class Action:
     # The CLI sends with the role's token (to the API) instead of acting --as the role.
     cli_by_token: bool = False
     cli_input: str | None = None  # the CLI command's standard input
+    before: Callable[[World], None] | None = None  # run before each door
 
 
 ACTIONS = [
@@ -432,6 +507,230 @@ ACTIONS = [
         lambda w, role: ("GET", f"/diagnostics/reports/{w.report}", {}),
         lambda w, role: ["diag", "show", str(w.report), "--json"],
     ),
+    # --- tickets: an end user ("user") sees and changes only their own ---
+    Action(
+        "open a ticket for oneself",
+        PEOPLE,
+        _open_service(lambda w: {}),
+        _open_http(lambda w: {}),
+        _open_cli(),
+    ),
+    Action(
+        "open a ticket for someone else",
+        STAFF,
+        _open_service(lambda w: {"requester_id": w.ids[w.other]}),
+        _open_http(lambda w: {"requester_id": w.ids[w.other]}),
+        lambda w, role: ["ticket", "create", "Doors", "", "other", "medium", w.other, "--json"],
+    ),
+    Action(
+        "open an assigned ticket",
+        STAFF,
+        _open_service(lambda w: {"assignee_id": w.ids["tess"]}),
+        _open_http(lambda w: {"assignee_id": w.ids["tess"]}),
+        _open_cli("--assignee", "tess"),
+    ),
+    Action(
+        "attach one's own inventory item to a new ticket",
+        PEOPLE,
+        _open_service(lambda w: {"asset_id": w.own_asset}),
+        _open_http(lambda w: {"asset_id": w.own_asset}),
+        lambda w, role: [*_open_cli("--asset", str(w.own_asset))(w, role)],
+    ),
+    # Someone else's item and one that does not exist get the same answer.
+    Action(
+        "attach someone else's inventory item to a new ticket",
+        STAFF,
+        _open_service(lambda w: {"asset_id": w.asset}),
+        _open_http(lambda w: {"asset_id": w.asset}),
+        lambda w, role: [*_open_cli("--asset", str(w.asset))(w, role)],
+    ),
+    Action(
+        "attach an inventory item that does not exist",
+        frozenset(),
+        _open_service(lambda w: {"asset_id": 999_999}),
+        _open_http(lambda w: {"asset_id": 999_999}),
+        _open_cli("--asset", "999999"),
+    ),
+    Action(
+        "list tickets",
+        PEOPLE,
+        _person(lambda s, who, w: access.list_page(s, viewer=who.user, filters=TicketFilters())),
+        lambda w, role: ("GET", "/tickets", {}),
+        lambda w, role: ["ticket", "list", "--json"],
+    ),
+    Action(
+        "list someone else's tickets",
+        STAFF,
+        _person(
+            lambda s, who, w: access.list_page(
+                s, viewer=who.user, filters=TicketFilters(requester=w.other)
+            )
+        ),
+        lambda w, role: ("GET", "/tickets", {"params": {"requester": w.other}}),
+        lambda w, role: ["ticket", "list", "--requester", w.other, "--json"],
+    ),
+    Action(
+        "search tickets",
+        PEOPLE,
+        _person(lambda s, who, w: access.search(s, viewer=who.user, query="doors")),
+        lambda w, role: ("GET", "/tickets/search", {"params": {"q": "doors"}}),
+        lambda w, role: ["ticket", "search", "doors", "--json"],
+    ),
+    Action(
+        "see ticket statistics",
+        STAFF,
+        _person(lambda s, who, w: access.stats(s, viewer=who.user)),
+        lambda w, role: ("GET", "/tickets/stats", {}),
+        lambda w, role: ["ticket", "stats", "--json"],
+    ),
+    Action(
+        "read one's own ticket",
+        PEOPLE,
+        _person(lambda s, who, w: access.comments(s, ref=w.mine, viewer=who.user)),
+        lambda w, role: ("GET", f"/tickets/{w.mine}/comments", {}),
+        lambda w, role: ["ticket", "show", str(w.mine), "--json"],
+    ),
+    # An end user is told someone else's ticket does not exist.
+    Action(
+        "read someone else's ticket",
+        STAFF,
+        _person(lambda s, who, w: access.visible_ticket(s, ref=w.theirs, viewer=who.user)),
+        lambda w, role: ("GET", f"/tickets/{w.theirs}", {}),
+        lambda w, role: ["ticket", "show", str(w.theirs), "--json"],
+    ),
+    Action(
+        "read someone else's ticket's history",
+        STAFF,
+        _person(lambda s, who, w: access.history(s, ref=w.theirs, viewer=who.user)),
+        lambda w, role: ("GET", f"/tickets/{w.theirs}/history", {}),
+        lambda w, role: ["ticket", "history", str(w.theirs), "--json"],
+    ),
+    Action(
+        "comment on one's own ticket",
+        PEOPLE,
+        _person(
+            lambda s, who, w: access.add_comment(
+                s, ref=w.mine, data=CommentCreate(body="Any news?"), actor=who.user
+            )
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.mine}/comments", {"json": {"body": "Any news?"}}),
+        lambda w, role: ["ticket", "comment", str(w.mine), "Any news?", "--json"],
+    ),
+    Action(
+        "comment on someone else's ticket",
+        STAFF,
+        _person(
+            lambda s, who, w: access.add_comment(
+                s, ref=w.theirs, data=CommentCreate(body="Hello"), actor=who.user
+            )
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.theirs}/comments", {"json": {"body": "Hello"}}),
+        lambda w, role: ["ticket", "comment", str(w.theirs), "Hello", "--json"],
+    ),
+    Action(
+        "post an internal note",
+        STAFF,
+        _person(
+            lambda s, who, w: access.add_comment(
+                s, ref=w.mine, data=CommentCreate(body="Note", is_internal=True), actor=who.user
+            )
+        ),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.mine}/comments",
+            {"json": {"body": "Note", "is_internal": True}},
+        ),
+        lambda w, role: ["ticket", "comment", str(w.mine), "Note", "--internal", "--json"],
+    ),
+    Action(
+        "change a ticket",
+        STAFF,
+        _person(
+            lambda s, who, w: access.update(
+                s, ref=w.mine, data=TicketUpdate(priority="high"), actor=who.user
+            )
+        ),
+        lambda w, role: ("PATCH", f"/tickets/{w.mine}", {"json": {"priority": "high"}}),
+        lambda w, role: ["ticket", "update", str(w.mine), "--priority", "high", "--json"],
+    ),
+    Action(
+        "assign a ticket",
+        STAFF,
+        _person(
+            lambda s, who, w: access.assign(s, ref=w.mine, assignee_ref="tess", actor=who.user)
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.mine}/assign", {"json": {"assignee": "tess"}}),
+        lambda w, role: ["ticket", "assign", str(w.mine), "tess", "--json"],
+    ),
+    Action(
+        "change a ticket's status",
+        STAFF,
+        _person(
+            lambda s, who, w: access.change_status(
+                s, ref=w.fresh, status=Status.IN_PROGRESS, note=None, actor=who.user
+            )
+        ),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.fresh}/status",
+            {"json": {"status": "in_progress"}},
+        ),
+        lambda w, role: ["ticket", "status", str(w.fresh), "in_progress", "--json"],
+        before=_new_ticket,
+    ),
+    Action(
+        "merge tickets",
+        STAFF,
+        _person(
+            lambda s, who, w: access.merge(
+                s, duplicate_ref=w.fresh, target_ref=w.mine, actor=who.user
+            )
+        ),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.fresh}/merge",
+            {"json": {"into": str(w.mine)}},
+        ),
+        lambda w, role: ["ticket", "merge", str(w.fresh), str(w.mine), "--json"],
+        before=_new_ticket,
+    ),
+    Action(
+        "link tickets",
+        STAFF,
+        _person(lambda s, who, w: access.link(s, ref=w.fresh, other_ref=w.mine, actor=who.user)),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.fresh}/links",
+            {"json": {"other": str(w.mine)}},
+        ),
+        lambda w, role: ["ticket", "link", str(w.fresh), str(w.mine)],
+        before=_new_ticket,
+    ),
+    # The requester rates; an admin may record a rating for them.
+    Action(
+        "rate a resolved ticket of the end user's",
+        frozenset({"admin", "user"}),
+        _person(
+            lambda s, who, w: access.rate(s, ref=w.fresh, rating=5, comment=None, actor=who.user)
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.fresh}/rating", {"json": {"rating": 5}}),
+        lambda w, role: ["ticket", "rate", str(w.fresh), "5", "--json"],
+        before=_resolved_again,
+    ),
+    Action(
+        "import tickets",
+        STAFF,
+        _person(lambda s, who, w: access.require_staff(who.user, "import tickets")),
+        None,
+        lambda w, role: ["ticket", "import", str(_import_file(w)), "--json"],
+    ),
+    Action(
+        "export tickets",
+        STAFF,
+        _person(lambda s, who, w: access.require_staff(who.user, "export tickets")),
+        None,
+        lambda w, role: ["ticket", "export", "--format", "jsonl"],
+    ),
 ]
 
 
@@ -501,6 +800,11 @@ class Seeded:
     asset: int
     article: int
     draft: int
+    ids: dict[str, int]
+    mine: int
+    theirs: int
+    rated: int
+    own_asset: int
 
 
 def _seed(api: Api) -> Seeded:
@@ -529,6 +833,17 @@ def _seed(api: Api) -> Seeded:
         asset = inventory.create_asset(
             s, data=AssetCreate(asset_tag="DOORS-1", asset_type=AssetType.LAPTOP)
         )
+        own_asset = inventory.create_asset(
+            s,
+            data=AssetCreate(
+                asset_tag="DOORS-ANA", asset_type=AssetType.LAPTOP, owner_id=people["user"].id
+            ),
+        )
+        zone = api.settings.zone
+
+        def ticket(requester: Any) -> int:
+            data = TicketCreate(title="Doors", category=Category.OTHER, requester_id=requester.id)
+            return tickets.create_ticket(s, data=data, actor=None, zone=zone).id
 
         def article(published: bool) -> int:
             data = ArticleCreate(
@@ -549,6 +864,11 @@ def _seed(api: Api) -> Seeded:
             asset=asset.id,
             article=article(True),
             draft=article(False),
+            ids={p.username: p.id for p in [*people.values(), other]},
+            mine=ticket(people["user"]),
+            theirs=ticket(other),
+            rated=ticket(people["user"]),
+            own_asset=own_asset.id,
         )
 
 
@@ -582,6 +902,11 @@ def world(
                 asset=seeded.asset,
                 article=seeded.article,
                 draft=seeded.draft,
+                ids=seeded.ids,
+                mine=seeded.mine,
+                theirs=seeded.theirs,
+                rated=seeded.rated,
+                own_asset=seeded.own_asset,
             )
     finally:
         if dropped is not None:
@@ -591,13 +916,18 @@ def world(
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
 def test_every_door_decides_alike(world: World, action: Action, role: str) -> None:
-    decided = through_service(world, action, role)
+    def door(through: Callable[[World, Action, str], Outcome]) -> Outcome:
+        if action.before is not None:
+            action.before(world)
+        return through(world, action, role)
+
+    decided = door(through_service)
     assert (decided == OK) == (role in action.allowed), decided
     doors = {"service": decided}
     if action.http is not None:
-        doors["api"] = through_api(world, action, role)
+        doors["api"] = door(through_api)
     if action.cli is not None and (action.cli_by_token or role != "agent"):
-        doors["cli"] = through_cli(world, action, role)
+        doors["cli"] = door(through_cli)
     assert all(outcome == decided for outcome in doors.values()), doors
 
 

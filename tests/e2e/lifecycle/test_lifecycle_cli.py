@@ -24,8 +24,12 @@ def test_resolve_rate_reopen_close_and_the_history(cli: Cli, fresh_db_url: str) 
         "allowed from resolved: closed, open, in_progress"
     )
 
-    # Satisfaction: the requester only, 1-5, once per resolution.
-    assert cli.fail(ExitStatus.FORBIDDEN, "--as", "bob", "ticket", "rate", n, "5") == (
+    # Satisfaction: the requester only, 1-5, once per resolution. Another end user is
+    # told the ticket does not exist; a technician may see it but not rate it.
+    assert cli.fail(ExitStatus.NOT_FOUND, "--as", "bob", "ticket", "rate", n, "5") == (
+        f"error: ticket {n!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"
+    )
+    assert cli.fail(ExitStatus.FORBIDDEN, "--as", "tech", "ticket", "rate", n, "5") == (
         f"error: only the requester of {n} can rate it"
     )
     assert cli.fail(ExitStatus.INVALID_INPUT, "--as", "ana", "ticket", "rate", n, "6") == (
@@ -37,7 +41,11 @@ def test_resolve_rate_reopen_close_and_the_history(cli: Cli, fresh_db_url: str) 
         f"error: {n} was already rated for this resolution"
     )
 
-    reopened = cli.json("--as", "ana", "ticket", "status", n, "open")
+    # Only staff move tickets, as over the API: the requester asks in a comment.
+    assert cli.fail(ExitStatus.FORBIDDEN, "--as", "ana", "ticket", "status", n, "open") == (
+        "error: only technicians and admins may change the status of tickets"
+    )
+    reopened = cli.json("--as", "tech", "ticket", "status", n, "open")
     assert (reopened["status"], reopened["resolved_at"], reopened["closed_at"]) == (
         "open",
         None,
@@ -46,19 +54,19 @@ def test_resolve_rate_reopen_close_and_the_history(cli: Cli, fresh_db_url: str) 
     assert cli.ok("--as", "tech", "ticket", "status", n, "closed") == f"{n} is now closed.\n"
     # 15 days after closing, the default 14-day window has passed; a longer one has not.
     move_back(fresh_db_url, n, timedelta(days=15), "closed_at")
-    assert cli.fail(ExitStatus.CONFLICT, "--as", "ana", "ticket", "status", n, "open") == (
+    assert cli.fail(ExitStatus.CONFLICT, "--as", "tech", "ticket", "status", n, "open") == (
         "error: this ticket was closed 15 days ago and can be reopened only within 14 days; "
         "open a new ticket that refers to it"
     )
     longer = {"ITSM_SLA__REOPEN_WINDOW_DAYS": "30"}
-    assert cli.json("--as", "ana", "ticket", "status", n, "open", env=longer)["status"] == "open"
+    assert cli.json("--as", "tech", "ticket", "status", n, "open", env=longer)["status"] == "open"
 
     events = history(cli, n)
     assert [(old, new, who) for kind, _, old, new, who in events if kind == "status_changed"] == [
         ("open", "resolved", "tech"),
-        ("resolved", "open", "ana"),
+        ("resolved", "open", "tech"),
         ("open", "closed", "tech"),
-        ("closed", "open", "ana"),
+        ("closed", "open", "tech"),
     ]
     assert ("field_changed", "resolution_note", None, "New fuser", "tech") in events
     assert ("rated", "satisfaction_rating", None, "4", "ana") in events

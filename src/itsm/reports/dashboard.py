@@ -8,6 +8,7 @@ diagnostics report. Nothing here computes a metric of its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -38,33 +39,28 @@ _INSTANT = timedelta(microseconds=1)  # "today" at the stroke of midnight: a per
 
 
 def dashboard(
-    session: Session, *, who: Principal | None, now: datetime, zone: ZoneInfo
+    session: Session,
+    *,
+    who: Principal | None,
+    now: datetime,
+    zone: ZoneInfo,
+    past_days: Sequence[DayFigures] | None = None,
 ) -> Dashboard:
-    """The dashboard at ``now``; days begin at midnight in ``zone``. Staff only."""
+    """The dashboard at ``now``; days begin at midnight in ``zone``. Staff only.
+
+    ``past_days``: the trend's days before today, as :func:`past_days` gave them a
+    moment ago (a caller that redraws on every change keeps them: only a rating of an
+    old resolution changes them); read here when not given.
+    """
     require_staff(who)
-    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = _midnight(now, zone)
     today = service_report(session, start=midnight, end=max(now, midnight + _INSTANT))
     periods = {
         "today": today,
         "7d": service_report(session, start=now - timedelta(days=7), end=now),
         "30d": service_report(session, start=now - timedelta(days=30), end=now),
     }
-    days = []
-    for back in range(TREND_DAYS - 1, -1, -1):
-        start = _day_start(midnight, -back, zone)
-        report = (
-            today
-            if back == 0
-            else service_report(session, start=start, end=_day_start(midnight, -back + 1, zone))
-        )
-        days.append(
-            DayFigures(
-                day=start.date(),
-                opened=report.opened,
-                resolved=report.resolved,
-                average_rating=report.satisfaction.average_rating,
-            )
-        )
+    before = list(past_days) if past_days is not None else _past_days(session, midnight, zone)
     counts = gauges.snapshot(session).tickets
     active: dict[str, dict[str, int]] = {}
     for (status, priority), count in counts.items():
@@ -82,7 +78,7 @@ def dashboard(
             if t.user_id is not None
         ],
         periods={name: _figures(report) for name, report in periods.items()},
-        days=days,
+        days=[*before, _day(midnight, today)],
         hosts=[
             HostHealth(
                 host=h.host, asset_id=h.asset_id, severity=h.severity, collected_at=h.collected_at
@@ -92,9 +88,36 @@ def dashboard(
     )
 
 
-def _day_start(midnight: datetime, offset: int, zone: ZoneInfo) -> datetime:
-    """Midnight ``offset`` days from ``midnight`` in ``zone`` (days are 23 to 25 hours)."""
-    day = midnight.date() + timedelta(days=offset)
+def past_days(session: Session, *, now: datetime, zone: ZoneInfo) -> list[DayFigures]:
+    """The trend's days before today (``TREND_DAYS - 1`` of them, oldest first)."""
+    return _past_days(session, _midnight(now, zone), zone)
+
+
+def _past_days(session: Session, midnight: datetime, zone: ZoneInfo) -> list[DayFigures]:
+    days = []
+    for back in range(TREND_DAYS - 1, 0, -1):
+        start = _day_start(midnight, -back, zone)
+        end = _day_start(midnight, -back + 1, zone)
+        days.append(_day(start, service_report(session, start=start, end=end)))
+    return days
+
+
+def _midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    return _day_start(now.astimezone(zone), 0, zone)
+
+
+def _day(start: datetime, report: ServiceReport) -> DayFigures:
+    return DayFigures(
+        day=start.date(),
+        opened=report.opened,
+        resolved=report.resolved,
+        average_rating=report.satisfaction.average_rating,
+    )
+
+
+def _day_start(moment: datetime, offset: int, zone: ZoneInfo) -> datetime:
+    """Midnight ``offset`` days from ``moment``'s day in ``zone`` (days are 23 to 25 hours)."""
+    day = moment.astimezone(zone).date() + timedelta(days=offset)
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 

@@ -16,18 +16,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q src  # as pip does for an installed package
 	touch $(STAMP) $(RUN_STAMP)
 
-# The quick start runs the CLI on SQLite: the core is enough.
+# The quick start runs the CLI and the web app on SQLite: the core and the server extra.
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[server]'
 	$(BIN)/python -m compileall -q src
 	touch $(RUN_STAMP)
 
-## Load the demo help desk into the embedded SQLite database if empty, show queue and stats.
+## Load the demo help desk into the embedded SQLite database if empty, show queue and
+## stats, then serve the web app on 127.0.0.1:8000 until Ctrl+C.
 run: $(RUN_STAMP)
 	$(BIN)/itsm demo --if-empty
 	$(BIN)/itsm overview
+	@echo "Web app: http://127.0.0.1:8000/  (log in with a demo login above; Ctrl+C stops it)"
+	$(BIN)/itsm serve --host 127.0.0.1 --port 8000
 
 ## Lint, type-check and run the whole test suite (SQLite and PostgreSQL) with coverage.
 test: lint typecheck pytest

@@ -22,11 +22,17 @@ def demo(
     from itsm.demo import service
 
     app_ctx = app_context(ctx)
+    cfg = app_ctx.settings
+    # The embedded database's demo logins are kept beside it (readable by its owner
+    # only), so that `make run` can show them again on later runs.
+    saved = cfg.data_dir / "demo-logins.txt" if cfg.is_default_database else None
     with app_ctx.session() as session:
         if if_empty and service.has_data(session):
             app_ctx.console.print(
                 "The database already has data; demo data not loaded.", markup=False
             )
+            if saved is not None and saved.is_file():
+                app_ctx.console.print(saved.read_text(encoding="utf-8").rstrip(), markup=False)
             return
         result = service.load_demo(session, zone=app_ctx.settings.zone, force=force)
     app_ctx.console.print(
@@ -34,6 +40,17 @@ def demo(
         f"{result.articles} knowledge-base articles, {result.assets} inventory items.",
         markup=False,
     )
+    if not result.logins:
+        return
+    lines = [
+        "Demo logins for the web app and the API (change them with `itsm user passwd USER`):",
+        *(f"  {x.username:<8} {x.password}  ({x.role})" for x in result.logins),
+    ]
+    app_ctx.console.print("\n".join(lines), markup=False)
+    if saved is not None:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.touch(mode=0o600)
+        saved.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def overview(

@@ -8,12 +8,14 @@ events and search indexes are exactly what real use produces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itsm.accounts import service as accounts
 from itsm.errors import Conflict
 from itsm.inventory import service as inventory
 from itsm.inventory.models import Asset
@@ -111,11 +113,21 @@ ASSETS = [
 
 
 @dataclass
+class DemoLogin:
+    """A demo user's login for the web app and the API: their password, made at load."""
+
+    username: str
+    role: str
+    password: str
+
+
+@dataclass
 class DemoResult:
     users: int
     tickets: int
     articles: int
     assets: int
+    logins: list[DemoLogin] = field(default_factory=list)
 
 
 def has_data(session: Session) -> bool:
@@ -128,7 +140,16 @@ def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoR
             f"the database already has data ({users.count_users(session)} users, "
             f"{queries.stats(session).total} tickets); use --force to add the demo data anyway"
         )
-    people = {name: _user(session, name, full, role, dept) for name, full, role, dept in USERS}
+    people: dict[str, User] = {}
+    logins: list[DemoLogin] = []
+    for name, full, role, dept in USERS:
+        people[name], made = _user(session, name, full, role, dept)
+        if made:
+            # A random password, shown once by whoever loads the demo; users who were
+            # there already keep theirs.
+            login = DemoLogin(username=name, role=role, password=secrets.token_urlsafe(9))
+            accounts.set_password(session, ref=name, password=login.password)
+            logins.append(login)
     admin, tech = people["admin"], people["tech"]
     assets: dict[str, Asset] = {}
     added_assets = 0
@@ -179,13 +200,20 @@ def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoR
             data=ArticleCreate(title=title, body=body, category=cat, tags=tags, author_id=tech.id),
         )
     return DemoResult(
-        users=len(USERS), tickets=len(TICKETS), articles=len(ARTICLES), assets=added_assets
+        users=len(USERS),
+        tickets=len(TICKETS),
+        articles=len(ARTICLES),
+        assets=added_assets,
+        logins=logins,
     )
 
 
-def _user(session: Session, username: str, full_name: str, role: str, dept: str) -> User:
+def _user(
+    session: Session, username: str, full_name: str, role: str, dept: str
+) -> tuple[User, bool]:
+    """The demo user ``username``, made if missing; whether it was made now."""
     try:
-        return users.get_user(session, ref=username)
+        return users.get_user(session, ref=username), False
     except UserNotFound:
         data = UserCreate(
             username=username,
@@ -194,4 +222,4 @@ def _user(session: Session, username: str, full_name: str, role: str, dept: str)
             email=f"{username}@example.org",
             department=dept,
         )
-        return users.create_user(session, data=data)
+        return users.create_user(session, data=data), True

@@ -16,7 +16,7 @@ import re
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -195,6 +195,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "WARNING"
     log_file: Path | None = None
+    log_format: Literal["text", "json"] = "text"
     user: str | None = Field(default=None, description="Username recorded as the actor.")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, le=600_000)
     database_pool_size: int = Field(

@@ -10,6 +10,7 @@ are the same from every worker.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -21,9 +22,12 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from itsm.logs import fields
+
 if TYPE_CHECKING:
     from itsm.reports.gauges import Gauges
 
+http_log = logging.getLogger("itsm.api.http")
 REQUESTS = Counter(
     "itsm_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
 )
@@ -45,7 +49,8 @@ def request_registry() -> CollectorRegistry | None:
 
 
 class RequestMetrics:
-    """Pure ASGI middleware (no per-request task): count and time every response."""
+    """Pure ASGI middleware (no per-request task): count, time and log every response
+    (one ``http.request`` line; the path only, never the query string or headers)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,8 +74,19 @@ class RequestMetrics:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "GET")
+            took = time.perf_counter() - started
             REQUESTS.labels(method, template, str(status)).inc()
-            LATENCY.labels(method, template).observe(time.perf_counter() - started)
+            LATENCY.labels(method, template).observe(took)
+            http_log.info(
+                "http.request",
+                extra=fields(
+                    method=method,
+                    path=scope.get("path", ""),
+                    route=template,
+                    status=status,
+                    duration_ms=round(took * 1000, 1),
+                ),
+            )
 
 
 class Scrape:

@@ -26,6 +26,7 @@ from itsm import extras
 from itsm.config import Settings, mask_url
 from itsm.db import partial_index
 from itsm.errors import ConfigError, DatabaseUnavailable
+from itsm.logs import fields
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,19 @@ _READER_BIND = "_itsm_reader_bind"  # SQLite: the engine whose transactions begi
 
 
 def build_engine(settings: Settings) -> Engine:
-    """Create the engine for ``settings``; creates the SQLite file's directory."""
+    """Create the engine for ``settings``; creates the SQLite file's directory. Every
+    new connection logs one ``db.connect`` line (the URL without its password)."""
+    engine = _build_engine(settings)
+    shown = mask_url(settings.effective_database_url)
+
+    @event.listens_for(engine, "connect")
+    def _log_connect(_dbapi_conn: Any, _record: Any) -> None:
+        log.info("db.connect", extra=fields(database=shown))
+
+    return engine
+
+
+def _build_engine(settings: Settings) -> Engine:
     raw = settings.effective_database_url
     try:
         url = make_url(raw)

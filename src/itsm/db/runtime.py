@@ -16,6 +16,7 @@ from itsm.config import Settings
 from itsm.db import migrate, notify
 from itsm.db.engine import build_engine, make_session_factory, session_scope, unavailable
 from itsm.events.domain import Bus
+from itsm.events.log import log_committed
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Database:
         self.sessions = make_session_factory(self.engine)
         self.bus = Bus()
         self.bus.attach(self.sessions)
+        self.bus.after_commit.append(log_committed)
         notify.install(self.engine, self.bus)
 
     @contextmanager

@@ -60,6 +60,14 @@ def pg_template() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def pg_dropper() -> Iterator[pg.Dropper]:
+    """Drops the tests' own databases in the background; all are gone when the run ends."""
+    dropper = pg.Dropper()
+    yield dropper
+    dropper.close()
+
+
+@pytest.fixture(scope="session")
 def pg_shared(pg_template: str) -> Iterator[str]:
     """The database of the rolled-back ``session`` tests: a copy, so the template
     itself never has a connection and ``CREATE DATABASE ... TEMPLATE`` can use it."""
@@ -83,9 +91,10 @@ def fresh_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         yield f"sqlite:///{target}"
         return
     tpl: str = request.getfixturevalue("pg_template")
+    dropper: pg.Dropper = request.getfixturevalue("pg_dropper")
     name = pg.create_database("itsm_t", template=tpl)
     yield pg.url_for(name)
-    pg.drop_database(name)
+    dropper.drop(name)
 
 
 @pytest.fixture

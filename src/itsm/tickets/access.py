@@ -208,11 +208,26 @@ def shown_link(
     return None
 
 
+def _asset_tags(session: Session, tickets: Sequence[Ticket]) -> dict[int, str]:
+    ids = {t.asset_id for t in tickets if t.asset_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Asset.id, Asset.asset_tag).where(Asset.id.in_(sorted(ids))))
+    return dict(rows.tuples().all())
+
+
 def ticket_views(
     session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
 ) -> list[TicketRead]:
-    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts)."""
-    views = [ticket_read(t) for t in tickets]
+    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts), each
+    linked inventory item named by its asset tag (one query for the page)."""
+    tags = _asset_tags(session, tickets)
+    views = [
+        ticket_read(t).model_copy(update={"asset": tags.get(t.asset_id)})
+        if t.asset_id is not None
+        else ticket_read(t)
+        for t in tickets
+    ]
     if sees_all(viewer):
         return views
     texts = [getattr(v, f) for v in views for f in _TICKET_TEXTS]

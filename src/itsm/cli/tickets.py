@@ -357,8 +357,8 @@ def search(
             },
         )
         return
-    from itsm.cli.output import count
     from itsm.cli.tickets_view import queue_table
+    from itsm.wording import count
 
     app_ctx.console.print(queue_table([t for t, _ in items], title=count(total, "matching ticket")))
 

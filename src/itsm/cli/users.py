@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump
+from itsm.wording import count
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -209,7 +210,7 @@ def passwd(
         done = accounts.reset_password(session, who=who, ref=ref, password=password)
         name, revoked = done.user.username, done.revoked_tokens
     app_ctx.console.print(
-        f"Password of {name} set; {revoked} personal token(s) revoked.", markup=False
+        f"Password of {name} set; {count(revoked, 'personal token')} revoked.", markup=False
     )
 
 
@@ -252,4 +253,6 @@ def unlock(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> Non
 
         print_json(app_ctx.console, {"user": name, "forgotten_failures": forgotten})
         return
-    app_ctx.console.print(f"{name} unlocked: {forgotten} failed login(s) forgotten.", markup=False)
+    app_ctx.console.print(
+        f"{name} unlocked: {count(forgotten, 'failed login')} forgotten.", markup=False
+    )

@@ -443,7 +443,7 @@ def token_reads(session: Session, tokens: Sequence[ApiToken]) -> list[TokenRead]
     names: dict[int, str] = {}
     if owners:
         rows = session.execute(select(User.id, User.username).where(User.id.in_(owners)))
-        names = dict(rows.tuples().all())
+        names = {key: name for key, name in rows}
     return [
         TokenRead.model_validate(t).model_copy(update={"user": names.get(t.user_id)})
         for t in tokens

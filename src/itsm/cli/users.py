@@ -58,6 +58,9 @@ def list_(
     ctx: typer.Context,
     role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include deactivated users.")] = False,
+    system: Annotated[
+        bool, typer.Option("--system", help="Include the diagnostics agent's account.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List users."""
@@ -77,7 +80,11 @@ def list_(
         rows = [
             UserRead.model_validate(u)
             for u in service.list_users(
-                session, who=acting(app_ctx.actor(session)), role=wanted, include_inactive=all_
+                session,
+                who=acting(app_ctx.actor(session)),
+                role=wanted,
+                include_inactive=all_,
+                hidden=() if system else (app_ctx.settings.diagnostics.tickets.agent_username,),
             )
         ]
     if as_json:

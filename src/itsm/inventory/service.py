@@ -104,7 +104,7 @@ def asset_reads(session: Session, assets: Sequence[Asset]) -> list[AssetRead]:
     names: dict[int, str] = {}
     if owners:
         rows = session.execute(select(User.id, User.username).where(User.id.in_(owners)))
-        names = dict(rows.tuples().all())
+        names = {key: name for key, name in rows}
     return [
         AssetRead.model_validate(a).model_copy(update={"owner": names.get(a.owner_id or 0)})
         for a in assets

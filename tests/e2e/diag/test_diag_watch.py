@@ -23,7 +23,7 @@ def test_watch_opens_a_ticket_once_the_problem_persisted(cli: Cli) -> None:
     lines = out.splitlines()
     samples = [line for line in lines if SAMPLE_LINE.match(line)]
     assert len(samples) == 2, out
-    assert samples[0].endswith("0 active problem(s); no ticket changes"), out
+    assert samples[0].endswith("0 active problems; no ticket changes"), out
     assert "opened TKT-" in samples[1], out
     assert lines[-1] == "Stopped after 2 sample(s)."
     page: dict[str, Any] = cli.json("ticket", "list")

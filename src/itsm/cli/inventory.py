@@ -43,7 +43,7 @@ def add(
     """Register an item."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
-    from itsm.inventory.schemas import AssetCreate
+    from itsm.inventory.schemas import AssetCreate, AssetRead
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -64,7 +64,7 @@ def add(
         asset = service.add_asset(
             session, who=acting(app_ctx.actor(session)), data=data, owner_ref=owner
         )
-        read = service.asset_read(session, asset)
+        read = AssetRead.model_validate(asset)
     _one(app_ctx, read, as_json, f"Item #{read.id} ({read.asset_tag}) added.")
 
 
@@ -83,6 +83,7 @@ def list_(
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus, AssetType
+    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     try:
@@ -94,17 +95,17 @@ def list_(
     except ValueError:
         raise InvalidInput(f"invalid type {asset_type!r}; allowed: {choices(AssetType)}") from None
     with app_ctx.session(write=False) as session:
-        rows = service.asset_reads(
-            session,
-            service.list_assets(
+        rows = [
+            AssetRead.model_validate(a)
+            for a in service.list_assets(
                 session,
                 who=acting(app_ctx.actor(session)),
                 status=wanted_status,
                 asset_type=wanted_type,
                 owner=owner,
                 limit=limit,
-            ),
-        )
+            )
+        ]
     if as_json:
         from itsm.cli.output import print_json
 
@@ -121,7 +122,7 @@ def list_(
                     a.asset_type,
                     e(a.hostname),
                     e(" ".join(x for x in (a.manufacturer, a.model) if x)),
-                    e(a.owner),
+                    e(a.owner_id),
                     a.status,
                     when(a.last_seen_at),
                 ]
@@ -136,11 +137,12 @@ def show(ctx: typer.Context, ref: AssetRef, as_json: JsonOption = False) -> None
     """Show one item."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
         who = acting(app_ctx.actor(session))
-        read = service.asset_read(session, service.show_asset(session, who=who, ref=ref))
+        read = AssetRead.model_validate(service.show_asset(session, who=who, ref=ref))
     _one(app_ctx, read, as_json, None)
 
 
@@ -154,19 +156,15 @@ def assign(
     """Hand an item to a user."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     owner = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
         asset = service.assign_owner(session, who=who, ref=ref, owner_ref=owner)
-        read = service.asset_read(session, asset)
-    message = (
-        f"{read.asset_tag} owner set to {read.owner}."
-        if read.owner
-        else f"{read.asset_tag} has no owner now."
-    )
-    _one(app_ctx, read, as_json, message)
+        read = AssetRead.model_validate(asset)
+    _one(app_ctx, read, as_json, f"{read.asset_tag} owner set.")
 
 
 @app.command("status")
@@ -183,6 +181,7 @@ def status(
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus
+    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     try:
@@ -193,8 +192,8 @@ def status(
         ) from None
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
-        read = service.asset_read(
-            session, service.set_status(session, who=who, ref=ref, status=target)
+        read = AssetRead.model_validate(
+            service.set_status(session, who=who, ref=ref, status=target)
         )
     _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
 
@@ -223,7 +222,7 @@ def _one(app_ctx: AppContext, read: AssetRead, as_json: bool, message: str | Non
                     ("Cores", read.cpu_cores),
                     ("RAM", ram),
                     ("OS", read.os),
-                    ("Owner", read.owner),
+                    ("Owner id", read.owner_id),
                     ("Location", read.location),
                     ("Last seen", when(read.last_seen_at)),
                 ],
@@ -240,6 +239,7 @@ def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from itsm.diagnostics.report import build_report
     from itsm.diagnostics.rules import evaluate
     from itsm.inventory import service
+    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     diag = app_ctx.settings.diagnostics
@@ -252,5 +252,5 @@ def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
             facts=host_facts(report),
             seen_at=report.collected_at,
         )
-        read = service.asset_read(session, asset)
+        read = AssetRead.model_validate(asset)
     _one(app_ctx, read, as_json, None)

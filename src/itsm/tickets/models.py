@@ -18,9 +18,10 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from itsm.db.base import Base, Timestamps, UTCDateTime, enum_check, utcnow
+from itsm.db.fulltext import search_terms
 from itsm.db.partial_index import partial_index
 from itsm.users.models import User
 
@@ -200,6 +201,8 @@ class Ticket(Timestamps, Base):
         Boolean, nullable=False, default=False, server_default=false()
     )
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # Written by _searched below, read only by the full-text index (itsm.db.fulltext).
+    search_terms: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -210,6 +213,17 @@ class Ticket(Timestamps, Base):
     # The columns the database fills in (priority_rank, SLA flags) come back in the
     # INSERT's RETURNING instead of a SELECT on first read.
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (declarative API)
+
+    @validates("number", "title", "description", "resolution_note")
+    def _searched(self, key: str, value: str | None) -> str | None:
+        texts = {
+            "number": self.number,
+            "title": self.title,
+            "description": self.description,
+            "resolution_note": self.resolution_note,
+        } | {key: value}
+        self.search_terms = search_terms(*texts.values())
+        return value
 
 
 class TicketComment(Base):
@@ -228,6 +242,7 @@ class TicketComment(Base):
     # The number of the ticket a merge copied this comment from; kept out of the
     # searched body so a search cannot find the other ticket's number (migration 0008).
     copied_from: Mapped[str | None] = mapped_column(String(32))
+    search_terms: Mapped[str | None] = mapped_column(Text, deferred=True)  # as Ticket's
     is_internal: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
@@ -237,6 +252,11 @@ class TicketComment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     author: Mapped[User | None] = relationship(lazy="joined")
+
+    @validates("body")
+    def _searched(self, _key: str, value: str) -> str:
+        self.search_terms = search_terms(value)
+        return value
 
 
 class EventKind(StrEnum):

@@ -19,7 +19,6 @@ from typing import IO, Any
 
 from itsm.errors import InvalidInput
 from itsm.tickets.csv_cells import unguard
-from itsm.wording import count
 
 REQUIRED = ("title", "category", "requester")
 OPTIONAL = (
@@ -167,10 +166,7 @@ def _csv_records(lines: _Lines) -> Iterator[Record]:
             yield Record(first, {}, _NOT_UTF8)
         elif len(fields) != len(names):
             yield Record(
-                first,
-                {},
-                f"has {count(len(fields), 'field')} "
-                f"but the header has {count(len(names), 'column')}",
+                first, {}, f"has {len(fields)} fields but the header has {len(names)} columns"
             )
         else:
             yield Record(first, dict(zip(names, map(unguard, fields), strict=True)))

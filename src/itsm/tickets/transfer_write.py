@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db import bulk
 from itsm.db.base import utcnow
+from itsm.db.fulltext import search_terms
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
@@ -59,8 +60,12 @@ TICKET_COLUMNS = (
     "first_response_breached",
     "resolution_warned",
     "resolution_breached",
+    "search_terms",  # what the models fill in (itsm.db.fulltext.search_terms)
 )
-_CREATED_AT = TICKET_COLUMNS.index("created_at") - 2  # its place in a staged ticket
+# Places in a staged ticket (without id and number).
+_CREATED_AT = TICKET_COLUMNS.index("created_at") - 2
+_TITLE, _DESCRIPTION = TICKET_COLUMNS.index("title") - 2, TICKET_COLUMNS.index("description") - 2
+_NOTE = TICKET_COLUMNS.index("resolution_note") - 2
 EVENT_COLUMNS = ("ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at")
 
 
@@ -275,7 +280,8 @@ class Writer:
             next_value[day] += 1
             if not numbers:
                 numbers.append(number)
-            yield (ticket_id, number, *ticket)
+            texts = (number, ticket[_TITLE], ticket[_DESCRIPTION], ticket[_NOTE])
+            yield (ticket_id, number, *ticket, search_terms(*texts))
             events.append((ticket_id, actor, created, None, None, number, ticket[_CREATED_AT]))
             events.extend((ticket_id, actor, *event) for event in more)
         numbers[1:] = [number]

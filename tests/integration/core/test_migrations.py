@@ -384,3 +384,48 @@ def test_web_sessions_and_the_users_language_come_and_go_with_0010(empty_engine:
     migrate.upgrade(empty_engine)
     with session_scope(factory, write=False) as session:
         assert session.scalars(select(User.language)).all() == [None]
+
+
+def test_search_terms_come_and_go_with_0011(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0010")
+    at = "2026-12-01 10:00:00.000000"
+    with empty_engine.begin() as conn:  # the 0010 tables, in their own SQL
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
+                " updated_at) VALUES (1, 'ana', 'Ana', 'user', true, :t, :t)"
+            ),
+            {"t": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (id, number, title, description, category, priority, status,"
+                " source, requester_id, created_at, updated_at, resolution_note) VALUES"
+                " (1, 'TKT-20261201-0007', 'Wi-Fi down', '', 'network', 'low', 'resolved',"
+                " 'cli', 1, :t, :t, 'Rebooted the access point')"
+            ),
+            {"t": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ticket_comments (ticket_id, author_id, body, is_internal,"
+                " time_spent_minutes, created_at) VALUES (1, 1, 'The e-mail works', false, 0, :t)"
+            ),
+            {"t": at},
+        )
+    factory = make_session_factory(empty_engine)
+
+    def found(query: str) -> int:
+        with session_scope(factory, write=False) as session:
+            return queries.search(session, query=query)[1]
+
+    assert [found(q) for q in ("wifi", "rebooted", "email", "20261201-0007")] == [0, 0, 0, 0]
+    migrate.upgrade(empty_engine, "0011")
+    assert [found(q) for q in ("wifi", "rebooted", "email", "20261201-0007")] == [1, 1, 1, 1]
+    with session_scope(factory) as session:  # the new index follows later changes
+        ticket = session.get_one(Ticket, 1)
+        ticket.title = "Printer jammed"
+    assert [found(q) for q in ("wifi", "printer")] == [0, 1]
+    migrate.downgrade(empty_engine, "0010")
+    assert [found(q) for q in ("printer", "rebooted", "email")] == [1, 0, 0]
+    migrate.upgrade(empty_engine)

@@ -127,6 +127,11 @@ def test_import_numbers_audit_search_and_stats(
 
     found, total = queries.search(session, query="busqueda")
     assert ([t.id for t, _ in found], total) == ([search_slow.id], 1)
+    # Imported rows get their search terms too: the number, and the resolution note.
+    found, total = queries.search(session, query=search_slow.number)
+    assert ([t.id for t, _ in found], total) == ([search_slow.id], 1)
+    found, _ = queries.search(session, query="rebuilt")
+    assert [t.id for t, _ in found] == [search_slow.id]
     found, _ = queries.search(session, query="ÑANDU atascado")
     assert [t.id for t, _ in found] == [printer.id]
 

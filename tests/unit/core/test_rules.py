@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm.db.fulltext import MAX_TERMS, terms
+from itsm.db.fulltext import MAX_TERMS, search_terms, terms
 from itsm.errors import InvalidInput
 from itsm.tickets.errors import InvalidCursor, InvalidTransition
 from itsm.tickets.lifecycle import TRANSITIONS, allowed_next, check_transition
@@ -150,17 +150,32 @@ def test_malformed_cursor_is_invalid_input(cursor: str) -> None:
 
 def test_search_terms_are_lower_case_words_without_punctuation() -> None:
     assert terms("  Búsqueda: ¡Impresora! 'DROP' TABLE; -- ") == [
-        "búsqueda",
-        "impresora",
-        "drop",
-        "table",
+        ["búsqueda"],
+        ["impresora"],
+        ["drop"],
+        ["table"],
     ]
+
+
+def test_words_joined_by_punctuation_are_their_parts() -> None:
+    assert terms("Wi-Fi TKT_20261206_0005 e.mail") == [
+        ["wi", "fi"],
+        ["tkt", "20261206", "0005"],
+        ["e", "mail"],
+    ]
+
+
+def test_the_index_holds_joined_words_in_parts_and_joined() -> None:
+    assert search_terms("TKT-20261206-0005", "Wi-Fi down", None, "plain words") == (
+        "tkt 20261206 0005 tkt202612060005 wi fi wifi"
+    )
+    assert search_terms("plain words", None) is None
 
 
 def test_search_terms_are_capped() -> None:
     words = terms(" ".join(f"w{i}" for i in range(40)))
     assert len(words) == MAX_TERMS
-    assert words[0] == "w0"
+    assert words[0] == ["w0"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!! --- ***", "'\";"])

@@ -66,7 +66,9 @@ def login(
     def issue(session: Session, user: User) -> IssuedToken:
         data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
         token, secret = accounts.create_token(session, owner=user, data=data)
-        return accounts.issued_token(session, token, secret)
+        return IssuedToken.model_validate(
+            {**TokenRead.model_validate(token).model_dump(), "token": secret}
+        )
 
     return log_in(
         db,
@@ -92,7 +94,7 @@ def list_tokens(
 ) -> list[TokenRead]:
     owner = user if user is not None else who.user.id
     rows = accounts.list_tokens(session, who=who, owner_ref=owner, include_revoked=include_revoked)
-    return accounts.token_reads(session, rows)
+    return [TokenRead.model_validate(t) for t in rows]
 
 
 @router.post(
@@ -113,13 +115,15 @@ def create_token(
     token, secret = accounts.issue_token(
         session, who=who, data=data, owner_ref=body.user, max_days=cfg.api.token_days
     )
-    return accounts.issued_token(session, token, secret)
+    return IssuedToken.model_validate(
+        {**TokenRead.model_validate(token).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token: yours, or anyone's as an admin")
 def revoke_token(token_id: int, session: SessionDep, who: PersonDep) -> TokenRead:
     token = accounts.revoke_token(session, who=who, token_id=token_id)
-    return accounts.token_reads(session, [token])[0]
+    return TokenRead.model_validate(token)
 
 
 class Unlocked(BaseModel):

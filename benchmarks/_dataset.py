@@ -53,6 +53,7 @@ from benchmarks._env import (
     settings_for,
     sqlite_url,
 )
+from itsm.db.fulltext import search_terms
 
 YEAR = timedelta(days=365)
 TECHNICIANS = 20
@@ -192,6 +193,7 @@ TICKET_COLUMNS = (
     "resolution_note",
     "created_at",
     "updated_at",
+    "search_terms",  # as itsm's models fill it: the index holds the number's parts
 )
 COMMENT_COLUMNS = (
     "id",
@@ -201,6 +203,7 @@ COMMENT_COLUMNS = (
     "is_internal",
     "time_spent_minutes",
     "created_at",
+    "search_terms",
 )
 EVENT_COLUMNS = (
     "ticket_id",
@@ -333,6 +336,7 @@ def generate(count: int, now: datetime, totals: Totals, chunk: int = CHUNK) -> I
                 note,
                 created,
                 end,
+                search_terms(number, title, description, note),
             )
         )
         events = out.events
@@ -353,7 +357,8 @@ def generate(count: int, now: datetime, totals: Totals, chunk: int = CHUNK) -> I
             if rand() < 0.5:
                 body = f"{body} Ver {words[int(rand() * RARE_WORDS)]}."
             spent = 0 if author == requester else (5, 10, 15, 30, 60)[int(rand() * 5)]
-            out.comments.append((comment_id, ticket_id, author, body, internal, spent, at))
+            terms = search_terms(body)
+            out.comments.append((comment_id, ticket_id, author, body, internal, spent, at, terms))
             kind = "internal" if internal else "public"
             events.append((ticket_id, author, "commented", kind, None, str(comment_id), at))
         if status in ("in_progress", "pending"):

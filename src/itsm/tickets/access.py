@@ -25,7 +25,7 @@ from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, queries, service, workflow
-from itsm.tickets.errors import TicketNotFound
+from itsm.tickets.errors import InvalidTransition, TicketNotFound
 from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
@@ -530,6 +530,19 @@ def change_status(
     require_staff(actor, "change the status of tickets")
     return service.change_status(
         session, ref=ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
+    )
+
+
+def reopen(
+    session: Session, *, ref: int | str, actor: User, sla: SlaSettings | None = None
+) -> Ticket:
+    """Reopen a resolved ticket, or a closed one within the reopen window: the requester
+    may (their own only, any other is not found), as staff may any."""
+    ticket = visible_ticket(session, ref=ref, viewer=actor)
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise InvalidTransition(f"{ticket.number} is {ticket.status}, not resolved or closed")
+    return service.change_status(
+        session, ref=ticket.number, status=Status.OPEN, actor=actor, note=None, sla=sla
     )
 
 

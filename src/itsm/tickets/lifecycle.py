@@ -38,3 +38,15 @@ def check_reopen_window(closed_at: datetime | None, now: datetime, window_days: 
         f"this ticket was closed {age} days ago and can be reopened only within "
         f"{window_days:g} days; open a new ticket that refers to it"
     )
+
+
+def reopenable(
+    status: Status, closed_at: datetime | None, now: datetime, window_days: float
+) -> bool:
+    """Whether a ticket in ``status`` may be reopened now: resolved, or closed within
+    ``window_days`` (the rule :func:`check_reopen_window` enforces)."""
+    if status == Status.RESOLVED:
+        return True
+    return status == Status.CLOSED and (
+        closed_at is None or now - closed_at <= timedelta(days=window_days)
+    )

@@ -5,6 +5,7 @@ other people's tickets are 404; every text they or others typed is escaped."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -203,3 +204,51 @@ def test_every_typed_text_is_escaped_on_every_page(api: Api, payload: str) -> No
     escaped = payload.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
     for page in pages[:2]:  # the user's name, title, description, comments, note, rating
         assert escaped in page.text, page.url
+
+
+def test_a_requester_reopens_a_resolved_ticket_or_a_closed_one_within_the_window(
+    api: Api,
+) -> None:
+    api.user("ana", password=PASSWORD)
+    api.user("bea")
+    api.user("tere", role="technician")
+    numbers = {}
+    with api.session() as session:
+        for key, who in (("mine", "ana"), ("old", "ana"), ("theirs", "bea")):
+            requester = users.get_user(session, ref=who)
+            numbers[key] = access.open_ticket(
+                session,
+                data=TicketOpen(title=f"Ticket {key}", category=Category.OTHER),
+                actor=requester,
+                source=Source.WEB,
+                zone=api.settings.zone,
+            ).number
+    for key in numbers:
+        _staff_act(api, numbers[key], note="n", reply="r", resolve="Hecho")
+    with api.session() as session:  # closed long ago: past the reopen window
+        tech = users.get_user(session, ref="tere")
+        old = access.change_status(
+            session, ref=numbers["old"], status=Status.CLOSED, note=None, actor=tech
+        )
+        assert old.closed_at is not None
+        old.closed_at -= timedelta(days=365)
+    browser = Browser(api)
+    browser.login("ana", PASSWORD)
+    token = browser.csrf()
+
+    page = browser.get(f"/tickets/{numbers['mine']}")
+    assert "Reabrir la incidencia" in page.text
+    done = browser.post(f"/tickets/{numbers['mine']}/reopen", {"csrf_token": token})
+    assert done.status_code == 303
+    page = browser.get(f"/tickets/{numbers['mine']}")
+    assert '<span class="status status-open">Abierta</span>' in page.text
+    assert "Reabrir la incidencia" not in page.text
+    again = browser.post(f"/tickets/{numbers['mine']}/reopen", {"csrf_token": token})
+    assert again.status_code == 409  # open already
+
+    assert "Reabrir la incidencia" not in browser.get(f"/tickets/{numbers['old']}").text
+    late = browser.post(f"/tickets/{numbers['old']}/reopen", {"csrf_token": token})
+    assert late.status_code == 409
+    assert "can be reopened only within 14 days" in late.text
+    theirs = browser.post(f"/tickets/{numbers['theirs']}/reopen", {"csrf_token": token})
+    assert theirs.status_code == 404

@@ -3,13 +3,14 @@ comments and ratings. The rules are :mod:`itsm.tickets.access`'s, as for the API
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from itsm.api.deps import SessionDep, SettingsDep
-from itsm.tickets import access
+from itsm.tickets import access, lifecycle
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
@@ -112,9 +113,13 @@ def timeline(session: SessionDep, who: ViewerDep, ref: str) -> list[dict[str, An
 
 
 @router.get("/tickets/{ref}")
-def ticket_page(ref: Ref, request: Request, session: SessionDep, who: ViewerDep) -> Response:
+def ticket_page(
+    ref: Ref, request: Request, session: SessionDep, who: ViewerDep, cfg: SettingsDep
+) -> Response:
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     view = access.ticket_view(session, viewer=who.user, ticket=ticket)
+    window = cfg.sla.reopen_window_days
+    now = datetime.now(UTC)
     return render(
         request,
         "portal/ticket.html",
@@ -122,6 +127,7 @@ def ticket_page(ref: Ref, request: Request, session: SessionDep, who: ViewerDep)
             "ticket": view,
             "timeline": timeline(session, who, view.number),
             "may_rate": view.status == Status.RESOLVED and view.satisfaction_rating is None,
+            "may_reopen": lifecycle.reopenable(view.status, view.closed_at, now, window),
         },
         language=language(request, who),
     )
@@ -139,6 +145,12 @@ def add_comment(
     access.add_comment(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     return RedirectResponse(f"/tickets/{ticket.number}#timeline", status_code=303)
+
+
+@router.post("/tickets/{ref}/reopen")
+def reopen(ref: Ref, session: SessionDep, who: ViewerDep, cfg: SettingsDep) -> Response:
+    ticket = access.reopen(session, ref=ref, actor=who.user, sla=cfg.sla)
+    return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)
 
 
 @router.post("/tickets/{ref}/rating")

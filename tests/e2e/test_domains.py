@@ -201,13 +201,21 @@ def test_inventory(demo: Cli) -> None:
     by_tag = demo.json("inventory", "show", "PC-0042")
     assert demo.json("inventory", "show", "lap-soporte-01") == by_tag
     assert (by_tag["asset_type"], by_tag["status"], by_tag["owner_id"]) == ("laptop", "in_use", 3)
-    assert "Latitude 5440" in demo.ok("inventory", "show", "PC-0042")
+    assert by_tag["owner"] == "ana"
+    shown = demo.ok("inventory", "show", "PC-0042")
+    assert "Latitude 5440" in shown
+    assert "ana" in next(line for line in shown.splitlines() if "Owner" in line)
+    listed = demo.ok("inventory", "list", "--owner", "ana", env={"COLUMNS": "200"})
+    assert "│ ana " in listed
 
-    assert demo.json("inventory", "assign", "PC-0042", "pedro")["owner_id"] == 4
+    handed = demo.json("inventory", "assign", "PC-0042", "pedro")
+    assert (handed["owner_id"], handed["owner"]) == (4, "pedro")
+    assert demo.ok("inventory", "assign", "PC-0042", "pedro") == "PC-0042 owner set to pedro.\n"
     assert demo.json("inventory", "status", "PC-0042", "in_repair")["status"] == "in_repair"
     in_repair = demo.json("inventory", "list", "--status", "in_repair")
     assert [a["asset_tag"] for a in in_repair] == ["PC-0042"]
     assert demo.json("inventory", "assign", "PC-0042", "none")["owner_id"] is None
+    assert demo.ok("inventory", "assign", "PC-0042", "none") == "PC-0042 has no owner now.\n"
 
     args: tuple[str, ...]
     for args in (

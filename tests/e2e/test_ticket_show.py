@@ -37,3 +37,13 @@ def test_times_are_shown_in_the_configured_zone_with_its_name(cli: Cli) -> None:
     assert f"{at:%Y-%m-%d %H:%M} UTC" in cli.ok("ticket", "show", created["number"])
     listed = cli.ok("ticket", "list", env={**madrid, "COLUMNS": "250"})
     assert str(local.tzname()) in listed
+
+
+def test_the_linked_item_is_named_by_its_asset_tag(demo: Cli) -> None:
+    shown = demo.json("ticket", "show", "1")  # the demo's monitor ticket
+    assert shown["asset_id"] is not None
+    assert shown["asset"] == "MON-0001"
+    line = next(line for line in demo.ok("ticket", "show", "1").splitlines() if "Asset" in line)
+    assert "MON-0001" in line
+    listed = demo.json("ticket", "list", "--limit", "100")["items"]
+    assert {t["number"]: t["asset"] for t in listed}[shown["number"]] == "MON-0001"

@@ -13,9 +13,10 @@ def test_an_agent_token_is_bound_to_a_host_and_lists_its_binding(cli: Cli) -> No
 
     dmi = cli.run("token", "create", "vm-7", "--agent", "--host", "DMI:4C4C-0042")
     assert dmi.returncode == 0, describe(dmi)
+    assert bound["user"] == "itsm-agent"  # named where a person reads it, not its id
     assert dmi.stderr == (
-        f"Token #{bound['id'] + 1} (agent, bound to host dmi:4c4c-0042) for user "
-        f"#{bound['user_id']}; copy it now, it is not shown again:\n"
+        f"Token #{bound['id'] + 1} (agent, bound to host dmi:4c4c-0042) for itsm-agent; "
+        "copy it now, it is not shown again:\n"
     )
     assert dmi.stdout.startswith("itsm_")
 
@@ -40,6 +41,8 @@ def test_an_agent_token_is_bound_to_a_host_and_lists_its_binding(cli: Cli) -> No
     assert "│ dmi:4c4c-0042 " in rows["vm-7"]
     assert "│ any " in rows["alertmanager"]
     assert "│ - " in rows["laptop"].split("personal")[1]
+    assert "│ root " in rows["laptop"]
+    assert "│ itsm-agent " in rows["web-01"]
 
 
 def test_host_bindings_that_cannot_be_made_are_one_line_errors(cli: Cli) -> None:

@@ -54,6 +54,7 @@ class TokenRead(BaseModel):
 
     id: int
     user_id: int
+    user: str | None = Field(default=None, description="The owner's username")
     name: str
     kind: TokenKind
     prefix: str

@@ -22,7 +22,7 @@ from itsm.accounts import sessions as web_sessions
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
-from itsm.accounts.schemas import TokenCreate
+from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
 from itsm.config import LoginThrottle
 from itsm.db import locks
 from itsm.db.base import utcnow
@@ -435,3 +435,22 @@ def touch_token(session: Session, *, token_id: int, now: datetime | None = None)
     session.execute(
         update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow())
     )
+
+
+def token_reads(session: Session, tokens: Sequence[ApiToken]) -> list[TokenRead]:
+    """``tokens`` in their public shape, each owner named by username (one query for all)."""
+    owners = {t.user_id for t in tokens}
+    names: dict[int, str] = {}
+    if owners:
+        rows = session.execute(select(User.id, User.username).where(User.id.in_(owners)))
+        names = {key: name for key, name in rows}
+    return [
+        TokenRead.model_validate(t).model_copy(update={"user": names.get(t.user_id)})
+        for t in tokens
+    ]
+
+
+def issued_token(session: Session, token: ApiToken, secret: str) -> IssuedToken:
+    """A token just created, with its secret: the only time that is shown."""
+    read = token_reads(session, [token])[0]
+    return IssuedToken.model_validate({**read.model_dump(), "token": secret})

@@ -35,9 +35,12 @@ def demo(
                 app_ctx.console.print(saved.read_text(encoding="utf-8").rstrip(), markup=False)
             return
         result = service.load_demo(session, zone=app_ctx.settings.zone, force=force)
+    from itsm.wording import count
+
     app_ctx.console.print(
-        f"Demo data loaded: {result.users} users, {result.tickets} tickets, "
-        f"{result.articles} knowledge-base articles, {result.assets} inventory items.",
+        f"Demo data loaded: {count(result.users, 'user')}, {count(result.tickets, 'ticket')}, "
+        f"{count(result.articles, 'knowledge-base article')}, "
+        f"{count(result.assets, 'inventory item')}.",
         markup=False,
     )
     if not result.logins:

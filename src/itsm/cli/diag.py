@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from itsm import wording
 from itsm.cli.common import JsonOption, app_context
 
 if TYPE_CHECKING:
@@ -179,10 +180,10 @@ def watch(
         )
         if sender is not None:
             waiting = pending[0] if pending else 0
-            summary += f"; {waiting} report(s) in the spool" if waiting else "; sent"
+            summary += f"; {wording.count(waiting, 'report')} in the spool" if waiting else "; sent"
         _say(
             f"{cycle.report.collected_at:%Y-%m-%d %H:%M:%S} {cycle.report.severity.upper():8} "
-            f"{len(cycle.problems)} active problem(s); {summary}"
+            f"{wording.count(len(cycle.problems), 'active problem')}; {summary}"
         )
 
     try:
@@ -200,10 +201,11 @@ def watch(
             sender.close()
     if sender is not None and pending and pending[0]:
         _say(
-            f"{pending[0]} report(s) wait in the spool {sender.spool.directory} "
+            f"{wording.count(pending[0], 'report')} "
+            f"{'waits' if pending[0] == 1 else 'wait'} in the spool {sender.spool.directory} "
             "and will be sent when the agent runs again."
         )
-    _say(f"Stopped after {cycles} sample(s).")
+    _say(f"Stopped after {wording.count(cycles, 'sample')}.")
 
 
 def _say(line: str) -> None:
@@ -328,10 +330,10 @@ def prune(
     """Delete stored reports and report files older than the retention."""
     from datetime import timedelta
 
-    from itsm.cli.output import count
     from itsm.db.base import utcnow
     from itsm.diagnostics import service
     from itsm.diagnostics.report import prune_reports
+    from itsm.wording import count
 
     app_ctx = app_context(ctx)
     keep = days or app_ctx.settings.diagnostics.retention_days

@@ -43,7 +43,7 @@ def add(
     """Register an item."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
-    from itsm.inventory.schemas import AssetCreate, AssetRead
+    from itsm.inventory.schemas import AssetCreate
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -64,7 +64,7 @@ def add(
         asset = service.add_asset(
             session, who=acting(app_ctx.actor(session)), data=data, owner_ref=owner
         )
-        read = AssetRead.model_validate(asset)
+        read = service.asset_read(session, asset)
     _one(app_ctx, read, as_json, f"Item #{read.id} ({read.asset_tag}) added.")
 
 
@@ -83,7 +83,6 @@ def list_(
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus, AssetType
-    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     try:
@@ -95,17 +94,17 @@ def list_(
     except ValueError:
         raise InvalidInput(f"invalid type {asset_type!r}; allowed: {choices(AssetType)}") from None
     with app_ctx.session(write=False) as session:
-        rows = [
-            AssetRead.model_validate(a)
-            for a in service.list_assets(
+        rows = service.asset_reads(
+            session,
+            service.list_assets(
                 session,
                 who=acting(app_ctx.actor(session)),
                 status=wanted_status,
                 asset_type=wanted_type,
                 owner=owner,
                 limit=limit,
-            )
-        ]
+            ),
+        )
     if as_json:
         from itsm.cli.output import print_json
 
@@ -122,7 +121,7 @@ def list_(
                     a.asset_type,
                     e(a.hostname),
                     e(" ".join(x for x in (a.manufacturer, a.model) if x)),
-                    e(a.owner_id),
+                    e(a.owner),
                     a.status,
                     when(a.last_seen_at),
                 ]
@@ -137,12 +136,11 @@ def show(ctx: typer.Context, ref: AssetRef, as_json: JsonOption = False) -> None
     """Show one item."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
-    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
         who = acting(app_ctx.actor(session))
-        read = AssetRead.model_validate(service.show_asset(session, who=who, ref=ref))
+        read = service.asset_read(session, service.show_asset(session, who=who, ref=ref))
     _one(app_ctx, read, as_json, None)
 
 
@@ -156,15 +154,19 @@ def assign(
     """Hand an item to a user."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
-    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     owner = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
         asset = service.assign_owner(session, who=who, ref=ref, owner_ref=owner)
-        read = AssetRead.model_validate(asset)
-    _one(app_ctx, read, as_json, f"{read.asset_tag} owner set.")
+        read = service.asset_read(session, asset)
+    message = (
+        f"{read.asset_tag} owner set to {read.owner}."
+        if read.owner
+        else f"{read.asset_tag} has no owner now."
+    )
+    _one(app_ctx, read, as_json, message)
 
 
 @app.command("status")
@@ -181,7 +183,6 @@ def status(
     from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus
-    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     try:
@@ -192,8 +193,8 @@ def status(
         ) from None
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
-        read = AssetRead.model_validate(
-            service.set_status(session, who=who, ref=ref, status=target)
+        read = service.asset_read(
+            session, service.set_status(session, who=who, ref=ref, status=target)
         )
     _one(app_ctx, read, as_json, f"{read.asset_tag} is now {read.status}.")
 
@@ -222,7 +223,7 @@ def _one(app_ctx: AppContext, read: AssetRead, as_json: bool, message: str | Non
                     ("Cores", read.cpu_cores),
                     ("RAM", ram),
                     ("OS", read.os),
-                    ("Owner id", read.owner_id),
+                    ("Owner", read.owner),
                     ("Location", read.location),
                     ("Last seen", when(read.last_seen_at)),
                 ],
@@ -239,7 +240,6 @@ def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from itsm.diagnostics.report import build_report
     from itsm.diagnostics.rules import evaluate
     from itsm.inventory import service
-    from itsm.inventory.schemas import AssetRead
 
     app_ctx = app_context(ctx)
     diag = app_ctx.settings.diagnostics
@@ -252,5 +252,5 @@ def collect(ctx: typer.Context, as_json: JsonOption = False) -> None:
             facts=host_facts(report),
             seen_at=report.collected_at,
         )
-        read = AssetRead.model_validate(asset)
+        read = service.asset_read(session, asset)
     _one(app_ctx, read, as_json, None)

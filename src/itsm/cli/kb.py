@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump, read_file, split_csv
+from itsm.wording import count
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -135,7 +136,7 @@ def show(ctx: typer.Context, ref: ArticleRef, as_json: JsonOption = False) -> No
 
     from itsm.cli.output import e, visible
 
-    meta = f"{read.category} · {', '.join(read.tags) or 'no tags'} · {read.views} views"
+    meta = f"{read.category} · {', '.join(read.tags) or 'no tags'} · {count(read.views, 'view')}"
     app_ctx.console.print(
         Panel(Markdown(visible(read.body)), title=f"#{read.id} {e(read.title)}", subtitle=e(meta))
     )
@@ -172,7 +173,7 @@ def search(
         return
     app_ctx.console.print(
         table(
-            f"{len(found)} articles",
+            count(len(found), "article"),
             ["Id", "Title", "Category", "Tags"],
             ([str(a.id), e(a.title), a.category, e(", ".join(a.tags))] for a, _ in found),
         )

@@ -57,11 +57,6 @@ class SafeConsole(Console):
         return super().render_str(visible(text), **kwargs)
 
 
-def count(n: int, one: str, many: str | None = None) -> str:
-    """``1 ticket``, ``2 tickets``: the noun agreeing with the number."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def print_json(console: Console, data: Any) -> None:
     """Exact JSON on stdout (no wrapping, no markup), for scripts and ``jq``."""
     console.file.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

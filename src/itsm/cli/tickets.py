@@ -244,7 +244,13 @@ def assign(
     target = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
-        ticket = access.assign(session, ref=ref, assignee_ref=target, actor=actor)
+        ticket = access.assign(
+            session,
+            ref=ref,
+            assignee_ref=target,
+            actor=actor,
+            system_accounts=(app_ctx.settings.diagnostics.tickets.agent_username,),
+        )
         read = access.ticket_view(session, viewer=actor, ticket=ticket)
     message = (
         f"{read.number} assigned to {read.assignee}."
@@ -357,8 +363,8 @@ def search(
             },
         )
         return
-    from itsm.cli.output import count
     from itsm.cli.tickets_view import queue_table
+    from itsm.wording import count
 
     app_ctx.console.print(queue_table([t for t, _ in items], title=count(total, "matching ticket")))
 

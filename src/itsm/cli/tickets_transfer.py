@@ -85,7 +85,7 @@ def import_(
     if result.imported:
         span = f" (first {result.first_number}, last {result.last_number})"
         span = f" ({result.first_number})" if result.imported == 1 else span
-    from itsm.cli.output import count
+    from itsm.wording import count
 
     out.print(f"Imported {count(result.imported, 'ticket')}{span}.", markup=False)
     if result.skipped:
@@ -138,9 +138,9 @@ def export(
     from pathlib import Path
 
     from itsm.cli.files import written
-    from itsm.cli.output import count
     from itsm.errors import InvalidInput
     from itsm.tickets import access, transfer
+    from itsm.wording import count
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:  # refused before a file is touched

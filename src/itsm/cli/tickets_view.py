@@ -92,7 +92,7 @@ def detail(
             ("Source", e(ticket.source)),
             ("Requester", e(ticket.requester)),
             ("Assignee", e(ticket.assignee)),
-            ("Asset", e(ticket.asset_id)),
+            ("Asset", e(ticket.asset or ticket.asset_id)),
             ("Created", when(ticket.created_at)),
             ("Updated", when(ticket.updated_at)),
             (

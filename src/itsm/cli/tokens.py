@@ -9,7 +9,7 @@ import typer
 from itsm.cli.common import JsonOption, app_context, dump
 
 if TYPE_CHECKING:
-    from itsm.accounts.schemas import TokenRead
+    pass
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -50,7 +50,7 @@ def create(
     from itsm.accounts import service
     from itsm.accounts.models import TokenKind
     from itsm.accounts.principal import acting
-    from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
+    from itsm.accounts.schemas import TokenCreate
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -67,9 +67,7 @@ def create(
             agent_account=app_ctx.settings.diagnostics.tickets.agent_username,
             max_days=app_ctx.settings.api.token_days,
         )
-        issued = IssuedToken.model_validate(
-            {**TokenRead.model_validate(token).model_dump(), "token": secret}
-        )
+        issued = service.issued_token(session, token, secret)
     if as_json:
         from itsm.cli.output import print_json
 
@@ -77,7 +75,7 @@ def create(
         return
     bound = f", bound to host {issued.host_identity}" if issued.host_identity else ""
     app_ctx.err.print(
-        f"Token #{issued.id} ({issued.kind}{bound}) for user #{issued.user_id}; "
+        f"Token #{issued.id} ({issued.kind}{bound}) for {issued.user}; "
         "copy it now, it is not shown again:",
         markup=False,
     )
@@ -94,16 +92,15 @@ def list_(
     """List tokens (never their secrets)."""
     from itsm.accounts import service
     from itsm.accounts.principal import acting
-    from itsm.accounts.schemas import TokenRead
     from itsm.cli.output import e, print_json, table, when
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
         who = acting(app_ctx.actor(session))
-        rows: list[TokenRead] = [
-            TokenRead.model_validate(t)
-            for t in service.list_tokens(session, who=who, owner_ref=user, include_revoked=all_)
-        ]
+        rows = service.token_reads(
+            session,
+            service.list_tokens(session, who=who, owner_ref=user, include_revoked=all_),
+        )
     if as_json:
         print_json(app_ctx.console, [dump(r) for r in rows])
         return
@@ -125,7 +122,7 @@ def list_(
             (
                 [
                     str(t.id),
-                    str(t.user_id),
+                    e(t.user),
                     e(t.name),
                     t.kind,
                     e(t.host_identity or ("any" if t.kind == "agent" else None)),
@@ -150,12 +147,13 @@ def revoke(
     """Revoke a token: it stops working at once."""
     from itsm.accounts import service
     from itsm.accounts.principal import acting
-    from itsm.accounts.schemas import TokenRead
 
     app_ctx = app_context(ctx)
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
-        read = TokenRead.model_validate(service.revoke_token(session, who=who, token_id=token_id))
+        read = service.token_reads(
+            session, [service.revoke_token(session, who=who, token_id=token_id)]
+        )[0]
     if as_json:
         from itsm.cli.output import print_json
 

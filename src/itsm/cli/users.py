@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm.cli.common import JsonOption, app_context, dump
+from itsm.wording import count
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -57,6 +58,9 @@ def list_(
     ctx: typer.Context,
     role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include deactivated users.")] = False,
+    system: Annotated[
+        bool, typer.Option("--system", help="Include the diagnostics agent's account.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List users."""
@@ -76,7 +80,11 @@ def list_(
         rows = [
             UserRead.model_validate(u)
             for u in service.list_users(
-                session, who=acting(app_ctx.actor(session)), role=wanted, include_inactive=all_
+                session,
+                who=acting(app_ctx.actor(session)),
+                role=wanted,
+                include_inactive=all_,
+                hidden=() if system else (app_ctx.settings.diagnostics.tickets.agent_username,),
             )
         ]
     if as_json:
@@ -209,7 +217,7 @@ def passwd(
         done = accounts.reset_password(session, who=who, ref=ref, password=password)
         name, revoked = done.user.username, done.revoked_tokens
     app_ctx.console.print(
-        f"Password of {name} set; {revoked} personal token(s) revoked.", markup=False
+        f"Password of {name} set; {count(revoked, 'personal token')} revoked.", markup=False
     )
 
 
@@ -252,4 +260,6 @@ def unlock(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> Non
 
         print_json(app_ctx.console, {"user": name, "forgotten_failures": forgotten})
         return
-    app_ctx.console.print(f"{name} unlocked: {forgotten} failed login(s) forgotten.", markup=False)
+    app_ctx.console.print(
+        f"{name} unlocked: {count(forgotten, 'failed login')} forgotten.", markup=False
+    )

@@ -30,6 +30,7 @@ from itsm.users import service as users
 from itsm.users.errors import UserNotFound
 from itsm.users.models import User
 from itsm.users.schemas import UserCreate
+from itsm.wording import count
 
 USERS = [
     ("admin", "Laura Gómez", "admin", "IT"),
@@ -137,8 +138,9 @@ def has_data(session: Session) -> bool:
 def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoResult:
     if has_data(session) and not force:
         raise Conflict(
-            f"the database already has data ({users.count_users(session)} users, "
-            f"{queries.stats(session).total} tickets); use --force to add the demo data anyway"
+            f"the database already has data ({count(users.count_users(session), 'user')}, "
+            f"{count(queries.stats(session).total, 'ticket')}); "
+            "use --force to add the demo data anyway"
         )
     people: dict[str, User] = {}
     logins: list[DemoLogin] = []

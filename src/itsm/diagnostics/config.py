@@ -286,7 +286,7 @@ class DiagnosticsSettings(_Section):
         unknown = sorted(set(names) - valid)
         if unknown:
             raise ValueError(
-                f"unknown check name(s): {', '.join(unknown)}; "
+                f"unknown check {'name' if len(unknown) == 1 else 'names'}: {', '.join(unknown)}; "
                 f"valid names: {', '.join(sorted(valid))}"
             )
         return frozenset(names)

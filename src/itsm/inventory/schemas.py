@@ -88,6 +88,7 @@ class AssetRead(Schema):
     location: str | None
     notes: str | None
     owner_id: int | None
+    owner: str | None = Field(default=None, description="The owner's username")
     status: AssetStatus
     purchase_date: date | None
     warranty_expires: date | None

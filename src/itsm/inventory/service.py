@@ -21,8 +21,9 @@ from itsm.inventory.errors import (
     NoMachineIdentity,
 )
 from itsm.inventory.models import Asset, AssetStatus, AssetType
-from itsm.inventory.schemas import AssetCreate, HostFacts, reserved_tag_ending
+from itsm.inventory.schemas import AssetCreate, AssetRead, HostFacts, reserved_tag_ending
 from itsm.users import service as users
+from itsm.users.models import User
 
 if TYPE_CHECKING:  # the storing agent does not load the accounts domain
     from itsm.accounts.principal import Principal
@@ -95,6 +96,23 @@ def get_asset(session: Session, *, ref: int | str) -> Asset:
 
 
 _MAX_REF = 255  # the longest hostname
+
+
+def asset_reads(session: Session, assets: Sequence[Asset]) -> list[AssetRead]:
+    """``assets`` in their public shape, each owner named by username (one query for all)."""
+    owners = {a.owner_id for a in assets if a.owner_id is not None}
+    names: dict[int, str] = {}
+    if owners:
+        rows = session.execute(select(User.id, User.username).where(User.id.in_(owners)))
+        names = {key: name for key, name in rows}
+    return [
+        AssetRead.model_validate(a).model_copy(update={"owner": names.get(a.owner_id or 0)})
+        for a in assets
+    ]
+
+
+def asset_read(session: Session, asset: Asset) -> AssetRead:
+    return asset_reads(session, [asset])[0]
 
 
 def asset_not_found(text: str) -> AssetNotFound:

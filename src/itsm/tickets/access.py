@@ -11,7 +11,7 @@ with nobody to act as), which sees and may do everything, as in :mod:`itsm.accou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -208,11 +208,26 @@ def shown_link(
     return None
 
 
+def _asset_tags(session: Session, tickets: Sequence[Ticket]) -> dict[int, str]:
+    ids = {t.asset_id for t in tickets if t.asset_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Asset.id, Asset.asset_tag).where(Asset.id.in_(sorted(ids))))
+    return {key: tag for key, tag in rows}
+
+
 def ticket_views(
     session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
 ) -> list[TicketRead]:
-    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts)."""
-    views = [ticket_read(t) for t in tickets]
+    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts), each
+    linked inventory item named by its asset tag (one query for the page)."""
+    tags = _asset_tags(session, tickets)
+    views = [
+        ticket_read(t).model_copy(update={"asset": tags.get(t.asset_id)})
+        if t.asset_id is not None
+        else ticket_read(t)
+        for t in tickets
+    ]
     if sees_all(viewer):
         return views
     texts = [getattr(v, f) for v in views for f in _TICKET_TEXTS]
@@ -510,11 +525,26 @@ def update(
 
 
 def assign(
-    session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User | None
+    session: Session,
+    *,
+    ref: int | str,
+    assignee_ref: int | str | None,
+    actor: User | None,
+    system_accounts: Collection[str] = (),
 ) -> Ticket:
+    """Give the ticket to a technician or admin; ``system_accounts`` (the diagnostics
+    agent's) never take tickets, whatever role they were given."""
     require_staff(actor, "assign tickets")
     text = ticket_ref(ref)
-    assignee = None if assignee_ref is None else user_ref(session, assignee_ref).id
+    assignee = None
+    if assignee_ref is not None:
+        person = user_ref(session, assignee_ref)
+        if person.username in system_accounts:
+            raise InvalidInput(
+                f"{person.username!r} is the diagnostics agent's account and cannot be "
+                "assigned tickets; give a technician or admin"
+            )
+        assignee = person.id
     return service.assign(session, ref=text, assignee_ref=assignee, actor=actor)
 
 

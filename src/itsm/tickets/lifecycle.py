@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from itsm.errors import choices
 from itsm.tickets.errors import InvalidTransition
 from itsm.tickets.models import Status
+from itsm.wording import count
 
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.OPEN: (Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED),
@@ -35,8 +36,8 @@ def check_reopen_window(closed_at: datetime | None, now: datetime, window_days: 
         return
     age = (now - closed_at).days
     raise InvalidTransition(
-        f"this ticket was closed {age} days ago and can be reopened only within "
-        f"{window_days:g} days; open a new ticket that refers to it"
+        f"this ticket was closed {count(age, 'day')} ago and can be reopened only within "
+        f"{count(window_days, 'day')}; open a new ticket that refers to it"
     )
 
 

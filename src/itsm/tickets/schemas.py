@@ -171,6 +171,7 @@ class TicketRead(Schema):
     assignee_id: int | None
     assignee: str | None = None
     asset_id: int | None
+    asset: str | None = Field(default=None, description="The inventory item's asset tag")
     fingerprint: str | None
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from itsm.errors import InvalidInput
 from itsm.tickets.csv_cells import unguard
+from itsm.wording import count
 
 REQUIRED = ("title", "category", "requester")
 OPTIONAL = (
@@ -166,7 +167,10 @@ def _csv_records(lines: _Lines) -> Iterator[Record]:
             yield Record(first, {}, _NOT_UTF8)
         elif len(fields) != len(names):
             yield Record(
-                first, {}, f"has {len(fields)} fields but the header has {len(names)} columns"
+                first,
+                {},
+                f"has {count(len(fields), 'field')} "
+                f"but the header has {count(len(names), 'column')}",
             )
         else:
             yield Record(first, dict(zip(names, map(unguard, fields), strict=True)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -97,9 +97,14 @@ def list_users(
     who: Principal | None,
     role: Role | None = None,
     include_inactive: bool = False,
+    hidden: Collection[str] = (),
 ) -> Sequence[User]:
+    """The people, by id; ``hidden`` usernames (system accounts such as the
+    diagnostics agent's, which no one works with) left out."""
     policy.check_list(who)
     stmt = select(User).order_by(User.id)
+    if hidden:
+        stmt = stmt.where(User.username.not_in(sorted(hidden)))
     if role is not None:
         stmt = stmt.where(User.role == role)
     if not include_inactive:

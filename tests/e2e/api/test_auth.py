@@ -259,7 +259,7 @@ def test_changing_a_password_revokes_the_other_personal_tokens(
     last = _tokens(api, "jo", 1)
     cli = Cli(env=make_env(fresh_db_url))
     out = cli.ok("user", "passwd", "jo", "--password-stdin", input="fourth-password\n")
-    assert out == "Password of jo set; 1 personal token(s) revoked.\n"
+    assert out == "Password of jo set; 1 personal token revoked.\n"
     assert not _works(api, last[0])
 
 

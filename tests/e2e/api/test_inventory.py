@@ -54,10 +54,10 @@ def test_staff_register_find_hand_out_and_retire_items(api: Api) -> None:
     by_type = ok(tech.get("/inventory/assets", params={"asset_type": "desktop"}))
     assert [a["asset_tag"] for a in by_type] == ["PC-0042"]
     by_owner = ok(tech.get("/inventory/assets", params={"owner": "ana"}))
-    assert [a["asset_tag"] for a in by_owner] == ["PC-0042"]
+    assert [(a["asset_tag"], a["owner"]) for a in by_owner] == [("PC-0042", "ana")]
 
     handed = ok(tech.put("/inventory/assets/PRN-1/owner", json={"owner": "ana"}))
-    assert handed["owner_id"] == ana.id
+    assert (handed["owner_id"], handed["owner"]) == (ana.id, "ana")
     assert (
         ok(tech.put(f"/inventory/assets/{printer['id']}/owner", json={"owner": ana.id}))["owner_id"]
         == ana.id

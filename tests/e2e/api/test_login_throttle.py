@@ -157,7 +157,7 @@ def test_itsm_user_unlock_clears_a_lockout(api: Api, fresh_db_url: str) -> None:
     for _ in range(api.settings.api.login.per_account):
         assert _login(api, "gus", "wrong-one") == 401
     assert _login(api, "gus", "right-password") == 429
-    assert cli.ok("user", "unlock", "gus") == "gus unlocked: 5 failed login(s) forgotten.\n"
+    assert cli.ok("user", "unlock", "gus") == "gus unlocked: 5 failed logins forgotten.\n"
     assert cli.json("user", "unlock", "gus") == {"user": "gus", "forgotten_failures": 0}
     refused = cli.run("--as", "gus", "user", "unlock", "gus")
     assert refused.returncode != 0

@@ -14,6 +14,8 @@ def test_patch_links_and_unlinks_an_asset(admin: httpx.Client) -> None:
     linked = admin.patch(f"/tickets/{ref}", json={"asset_id": asset.json()["id"]})
     assert linked.status_code == 200, linked.text
     assert linked.json()["asset_id"] == asset.json()["id"]
+    assert linked.json()["asset"] == "PC-7"  # named by its tag where a person reads it
+    assert admin.get(f"/tickets/{ref}").json()["asset"] == "PC-7"
     unlinked = admin.patch(f"/tickets/{ref}", json={"asset_id": None})
     assert unlinked.status_code == 200, unlinked.text
     assert unlinked.json()["asset_id"] is None

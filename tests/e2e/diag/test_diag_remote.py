@@ -216,7 +216,7 @@ def test_reports_sent_to_the_server_are_stored_and_open_tickets(
     assert all(line.endswith("; sent") for line in samples), out
     assert "no ticket changes" in samples[0], out  # the problem has not persisted yet
     assert "opened TKT-" in samples[1], out
-    assert out.splitlines()[-1] == "Stopped after 3 sample(s)."
+    assert out.splitlines()[-1] == "Stopped after 3 samples."
     assert len(_stored(fresh_db_url)) == 3
     assert _spooled(tmp_path / "spool") == []
     page = cli.json("ticket", "list")
@@ -254,9 +254,9 @@ def test_outage_every_report_arrives_once_and_in_order(
             agent.until("; sent")
             agent.until("; sent")
             server.kill()  # mid-run, without warning
-            agent.until("; 1 report(s) in the spool")
-            agent.until("; 2 report(s) in the spool")
-            agent.until("; 3 report(s) in the spool")
+            agent.until("; 1 report in the spool")
+            agent.until("; 2 reports in the spool")
+            agent.until("; 3 reports in the spool")
             assert len(_spooled(spool)) >= 3
             server.start()  # the same port and database
             agent.until("; sent")
@@ -291,8 +291,12 @@ def test_a_full_spool_drops_the_oldest_and_the_rest_arrive_in_order(
 
     assert away.returncode == 0, describe(away)
     counts = [line.rsplit("; ", 1)[1] for line in away.stdout.splitlines()[:5]]
-    assert counts == [f"{n} report(s) in the spool" for n in (1, 2, 3, 3, 3)], describe(away)
-    assert f"3 report(s) wait in the spool {spool}" in away.stdout, describe(away)
+    assert counts == [
+        "1 report in the spool",
+        "2 reports in the spool",
+        *["3 reports in the spool"] * 3,
+    ], describe(away)
+    assert f"3 reports wait in the spool {spool}" in away.stdout, describe(away)
     assert "is not reachable" in away.stderr
     assert away.stderr.count("is full") == 2, describe(away)
     made = _written(reports_dir)
@@ -413,12 +417,12 @@ def test_sigterm_while_the_server_is_away_keeps_the_reports(cli: Cli, tmp_path: 
         {**cli.env, **BASE},
     )
     try:
-        agent.until("; 2 report(s) in the spool")
+        agent.until("; 2 reports in the spool")
         code, out, err = agent.stop()
     finally:
         agent.close()
     assert code == 0, err
-    assert re.search(r"^\d+ report\(s\) wait in the spool ", out, re.MULTILINE), out
+    assert re.search(r"^\d+ reports? waits? in the spool ", out, re.MULTILINE), out
     assert len(_spooled(spool)) >= 2
 
 

@@ -23,9 +23,9 @@ def test_watch_opens_a_ticket_once_the_problem_persisted(cli: Cli) -> None:
     lines = out.splitlines()
     samples = [line for line in lines if SAMPLE_LINE.match(line)]
     assert len(samples) == 2, out
-    assert samples[0].endswith("0 active problem(s); no ticket changes"), out
+    assert samples[0].endswith("0 active problems; no ticket changes"), out
     assert "opened TKT-" in samples[1], out
-    assert lines[-1] == "Stopped after 2 sample(s)."
+    assert lines[-1] == "Stopped after 2 samples."
     page: dict[str, Any] = cli.json("ticket", "list")
     numbers = {t["number"] for t in page["items"] if t["source"] == "diagnostic"}
     assert numbers
@@ -61,7 +61,7 @@ def test_sigterm_stops_watch_promptly_and_cleanly(cli: Cli) -> None:
     result = subprocess.CompletedProcess(proc.args, proc.returncode, first + out, err)
     assert proc.returncode == 0, describe(result)
     assert took < 10
-    assert re.search(r"^Stopped after \d+ sample\(s\)\.$", out, re.MULTILINE), describe(result)
+    assert re.search(r"^Stopped after \d+ samples?\.$", out, re.MULTILINE), describe(result)
     assert err == "", describe(result)
     assert "Traceback" not in out + err
 
@@ -101,6 +101,6 @@ def test_the_local_agent_loads_only_what_it_uses(cli: Cli) -> None:
     assert done.returncode == 0, done.stderr
     samples = [line for line in done.stdout.splitlines() if SAMPLE_LINE.match(line)]
     assert len(samples) == 2, done.stdout
-    assert done.stdout.splitlines()[-1] == "Stopped after 2 sample(s).", done.stdout
+    assert done.stdout.splitlines()[-1] == "Stopped after 2 samples.", done.stdout
     probe = [line for line in done.stderr.splitlines() if line.startswith("PROBE")]
     assert probe == ["PROBE "], done.stderr

@@ -66,9 +66,7 @@ def login(
     def issue(session: Session, user: User) -> IssuedToken:
         data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
         token, secret = accounts.create_token(session, owner=user, data=data)
-        return IssuedToken.model_validate(
-            {**TokenRead.model_validate(token).model_dump(), "token": secret}
-        )
+        return accounts.issued_token(session, token, secret)
 
     return log_in(
         db,
@@ -94,7 +92,7 @@ def list_tokens(
 ) -> list[TokenRead]:
     owner = user if user is not None else who.user.id
     rows = accounts.list_tokens(session, who=who, owner_ref=owner, include_revoked=include_revoked)
-    return [TokenRead.model_validate(t) for t in rows]
+    return accounts.token_reads(session, rows)
 
 
 @router.post(
@@ -115,15 +113,13 @@ def create_token(
     token, secret = accounts.issue_token(
         session, who=who, data=data, owner_ref=body.user, max_days=cfg.api.token_days
     )
-    return IssuedToken.model_validate(
-        {**TokenRead.model_validate(token).model_dump(), "token": secret}
-    )
+    return accounts.issued_token(session, token, secret)
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token: yours, or anyone's as an admin")
 def revoke_token(token_id: int, session: SessionDep, who: PersonDep) -> TokenRead:
     token = accounts.revoke_token(session, who=who, token_id=token_id)
-    return TokenRead.model_validate(token)
+    return accounts.token_reads(session, [token])[0]
 
 
 class Unlocked(BaseModel):

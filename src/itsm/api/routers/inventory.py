@@ -73,30 +73,30 @@ def list_assets(
     rows = inventory.list_assets(
         session, who=who, status=status, asset_type=asset_type, owner=owner, limit=limit
     )
-    return [AssetRead.model_validate(a) for a in rows]
+    return inventory.asset_reads(session, rows)
 
 
 @router.post("/assets", status_code=201, summary="Register an item")
 def create_asset(
     body: AssetCreate, response: Response, session: SessionDep, who: Writer
 ) -> AssetRead:
-    read = AssetRead.model_validate(inventory.add_asset(session, who=who, data=body))
+    read = inventory.asset_read(session, inventory.add_asset(session, who=who, data=body))
     response.headers["Location"] = f"{router.prefix}/assets/{read.id}"
     return read
 
 
 @router.get("/assets/{ref:path}", summary="One item, by id, asset tag or hostname")
 def get_asset(ref: AssetRef, session: SessionDep, who: Reader) -> AssetRead:
-    return AssetRead.model_validate(inventory.show_asset(session, who=who, ref=ref))
+    return inventory.asset_read(session, inventory.show_asset(session, who=who, ref=ref))
 
 
 @router.put("/assets/{ref:path}/owner", summary="Hand an item to a user, or take it back (null)")
 def assign_owner(ref: AssetRef, body: OwnerChange, session: SessionDep, who: Writer) -> AssetRead:
     asset = inventory.assign_owner(session, who=who, ref=ref, owner_ref=body.owner)
-    return AssetRead.model_validate(asset)
+    return inventory.asset_read(session, asset)
 
 
 @router.put("/assets/{ref:path}/status", summary="Change an item's status")
 def set_status(ref: AssetRef, body: StatusChange, session: SessionDep, who: Writer) -> AssetRead:
     asset = inventory.set_status(session, who=who, ref=ref, status=body.status)
-    return AssetRead.model_validate(asset)
+    return inventory.asset_read(session, asset)

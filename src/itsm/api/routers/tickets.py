@@ -34,7 +34,6 @@ from itsm.tickets.schemas import (
     TicketStats,
     TicketUpdate,
     comment_read,
-    ticket_read,
 )
 from itsm.validation import validated
 
@@ -155,13 +154,21 @@ def update_ticket(
     ref: Ref, body: TicketUpdate, session: SessionDep, who: PersonDep, cfg: SettingsDep
 ) -> TicketRead:
     ticket = access.update(session, ref=ref, data=body, actor=who.user, sla=cfg.sla)
-    return ticket_read(ticket)
+    return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 
 @router.post("/{ref}/assign", summary="Give a ticket to a technician, or unassign it (staff)")
-def assign_ticket(ref: Ref, body: Assignment, session: SessionDep, who: PersonDep) -> TicketRead:
-    ticket = access.assign(session, ref=ref, assignee_ref=body.assignee, actor=who.user)
-    return ticket_read(ticket)
+def assign_ticket(
+    ref: Ref, body: Assignment, session: SessionDep, who: PersonDep, cfg: SettingsDep
+) -> TicketRead:
+    ticket = access.assign(
+        session,
+        ref=ref,
+        assignee_ref=body.assignee,
+        actor=who.user,
+        system_accounts=(cfg.diagnostics.tickets.agent_username,),
+    )
+    return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 
 @router.post(
@@ -178,7 +185,7 @@ def change_status(
     ticket = access.change_status(
         session, ref=ref, status=body.status, note=body.note, actor=who.user, sla=cfg.sla
     )
-    return ticket_read(ticket)
+    return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 
 @router.get(
@@ -250,7 +257,7 @@ def merge_ticket(
     kept = access.merge(
         session, duplicate_ref=ref, target_ref=body.into, actor=who.user, sla=cfg.sla
     )
-    return ticket_read(kept)
+    return access.ticket_view(session, viewer=who.user, ticket=kept)
 
 
 @router.post(

@@ -58,10 +58,17 @@ class PasswordChange(BaseModel):
 def list_users(
     session: SessionDep,
     who: Lister,
+    cfg: SettingsDep,
     role: Annotated[Role | None, Query(description="Only this role.")] = None,
     include_inactive: Annotated[bool, Query(description="Include deactivated users.")] = False,
+    include_system: Annotated[
+        bool, Query(description="Include the diagnostics agent's account.")
+    ] = False,
 ) -> list[UserRead]:
-    rows = users.list_users(session, who=who, role=role, include_inactive=include_inactive)
+    hidden = () if include_system else (cfg.diagnostics.tickets.agent_username,)
+    rows = users.list_users(
+        session, who=who, role=role, include_inactive=include_inactive, hidden=hidden
+    )
     return [UserRead.model_validate(u) for u in rows]
 
 

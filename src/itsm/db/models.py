@@ -5,6 +5,7 @@ from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
 from itsm.kb.models import Article, Vote
+from itsm.notify.models import Notification, NotifyPref, OutboxMessage
 from itsm.tickets.models import (
     Ticket,
     TicketComment,
@@ -21,6 +22,9 @@ __all__ = [
     "Base",
     "DiagnosticReport",
     "LoginFailure",
+    "Notification",
+    "NotifyPref",
+    "OutboxMessage",
     "Ticket",
     "TicketComment",
     "TicketCounter",

@@ -17,6 +17,7 @@ from itsm.db import migrate, notify
 from itsm.db.engine import build_engine, make_session_factory, session_scope, unavailable
 from itsm.events.domain import Bus
 from itsm.events.log import log_committed
+from itsm.notify import outbox
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Database:
         self.bus.attach(self.sessions)
         self.bus.after_commit.append(log_committed)
         notify.install(self.engine, self.bus)
+        outbox.install(self.bus)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:

@@ -1,0 +1,108 @@
+"""ORM models of the notifications outbox, per-user preferences and in-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from itsm.db.base import Base, UTCDateTime, enum_check, utcnow
+
+
+class NotifyKind(StrEnum):
+    """What a person is told about (one preference each, per channel)."""
+
+    TICKET_CREATED = "ticket_created"  # the requester's confirmation, with the number
+    NEW_TICKET = "new_ticket"  # staff: a new unassigned ticket
+    ASSIGNED = "assigned"  # "assigned to you"
+    COMMENT = "comment"  # a public comment by staff / a comment by the requester
+    STATUS = "status"  # pending / resolved (with the rating link)
+    REOPENED = "reopened"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    ESCALATED = "escalated"
+    ALERT_TICKET = "alert_ticket"  # a diagnostics or alert ticket opened
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    IN_APP = "in_app"
+    PUSH = "push"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """One message to one person by one channel, written in the changing transaction."""
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        enum_check("kind", NotifyKind),
+        enum_check("channel", Channel),
+        enum_check("state", OutboxState),
+        Index("ix_notify_outbox_state_due", "state", "available_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Stable identity of the message (email ``Message-ID``, idempotent delivery).
+    token: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    #: What the channel needs to write the text (kind-specific facts, ids only).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+    )
+    #: Not to be tried before this time (the retry backoff).
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NotifyPref(Base):
+    """A person's choice for one kind and channel; no row means the default."""
+
+    __tablename__ = "notify_prefs"
+    __table_args__ = (enum_check("kind", NotifyKind), enum_check("channel", Channel))
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class Notification(Base):
+    """An in-app notification: what the in-app channel delivered, read or not."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        enum_check("kind", NotifyKind),
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    #: One notification per outbox message, however often delivery is tried.
+    outbox_token: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+    )
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,131 @@
+"""The notifications outbox: messages written in the transaction of the change they tell.
+
+:func:`write` is a ``before_commit`` subscriber of the database's event bus: it runs
+inside the committing transaction, so a change that rolls back leaves no message
+and a committed change always has its messages. Who is told is
+:func:`itsm.notify.policy.audience`; which channels, each person's preferences.
+The worker delivers the rows later, in the recipient's language.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itsm.events.domain import TICKET_PREFIX, Bus, DomainEvent
+from itsm.notify import prefs
+from itsm.notify.models import Channel, OutboxMessage
+from itsm.notify.policy import Facts, Recipient, audience
+from itsm.tickets.models import EventKind, Ticket, TicketEvent
+from itsm.users.models import Role, User
+
+_BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
+
+
+def install(bus: Bus) -> None:
+    bus.before_commit.append(write)
+
+
+def write(session: Session, events: Sequence[DomainEvent]) -> None:
+    """Add the outbox rows of ``events`` to the committing transaction."""
+    ticket_events = [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
+    if not ticket_events:
+        return
+    staff = _Staff(session)
+    breached = {e.ticket_id for e in ticket_events if e.kind == _BREACH}
+    planned: list[tuple[DomainEvent, Facts, Recipient]] = []
+    for item in ticket_events:
+        facts = _facts(session, item, staff, breached)
+        if facts is not None:
+            planned.extend((item, facts, r) for r in audience(facts))
+    if not planned:
+        return
+    people = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({r.user_id for _, _, r in planned}), User.is_active)
+        )
+    }
+    chosen = prefs.for_users(session, people)
+    for item, facts, recipient in planned:
+        person = people.get(recipient.user_id)
+        if person is None:
+            continue
+        for channel in Channel:
+            if not chosen[person.id][(recipient.kind, channel)]:
+                continue
+            if channel == Channel.EMAIL and not person.email:
+                continue
+            session.add(
+                OutboxMessage(
+                    token=str(uuid.uuid4()),
+                    recipient_id=person.id,
+                    channel=channel,
+                    kind=recipient.kind,
+                    ticket_id=item.ticket_id,
+                    payload=_payload(facts),
+                )
+            )
+
+
+class _Staff:
+    """Active technicians and admins, read once per commit and only if needed."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._ids: tuple[frozenset[int], frozenset[int]] | None = None
+
+    def ids(self) -> tuple[frozenset[int], frozenset[int]]:
+        if self._ids is None:
+            rows = self._session.execute(
+                select(User.id, User.role).where(
+                    User.role.in_([Role.ADMIN, Role.TECHNICIAN]), User.is_active
+                )
+            ).all()
+            self._ids = (
+                frozenset(r.id for r in rows),
+                frozenset(r.id for r in rows if r.role == Role.ADMIN),
+            )
+        return self._ids
+
+
+def _facts(
+    session: Session, item: DomainEvent, staff: _Staff, breached: set[int | None]
+) -> Facts | None:
+    kind = item.kind.removeprefix(TICKET_PREFIX)
+    ticket = session.get(Ticket, item.ticket_id)
+    if ticket is None:
+        return None
+    # The latest audit row of this kind is this transaction's: the change holds the ticket.
+    audit = session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == kind)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    ).first()
+    staff_ids, admin_ids = staff.ids()
+    return Facts(
+        event=kind,
+        requester_id=ticket.requester_id,
+        assignee_id=ticket.assignee_id,
+        source=ticket.source,
+        internal=item.internal,
+        actor_id=audit.actor_id if audit else None,
+        status=audit.new_value if audit and kind == EventKind.STATUS_CHANGED else None,
+        previous_status=audit.old_value if audit and kind == EventKind.STATUS_CHANGED else None,
+        breached_now=ticket.id in breached,
+        staff_ids=staff_ids,
+        admin_ids=admin_ids,
+    )
+
+
+def _payload(facts: Facts) -> dict[str, object]:
+    found: dict[str, object] = {"event": facts.event}
+    if facts.actor_id is not None:
+        found["actor_id"] = facts.actor_id
+    if facts.status is not None:
+        found["status"] = facts.status
+    return found

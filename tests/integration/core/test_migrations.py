@@ -429,3 +429,23 @@ def test_search_terms_come_and_go_with_0011(empty_engine: Engine) -> None:
     migrate.downgrade(empty_engine, "0010")
     assert [found(q) for q in ("printer", "rebooted", "email")] == [1, 0, 0]
     migrate.upgrade(empty_engine)
+
+
+_NOTIFY_TABLES = {"notify_outbox", "notify_prefs", "notifications"}
+
+
+def test_the_notification_tables_come_and_go_with_0012(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0011")
+    with empty_engine.begin() as conn:
+        _old_user(conn, "ana")
+    assert not _NOTIFY_TABLES & _tables(empty_engine)
+    migrate.upgrade(empty_engine, "0012")
+    assert _NOTIFY_TABLES <= _tables(empty_engine)
+    with empty_engine.begin() as conn:  # an existing user gets the defaults: no rows
+        assert conn.execute(text("SELECT count(*) FROM notify_prefs")).scalar_one() == 0
+    migrate.downgrade(empty_engine, "0011")
+    assert not _NOTIFY_TABLES & _tables(empty_engine)
+    with empty_engine.connect() as conn:  # the user is kept
+        assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["ana"]
+    migrate.upgrade(empty_engine)
+    assert _NOTIFY_TABLES <= _tables(empty_engine)

@@ -6,8 +6,8 @@ in the transaction of the change it tells; the worker delivers and marks it.
 default). ``notifications`` is what the in-app channel delivered. The downgrade
 drops the three tables: undelivered messages are lost with them.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from itsm.config import Settings
 from itsm.db import migrate
 from itsm.db.engine import build_engine
-from tests import pg
+from tests import browser_driver, pg
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -165,3 +165,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for nodeid in sorted(set(_skipped_postgres)):
             terminalreporter.line(f"SKIPPED {nodeid}")
         terminalreporter.line("CI needs every PostgreSQL test to run: the run fails.")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through the process's one Playwright driver."""
+    yield from browser_driver.launch()

@@ -1,6 +1,6 @@
 """Browser tests: a real ``itsm serve`` (uvicorn) in a subprocess on each database,
-driven by Playwright through Debian's Chromium (``/usr/bin/chromium``; ``.ci/run``
-installs it, nothing downloads a browser)."""
+driven by Playwright through Debian's Chromium (the ``chromium`` fixture of
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,16 +18,6 @@ from itsm.db.runtime import Database, open_database
 from tests.e2e.cli import ITSM, make_env
 from tests.waiting import wait_until
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci" / "screenshots"
 
 
@@ -69,15 +59,3 @@ def served(fresh_db_url: str, tmp_path: Path) -> Iterator[Served]:
         proc.wait(timeout=30)
         log.close()
         db.dispose()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()

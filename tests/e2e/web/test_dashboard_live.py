@@ -4,12 +4,10 @@ open dashboard within a second, without a reload."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,6 @@ from tests.live_server import Api
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
 LIVE_WITHIN_MS = 1000
 PASSWORD = "dashboard-Passw0rd-2026"  # a test account's password
 
@@ -67,17 +64,12 @@ def _notification(instance: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing (Debian's chromium package)")
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+def browser_page(chromium: Any) -> Iterator[Any]:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 def test_reports_and_alerts_show_on_an_open_dashboard_within_a_second(

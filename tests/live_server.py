@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 from sqlalchemy.orm import Session
 
+from itsm.accounts import password_change
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
 from itsm.accounts.schemas import TokenCreate
@@ -85,7 +86,9 @@ class Api:
             data = UserCreate(username=username, full_name=username.title(), role=role)
             user = users.create_user(session, data=data)
             if password is not None:
-                accounts.set_password(session, ref=user.id, password=password)
+                password_change.set_password(
+                    session, ref=user.id, password=password_change.new_password(password)
+                )
             return user
 
     def token(self, user: User | str, *, kind: TokenKind = TokenKind.PERSONAL) -> str:

@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords, policy
-from itsm.accounts import sessions as web_sessions
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
 from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
@@ -36,103 +35,6 @@ TOKEN_PREFIX = "itsm_"  # noqa: S105 - a marker, not a secret
 # Writing last_used_at on every request would turn reads into writes: once a minute is enough,
 # and the caller does it in a short transaction of its own (see ``touch_token``).
 _TOUCH_EVERY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class PasswordSet:
-    """A password just set, and how many of the user's other personal tokens it revoked."""
-
-    user: User
-    revoked_tokens: int
-
-
-def set_password(
-    session: Session, *, ref: int | str, password: str, keep_token: int | None = None
-) -> PasswordSet:
-    """Set ``ref``'s password and revoke their personal tokens but ``keep_token``: a
-    password change is how someone locks out whoever learnt the old one."""
-    user = users.get_user(session, ref=ref)
-    return _new_password(session, user=user, password=password, keep_token=keep_token)
-
-
-def _new_password(
-    session: Session, *, user: User, password: str, keep_token: int | None
-) -> PasswordSet:
-    user.password_hash = passwords.hash_password(password)
-    revoked = revoke_personal_tokens(session, user=user, keep=keep_token)
-    web_sessions.revoke_user_sessions(session, user=user)
-    session.flush()
-    return PasswordSet(user=user, revoked_tokens=revoked)
-
-
-def revoke_personal_tokens(
-    session: Session, *, user: User, keep: int | None = None, now: datetime | None = None
-) -> int:
-    """Revoke ``user``'s live personal tokens, all but ``keep``; how many were revoked."""
-    stmt = update(ApiToken).where(
-        ApiToken.user_id == user.id,
-        ApiToken.kind == TokenKind.PERSONAL,
-        ApiToken.revoked_at.is_(None),
-    )
-    if keep is not None:
-        stmt = stmt.where(ApiToken.id != keep)
-    stmt = stmt.values(revoked_at=now or utcnow()).returning(ApiToken.id)
-    return len(session.scalars(stmt).all())
-
-
-def reset_password(
-    session: Session, *, who: Principal | None, ref: int | str, password: str
-) -> PasswordSet:
-    """:func:`set_password` as :mod:`.policy` lets ``who``: admins set anyone's, anyone
-    else only their own. No current password: this is the CLI's, whose user can read
-    the database anyway (an admin's way back in)."""
-    policy.check_set_password(who, own=who is not None and users.names(who.user, ref))
-    return set_password(session, ref=ref, password=password)
-
-
-def change_password(
-    session: Session,
-    *,
-    who: Principal,
-    ref: int | str,
-    password: str,
-    current_password: str | None,
-    address: str,
-    rules: LoginThrottle,
-    now: datetime | None = None,
-) -> PasswordSet | None:
-    """Set the password of ``ref`` on behalf of ``who``; ``None`` if the proof was wrong.
-
-    Admins set anyone else's password; nobody else may name anyone but themselves
-    (refused before any lookup, so existence does not leak). Everyone changes their
-    own, admins too, only with their current password: a wrong one counts as a
-    failed login (a stolen token guesses it no faster than a login could) and gives
-    ``None`` instead of raising, so that the caller commits the failure record.
-    The user's other personal tokens are revoked; the one ``who`` acts with is kept.
-    """
-    actor = who.user
-    own = users.names(actor, ref)
-    policy.check_set_password(who, own=own)
-    keep = who.token_id if who.token_kind is TokenKind.PERSONAL else None
-    if not own:
-        target = users.get_user(session, ref=ref)
-        return _new_password(session, user=target, password=password, keep_token=keep)
-    if current_password is None:
-        raise InvalidInput("current_password is required to change your own password")
-    passwords.check_strength(password)  # before spending a guess on the current one
-    if (
-        authenticate(
-            session,
-            username=actor.username,
-            password=current_password,
-            address=address,
-            rules=rules,
-            now=now,
-        )
-        is None
-    ):
-        return None
-    return _new_password(session, user=actor, password=password, keep_token=keep)
 
 
 def _recent_failures(session: Session, match: ColumnElement[bool], since: datetime) -> int:
@@ -238,27 +140,6 @@ def rehash_if_needed(session: Session, *, user: User, password: str) -> None:
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
         session.flush()
-
-
-def authenticate(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    address: str,
-    rules: LoginThrottle,
-    now: datetime | None = None,
-) -> User | None:
-    """The active user whose password this is, or ``None`` after recording a failure,
-    all in ``session``'s transaction (a caller that holds one anyway: changing one's
-    own password). A login that can afford it uses the three steps apart, see
-    :func:`begin_login`. Raises :class:`TooManyLogins` while throttled.
-    """
-    attempt = begin_login(session, username=username, address=address, rules=rules, now=now)
-    user = finish_login(session, attempt=attempt, matched=password_matches(attempt, password))
-    if user is not None:
-        rehash_if_needed(session, user=user, password=password)
-    return user
 
 
 def unlock(session: Session, *, who: Principal | None, ref: int | str) -> tuple[User, int]:

@@ -60,9 +60,21 @@ def writes(endpoint: F) -> F:
     return endpoint
 
 
+_OWN_WRITES = "_itsm_own_writes"
+
+
+def own_write_transactions(endpoint: F) -> F:
+    """Mark a route that writes in short transactions of its own (``Database.session``),
+    around work no write transaction should wait for (Argon2): its request session
+    only reads (the caller's token), so that it holds no write lock meanwhile."""
+    setattr(endpoint, _OWN_WRITES, True)
+    return endpoint
+
+
 async def db_session(request: Request) -> AsyncIterator[Session]:
-    route = request.scope.get("route")
-    write = request.method not in _SAFE or getattr(getattr(route, "endpoint", None), _WRITES, False)
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    write = request.method not in _SAFE or getattr(endpoint, _WRITES, False)
+    write = write and not getattr(endpoint, _OWN_WRITES, False)
     request.state.writes = write
     unit = database(request).session(write=write)
     # No I/O here: the connection is taken, and the transaction begun, on first use,

@@ -201,7 +201,7 @@ def passwd(
     """Set a user's password (hashed with Argon2id) for logging in to the API."""
     import sys
 
-    from itsm.accounts import service as accounts
+    from itsm.accounts import password_change
     from itsm.accounts.principal import acting
     from itsm.errors import InvalidInput
 
@@ -212,9 +212,10 @@ def passwd(
         password = typer.prompt("New password", hide_input=True)
         if typer.prompt("Repeat it", hide_input=True) != password:
             raise InvalidInput("the two passwords differ; nothing changed")
+    new = password_change.new_password(password)  # Argon2 before the write transaction
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
-        done = accounts.reset_password(session, who=who, ref=ref, password=password)
+        done = password_change.reset_password(session, who=who, ref=ref, password=new)
         name, revoked = done.user.username, done.revoked_tokens
     app_ctx.console.print(
         f"Password of {name} set; {count(revoked, 'personal token')} revoked.", markup=False

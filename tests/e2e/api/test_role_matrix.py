@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from itsm.accounts import password_change
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
 from itsm.accounts.schemas import TokenCreate
@@ -109,7 +110,9 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
         other = person("other", "user")
         neighbour = person("neighbour", "user")
         if password is not None:
-            accounts.set_password(s, ref=user.id, password=password)
+            password_change.set_password(
+                s, ref=user.id, password=password_change.new_password(password)
+            )
         secrets = {role: token(p)[1] for role, p in [("admin", admin), ("technician", tech)]}
         secrets |= {"user": token(user)[1], "other": token(other)[1]}
         secrets["agent"] = token(admin, TokenKind.AGENT)[1]

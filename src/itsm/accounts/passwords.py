@@ -25,6 +25,8 @@ def check_strength(password: str) -> None:
         raise InvalidInput(f"password is too long: at most {MAX_LENGTH} characters")
     if password.strip() == "":
         raise InvalidInput("password must not be only spaces")
+    if "\x00" in password:
+        raise InvalidInput("password must not contain NUL characters")
 
 
 def hash_password(password: str) -> str:

@@ -31,7 +31,7 @@ class TokenCreate(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = value.strip()
+        value = refuse_nul(value).strip()
         if not value:
             raise ValueError("name must not be empty")
         return value

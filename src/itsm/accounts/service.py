@@ -25,6 +25,7 @@ from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
 from itsm.config import LoginThrottle
 from itsm.db import locks
 from itsm.db.base import utcnow
+from itsm.db.ids import parse_id
 from itsm.diagnostics.autoticket import agent_user
 from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
@@ -247,16 +248,19 @@ def list_tokens(
     return session.scalars(stmt).all()
 
 
-def get_token(session: Session, *, token_id: int, owner: User | None = None) -> ApiToken:
-    """A token by id; with ``owner``, only one of theirs (others are 'not found')."""
-    token = session.get(ApiToken, token_id)
+def get_token(session: Session, *, token_id: int | str, owner: User | None = None) -> ApiToken:
+    """A token by id; with ``owner``, only one of theirs (others are 'not found', as is
+    any number no key can hold)."""
+    key = parse_id(token_id)
+    token = session.get(ApiToken, key) if key is not None else None
     if token is None or (owner is not None and token.user_id != owner.id):
-        raise TokenNotFound(f"token {token_id} does not exist")
+        shown = key if key is not None else repr(str(token_id)[:40])
+        raise TokenNotFound(f"token {shown} does not exist")
     return token
 
 
 def revoke_token(
-    session: Session, *, who: Principal | None, token_id: int, now: datetime | None = None
+    session: Session, *, who: Principal | None, token_id: int | str, now: datetime | None = None
 ) -> ApiToken:
     """Revoke a token ``who`` may revoke; any other is "not found"."""
     token = get_token(session, token_id=token_id, owner=policy.revocable_owner(who))

@@ -141,7 +141,7 @@ def list_(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    token_id: Annotated[int, typer.Argument(help="Token id (from 'itsm token list').")],
+    token_id: Annotated[str, typer.Argument(help="Token id (from 'itsm token list').")],
     as_json: JsonOption = False,
 ) -> None:
     """Revoke a token: it stops working at once."""

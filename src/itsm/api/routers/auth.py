@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from itsm.accounts import policy
@@ -26,6 +26,7 @@ from itsm.api.deps import (
 from itsm.db.runtime import Database
 from itsm.users.models import User
 from itsm.users.schemas import UserRead
+from itsm.validation import refuse_nul
 
 router = APIRouter(tags=["auth"])
 #: Admins only, refused before the route's parameters are read (as the users routes).
@@ -38,6 +39,9 @@ class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
     token_name: str = Field(default="login", min_length=1, max_length=100)
+
+    # No account, password or token has one (and PostgreSQL cannot store it): 422.
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 class Me(BaseModel):
@@ -117,7 +121,11 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token: yours, or anyone's as an admin")
-def revoke_token(token_id: int, session: SessionDep, who: PersonDep) -> TokenRead:
+def revoke_token(
+    token_id: Annotated[int, Path(description="Token id; any other number: 404.")],
+    session: SessionDep,
+    who: PersonDep,
+) -> TokenRead:
     token = accounts.revoke_token(session, who=who, token_id=token_id)
     return accounts.token_reads(session, [token])[0]
 

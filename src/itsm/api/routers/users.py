@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.accounts import password_change
 from itsm.accounts.errors import WrongPassword
@@ -34,6 +34,7 @@ from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
 from itsm.users.schemas import UserCreate, UserRead, UserUpdate
+from itsm.validation import refuse_nul
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -61,6 +62,8 @@ class PasswordChange(BaseModel):
         max_length=MAX_LENGTH,
         description="Your current password: required to change your own.",
     )
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 @router.get("", summary="List users (technicians and admins)")

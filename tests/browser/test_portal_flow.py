@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from itsm.accounts import service as accounts
+from itsm.accounts import password_change
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
 from itsm.tickets import access
@@ -39,7 +39,9 @@ def _seed(served: Served) -> None:
         users.create_user(
             session, data=UserCreate(username="tere", full_name="Tere", role="technician")
         )
-        accounts.set_password(session, ref="ana", password=PASSWORD)
+        password_change.set_password(
+            session, ref="ana", password=password_change.new_password(PASSWORD)
+        )
         for title in ("Impresora atascada", "Impresora sin tóner", "Wifi lenta"):
             kb.create_article(
                 session,

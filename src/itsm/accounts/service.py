@@ -101,6 +101,8 @@ def begin_login(
     account or from one address queue here, so each sees the ones before it, and
     nobody waits for a hash. Raises :class:`TooManyLogins` once a budget is spent.
     """
+    if "\x00" in username:  # no account has one, and PostgreSQL cannot store it
+        raise InvalidInput("username must not contain NUL characters")
     now = now or utcnow()
     name = username.strip().lower()[:64]
     address = address[:64]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from itsm.accounts import service as accounts
+from itsm.accounts import password_change
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
 from itsm.tickets import access
@@ -166,7 +166,9 @@ def test_every_typed_text_is_escaped_on_every_page(api: Api, payload: str) -> No
             session, data=UserCreate(username="ana", full_name=f"Ana {payload}", role="user")
         )
     with api.session() as session:
-        accounts.set_password(session, ref="ana", password=PASSWORD)
+        password_change.set_password(
+            session, ref="ana", password=password_change.new_password(PASSWORD)
+        )
     api.user("tere", role="technician")
     article = _article(api, f"Impresora {payload}", f"Cuerpo {payload}")
     browser = Browser(api)

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itsm.accounts import service as accounts
-from itsm.accounts import sessions
+from itsm.accounts import password_change, sessions
 from itsm.accounts.errors import BadCredentials
 from itsm.accounts.models import WebSession
 from itsm.users import service as users
@@ -64,7 +63,9 @@ def test_logout_rotation_password_change_and_deactivation_end_sessions(
         sessions.visit(session, secret=second, lifetime=LIFE, now=T0)
 
     _, third = sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0)
-    done = accounts.set_password(session, ref="ana", password="a new long password")
+    done = password_change.set_password(
+        session, ref="ana", password=password_change.new_password("a new long password")
+    )
     assert done.user.id == ana.id
     with pytest.raises(BadCredentials, match="closed"):
         sessions.visit(session, secret=third, lifetime=LIFE, now=T0)

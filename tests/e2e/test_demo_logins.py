@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from itsm.accounts import service as accounts
+from itsm.accounts.login import log_in
 from itsm.config import LoginThrottle, Settings
 from itsm.db.runtime import open_database
 from tests.e2e.cli import Cli, make_env
@@ -27,12 +27,15 @@ def test_demo_users_can_log_in_with_the_printed_passwords(cli: Cli, fresh_db_url
     db = open_database(Settings(database_url=fresh_db_url))
     try:
         for name, password, _ in logins:
-            with db.session() as session:
-                user = accounts.authenticate(
-                    session, username=name, password=password, address="t", rules=LoginThrottle()
-                )
-                assert user is not None
-                assert user.username == name
+            who = log_in(
+                db,
+                username=name,
+                password=password,
+                address="t",
+                rules=LoginThrottle(),
+                then=lambda _session, user: user.username,
+            )
+            assert who == name
     finally:
         db.dispose()
     # Loading again with --force keeps the existing users' passwords: nothing printed.

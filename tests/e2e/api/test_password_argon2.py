@@ -177,6 +177,6 @@ def test_itsm_user_passwd_hashes_before_its_write_transaction(
             release.touch()
         out, err = passwd.communicate(timeout=WAIT)
     assert (passwd.returncode, err) == (0, "")
-    assert out == "Password of lea set; 0 personal token(s) revoked.\n"
+    assert out == "Password of lea set; 0 personal tokens revoked.\n"
     login = api.client().post("/auth/login", json={"username": "lea", "password": NEW})
     assert login.status_code == 201

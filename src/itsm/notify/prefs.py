@@ -49,3 +49,13 @@ def _for_users(session: Session, user_ids: list[int]) -> dict[int, Prefs]:
     for row in rows:
         found[row.user_id][(NotifyKind(row.kind), Channel(row.channel))] = row.enabled
     return found
+
+
+def set_preferences(
+    session: Session, *, user: User, choices: Iterable[tuple[NotifyKind, Channel, bool]]
+) -> Prefs:
+    """Record several of ``user``'s choices at once; their preferences after it."""
+    for kind, channel, enabled in choices:
+        set_preference(session, user=user, kind=kind, channel=channel, enabled=enabled)
+    session.flush()
+    return preferences(session, user=user)

@@ -17,6 +17,7 @@ from itsm.api.routers import (  # noqa: E402
     health,
     inventory,
     kb,
+    me,
     metrics,
     reports,
     tickets,
@@ -35,4 +36,5 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (inventory.router, True),
     (reports.router, True),
     (events.router, True),
+    (me.router, True),
 ]

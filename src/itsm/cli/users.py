@@ -11,6 +11,7 @@ from itsm.wording import count
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
+    from itsm.notify.models import Channel, NotifyKind
     from itsm.users.schemas import UserRead
 
 app = typer.Typer(help="Add, list and manage users.", no_args_is_help=True)
@@ -264,3 +265,63 @@ def unlock(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> Non
     app_ctx.console.print(
         f"{name} unlocked: {count(forgotten, 'failed login')} forgotten.", markup=False
     )
+
+
+@app.command("notify-prefs")
+def notify_prefs(
+    ctx: typer.Context,
+    choices: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KIND:CHANNEL=on|off, e.g. comment:email=off (repeatable). "
+            "Without it, show the preferences.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or change which events the acting user (--as) is told of, by which channel."""
+    from itsm.cli.output import e, print_json, table
+    from itsm.errors import InvalidInput
+    from itsm.notify import prefs
+
+    app_ctx = app_context(ctx)
+    parsed = [_pref_choice(text) for text in choices or []]
+    with app_ctx.session(write=bool(parsed)) as session:
+        user = app_ctx.actor(session)
+        if user is None:
+            raise InvalidInput("there is no user to act as: name one with --as")
+        chosen = prefs.set_preferences(session, user=user, choices=parsed)
+        name = user.username
+    rows = [(k.value, c.value, on) for (k, c), on in chosen.items()]
+    if as_json:
+        print_json(app_ctx.console, [{"kind": k, "channel": c, "enabled": on} for k, c, on in rows])
+        return
+    kinds = sorted({k for k, _, _ in rows}, key=[k for k, _, _ in rows].index)
+    channels = sorted({c for _, c, _ in rows}, key=[c for _, c, _ in rows].index)
+    on_off = {(k, c): "on" if on else "off" for k, c, on in rows}
+    app_ctx.console.print(
+        table(
+            f"Notifications of {e(name)}",
+            ["kind", *channels],
+            [[k, *(on_off[(k, c)] for c in channels)] for k in kinds],
+        )
+    )
+
+
+def _pref_choice(text: str) -> tuple[NotifyKind, Channel, bool]:
+    """``KIND:CHANNEL=on|off`` read, or one line saying what is allowed."""
+    from itsm.errors import InvalidInput
+    from itsm.notify.models import Channel, NotifyKind
+
+    target, _, value = text.partition("=")
+    kind, _, channel = target.partition(":")
+    switch = {"on": True, "off": False}
+    kinds = {k.value for k in NotifyKind}
+    channels = {c.value for c in Channel}
+    if kind not in kinds or channel not in channels or value not in switch:
+        raise InvalidInput(
+            f"--set {text!r}: expected KIND:CHANNEL=on|off with KIND one of "
+            f"{', '.join(sorted(kinds))} and CHANNEL one of {', '.join(sorted(channels))}"
+        )
+    return NotifyKind(kind), Channel(channel), switch[value]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from itsm.cli.context import AppContext
+
+E = TypeVar("E", bound=StrEnum)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -55,6 +58,29 @@ def split_csv(values: list[str] | None) -> list[str]:
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
+
+
+def choice(kind: type[E], value: str, *, name: str) -> E:
+    """The member of ``kind`` that ``value`` names, whatever its case (``OPEN``, `` High``).
+
+    Every choice option of the CLI goes through here, as import reads its columns.
+    """
+    from itsm.errors import InvalidInput, choices
+
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"invalid {name} {value!r}; allowed: {choices(kind)}") from None
+
+
+def choice_or_none(kind: type[E], value: str | None, *, name: str) -> E | None:
+    """:func:`choice` for an option that may be left out."""
+    return None if value is None else choice(kind, value, name=name)
+
+
+def choice_list(kind: type[E], values: list[str] | None, *, name: str) -> list[E]:
+    """:func:`choice` of each value of a repeatable, comma-separated option."""
+    return [choice(kind, v, name=name) for v in split_csv(values)]
 
 
 def dump(model: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm import wording
-from itsm.cli.common import JsonOption, app_context
+from itsm.cli.common import JsonOption, app_context, choice_or_none
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -272,19 +272,14 @@ def history(
     from itsm.diagnostics import service
     from itsm.diagnostics.findings import Check
     from itsm.diagnostics.severity import Severity
-    from itsm.errors import InvalidInput, choices
 
     app_ctx = app_context(ctx)
-    try:
-        wanted = Severity(severity) if severity else None
-    except ValueError:
-        raise InvalidInput(f"invalid severity {severity!r}; allowed: {choices(Severity)}") from None
-    if check is not None and check not in {c.value for c in Check}:
-        raise InvalidInput(f"unknown check {check!r}; allowed: {choices(c.value for c in Check)}")
+    wanted = choice_or_none(Severity, severity, name="severity")
+    wanted_check = choice_or_none(Check, check, name="check")
     with app_ctx.session(write=False) as session:
         who = acting(app_ctx.actor(session))
         rows = service.history(session, who=who, host=host, severity=wanted, limit=limit)
-        data = [service.summary(r, check=check) for r in rows]
+        data = [service.summary(r, check=wanted_check) for r in rows]
     if as_json:
         from itsm.cli.output import print_json
 
@@ -292,7 +287,7 @@ def history(
         return
     from itsm.cli.diag_view import history_table
 
-    app_ctx.console.print(history_table(data, check))
+    app_ctx.console.print(history_table(data, wanted_check))
 
 
 @app.command("show")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import JsonOption, app_context, dump
+from itsm.cli.common import JsonOption, app_context, choice, choice_or_none, dump
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
@@ -43,22 +43,25 @@ def add(
     """Register an item."""
     from itsm.accounts.principal import acting
     from itsm.inventory import service
+    from itsm.inventory.models import AssetStatus, AssetType
     from itsm.inventory.schemas import AssetCreate
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
+    type_ = choice(AssetType, asset_type, name="type")
+    status_ = choice(AssetStatus, status, name="status")
     with app_ctx.session() as session:
         data = validated(
             AssetCreate,
             {
                 "asset_tag": asset_tag,
-                "asset_type": asset_type,
+                "asset_type": type_,
                 "hostname": hostname,
                 "manufacturer": manufacturer,
                 "model": model,
                 "serial_number": serial,
                 "location": location,
-                "status": status,
+                "status": status_,
             },
         )
         asset = service.add_asset(
@@ -80,19 +83,12 @@ def list_(
     """List inventory items."""
     from itsm.accounts.principal import acting
     from itsm.cli.output import e, table, when
-    from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus, AssetType
 
     app_ctx = app_context(ctx)
-    try:
-        wanted_status = AssetStatus(status) if status else None
-    except ValueError:
-        raise InvalidInput(f"invalid status {status!r}; allowed: {choices(AssetStatus)}") from None
-    try:
-        wanted_type = AssetType(asset_type) if asset_type else None
-    except ValueError:
-        raise InvalidInput(f"invalid type {asset_type!r}; allowed: {choices(AssetType)}") from None
+    wanted_status = choice_or_none(AssetStatus, status, name="status")
+    wanted_type = choice_or_none(AssetType, asset_type, name="type")
     with app_ctx.session(write=False) as session:
         rows = service.asset_reads(
             session,
@@ -180,17 +176,11 @@ def status(
 ) -> None:
     """Change an item's status."""
     from itsm.accounts.principal import acting
-    from itsm.errors import InvalidInput, choices
     from itsm.inventory import service
     from itsm.inventory.models import AssetStatus
 
     app_ctx = app_context(ctx)
-    try:
-        target = AssetStatus(new_status)
-    except ValueError:
-        raise InvalidInput(
-            f"invalid status {new_status!r}; allowed: {choices(AssetStatus)}"
-        ) from None
+    target = choice(AssetStatus, new_status, name="status")
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
         read = service.asset_read(

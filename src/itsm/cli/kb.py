@@ -7,13 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import JsonOption, app_context, dump, read_file, split_csv
+from itsm.cli.common import (
+    JsonOption,
+    app_context,
+    choice,
+    choice_or_none,
+    dump,
+    read_file,
+    split_csv,
+)
 from itsm.wording import count
 
 if TYPE_CHECKING:
     from itsm.cli.context import AppContext
     from itsm.kb.schemas import ArticleRead
-    from itsm.tickets.models import Category
 
 app = typer.Typer(help="Write, find and read knowledge-base articles.", no_args_is_help=True)
 
@@ -42,6 +49,7 @@ def add(
     from itsm.errors import InvalidInput
     from itsm.kb import service
     from itsm.kb.schemas import MAX_BODY_BYTES, ArticleInput, ArticleRead
+    from itsm.tickets.models import Category
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -53,7 +61,7 @@ def add(
         {
             "title": title,
             "body": text,
-            "category": category,
+            "category": choice(Category, category, name="category"),
             "tags": split_csv(tags),
             "published": not draft,
         },
@@ -76,9 +84,10 @@ def list_(
     from itsm.cli.output import e, table
     from itsm.kb import service
     from itsm.kb.schemas import ArticleRead
+    from itsm.tickets.models import Category
 
     app_ctx = app_context(ctx)
-    wanted = _category(category)
+    wanted = choice_or_none(Category, category, name="category")
     with app_ctx.session(write=False) as session:
         rows = [
             ArticleRead.model_validate(a)
@@ -208,6 +217,7 @@ def update(
     from itsm.errors import InvalidInput
     from itsm.kb import service
     from itsm.kb.schemas import MAX_BODY_BYTES, ArticleRead, ArticleUpdate
+    from itsm.tickets.models import Category
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
@@ -220,7 +230,7 @@ def update(
     given = {
         "title": title,
         "body": read_file(file, max_bytes=MAX_BODY_BYTES) if file is not None else body,
-        "category": category,
+        "category": choice_or_none(Category, category, name="category"),
         "tags": split_csv(tags) if tags is not None else None,
         "add_tags": split_csv(add_tags) if add_tags else None,
         "remove_tags": split_csv(remove_tags) if remove_tags else None,
@@ -273,18 +283,6 @@ def vote(
         f"Article #{read.id}: vote recorded ({'helpful' if helpful else 'not helpful'});"
         f" {read.helpful_yes} of {votes} {'person' if votes == 1 else 'people'} found it helpful.",
     )
-
-
-def _category(value: str | None) -> Category | None:
-    from itsm.errors import InvalidInput, choices
-    from itsm.tickets.models import Category
-
-    if value is None:
-        return None
-    try:
-        return Category(value)
-    except ValueError:
-        raise InvalidInput(f"invalid category {value!r}; allowed: {choices(Category)}") from None
 
 
 def _one(app_ctx: AppContext, read: ArticleRead, as_json: bool, message: str) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import split_csv
+from itsm.cli.common import choice_list
 
 if TYPE_CHECKING:
     from itsm.tickets.schemas import TicketFilters
@@ -33,17 +33,19 @@ def ticket_filters(
     text: str | None,
 ) -> TicketFilters:
     """The filters of ``list`` and ``export``, validated (``--active`` = every active status)."""
-    from itsm.tickets.models import ACTIVE_STATUSES
+    from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status
     from itsm.tickets.schemas import TicketFilters
     from itsm.validation import validated
 
-    statuses = split_csv(status) or ([s.value for s in ACTIVE_STATUSES] if active else [])
+    statuses = choice_list(Status, status, name="status") or (
+        list(ACTIVE_STATUSES) if active else []
+    )
     return validated(
         TicketFilters,
         {
             "status": statuses,
-            "priority": split_csv(priority),
-            "category": split_csv(category),
+            "priority": choice_list(Priority, priority, name="priority"),
+            "category": choice_list(Category, category, name="category"),
             "assignee": assignee,
             "requester": requester,
             "unassigned": unassigned,

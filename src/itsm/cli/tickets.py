@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm.cli import tickets_transfer
-from itsm.cli.common import JsonOption, app_context, dump, read_text_arg
+from itsm.cli.common import JsonOption, app_context, choice, choice_or_none, dump, read_text_arg
 from itsm.cli.ticket_filters import (
     ActiveOpt,
     AssigneeOpt,
@@ -46,11 +46,13 @@ def create(
     """Open a new ticket."""
     from itsm.cli.tickets_view import created_panel
     from itsm.tickets import access
-    from itsm.tickets.models import Source
+    from itsm.tickets.models import Category, Priority, Source
     from itsm.tickets.schemas import TicketOpen
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
+    category_ = choice(Category, category, name="category")
+    priority_ = choice(Priority, priority, name="priority")
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
         access.check_open_refs(actor, requester_ref=requester, assignee_ref=assignee)
@@ -59,8 +61,8 @@ def create(
             {
                 "title": title,
                 "description": read_text_arg(description),
-                "category": category,
-                "priority": priority,
+                "category": category_,
+                "priority": priority_,
                 "requester_id": access.user_ref(session, requester).id if requester else None,
                 "assignee_id": access.user_ref(session, assignee).id if assignee else None,
                 "asset_id": (
@@ -102,17 +104,13 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List tickets, newest first, one page at a time."""
-    from itsm.errors import InvalidInput, choices
     from itsm.tickets import access, queries
 
     app_ctx = app_context(ctx)
     filters = ticket_filters(
         status, priority, category, assignee, requester, unassigned, active, text
     )
-    try:
-        order = queries.Sort(sort)
-    except ValueError:
-        raise InvalidInput(f"invalid sort {sort!r}; allowed: {choices(queries.Sort)}") from None
+    order = choice(queries.Sort, sort, name="sort")
     with app_ctx.session(write=False) as session:
         viewer = app_ctx.actor(session)
         rows, next_cursor = access.list_page(
@@ -199,6 +197,7 @@ def update(
     """Change a ticket's fields."""
     from itsm.errors import InvalidInput
     from itsm.tickets import access
+    from itsm.tickets.models import Category, Priority
     from itsm.tickets.schemas import TicketUpdate
     from itsm.validation import validated
 
@@ -206,8 +205,8 @@ def update(
     given = {
         "title": title,
         "description": read_text_arg(description) if description is not None else None,
-        "category": category,
-        "priority": priority,
+        "category": choice_or_none(Category, category, name="category"),
+        "priority": choice_or_none(Priority, priority, name="priority"),
     }
     changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if asset is not None and no_asset:
@@ -274,15 +273,11 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Move a ticket through its lifecycle."""
-    from itsm.errors import InvalidInput, choices
     from itsm.tickets import access
     from itsm.tickets.models import Status
 
     app_ctx = app_context(ctx)
-    try:
-        target = Status(new_status.strip().lower())
-    except ValueError:
-        raise InvalidInput(f"invalid status {new_status!r}; allowed: {choices(Status)}") from None
+    target = choice(Status, new_status, name="status")
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
         ticket = access.change_status(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import JsonOption, app_context
+from itsm.cli.common import JsonOption, app_context, choice_or_none
 from itsm.cli.ticket_filters import (
     ActiveOpt,
     AssigneeOpt,
@@ -47,7 +47,7 @@ def import_(
 
     app_ctx = app_context(ctx)
     path = Path(file)
-    kind = transfer.format_of(path, fmt)
+    kind = transfer.format_of(path, choice_or_none(transfer.Format, fmt, name="format"))
     try:
         with app_ctx.session() as session:
             actor = app_ctx.actor(session)
@@ -149,7 +149,7 @@ def export(
         status, priority, category, assignee, requester, unassigned, active, text
     )
     target = Path(output) if output else None
-    kind = transfer.export_format(target, fmt)
+    kind = transfer.export_format(target, choice_or_none(transfer.Format, fmt, name="format"))
     if excel and kind is not transfer.Format.CSV:
         raise InvalidInput("--excel is for CSV exports")
     if target is None:

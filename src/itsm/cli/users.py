@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import JsonOption, app_context, dump
+from itsm.cli.common import JsonOption, app_context, choice, choice_or_none, dump
 from itsm.wording import count
 
 if TYPE_CHECKING:
@@ -34,17 +34,19 @@ def add(
     """Register a user."""
     from itsm.accounts.principal import acting
     from itsm.users import service
+    from itsm.users.models import Role
     from itsm.users.schemas import UserCreate, UserRead
     from itsm.validation import validated
 
     app_ctx = app_context(ctx)
+    role_ = choice(Role, role, name="role")
     data = validated(
         UserCreate,
         {
             "username": username,
             "full_name": full_name,
             "email": email,
-            "role": role,
+            "role": role_,
             "department": department,
         },
     )
@@ -67,16 +69,12 @@ def list_(
     """List users."""
     from itsm.accounts.principal import acting
     from itsm.cli.output import e, table
-    from itsm.errors import InvalidInput, choices
     from itsm.users import service
     from itsm.users.models import Role
     from itsm.users.schemas import UserRead
 
     app_ctx = app_context(ctx)
-    try:
-        wanted = Role(role) if role else None
-    except ValueError:
-        raise InvalidInput(f"invalid role {role!r}; allowed: {choices(Role)}") from None
+    wanted = choice_or_none(Role, role, name="role")
     with app_ctx.session(write=False) as session:
         rows = [
             UserRead.model_validate(u)
@@ -137,12 +135,14 @@ def role(
     """Change a user's role."""
     from itsm.accounts.principal import acting
     from itsm.users import service
+    from itsm.users.models import Role
     from itsm.users.schemas import UserRead
 
     app_ctx = app_context(ctx)
+    target = choice(Role, new_role, name="role")
     with app_ctx.session() as session:
         who = acting(app_ctx.actor(session))
-        read = UserRead.model_validate(service.set_role(session, who=who, ref=ref, role=new_role))
+        read = UserRead.model_validate(service.set_role(session, who=who, ref=ref, role=target))
     _one(app_ctx, read, as_json, f"{read.username} is now {read.role}.")
 
 

@@ -73,6 +73,7 @@ def import_(
             app_ctx.console,
             {
                 "imported": result.imported,
+                "already_present": result.present,
                 "skipped": result.skipped,
                 "first_number": result.first_number,
                 "last_number": result.last_number,
@@ -87,7 +88,11 @@ def import_(
         span = f" ({result.first_number})" if result.imported == 1 else span
     from itsm.wording import count
 
-    out.print(f"Imported {count(result.imported, 'ticket')}{span}.", markup=False)
+    present = ""
+    if result.present:
+        were = "was" if result.present == 1 else "were"
+        present = f"; {count(result.present, 'row')} {were} already present (same external_id)"
+    out.print(f"Imported {count(result.imported, 'ticket')}{span}{present}.", markup=False)
     if result.skipped:
         out.print(f"Skipped {count(result.skipped, 'invalid row')}:", markup=False)
         lines = [f"line {p.line}: {p.reason}" for p in result.problems]

@@ -154,6 +154,8 @@ class Ticket(Timestamps, Base):
             "resolved_at",
             where="status = 'resolved'",
         ),
+        # An imported ticket's id in the system it came from; migration 0013.
+        Index("uq_tickets_external_id", "external_id", unique=True),
         partial_index(
             "uq_tickets_active_fingerprint",
             "fingerprint",
@@ -177,6 +179,7 @@ class Ticket(Timestamps, Base):
         ForeignKey("hardware_inventory.id", ondelete="SET NULL"), index=True
     )
     fingerprint: Mapped[str | None] = mapped_column(String(128))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

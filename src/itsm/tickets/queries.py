@@ -199,6 +199,14 @@ def list_page(
     return rows, None
 
 
+def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
+    """Which of ``external_ids`` tickets already carry (one indexed query)."""
+    if not external_ids:
+        return set()
+    stmt = select(Ticket.external_id).where(Ticket.external_id.in_(set(external_ids)))
+    return {str(v) for v in session.scalars(stmt)}
+
+
 def _matching_ids(session: Session, query: str, *, public_only: bool) -> CompoundSelect[int]:
     """Ids of tickets whose text or comments match: a filter, so nothing is ranked."""
     comments_where = {"is_internal": False} if public_only else None

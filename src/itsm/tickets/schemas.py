@@ -173,6 +173,9 @@ class TicketRead(Schema):
     asset_id: int | None
     asset: str | None = Field(default=None, description="The inventory item's asset tag")
     fingerprint: str | None
+    external_id: str | None = Field(
+        default=None, description="The ticket's id in the system it was imported from."
+    )
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     first_response_at: datetime | None

@@ -2,8 +2,9 @@
 
 Rows are read as plain columns (no ORM objects, no identity map) in chunks of
 ``yield_per`` rows, through a server-side cursor on PostgreSQL, ordered by id,
-with the filters of ``itsm ticket list``. The columns are those of the import,
-plus ``id`` and ``number``, so that an export imports again.
+with the filters of ``itsm ticket list``. The columns are those of the import
+(``external_id`` included, so importing an export again finds its tickets), plus
+``id`` and ``number``, so that an export imports again.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ EXPORTED = (
     "closed_at",
     "resolution_note",
     "source",
+    "external_id",
 )
 
 
@@ -64,6 +66,7 @@ def _statement(session: Session, filters: TicketFilters) -> Select[*tuple[Any, .
             Ticket.closed_at,
             Ticket.resolution_note,
             Ticket.source,
+            Ticket.external_id,
         )
         .join(requester, requester.id == Ticket.requester_id)
         .outerjoin(assignee, assignee.id == Ticket.assignee_id)

@@ -32,6 +32,7 @@ OPTIONAL = (
     "closed_at",
     "resolution_note",
     "source",
+    "external_id",
 )
 COLUMNS = (*REQUIRED, *OPTIONAL)
 # What an export adds; accepted on import and ignored (the import gives new ones).

@@ -36,6 +36,7 @@ _TIMES_OF = {Status.RESOLVED: _ALL_TIMES[:2], Status.CLOSED: _ALL_TIMES}
 # Up to this many users are all read in one query before the first row; one query
 # per distinct person costs more than the whole check of a row (one round trip each).
 PREFETCH_USERS = 50_000
+MAX_EXTERNAL_ID = 100  # the column's size
 _STATUSES_KEPT = 100  # distinct spellings of a status remembered ("Closed", "closed ")
 # Enum member -> its text, looked up once (``.value`` is a descriptor call per row).
 _VALUE: dict[StrEnum, str] = {m: m.value for kind in (Category, Priority, Source) for m in kind}
@@ -58,6 +59,7 @@ class Row:
     resolved_at: datetime | None
     closed_at: datetime | None
     resolution_note: str | None
+    external_id: str | None
     day: str
 
 
@@ -90,6 +92,18 @@ def _moment(value: Any, field: str) -> datetime | None:
     if moment < _EARLIEST:
         raise ValueError(f"invalid {field} {value!r}: before 1970")
     return moment
+
+
+def _external_id(value: Any, problems: list[str]) -> str | None:
+    """The row's id in the system it came from: text (or a whole number) up to 100 characters."""
+    value = _text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value is None or (isinstance(value, str) and len(value) <= MAX_EXTERNAL_ID):
+        return value
+    shown = f"of {len(value)} characters" if isinstance(value, str) else repr(value)
+    problems.append(f"invalid external_id {shown}: give text of up to {MAX_EXTERNAL_ID} characters")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +166,7 @@ class RowChecker:
             problems.append("invalid resolution_note: must be text")
         if status is Status.RESOLVED and note is None:
             problems.append("status resolved needs a resolution_note (what fixed it)")
+        external_id = _external_id(values.get("external_id"), problems)
         if problems or shape is None or times is None or requester is None or status is None:
             return "; ".join(problems) or "invalid row"
         created, resolved, closed = times
@@ -170,6 +185,7 @@ class RowChecker:
             resolved_at=resolved,
             closed_at=closed,
             resolution_note=note,
+            external_id=external_id,
             day=f"{local.year:04d}{local.month:02d}{local.day:02d}",
         )
 

@@ -60,6 +60,7 @@ TICKET_COLUMNS = (
     "first_response_breached",
     "resolution_warned",
     "resolution_breached",
+    "external_id",
     "search_terms",  # what the models fill in (itsm.db.fulltext.search_terms)
 )
 # Places in a staged ticket (without id and number).
@@ -185,6 +186,7 @@ class Staging:
             t(row.closed_at),
             row.resolution_note,
             *self._clock(row),
+            row.external_id,
         )
 
     def _clock(self, row: Row) -> tuple[str | bool | None, ...]:

@@ -44,6 +44,7 @@ def test_import_and_export(desk: Cli, tmp_path: Path) -> None:
     report = desk.json("ticket", "import", str(write_jsonl(tmp_path / "in.jsonl", rows[:1])))
     assert report == {
         "imported": 1,
+        "already_present": 0,
         "skipped": 0,
         "first_number": f"TKT-{day}-0004",
         "last_number": f"TKT-{day}-0004",
@@ -204,3 +205,21 @@ def test_spreadsheet_files_round_trip(desk: Cli, tmp_path: Path) -> None:
     result = desk.run("ticket", "import", str(deep))
     assert result.returncode == ExitStatus.INVALID_INPUT
     assert result.stderr.splitlines()[0] == "line 1: invalid JSON: nested too deeply"
+
+
+def test_importing_a_file_twice_says_what_was_already_there(desk: Cli, tmp_path: Path) -> None:
+    rows = [
+        {"title": f"Ticket {i}", "category": "other", "requester": "req", "external_id": f"J-{i}"}
+        for i in range(3)
+    ]
+    path = write_csv(tmp_path / "jira.csv", rows)
+    assert desk.ok("ticket", "import", str(path)).startswith("Imported 3 tickets (first ")
+    assert desk.ok("ticket", "import", str(path)) == (
+        "Imported 0 tickets; 3 rows were already present (same external_id).\n"
+    )
+    rows.append({"title": "Nuevo", "category": "other", "requester": "req", "external_id": "J-9"})
+    report = desk.json("ticket", "import", str(write_jsonl(tmp_path / "more.jsonl", rows)))
+    assert (report["imported"], report["already_present"], report["skipped"]) == (1, 3, 0)
+    exported = list(csv.DictReader(io.StringIO(desk.ok("ticket", "export"), newline="")))
+    assert [r["external_id"] for r in exported] == ["J-0", "J-1", "J-2", "J-9"]
+    assert desk.json("ticket", "show", exported[0]["number"])["external_id"] == "J-0"

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from itsm.accounts.models import ApiToken
 from itsm.accounts.principal import acting
@@ -449,3 +450,43 @@ def test_the_notification_tables_come_and_go_with_0012(empty_engine: Engine) -> 
         assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["ana"]
     migrate.upgrade(empty_engine)
     assert _tables(empty_engine) >= _NOTIFY_TABLES
+
+
+def test_external_ids_come_and_go_with_0013(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0012")
+    with empty_engine.begin() as conn:  # the 0012 schema, in its own SQL
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
+                " updated_at) VALUES (1, 'rui', 'Rui', 'user', true, :at, :at)"
+            ),
+            {"at": "2026-11-02 10:00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (id, number, title, description, category, priority,"
+                " status, source, requester_id, created_at, updated_at) VALUES (1,"
+                " 'TKT-20261102-0001', 'Antes', '', 'other', 'low', 'open', 'cli', 1, :at, :at)"
+            ),
+            {"at": "2026-11-02 10:00:00"},
+        )
+    migrate.upgrade(empty_engine, "0013")
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory) as session:
+        assert session.scalars(select(Ticket.external_id)).all() == [None]
+        session.execute(update(Ticket).values(external_id="OT-1"))
+    with pytest.raises(IntegrityError), empty_engine.begin() as conn:  # unique when present
+        conn.execute(
+            text(
+                "INSERT INTO tickets (number, title, description, category, priority, status,"
+                " source, requester_id, created_at, updated_at, external_id) VALUES"
+                " ('TKT-20261102-0002', 'Copia', '', 'other', 'low', 'open', 'cli', 1, :at, :at,"
+                " 'OT-1')"
+            ),
+            {"at": "2026-11-02 10:00:00"},
+        )
+    migrate.downgrade(empty_engine, "0012")
+    assert "external_id" not in {c["name"] for c in inspect(empty_engine).get_columns("tickets")}
+    with empty_engine.connect() as conn:  # the ticket is kept, its id dropped
+        assert conn.execute(text("SELECT title FROM tickets")).scalars().all() == ["Antes"]
+    migrate.upgrade(empty_engine)

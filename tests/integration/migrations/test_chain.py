@@ -176,6 +176,8 @@ def test_rows_of_each_revision_survive_the_upgrade_to_head(
             # 0008: a merge copy's origin moved out of the body into its own column.
             ("TKT-20261102-0002", "Reiniciado", 0, False),
         ]
+        # 0013: tickets from before imported ids have none.
+        assert [t.external_id for t in (open_ticket, resolved)] == [None, None]
         events = session.scalars(select(TicketEvent).order_by(TicketEvent.id)).all()
         assert [(e.ticket_id, e.kind, e.new_value) for e in events] == [
             (1, "created", None),

@@ -125,7 +125,7 @@ def test_unusable_input(desk: Cli, tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "line 1: unknown column 'owner'; allowed: title, category, requester, description, "
         "priority, status, assignee, created_at, resolved_at, closed_at, resolution_note, "
-        "source; missing required column 'requester'",
+        "source, external_id; missing required column 'requester'",
         "error: the header of header.csv is not usable; nothing imported",
     ]
     msg = desk.fail(ExitStatus.INVALID_INPUT, "ticket", "import", str(tmp_path / "gone.csv"))

@@ -133,7 +133,7 @@ def test_jsonl_line_problems(session: Session, people: People, tmp_path: Path) -
             5,
             "unknown key 'colour'; allowed: title, category, requester, description, "
             "priority, status, assignee, created_at, resolved_at, closed_at, "
-            "resolution_note, source",
+            "resolution_note, source, external_id",
         ),
         RowProblem(6, "invalid title 42: Input should be a valid string"),
         RowProblem(7, "invalid requester True: give a username or a user id"),
@@ -170,7 +170,7 @@ def test_not_utf8_lines(session: Session, people: People, tmp_path: Path) -> Non
             "title,category,requester,colour,size",
             "unknown columns 'colour', 'size'; allowed: title, category, requester, "
             "description, priority, status, assignee, created_at, resolved_at, closed_at, "
-            "resolution_note, source",
+            "resolution_note, source, external_id",
         ),
         ("title,category", "missing required column 'requester'"),
         ("title,category,requester,title", "repeated column 'title'"),

@@ -9,7 +9,8 @@ Contents, from a fixed seed, over the year before the run: 1 admin, 20
 technicians, 5,000 requesters; ticket ids in creation order, numbers
 ``TKT-YYYYMMDD-NNNN`` per UTC day (the counters set to match); priorities
 critical/high/medium/low 5/20/50/25 %, five categories; SLA due times by
-priority on 90 % of tickets; log-normal times to first response and resolution;
+priority on 90 % of tickets (and the running clock's ``due_at`` on the open and in
+progress ones); log-normal times to first response and resolution;
 statuses from each ticket's age (about 96 % resolved or closed); a resolution
 note on every resolved or closed ticket. Titles and descriptions are Spanish
 help-desk phrases; every description and half of the comments carry one of
@@ -194,6 +195,7 @@ TICKET_COLUMNS = (
     "created_at",
     "updated_at",
     "search_terms",  # as itsm's models fill it: the index holds the number's parts
+    "due_at",
 )
 COMMENT_COLUMNS = (
     "id",
@@ -316,6 +318,10 @@ def generate(count: int, now: datetime, totals: Totals, chunk: int = CHUNK) -> I
         has_sla = rand() < 0.9
         fr_hours, res_hours = SLA_HOURS[priority]
         end = closed or resolved or responded or created
+        # The running clock's due time (itsm.sla.due), as the service would have kept it.
+        due = None
+        if has_sla and status in ("open", "in_progress"):
+            due = created + (fr_hours if responded is None else res_hours) * hour
         out.tickets.append(
             (
                 ticket_id,
@@ -337,6 +343,7 @@ def generate(count: int, now: datetime, totals: Totals, chunk: int = CHUNK) -> I
                 created,
                 end,
                 search_terms(number, title, description, note),
+                due,
             )
         )
         events = out.events

@@ -20,6 +20,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import _dataset
@@ -147,6 +148,7 @@ class PageCase:
     category: tuple[str, ...] = ()
     assignee: str | None = None
     unassigned: bool = False
+    breached: bool = False  # --sla breached
     deep: bool = False  # a page half-way through, by cursor
 
     @property
@@ -158,6 +160,7 @@ class PageCase:
                 "category": list(self.category),
                 "assignee": self.assignee,
                 "unassigned": self.unassigned,
+                "sla": "breached" if self.breached else None,
             }
         )
 
@@ -189,18 +192,27 @@ PAGE_CASES = (
         "active queue by priority, deep page", queries.Sort.PRIORITY, status=ACTIVE, deep=True
     ),
     PageCase("all tickets, newest first, deep page", queries.Sort.NEWEST, deep=True),
+    PageCase("active queue by due time, first page", queries.Sort.DUE, status=ACTIVE),
+    PageCase("active queue by due time, deep page", queries.Sort.DUE, status=ACTIVE, deep=True),
+    PageCase("breached, by due time, first page", queries.Sort.DUE, breached=True),
 )
 
 
 def _sort_sql(case: PageCase) -> tuple[list[str], bool]:
     if case.sort is queries.Sort.PRIORITY:
         return ["t.priority_rank", "t.created_at", "t.id"], False
+    if case.sort is queries.Sort.DUE:
+        return ["t.due_at", "t.id"], False
     return ["t.created_at", "t.id"], case.sort is queries.Sort.NEWEST
 
 
 def raw_page_sql(raw: Raw, case: PageCase, key: Sequence[Any] | None, *, select: str) -> str:
+    """The page's SQL; by due time, the part of the tickets with a due time (``list_page``
+    reads the others only past the last of those, which no page measured reaches)."""
     where: list[str] = []
-    if case.status:
+    due = case.sort is queries.Sort.DUE
+    # As list_page: a due time means a running clock, which every active status keeps.
+    if case.status and not (due and set(case.status) >= {"open", "in_progress"}):
         where.append(f"t.status IN ({_literals(case.status)})")
     if case.priority:
         where.append(f"t.priority IN ({_literals(case.priority)})")
@@ -210,6 +222,10 @@ def raw_page_sql(raw: Raw, case: PageCase, key: Sequence[Any] | None, *, select:
         where.append(f"t.assignee_id = (SELECT id FROM users WHERE username = {raw.mark})")
     if case.unassigned:
         where.append("t.assignee_id IS NULL")
+    if case.breached:
+        where.append(f"t.due_at <= {raw.mark}")
+    if due:
+        where.append("t.due_at IS NOT NULL")
     cols, descending = _sort_sql(case)
     if key is not None:
         where.append(f"({', '.join(cols)}) {'<' if descending else '>'} ({raw.marks(len(cols))})")
@@ -218,8 +234,16 @@ def raw_page_sql(raw: Raw, case: PageCase, key: Sequence[Any] | None, *, select:
     return f"SELECT {select}{clause} ORDER BY {order}"
 
 
-def _params(case: PageCase, key: Sequence[Any] | None) -> list[Any]:
-    return [*([case.assignee] if case.assignee else []), *(key or [])]
+def _params(raw: Raw, case: PageCase, key: Sequence[Any] | None) -> list[Any]:
+    now: list[Any] = []
+    if case.breached:  # what list_page compares due times with
+        now = list(_dataset.sqlite_text((_NOW,)) if raw.kind == "sqlite" else (_NOW,))
+    return [*([case.assignee] if case.assignee else []), *now, *(key or [])]
+
+
+# "Now" of the raw breached page: the run's start. Its first page, the longest breached,
+# is due long before, so the service's own "now" a moment later gives the same rows.
+_NOW = datetime.now(UTC)
 
 
 @dataclass
@@ -240,12 +264,12 @@ def _measure_pages(
         if case.deep:
             total_sql = raw_page_sql(raw, case, None, select="count(*) FROM tickets t")
             total_sql = total_sql.split(" ORDER BY ")[0]
-            total = int(raw.run([(total_sql, _params(case, None))])[0][0][0])
+            total = int(raw.run([(total_sql, _params(raw, case, None))])[0][0][0])
             position = total // 2
             cols, _ = _sort_sql(case)
             pick = raw_page_sql(raw, case, None, select=f"{', '.join(cols)} FROM tickets t")
             key = list(
-                raw.run([(f"{pick} LIMIT 1 OFFSET {position - 1}", _params(case, None))])[0][0]
+                raw.run([(f"{pick} LIMIT 1 OFFSET {position - 1}", _params(raw, case, None))])[0][0]
             )
             with db.session(write=False) as session:
                 ticket = session.get(Ticket, int(key[-1]))
@@ -255,7 +279,7 @@ def _measure_pages(
             raw_page_sql(raw, case, key, select=f"{TICKET_COLUMNS}, {PEOPLE}")
             + f" LIMIT {PAGE + 1}"
         )
-        params = _params(case, key)
+        params = _params(raw, case, key)
         filters = case.filters
 
         def raw_page(sql: str = sql, params: list[Any] = params) -> list[int]:

@@ -56,5 +56,5 @@ def test_a_wrong_choice_says_what_is_allowed(cli: Cli) -> None:
         "error: invalid priority 'Urgent'; allowed: critical, high, medium, low"
     )
     assert cli.fail(3, "ticket", "list", "--sort", "due-date") == (
-        "error: invalid sort 'due-date'; allowed: newest, oldest, priority"
+        "error: invalid sort 'due-date'; allowed: newest, oldest, priority, due"
     )

@@ -81,9 +81,12 @@ def overview(
 
         print_json(app_ctx.console, {"queue": [dump(t) for t in queue], "stats": dump(stats)})
         return
+    from datetime import timedelta
+
     from itsm.cli.tickets_view import queue_table, stats_view
 
-    app_ctx.console.print(queue_table(queue, title="Active queue (by priority)"))
+    due_soon = timedelta(minutes=app_ctx.settings.sla.due_soon_minutes)
+    app_ctx.console.print(queue_table(queue, title="Active queue (by priority)", due_soon=due_soon))
     stats_view(app_ctx.console, stats)
 
 

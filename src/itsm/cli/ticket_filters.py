@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli.common import choice_list
+from itsm.cli.common import choice_list, choice_or_none
 
 if TYPE_CHECKING:
     from itsm.tickets.schemas import TicketFilters
@@ -20,6 +20,10 @@ RequesterOpt = Annotated[str | None, typer.Option(help="Requested by this user."
 UnassignedOpt = Annotated[bool, typer.Option(help="Only tickets nobody has taken.")]
 ActiveOpt = Annotated[bool, typer.Option(help="Only open, in_progress and pending.")]
 TextOpt = Annotated[str | None, typer.Option(help="Full-text filter.")]
+SlaOpt = Annotated[
+    str | None,
+    typer.Option(help="due-soon (within sla.due_soon_minutes) or breached (past due)."),
+]
 
 
 def ticket_filters(
@@ -31,8 +35,12 @@ def ticket_filters(
     unassigned: bool,
     active: bool,
     text: str | None,
+    sla: str | None,
+    *,
+    due_soon_minutes: int,
 ) -> TicketFilters:
     """The filters of ``list`` and ``export``, validated (``--active`` = every active status)."""
+    from itsm.sla.due import SlaFilter
     from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status
     from itsm.tickets.schemas import TicketFilters
     from itsm.validation import validated
@@ -50,5 +58,7 @@ def ticket_filters(
             "requester": requester,
             "unassigned": unassigned,
             "text": text,
+            "sla": choice_or_none(SlaFilter, sla, name="sla"),
+            "due_soon_minutes": due_soon_minutes,
         },
     )

@@ -14,6 +14,7 @@ from itsm.cli.ticket_filters import (
     CategoryOpt,
     PriorityOpt,
     RequesterOpt,
+    SlaOpt,
     StatusOpt,
     TextOpt,
     UnassignedOpt,
@@ -21,6 +22,8 @@ from itsm.cli.ticket_filters import (
 )
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from itsm.cli.context import AppContext
     from itsm.tickets.schemas import TicketRead
 
@@ -99,7 +102,10 @@ def list_(
     unassigned: UnassignedOpt = False,
     active: ActiveOpt = False,
     text: TextOpt = None,
-    sort: Annotated[str, typer.Option(help="newest, oldest or priority.")] = "newest",
+    sla: SlaOpt = None,
+    sort: Annotated[
+        str, typer.Option(help="newest, oldest, priority or due (SLA due time, soonest first).")
+    ] = "newest",
     cursor: Annotated[str | None, typer.Option(help="Continue after a previous page.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -108,7 +114,16 @@ def list_(
 
     app_ctx = app_context(ctx)
     filters = ticket_filters(
-        status, priority, category, assignee, requester, unassigned, active, text
+        status,
+        priority,
+        category,
+        assignee,
+        requester,
+        unassigned,
+        active,
+        text,
+        sla,
+        due_soon_minutes=app_ctx.settings.sla.due_soon_minutes,
     )
     order = choice(queries.Sort, sort, name="sort")
     with app_ctx.session(write=False) as session:
@@ -127,7 +142,7 @@ def list_(
     if not items:
         app_ctx.console.print("No tickets match.")
         return
-    app_ctx.console.print(queue_table(items))
+    app_ctx.console.print(queue_table(items, due_soon=_due_soon(app_ctx)))
     if next_cursor:
         app_ctx.console.print(f"More: --cursor {next_cursor}", markup=False)
 
@@ -361,7 +376,13 @@ def search(
     from itsm.cli.tickets_view import queue_table
     from itsm.wording import count
 
-    app_ctx.console.print(queue_table([t for t, _ in items], title=count(total, "matching ticket")))
+    app_ctx.console.print(
+        queue_table(
+            [t for t, _ in items],
+            title=count(total, "matching ticket"),
+            due_soon=_due_soon(app_ctx),
+        )
+    )
 
 
 @app.command("stats")
@@ -380,6 +401,12 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from itsm.cli.tickets_view import stats_view
 
     stats_view(app_ctx.console, result)
+
+
+def _due_soon(app_ctx: AppContext) -> timedelta:
+    from datetime import timedelta
+
+    return timedelta(minutes=app_ctx.settings.sla.due_soon_minutes)
 
 
 def _done(app_ctx: AppContext, read: TicketRead, as_json: bool, message: str) -> None:

@@ -16,6 +16,7 @@ from itsm.cli.ticket_filters import (
     CategoryOpt,
     PriorityOpt,
     RequesterOpt,
+    SlaOpt,
     StatusOpt,
     TextOpt,
     UnassignedOpt,
@@ -126,6 +127,7 @@ def export(
     unassigned: UnassignedOpt = False,
     active: ActiveOpt = False,
     text: TextOpt = None,
+    sla: SlaOpt = None,
     raw: Annotated[
         bool,
         typer.Option(
@@ -151,7 +153,16 @@ def export(
     with app_ctx.session(write=False) as session:  # refused before a file is touched
         access.require_staff(app_ctx.actor(session), "export tickets")
     filters = ticket_filters(
-        status, priority, category, assignee, requester, unassigned, active, text
+        status,
+        priority,
+        category,
+        assignee,
+        requester,
+        unassigned,
+        active,
+        text,
+        sla,
+        due_soon_minutes=app_ctx.settings.sla.due_soon_minutes,
     )
     target = Path(output) if output else None
     kind = transfer.export_format(target, choice_or_none(transfer.Format, fmt, name="format"))

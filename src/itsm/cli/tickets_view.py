@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -19,7 +19,10 @@ from itsm.cli.output import (
     table,
     when,
 )
+from itsm.cli.timezone import local_clock
 from itsm.tickets.schemas import CommentRead, EventRead, TicketRead, TicketStats
+
+DUE_SOON = timedelta(minutes=60)  # the default of sla.due_soon_minutes
 
 
 def created_panel(ticket: TicketRead) -> Panel:
@@ -36,10 +39,27 @@ def created_panel(ticket: TicketRead) -> Panel:
     return key_values("New Ticket", rows, border="green")
 
 
-def queue_table(tickets: Sequence[TicketRead], title: str = "Tickets") -> Table:
+def queue_table(
+    tickets: Sequence[TicketRead],
+    title: str = "Tickets",
+    *,
+    due_soon: timedelta = DUE_SOON,
+    now: datetime | None = None,
+) -> Table:
+    now = now or datetime.now(UTC)
     return table(
         title,
-        ["Number", "Title", "Category", "Priority", "Status", "Requester", "Assignee", "Created"],
+        [
+            "Number",
+            "Title",
+            "Category",
+            "Priority",
+            "Status",
+            "Requester",
+            "Assignee",
+            "Created",
+            "Due",
+        ],
         (
             [
                 t.number,
@@ -50,10 +70,36 @@ def queue_table(tickets: Sequence[TicketRead], title: str = "Tickets") -> Table:
                 e(t.requester),
                 e(t.assignee),
                 when(t.created_at),
+                due_text(t, now=now, due_soon=due_soon),
             ]
             for t in tickets
         ),
     )
+
+
+def due_text(ticket: TicketRead, *, now: datetime, due_soon: timedelta) -> str:
+    """The running clock's due time, relative and coloured: ``BREACHED 2h 5m`` (red, that
+    long ago), ``in 25m`` (yellow: within ``due_soon``), ``in 3h`` (green); then local time."""
+    if ticket.due_at is None:
+        return "paused" if ticket.sla_paused_at is not None else "-"
+    left = ticket.due_at - now
+    at = local_clock(ticket.due_at, now=now)
+    if left <= timedelta(0):
+        return f"[bold red]BREACHED[/] {_span(-left)} · {at}"
+    colour = "yellow" if left <= due_soon else "green"
+    return f"[{colour}]in {_span(left)}[/] · {at}"
+
+
+def _span(length: timedelta) -> str:
+    """``25m``, ``3h 10m``, ``2d 4h``: two units at most, rounded down."""
+    minutes = int(length.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
 
 
 def _met(done: datetime | None, due: datetime | None, breached: bool) -> str:

@@ -58,6 +58,12 @@ class SlaSettings(BaseModel):
     warn_ratio: float = Field(
         default=0.8, gt=0, lt=1, description="warn when this share of a target has elapsed"
     )
+    due_soon_minutes: int = Field(
+        default=60,
+        gt=0,
+        le=525_600,
+        description="a ticket is due soon (ticket list --sla due-soon) within this many minutes",
+    )
     auto_close_hours: float | None = Field(
         default=72, gt=0, description="close resolved tickets after this many hours; null: never"
     )

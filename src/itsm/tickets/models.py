@@ -9,20 +9,23 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Connection,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
     Text,
+    event,
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from itsm.db.base import Base, Timestamps, UTCDateTime, enum_check, utcnow
 from itsm.db.fulltext import search_terms
 from itsm.db.partial_index import partial_index
+from itsm.sla.due import DueClock, due_clock, next_due
 from itsm.users.models import User
 
 
@@ -149,6 +152,8 @@ class Ticket(Timestamps, Base):
             "first_response_warn_at",
             where=f"{_RUNNING_SQL} AND first_response_at IS NULL",
         ),
+        # The queue in due order, and its due-soon and breached slices (sla.due); 0014.
+        partial_index("ix_tickets_due", "due_at", "id", where="due_at IS NOT NULL"),
         partial_index(
             "ix_tickets_resolved_at",
             "resolved_at",
@@ -191,6 +196,8 @@ class Ticket(Timestamps, Base):
     first_response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The running clock's due time (itsm.sla.due), kept by _keep_due_at on every write.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_warned: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
@@ -227,6 +234,31 @@ class Ticket(Timestamps, Base):
         } | {key: value}
         self.search_terms = search_terms(*texts.values())
         return value
+
+    @property
+    def running(self) -> bool:
+        """Whether the SLA clock runs: open or in progress, not paused."""
+        return self.status in RUNNING_STATUSES and self.sla_paused_at is None
+
+    @property
+    def due_clock(self) -> DueClock | None:
+        """The clock ``due_at`` follows (first response, then resolution)."""
+        if self.due_at is None:
+            return None
+        return due_clock(running=self.running, first_response_at=self.first_response_at)
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _keep_due_at(_mapper: Mapper[Ticket], _conn: Connection, ticket: Ticket) -> None:
+    """Every change that moves a clock (status, pause, first response, priority) is a
+    write of the ticket: its due time follows it here, in one place."""
+    ticket.due_at = next_due(
+        running=ticket.running,
+        first_response_at=ticket.first_response_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+    )
 
 
 class TicketComment(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from itsm.db.base import UTCDateTime
+from itsm.db.base import UTCDateTime, utcnow
 from itsm.db.fulltext import matching, ranked_matches
+from itsm.sla.due import SlaFilter
 from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
@@ -51,6 +52,7 @@ class Sort(StrEnum):
     NEWEST = "newest"
     OLDEST = "oldest"
     PRIORITY = "priority"
+    DUE = "due"  # soonest due first (breached ones first of all), then tickets with none
 
 
 def _sort_columns(sort: Sort) -> list[Any]:
@@ -63,6 +65,8 @@ def encode_cursor(sort: Sort, ticket: Ticket) -> str:
     key: list[Any] = [ticket.created_at.isoformat(), ticket.id]
     if sort is Sort.PRIORITY:
         key.insert(0, ticket.priority_rank)
+    elif sort is Sort.DUE:
+        key = [ticket.due_at.isoformat() if ticket.due_at else None, ticket.id]
     raw = json.dumps({"s": sort.value, "k": key}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -93,6 +97,8 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
         key = list(data["k"])
         if sort is Sort.PRIORITY:
             return [_key_int(key[0]), _aware(key[1]), _key_int(key[2])]
+        if sort is Sort.DUE:
+            return [None if key[0] is None else _aware(key[0]), _key_int(key[1])]
         return [_aware(key[0]), _key_int(key[1])]
     except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
         reason = str(exc) if "sort order" in str(exc) else "it is not one this list gave out"
@@ -153,7 +159,17 @@ def filtered(
     if filters.text:
         matching = _matching_ids(session, filters.text, public_only=public_only)
         stmt = stmt.where(Ticket.id.in_(matching))
+    if filters.sla is not None:
+        stmt = stmt.where(*_sla_slice(filters.sla, filters.due_soon_minutes))
     return stmt
+
+
+def _sla_slice(wanted: SlaFilter, due_soon_minutes: int) -> list[ColumnElement[bool]]:
+    """Tickets whose running clock is past due, or due within the due-soon window."""
+    now = utcnow()
+    if wanted is SlaFilter.BREACHED:
+        return [Ticket.due_at <= now]
+    return [Ticket.due_at > now, Ticket.due_at <= now + timedelta(minutes=due_soon_minutes)]
 
 
 def list_page(
@@ -183,6 +199,19 @@ def list_page(
         public_only=public_only,
         unknown_assignee_empty=unknown_assignee_empty,
     )
+    if sort is Sort.DUE:
+        # Only running clocks have a due time: a status filter that keeps them all says
+        # nothing more about those rows, and would draw the planner to a status index.
+        timed = stmt
+        if set(RUNNING_STATUSES) <= set(filters.status):
+            timed = filtered(
+                session,
+                filters.model_copy(update={"status": []}),
+                requester_id=requester_id,
+                public_only=public_only,
+                unknown_assignee_empty=unknown_assignee_empty,
+            )
+        return _due_page(session, timed, stmt, limit, cursor, timed_only=filters.sla is not None)
     if cursor:
         key = decode_cursor(sort, cursor)
         bound = [literal(v, UTCDateTime()) if isinstance(v, datetime) else v for v in key]
@@ -196,6 +225,38 @@ def list_page(
     rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).unique().all()
     if len(rows) > limit:
         return rows[:limit], encode_cursor(sort, rows[limit - 1])
+    return rows, None
+
+
+def _due_page(
+    session: Session,
+    timed_stmt: Select[Ticket],
+    stmt: Select[Ticket],
+    limit: int,
+    cursor: str | None,
+    *,
+    timed_only: bool,
+) -> tuple[Sequence[Ticket], str | None]:
+    """A page in due order: tickets with a running clock by ``due_at`` (read in order
+    from ``ix_tickets_due``; ``timed_stmt`` selects them), then the others (``stmt``)
+    by id; ``timed_only`` when no other can match."""
+    key = decode_cursor(Sort.DUE, cursor) if cursor else None
+    rows: list[Ticket] = []
+    if key is None or key[0] is not None:
+        timed = timed_stmt.where(Ticket.due_at.is_not(None))
+        if key is not None:
+            after = tuple_(literal(key[0], UTCDateTime()), key[1])
+            timed = timed.where(tuple_(Ticket.due_at, Ticket.id) > after)
+        found = session.scalars(timed.order_by(Ticket.due_at, Ticket.id).limit(limit + 1))
+        rows.extend(found.unique())
+    if len(rows) <= limit and not timed_only:
+        untimed = stmt.where(Ticket.due_at.is_(None))
+        if key is not None and key[0] is None:
+            untimed = untimed.where(Ticket.id > key[1])
+        found = session.scalars(untimed.order_by(Ticket.id).limit(limit + 1 - len(rows)))
+        rows.extend(found.unique())
+    if len(rows) > limit:
+        return rows[:limit], encode_cursor(Sort.DUE, rows[limit - 1])
     return rows, None
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.db.ids import MAX_ID
 from itsm.schema import Schema
+from itsm.sla.due import DueClock, SlaFilter
 from itsm.tickets.models import Category, Priority, Source, Status
 
 MAX_TITLE = 200
@@ -117,6 +118,9 @@ class TicketFilters(Schema):
     requester: str | None = Field(default=None, max_length=64)
     unassigned: bool = False
     text: str | None = Field(default=None, max_length=500)
+    sla: SlaFilter | None = None
+    # The window of ``sla=due-soon``: the setting sla.due_soon_minutes, filled in by the door.
+    due_soon_minutes: int = Field(default=60, gt=0, le=525_600)
 
 
 class CommentRead(Schema):
@@ -186,6 +190,14 @@ class TicketRead(Schema):
     satisfaction_rated_at: datetime | None = None
     resolution_note: str | None = None
     sla_paused_at: datetime | None = None
+    due_at: datetime | None = Field(
+        default=None,
+        description=(
+            "The due time of the running SLA clock (first response until someone has"
+            " responded, then resolution); null while no clock runs. Past: breached."
+        ),
+    )
+    due_clock: DueClock | None = Field(default=None, description="The clock due_at follows.")
     first_response_breached: bool = False
     resolution_breached: bool = False
     created_at: datetime

@@ -25,6 +25,7 @@ from itsm.db.fulltext import search_terms
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
+from itsm.sla.due import next_due
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Status, Ticket, TicketEvent
 from itsm.tickets.numbering import format_number, reserve
 from itsm.tickets.transfer_rows import Row
@@ -60,6 +61,7 @@ TICKET_COLUMNS = (
     "first_response_breached",
     "resolution_warned",
     "resolution_breached",
+    "due_at",
     "external_id",
     "search_terms",  # what the models fill in (itsm.db.fulltext.search_terms)
 )
@@ -78,7 +80,7 @@ def _table(model: type[Ticket | TicketEvent]) -> Table:
 
 _TICKETS, _EVENTS = _table(Ticket), _table(TicketEvent)
 _NOTE_SHOWN = 500  # as much of a resolution note as the audit event keeps
-_NO_SLA = (None,) * 5 + (False,) * 4
+_NO_SLA = (None,) * 5 + (False,) * 4 + (None,)
 # Enum values looked up once: ``.value`` is a descriptor call, and it runs for every row.
 _STATUS = {status: status.value for status in Status}
 _OPEN = Status.OPEN.value
@@ -198,7 +200,8 @@ class Staging:
         progress) already past its warning or due time is imported warned or breached:
         it was missed before itsm knew of the ticket, so the next ``itsm sla tick``
         neither records it again nor escalates a whole imported backlog at once.
-        A pending ticket's clocks are paused, and judged when it resumes.
+        A pending ticket's clocks are paused, and judged when it resumes. Last, the
+        running clock's due time (:mod:`itsm.sla.due`), as the model keeps it.
         """
         if self._sla is None or row.status not in ACTIVE_STATUSES:
             return _NO_SLA
@@ -206,6 +209,12 @@ class Staging:
         paused = row.created_at if row.status is Status.PENDING else None
         running, now = paused is None, self._now
         t = self._time
+        due = next_due(
+            running=running,
+            first_response_at=None,
+            first_response_due_at=times["first_response_due_at"],
+            resolution_due_at=times["resolution_due_at"],
+        )
         return (
             t(times["first_response_due_at"]),
             t(times["first_response_warn_at"]),
@@ -216,6 +225,7 @@ class Staging:
             running and times["first_response_due_at"] <= now,
             running and times["resolution_warn_at"] <= now,
             running and times["resolution_due_at"] <= now,
+            t(due),
         )
 
     def _events(self, row: Row) -> tuple[tuple[Any, ...], ...]:

@@ -490,3 +490,67 @@ def test_external_ids_come_and_go_with_0013(empty_engine: Engine) -> None:
     with empty_engine.connect() as conn:  # the ticket is kept, its id dropped
         assert conn.execute(text("SELECT title FROM tickets")).scalars().all() == ["Antes"]
     migrate.upgrade(empty_engine)
+
+
+def test_due_times_are_backfilled_by_0014(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0013")
+    fr, res, responded = "2026-11-02 11:00:00", "2026-11-02 18:00:00", "2026-11-02 10:30:00"
+    rows = [  # title, status, first_response_at, paused: the due time 0014 gives
+        ("nadie respondió", "open", None, None),
+        ("respondido", "in_progress", responded, None),
+        ("en pausa", "pending", None, "2026-11-02 10:15:00"),
+        ("cerrado", "closed", responded, None),
+    ]
+    with empty_engine.begin() as conn:  # the 0013 schema, in its own SQL
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
+                " updated_at) VALUES (1, 'rui', 'Rui', 'user', true, :at, :at)"
+            ),
+            {"at": "2026-11-02 10:00:00"},
+        )
+        for n, (title, status, first_response, paused) in enumerate(rows, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (number, title, description, category, priority,"
+                    " status, source, requester_id, created_at, updated_at,"
+                    " first_response_due_at, resolution_due_at, first_response_at,"
+                    " sla_paused_at) VALUES (:number, :title, '', 'other', 'high', :status,"
+                    " 'cli', 1, :at, :at, :fr, :res, :responded, :paused)"
+                ),
+                {
+                    "number": f"TKT-20261102-000{n}",
+                    "title": title,
+                    "status": status,
+                    "at": "2026-11-02 10:00:00",
+                    "fr": fr,
+                    "res": res,
+                    "responded": first_response,
+                    "paused": paused,
+                },
+            )
+        conn.execute(  # a ticket from before SLA clocks: no due times at all
+            text(
+                "INSERT INTO tickets (number, title, description, category, priority, status,"
+                " source, requester_id, created_at, updated_at) VALUES ('TKT-20261102-0005',"
+                " 'sin SLA', '', 'other', 'low', 'open', 'cli', 1, :at, :at)"
+            ),
+            {"at": "2026-11-02 10:00:00"},
+        )
+    migrate.upgrade(empty_engine, "0014")
+    factory = make_session_factory(empty_engine)
+    with session_scope(factory, write=False) as session:
+        due = {t: d for t, d in session.execute(select(Ticket.title, Ticket.due_at))}
+    at = datetime(2026, 11, 2, tzinfo=UTC)
+    assert due == {
+        "nadie respondió": at.replace(hour=11),
+        "respondido": at.replace(hour=18),
+        "en pausa": None,
+        "cerrado": None,
+        "sin SLA": None,
+    }
+    assert "ix_tickets_due" in _ticket_indexes(empty_engine)
+    migrate.downgrade(empty_engine, "0013")
+    assert "due_at" not in {c["name"] for c in inspect(empty_engine).get_columns("tickets")}
+    assert "ix_tickets_due" not in _ticket_indexes(empty_engine)
+    migrate.upgrade(empty_engine)

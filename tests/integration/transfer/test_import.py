@@ -200,6 +200,9 @@ def test_lifecycle_defaults_and_sla(session: Session, people: People, tmp_path: 
     assert opened.sla_paused_at is None
     assert got["pending one"].sla_paused_at == created
     assert got["pending one"].resolution_due_at is not None
+    # The queue's due time: the running first-response clock; none while pending or done.
+    assert opened.due_at == opened.first_response_due_at
+    assert [got[t].due_at for t in ("pending one", "closed, no times")] == [None, None]
     # Closed history is not judged: its first response and pauses are unknown.
     assert got["closed, no times"].resolution_due_at is None
     assert got["closed, no times"].first_response_due_at is None

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from itsm.api.deps import PersonDep, SessionDep, SettingsDep
+from itsm.sla.due import SlaFilter
 from itsm.tickets import access, queries
 from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status
 from itsm.tickets.schemas import (
@@ -72,12 +73,15 @@ def create_ticket(
         "Filters combine with AND; a filter given several times (`status=open&status=pending`)"
         " matches any of its values. Pass `next_cursor` back as `cursor` for the next page;"
         " it is `null` on the last page. For an end user an `assignee` that names no one"
-        " gives an empty page, like a name with none of their tickets."
+        " gives an empty page, like a name with none of their tickets. `sla=due-soon`: the"
+        " running SLA clock is due within `sla.due_soon_minutes`; `sla=breached`: past due."
+        " `sort=due`: soonest due first, then tickets whose clock does not run."
     ),
 )
 def list_tickets(
     session: SessionDep,
     who: PersonDep,
+    cfg: SettingsDep,
     status: Annotated[list[Status] | None, Query(description="Repeat for several.")] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     category: Annotated[list[Category] | None, Query()] = None,
@@ -86,6 +90,7 @@ def list_tickets(
     unassigned: bool = False,
     active: Annotated[bool, Query(description="Only open, in_progress and pending.")] = False,
     text: Annotated[str | None, Query(max_length=500, description="Full-text filter.")] = None,
+    sla: SlaFilter | None = None,
     sort: queries.Sort = queries.Sort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -101,6 +106,8 @@ def list_tickets(
             "requester": requester,
             "unassigned": unassigned,
             "text": text,
+            "sla": sla,
+            "due_soon_minutes": cfg.sla.due_soon_minutes,
         },
     )
     rows, next_cursor = access.list_page(

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect, select, text, update
+from sqlalchemy import Connection, Engine, func, inspect, select, text, union, update
 from sqlalchemy.exc import IntegrityError
 
 from itsm.accounts.models import ApiToken
 from itsm.accounts.principal import acting
 from itsm.accounts.sessions import Lifetime, open_session
 from itsm.config import Settings
-from itsm.db import migrate
+from itsm.db import fulltext, migrate
 from itsm.db.engine import build_engine, make_session_factory, session_scope
 from itsm.db.models import Base
 from itsm.errors import DatabaseNotMigrated, ErrorKind
@@ -417,12 +417,19 @@ def test_search_terms_come_and_go_with_0011(empty_engine: Engine) -> None:
     factory = make_session_factory(empty_engine)
 
     def found(query: str) -> int:
+        """Tickets whose text or comments match, without reading tickets through today's
+        model: the revisions here lack columns of later ones."""
         with session_scope(factory, write=False) as session:
-            return queries.search(session, query=query)[1]
+            ids = union(
+                fulltext.matching(session, "tickets", query),
+                fulltext.matching(session, "ticket_comments", query, key="ticket_id"),
+            ).subquery()
+            return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
     assert [found(q) for q in ("wifi", "rebooted", "email", "20261201-0007")] == [0, 0, 0, 0]
     migrate.upgrade(empty_engine, "0011")
     assert [found(q) for q in ("wifi", "rebooted", "email", "20261201-0007")] == [1, 1, 1, 1]
+    migrate.upgrade(empty_engine)  # the model writes the ticket as today's schema has it
     with session_scope(factory) as session:  # the new index follows later changes
         ticket = session.get_one(Ticket, 1)
         ticket.title = "Printer jammed"

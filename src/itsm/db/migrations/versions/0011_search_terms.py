@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from itsm.db.fulltext import search_terms
+from itsm.db.migrations.backfill import updated_at_kept
 
 revision = "0011"
 down_revision = "0010"
@@ -57,7 +58,8 @@ def upgrade() -> None:
     _drop_index(AFTER)
     for table in AFTER:
         op.add_column(table, sa.Column("search_terms", sa.Text(), nullable=True))
-        _fill(table)
+        with updated_at_kept(table):  # search terms filled in are not an edit
+            _fill(table)
     _create_index(AFTER)
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from itsm.db.migrations.backfill import updated_at_kept
+
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
@@ -36,7 +38,8 @@ WHERE status IN ('open', 'in_progress') AND sla_paused_at IS NULL
 
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
-    op.execute(BACKFILL)
+    with updated_at_kept("tickets"):  # a due time filled in is not an edit
+        op.execute(BACKFILL)
     op.create_index(
         "ix_tickets_due",
         "tickets",

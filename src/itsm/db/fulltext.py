@@ -36,7 +36,9 @@ from sqlalchemy.orm import Session
 from itsm.errors import InvalidInput
 
 _PART = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers keep
-_JOINED = re.compile(r"[^\W_]+(?:(?:[^\w\s]|_)+[^\W_]+)+")  # parts joined without a space
+# Parts joined without a space. A match starts only where a run of letters and digits
+# does, and runs are taken whole (possessive): linear time on a 100 KB word.
+_JOINED = re.compile(r"(?<![^\W_])[^\W_]++(?:(?:[^\w\s]|_)++[^\W_]++)+")
 MAX_TERMS = 16
 #: Query words this short are also tried joined with the next one ("wi fi": "wifi").
 SHORT_WORD = 4

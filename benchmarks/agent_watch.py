@@ -123,7 +123,7 @@ def run(cfg: RunConfig) -> Result:
         storing = _measure(watch, env, cycles)
         reports_only = _measure([*watch, "--no-store"], env, cycles)
         issued = subprocess.run(
-            [itsm, "token", "create", "agent-bench", "--agent", "--json"],
+            [itsm, "token", "create", "agent-bench", "--agent", "--scope", "reports", "--json"],
             env=env,
             check=True,
             capture_output=True,

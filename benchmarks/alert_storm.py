@@ -111,7 +111,8 @@ def _database(kind: str, home: Path) -> Iterator[str]:
 
 
 def _agent_token(env: dict[str, str]) -> str:
-    cmd = [itsm_command(), "token", "create", "alertmanager", "--agent", "--json"]
+    cmd = [itsm_command(), "token", "create", "alertmanager", "--agent", "--scope", "alerts"]
+    cmd.append("--json")
     issued = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     return str(json.loads(issued.stdout)["token"])
 

@@ -159,7 +159,7 @@ def _template() -> dict[str, Any]:
 
 def _agent_token(settings: Any) -> str:
     from itsm.accounts import service as accounts
-    from itsm.accounts.models import TokenKind
+    from itsm.accounts.models import TokenKind, TokenScope
     from itsm.accounts.schemas import TokenCreate
     from itsm.db.runtime import open_database
     from itsm.diagnostics.autoticket import agent_user
@@ -168,7 +168,7 @@ def _agent_token(settings: Any) -> str:
     try:
         with db.session() as session:
             owner = agent_user(session, settings.diagnostics.tickets.agent_username)
-            data = TokenCreate(name="bench", kind=TokenKind.AGENT)
+            data = TokenCreate(name="bench", kind=TokenKind.AGENT, scopes=[TokenScope.REPORTS])
             return accounts.create_token(session, owner=owner, data=data)[1]
     finally:
         db.dispose()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import password_change
 from itsm.accounts import service as accounts
-from itsm.accounts.models import TokenKind
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.schemas import TokenCreate
 from itsm.api.app import create_app
 from itsm.config import Settings
@@ -95,7 +95,10 @@ class Api:
         with self.session() as session:
             owner = users.get_user(session, ref=user.id if isinstance(user, User) else user)
             _, secret = accounts.create_token(
-                session, owner=owner, data=TokenCreate(name="test", kind=kind)
+                session,
+                owner=owner,
+                # An agent token bound to no host names its scopes: here, both.
+                data=TokenCreate(name="test", kind=kind, scopes=scopes_for(kind)),
             )
             return secret
 
@@ -107,6 +110,11 @@ class Api:
         for client in self.clients:
             client.close()
         self.db.dispose()
+
+
+def scopes_for(kind: TokenKind) -> list[TokenScope] | None:
+    """Every scope for an agent token (what it could send before scopes), none for a person's."""
+    return list(TokenScope) if kind is TokenKind.AGENT else None
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import password_change
 from itsm.accounts import service as accounts
-from itsm.accounts.models import TokenKind
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import TokenCreate
@@ -61,7 +61,7 @@ from tests import pg
 from tests.conftest import BACKENDS
 from tests.e2e.cli import Cli, Result, describe, make_env
 from tests.e2e.diag.conftest import HIGH_DISK
-from tests.live_server import Api, live_api
+from tests.live_server import Api, live_api, scopes_for
 
 ROLES = ("admin", "technician", "user", "agent")
 PEOPLE = frozenset({"admin", "technician", "user"})
@@ -248,10 +248,16 @@ ACTIONS = [
         "create an agent token",
         ADMIN,
         lambda s, who, w: accounts.issue_token(
-            s, who=who, data=TokenCreate(name="agent", kind=TokenKind.AGENT)
+            s,
+            who=who,
+            data=TokenCreate(name="agent", kind=TokenKind.AGENT, scopes=[TokenScope.ALERTS]),
         ),
-        lambda w, role: ("POST", "/tokens", {"json": {"name": "agent", "kind": "agent"}}),
-        lambda w, role: ["token", "create", "agent", "--agent", "--json"],
+        lambda w, role: (
+            "POST",
+            "/tokens",
+            {"json": {"name": "agent", "kind": "agent", "scopes": ["alerts"]}},
+        ),
+        lambda w, role: ["token", "create", "agent", "--agent", "--scope", "alerts", "--json"],
     ),
     Action(
         "list one's own tokens",
@@ -819,7 +825,7 @@ def _seed(api: Api) -> Seeded:
 
         def token(owner: Any, kind: TokenKind = TokenKind.PERSONAL) -> tuple[int, str]:
             made, secret = accounts.create_token(
-                s, owner=owner, data=TokenCreate(name="doors", kind=kind)
+                s, owner=owner, data=TokenCreate(name="doors", kind=kind, scopes=scopes_for(kind))
             )
             return made.id, secret
 

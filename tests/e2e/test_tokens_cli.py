@@ -15,8 +15,8 @@ def test_an_agent_token_is_bound_to_a_host_and_lists_its_binding(cli: Cli) -> No
     assert dmi.returncode == 0, describe(dmi)
     assert bound["user"] == "itsm-agent"  # named where a person reads it, not its id
     assert dmi.stderr == (
-        f"Token #{bound['id'] + 1} (agent, bound to host dmi:4c4c-0042) for itsm-agent; "
-        "copy it now, it is not shown again:\n"
+        f"Token #{bound['id'] + 1} (agent, bound to host dmi:4c4c-0042, scopes reports) for "
+        "itsm-agent; copy it now, it is not shown again:\n"
     )
     assert dmi.stdout.startswith("itsm_")
 
@@ -26,7 +26,7 @@ def test_an_agent_token_is_bound_to_a_host_and_lists_its_binding(cli: Cli) -> No
     for ref in (machine["asset_tag"], machine["hostname"], str(machine["id"])):
         by_item = cli.json("token", "create", "this-host", "--agent", "--host", ref)
         assert by_item["host_identity"] == machine["machine_id"], ref
-    free = cli.json("token", "create", "alertmanager", "--agent")
+    free = cli.json("token", "create", "alertmanager", "--agent", "--scope", "alerts")
     person = cli.json("token", "create", "laptop", "--user", "root")
     assert free["host_identity"] is None
     assert person["host_identity"] is None

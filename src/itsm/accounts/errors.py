@@ -17,5 +17,9 @@ class TooManyLogins(RateLimited):
     pass
 
 
+class MissingScope(Forbidden):
+    """An agent token sent what its scopes do not cover."""
+
+
 class WrongPassword(Forbidden):
     """The current password given to change one's own password is not the right one."""

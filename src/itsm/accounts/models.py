@@ -13,7 +13,14 @@ from itsm.db.base import Base, UTCDateTime, enum_check
 
 class TokenKind(StrEnum):
     PERSONAL = "personal"  # acts as its owner, with the owner's role
-    AGENT = "agent"  # may only send diagnostic reports and Alertmanager alerts
+    AGENT = "agent"  # may only send diagnostic reports and Alertmanager alerts, as scoped
+
+
+class TokenScope(StrEnum):
+    """What an agent token may send (a person's token: whatever its owner's role may)."""
+
+    ALERTS = "alerts"  # Alertmanager's webhook
+    REPORTS = "reports"  # diagnostic reports
 
 
 class ApiToken(Base):
@@ -37,6 +44,8 @@ class ApiToken(Base):
     # An agent token bound to one machine: the identity its reports must carry, as the
     # inventory stores it (``machine-id:…``, ``dmi:…`` or ``hostname:…``); None: any host.
     host_identity: Mapped[str | None] = mapped_column(String(128))
+    # An agent token's scopes, space-separated (``alerts reports``); None: a personal token.
+    scopes: Mapped[str | None] = mapped_column(String(32))
 
 
 class LoginFailure(Base):

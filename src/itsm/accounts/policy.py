@@ -8,7 +8,8 @@ on the database itself with nobody to act as (no user yet), which may do anythin
 
 from __future__ import annotations
 
-from itsm.accounts.models import TokenKind
+from itsm.accounts.errors import MissingScope
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.principal import Principal
 from itsm.errors import Forbidden
 from itsm.users.models import Role, User
@@ -18,6 +19,19 @@ def require_person(who: Principal | None) -> None:
     """Agent tokens send reports and alerts only: nothing about accounts or tokens."""
     if who is not None and who.is_agent:
         raise Forbidden("agent tokens may only send diagnostic reports")
+
+
+def check_scope(who: Principal | None, scope: TokenScope) -> None:
+    """An agent token sends only what its scopes name: an Alertmanager token
+    (``alerts``) cannot forge a host's diagnostic report (``reports``), nor the
+    reverse. People's tokens are judged by their owner's role instead."""
+    if who is None or not who.is_agent or scope in who.scopes:
+        return
+    has = ", ".join(sorted(who.scopes)) or "none"
+    raise MissingScope(
+        f"this agent token may not send {scope}: its scopes are {has}; "
+        f"send them with a token of scope {scope} ('itsm token create --agent --scope {scope}')"
+    )
 
 
 def is_admin(who: Principal | None) -> bool:

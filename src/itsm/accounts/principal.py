@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsm.accounts.models import TokenKind
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.users.models import User
 
 
@@ -22,6 +22,7 @@ class Principal:
     touch_due: bool = False  # last_used_at is over a minute old: call touch_token
     # A host-bound agent token: the machine identity every report it sends must carry.
     bound_host: str | None = None
+    scopes: frozenset[TokenScope] = frozenset()  # an agent token's: what it may send
 
     @property
     def is_agent(self) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from itsm.accounts.models import TokenKind
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.validation import refuse_nul
 
 
@@ -25,6 +25,16 @@ class TokenCreate(BaseModel):
             "must come from. A machine identity as reports carry it (machine-id:<id>, "
             "dmi:<uuid> or hostname:<name>), or an inventory item (id, asset tag or "
             "hostname) that a diagnostics report recorded; the identity is stored."
+        ),
+    )
+
+    scopes: list[TokenScope] | None = Field(
+        default=None,
+        max_length=len(TokenScope),
+        description=(
+            "Agent tokens only: what the token may send, 'alerts' (Alertmanager) and/or"
+            " 'reports' (diagnostics). Required for one bound to no host; a host-bound"
+            " token has 'reports' only (the default)."
         ),
     )
 
@@ -65,6 +75,18 @@ class TokenRead(BaseModel):
     host_identity: str | None = Field(
         description="The host an agent token is bound to (its machine identity); null: any host"
     )
+    scopes: list[TokenScope] = Field(
+        default_factory=list,
+        description="What an agent token may send: 'alerts', 'reports'; [] for a personal token",
+    )
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: object) -> object:
+        # Stored space-separated (see ApiToken.scopes).
+        if value is None:
+            return []
+        return value.split() if isinstance(value, str) else value
 
 
 class IssuedToken(TokenRead):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords, policy
 from itsm.accounts.errors import BadCredentials, TokenNotFound, TooManyLogins
-from itsm.accounts.models import ApiToken, LoginFailure, TokenKind
+from itsm.accounts.models import ApiToken, LoginFailure, TokenKind, TokenScope
 from itsm.accounts.principal import Principal as Principal  # where the doors import it from
 from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
 from itsm.config import LoginThrottle
@@ -169,8 +169,10 @@ def create_token(
 
     ``data.host`` binds an agent token to one machine: its identity is stored (see
     :func:`itsm.inventory.service.host_identity`), and the token's reports must carry it.
+    ``data.scopes`` say what an agent token may send (see :func:`token_scopes`).
     """
     users.require_active(owner)
+    scopes = token_scopes(data)
     host = None
     if data.host is not None:
         if data.kind is not TokenKind.AGENT:
@@ -187,10 +189,35 @@ def create_token(
         created_at=now,
         expires_at=now + timedelta(days=data.expires_in_days) if data.expires_in_days else None,
         host_identity=host,
+        scopes=" ".join(sorted(scopes)) if scopes is not None else None,
     )
     session.add(token)
     session.flush()
     return token, secret
+
+
+def token_scopes(data: TokenCreate) -> frozenset[TokenScope] | None:
+    """The scopes a new token gets (``None``: a personal token, which has none).
+
+    An agent token bound to no host names them, so that an Alertmanager token is not
+    also a way to forge diagnostic reports; a host-bound one sends its host's reports
+    only (``reports``, the default), never alerts, which speak for any machine.
+    """
+    given = frozenset(data.scopes or ())
+    if data.kind is not TokenKind.AGENT:
+        if given:
+            raise InvalidInput("only agent tokens have scopes")
+        return None
+    allowed = ", ".join(TokenScope)
+    if data.host is not None:
+        if given - {TokenScope.REPORTS}:
+            raise InvalidInput("a host-bound agent token may have the 'reports' scope only")
+        return frozenset({TokenScope.REPORTS})
+    if not given:
+        raise InvalidInput(
+            f"an agent token bound to no host needs its scopes: one or more of {allowed}"
+        )
+    return given
 
 
 def issue_token(
@@ -313,6 +340,7 @@ def _judged(token: ApiToken, user: User, now: datetime | None) -> Principal:
         token_id=token.id,
         touch_due=due,
         bound_host=token.host_identity,
+        scopes=frozenset(TokenScope(s) for s in (token.scopes or "").split()),
     )
 
 

@@ -26,10 +26,18 @@ def create(
     ] = None,
     agent: Annotated[
         bool,
-        typer.Option(
-            "--agent", help="An agent token: may only send diagnostic reports and alerts."
-        ),
+        typer.Option("--agent", help="An agent token: may only send what its --scope names."),
     ] = False,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help=(
+                "With --agent, repeatable: 'alerts' (Alertmanager) and/or 'reports' "
+                "(diagnostics). Required without --host; a --host token has 'reports'."
+            ),
+        ),
+    ] = None,
     expires_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Expire after this many days.")
     ] = None,
@@ -55,9 +63,8 @@ def create(
 
     app_ctx = app_context(ctx)
     kind = TokenKind.AGENT if agent else TokenKind.PERSONAL
-    data = validated(
-        TokenCreate, {"name": name, "kind": kind, "expires_in_days": expires_days, "host": host}
-    )
+    fields = {"name": name, "kind": kind, "expires_in_days": expires_days, "host": host}
+    data = validated(TokenCreate, {**fields, "scopes": [s.lower() for s in scope or ()] or None})
     with app_ctx.session() as session:
         token, secret = service.issue_token(
             session,
@@ -74,8 +81,9 @@ def create(
         print_json(app_ctx.console, dump(issued))
         return
     bound = f", bound to host {issued.host_identity}" if issued.host_identity else ""
+    scopes = f", scopes {' '.join(issued.scopes)}" if issued.scopes else ""
     app_ctx.err.print(
-        f"Token #{issued.id} ({issued.kind}{bound}) for {issued.user}; "
+        f"Token #{issued.id} ({issued.kind}{bound}{scopes}) for {issued.user}; "
         "copy it now, it is not shown again:",
         markup=False,
     )
@@ -112,6 +120,7 @@ def list_(
                 "User",
                 "Name",
                 "Kind",
+                "Scopes",
                 "Host",
                 "Starts",
                 "Created",
@@ -125,6 +134,7 @@ def list_(
                     e(t.user),
                     e(t.name),
                     t.kind,
+                    " ".join(t.scopes) or "-",
                     e(t.host_identity or ("any" if t.kind == "agent" else None)),
                     e(t.prefix + "…"),
                     when(t.created_at),

@@ -1,7 +1,8 @@
 """Who may send and read diagnostic reports, decided here for every door.
 
-Reports are sent by agent tokens and admins: anyone else could forge a host's
-state. A host-bound agent token sends its own host's reports only. The history is
+Reports are sent by agent tokens with the ``reports`` scope and admins: anyone
+else could forge a host's state. A host-bound agent token sends its own host's
+reports only. The history is
 for technicians and admins. ``None`` is the system: this host's own agent storing
 what it collected, or a command with nobody to act as (see :mod:`itsm.accounts.policy`).
 """
@@ -30,6 +31,12 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
         return
     if not who.is_agent and who.user.role != Role.ADMIN:
         raise Forbidden("only agent tokens and admins may send diagnostic reports")
+    # Here, not at the top, as in check_read: the storing agent (who is None) stays
+    # without the accounts domain.
+    from itsm.accounts.models import TokenScope
+    from itsm.accounts.policy import check_scope
+
+    check_scope(who, TokenScope.REPORTS)
     if who.bound_host is None:
         return
     for position, report in enumerate(reports, 1):

@@ -58,7 +58,7 @@ def agent_token(
     if not secret:
         raise ConfigError(
             "--server needs an agent token: give --token-file (or --token, or set "
-            "diagnostics.token_file); 'itsm token create --agent NAME' makes one"
+            "diagnostics.token_file); 'itsm token create --agent --scope reports NAME' makes one"
         )
     return secret
 

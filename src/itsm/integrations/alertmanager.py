@@ -35,6 +35,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from itsm.accounts import policy
+from itsm.accounts.models import TokenScope
 from itsm.accounts.service import Principal
 from itsm.db.base import utcnow
 from itsm.errors import Forbidden
@@ -139,8 +141,8 @@ class _Item:
 
 
 def require_sender(who: Principal) -> None:
-    """Alerts come from an agent token bound to no host (``itsm token create --agent``)
-    or staff's token.
+    """Alerts come from an agent token bound to no host with the ``alerts`` scope
+    (``itsm token create --agent --scope alerts``) or staff's token.
 
     A host-bound agent token (``--agent --host``) may send that one machine's
     diagnostic reports only: alerts speak for any machine Prometheus watches, so such
@@ -153,6 +155,7 @@ def require_sender(who: Principal) -> None:
             f"this agent token is bound to host {who.bound_host!r}; "
             "Alertmanager needs an agent token bound to no host"
         )
+    policy.check_scope(who, TokenScope.ALERTS)
 
 
 def receive(

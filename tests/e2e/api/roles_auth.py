@@ -15,7 +15,12 @@ CASES = [
     Case("GET", "/tokens", ADMIN_OR_OWNER, params={"user": "{user_name}"}),
     Case("POST", "/tokens", PEOPLE, body={"name": "matrix"}),
     Case("POST", "/tokens", ADMIN_OR_OWNER, body={"name": "matrix", "user": "{user_name}"}),
-    Case("POST", "/tokens", frozenset({"admin"}), body={"name": "probe", "kind": "agent"}),
+    Case(
+        "POST",
+        "/tokens",
+        frozenset({"admin"}),
+        body={"name": "probe", "kind": "agent", "scopes": ["alerts"]},
+    ),
     # Someone else's token is "not found". Revoking is idempotent: the shared seed will do.
     Case("DELETE", "/tokens/{user_token}", ADMIN_OR_OWNER, denied_status=404),
     # Forgetting failed logins changes nothing another case reads: the shared seed will do.

@@ -31,6 +31,8 @@ def _agent(api: Api, admin: httpx.Client, host: str | None, name: str = "agent")
     body: dict[str, Any] = {"name": name, "kind": "agent"}
     if host is not None:
         body["host"] = host
+    else:  # what it could send before scopes
+        body["scopes"] = ["alerts", "reports"]
     issued = ok(admin.post("/tokens", json=body), 201)
     return api.client(issued["token"])
 

@@ -47,7 +47,7 @@ from itsm.users.schemas import UserCreate
 from tests import pg
 from tests.conftest import BACKENDS
 from tests.e2e.api.matrix import ROLES, SEED_KEYS, Case, expected_status
-from tests.live_server import Api, live_api
+from tests.live_server import Api, live_api, scopes_for
 
 UTC = ZoneInfo("UTC")
 PASSWORD = "matrix-Passw0rd-2026"  # a test account's password
@@ -102,7 +102,8 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             return users.create_user(s, data=data)
 
         def token(owner: Any, kind: TokenKind = TokenKind.PERSONAL) -> Any:
-            return accounts.create_token(s, owner=owner, data=TokenCreate(name="matrix", kind=kind))
+            data = TokenCreate(name="matrix", kind=kind, scopes=scopes_for(kind))
+            return accounts.create_token(s, owner=owner, data=data)
 
         admin = person("admin", "admin")
         tech = person("tech", "technician")

@@ -36,7 +36,7 @@ from itsm.users import service as users
 from itsm.users.schemas import UserCreate
 from tests.e2e.cli import ITSM, Cli, describe, make_env
 from tests.e2e.diag.conftest import BASE, EXIT, LOW_DISK
-from tests.live_server import running
+from tests.live_server import running, scopes_for
 
 TIMEOUT = 120.0
 
@@ -56,7 +56,7 @@ def _token(url: str, *, kind: TokenKind = TokenKind.AGENT, role: str | None = No
                     session, data=UserCreate(username=role, full_name=role.title(), role=role)
                 )
             return accounts.create_token(
-                session, owner=owner, data=TokenCreate(name="t", kind=kind)
+                session, owner=owner, data=TokenCreate(name="t", kind=kind, scopes=scopes_for(kind))
             )[1]
     finally:
         db.dispose()

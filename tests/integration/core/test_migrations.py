@@ -567,4 +567,41 @@ def test_due_times_are_backfilled_by_0014(empty_engine: Engine) -> None:
     migrate.downgrade(empty_engine, "0013")
     assert "due_at" not in {c["name"] for c in inspect(empty_engine).get_columns("tickets")}
     assert "ix_tickets_due" not in _ticket_indexes(empty_engine)
+
+
+def test_agent_tokens_keep_what_they_could_send_with_0015(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0014")
+    with empty_engine.begin() as conn:  # the 0014 tables, in their own SQL
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
+                " updated_at) VALUES (1, 'root', 'Root', 'admin', true, :t, :t)"
+            ),
+            {"t": "2026-12-01 10:00:00.000000"},
+        )
+        for n, (kind, host) in enumerate(
+            [("personal", None), ("agent", None), ("agent", "hostname:web-01")], 1
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO api_tokens (user_id, name, kind, token_hash, prefix, created_at,"
+                    " host_identity) VALUES (1, :name, :kind, :hash, 'itsm_abcdef', :t, :host)"
+                ),
+                {
+                    "name": f"t{n}",
+                    "kind": kind,
+                    "hash": str(n) * 64,
+                    "t": "2026-12-01 10:00:00.000000",
+                    "host": host,
+                },
+            )
+    assert "scopes" not in _token_columns(empty_engine)
+    migrate.upgrade(empty_engine, "0015")
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT name, scopes FROM api_tokens ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("t1", None), ("t2", "alerts reports"), ("t3", "reports")]
+    migrate.downgrade(empty_engine, "0014")
+    assert "scopes" not in _token_columns(empty_engine)
+    with empty_engine.connect() as conn:  # the tokens are kept
+        assert conn.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 3
     migrate.upgrade(empty_engine)

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from itsm.accounts import service as accounts
-from itsm.accounts.models import TokenKind
+from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import TokenCreate
 from itsm.diagnostics import service
@@ -45,7 +45,12 @@ def _process(
     sender = None
     if bound_host is not None:  # a host-bound agent token, as its lookup gives it
         owner = User(username="agent-owner", full_name="Agent owner", role=Role.ADMIN)
-        sender = Principal(user=owner, token_kind=TokenKind.AGENT, bound_host=bound_host)
+        sender = Principal(
+            user=owner,
+            token_kind=TokenKind.AGENT,
+            bound_host=bound_host,
+            scopes=frozenset({TokenScope.REPORTS}),
+        )
     return service.process_reports(
         session,
         submissions=[service.Submission(r) for r in reports],
@@ -157,7 +162,7 @@ def test_a_token_is_bound_by_identity_or_by_a_reported_inventory_item(session: S
     assert bind("DMI:4C4C4544-0042") == "dmi:4c4c4544-0042"
     assert bind("hostname:Kiosk-3") == "hostname:kiosk-3"
 
-    unbound = TokenCreate(name="agent", kind=TokenKind.AGENT)
+    unbound = TokenCreate(name="agent", kind=TokenKind.AGENT, scopes=[TokenScope.REPORTS])
     _, secret = accounts.create_token(session, owner=owner, data=unbound)
     assert accounts.principal_for(session, secret=secret).bound_host is None
 

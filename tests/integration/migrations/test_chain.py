@@ -118,10 +118,23 @@ def seed(conn: Connection, revision: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO api_tokens (id, user_id, name, kind, token_hash, prefix, created_at)"
-                " VALUES (1, 1, 'laptop', 'personal', :hash, 'itsm_Ab', :t)"
+                " VALUES (1, 1, 'laptop', 'personal', :hash, 'itsm_Ab', :t),"
+                " (2, 1, 'alertmanager', 'agent', :hash2, 'itsm_Cd', :t)"
             ),
-            {"hash": "a" * 64, "t": t0},
+            {"hash": "a" * 64, "hash2": "b" * 64, "t": t0},
         )
+    if at_least(revision, "0007"):
+        conn.execute(
+            text(
+                "INSERT INTO api_tokens (id, user_id, name, kind, token_hash, prefix, created_at,"
+                " host_identity) VALUES (3, 1, 'web-01', 'agent', :hash, 'itsm_Ef', :t,"
+                " 'hostname:web-01')"
+            ),
+            {"hash": "c" * 64, "t": t0},
+        )
+    if at_least(revision, "0015"):  # the scopes today's itsm gives them
+        conn.execute(text("UPDATE api_tokens SET scopes = 'alerts reports' WHERE id = 2"))
+        conn.execute(text("UPDATE api_tokens SET scopes = 'reports' WHERE id = 3"))
     if conn.dialect.name == "postgresql":
         # Rows inserted with explicit ids: move the sequences past them, as a real
         # database's would be, so the checks below can add rows.
@@ -200,9 +213,13 @@ def test_rows_of_each_revision_survive_the_upgrade_to_head(
             ]
         tokens = session.scalars(select(ApiToken)).all()
         if at_least(revision, "0004"):
-            # 0007: an existing token is bound to no host.
-            assert [(t.name, t.kind, t.host_identity) for t in tokens] == [
-                ("laptop", "personal", None)
+            # 0007: an existing token is bound to no host. 0015: an agent token keeps
+            # what it could send, a host-bound one its reports; a personal one has none.
+            bound = [("web-01", "agent", "hostname:web-01", "reports")]
+            assert [(t.name, t.kind, t.host_identity, t.scopes) for t in tokens] == [
+                ("laptop", "personal", None, None),
+                ("alertmanager", "agent", None, "alerts reports"),
+                *(bound if at_least(revision, "0007") else []),
             ]
     # The ticket counter goes on from the stored day's last number.
     with engine.begin() as conn:

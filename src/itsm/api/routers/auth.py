@@ -106,14 +106,14 @@ def list_tokens(
     description=(
         "A non-admin's token expires after at most `api.token_days` days (a longer or"
         " missing `expires_in_days` gets that); admins choose, `null` meaning never."
+        " An agent token bound to no host names its `scopes` (`alerts`, `reports`);"
+        " a host-bound one has `reports` only."
     ),
 )
 def create_token(
     body: NewToken, session: SessionDep, who: PersonDep, cfg: SettingsDep
 ) -> IssuedToken:
-    data = TokenCreate(
-        name=body.name, kind=body.kind, expires_in_days=body.expires_in_days, host=body.host
-    )
+    data = TokenCreate.model_validate(body.model_dump(exclude={"user"}))
     token, secret = accounts.issue_token(
         session, who=who, data=data, owner_ref=body.user, max_days=cfg.api.token_days
     )

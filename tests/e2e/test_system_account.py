@@ -7,7 +7,9 @@ from tests.e2e.cli import Cli
 
 
 def test_the_agent_account_is_hidden_and_takes_no_ticket(demo: Cli) -> None:
-    demo.json("token", "create", "agent", "--agent")  # creates the agent's account
+    demo.json(
+        "token", "create", "agent", "--agent", "--scope", "reports"
+    )  # creates the agent's account
     demo.ok("user", "role", "itsm-agent", "technician")  # even promoted by mistake
     listed = [u["username"] for u in demo.json("user", "list")]
     assert "itsm-agent" not in listed

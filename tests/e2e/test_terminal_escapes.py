@@ -19,6 +19,8 @@ SHOWN = ("\\x1b]0;pwned\\x07", "\\x1b[8moculto", "\\x1b]52;c;ZXZpbA==", "\\x9b31
 #: What must never reach the terminal raw. Rich's own styles use plain SGR codes, never
 #: these: OSC sequences, "hidden" SGR 8, BEL, the 8-bit CSI.
 RAW = ("\x1b]", "\x1b[8m", "\x07", "\x9b")
+#: Wide enough that the ticket list's title column shows the escaped title on one line.
+WIDE = "320"
 
 
 def _on_a_terminal(args: tuple[str, ...], env: Mapping[str, str]) -> str:
@@ -27,7 +29,7 @@ def _on_a_terminal(args: tuple[str, ...], env: Mapping[str, str]) -> str:
     try:
         process = subprocess.Popen(
             [str(ITSM), *args],
-            env={**env, "COLUMNS": "200", "TERM": "xterm-256color"},
+            env={**env, "COLUMNS": WIDE, "TERM": "xterm-256color"},
             stdin=subprocess.DEVNULL,
             stdout=follower,
             stderr=follower,
@@ -79,7 +81,7 @@ def test_hostile_text_is_shown_not_obeyed(cli: Cli) -> None:
         ("inventory", "show", "PC-0001"),
     )
     for args in reads:
-        _judge(cli.ok(*args))
+        _judge(cli.ok(*args, env={"COLUMNS": WIDE}))
         _judge(_on_a_terminal(args, cli.env))
 
 

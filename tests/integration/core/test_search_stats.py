@@ -207,7 +207,7 @@ def test_demo_refuses_a_database_with_data_unless_forced(session: Session) -> No
     make_user(session, username="someone")
     with pytest.raises(Conflict) as info:
         load_demo(session, zone=UTC)
-    assert "already has data (1 users, 0 tickets)" in info.value.message
+    assert "already has data (1 user, 0 tickets)" in info.value.message
     assert "--force" in info.value.message
     assert queries.stats(session).total == 0
     load_demo(session, zone=UTC, force=True)

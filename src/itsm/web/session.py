@@ -22,6 +22,7 @@ from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, database, settings
 from itsm.config import Settings
 from itsm.errors import Forbidden, ItsmError
+from itsm.users.models import Role
 from itsm.web.security import over_tls
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,12 @@ def visit(request: Request, session: SessionDep) -> sessions.Visit | None:
             _touch(request, found.session_id)
     # What every page shows of the viewer, kept apart from the ORM object so that an
     # error page rendered after the transaction ended can still show it.
-    request.state.viewer = {"name": found.principal.user.full_name}
+    user = found.principal.user
+    request.state.viewer = {
+        "name": user.full_name,
+        "staff": user.is_staff,
+        "admin": user.role == Role.ADMIN,
+    }
     request.state.csrf_token = found.csrf_token
     return found
 

@@ -11,6 +11,10 @@ class InvalidTransition(Conflict):
     """A status change the lifecycle does not allow; the message lists what is."""
 
 
+class MergedDuplicate(InvalidTransition):
+    """A duplicate merged into another ticket stays closed: the work goes on there."""
+
+
 class InvalidCursor(InvalidInput):
     pass
 

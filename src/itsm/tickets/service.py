@@ -22,15 +22,17 @@ from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle, numbering
-from itsm.tickets.errors import DuplicateFingerprint, TicketNotFound
+from itsm.tickets.errors import DuplicateFingerprint, MergedDuplicate, TicketNotFound
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
     RUNNING_STATUSES,
     EventKind,
+    LinkKind,
     Status,
     Ticket,
     TicketComment,
     TicketEvent,
+    TicketLink,
 )
 from itsm.tickets.numbering import format_number, numbering_day
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
@@ -368,8 +370,10 @@ def _change_status(
     if current == Status.CLOSED:
         window = (sla or SlaSettings()).reopen_window_days
         lifecycle.check_reopen_window(ticket.closed_at, now, window)
-    if ticket.fingerprint and current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
-        _require_free_fingerprint(session, ticket)
+    if current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
+        _refuse_merged_duplicate(session, ticket)
+        if ticket.fingerprint:
+            _require_free_fingerprint(session, ticket)
     ticket.status = status
     if status == Status.RESOLVED:
         ticket.resolved_at = now
@@ -501,6 +505,22 @@ def add_comments(
         ticket.updated_at = now
     session.flush()
     return [comment for _, comment in written]
+
+
+def _refuse_merged_duplicate(session: Session, ticket: Ticket) -> None:
+    """A duplicate merged into another ticket is not reopened, by anyone through any
+    door: its comments were copied to the survivor, where the work goes on. The
+    survivor is not named (its requester may be someone else)."""
+    merged = session.scalar(
+        select(TicketLink.id).where(
+            TicketLink.ticket_id == ticket.id, TicketLink.kind == LinkKind.MERGED_INTO
+        )
+    )
+    if merged is not None:
+        raise MergedDuplicate(
+            f"{ticket.number} was merged into another ticket as a duplicate and cannot be "
+            "reopened; follow up on the ticket it was merged into"
+        )
 
 
 def _require_free_fingerprint(session: Session, ticket: Ticket) -> None:

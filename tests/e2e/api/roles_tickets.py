@@ -55,6 +55,13 @@ CASES = [
     ),
     Case(
         "POST",
+        "/tickets/{own_resolved_ticket}/reopen",
+        OWNER,
+        denied_status=404,
+        mutates=True,  # a reopened ticket is no longer resolved
+    ),
+    Case(
+        "POST",
         "/tickets/{own_resolved_ticket}/rating",
         frozenset({"user", "admin"}),  # the requester; admins may record it for them
         body={"rating": 5},

@@ -195,6 +195,22 @@ def change_status(
     return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 
+@router.post(
+    "/{ref}/reopen",
+    summary="Reopen a resolved ticket, or a closed one within the reopen window",
+    description=(
+        "The requester reopens their own ticket (any other is a 404, like one that does"
+        " not exist); staff reopen any. A closed ticket reopens only within"
+        " `sla.reopen_window_days` of being closed, a ticket that is neither resolved nor"
+        " closed cannot be reopened, and a duplicate merged into another ticket stays"
+        " closed (`urn:itsm:problem:merged-duplicate`): each a 409."
+    ),
+)
+def reopen_ticket(ref: Ref, session: SessionDep, who: PersonDep, cfg: SettingsDep) -> TicketRead:
+    ticket = access.reopen(session, ref=ref, actor=who.user, sla=cfg.sla)
+    return access.ticket_view(session, viewer=who.user, ticket=ticket)
+
+
 @router.get(
     "/{ref}/comments",
     summary="A ticket's comments, oldest first (end users: public ones only)",

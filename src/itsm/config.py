@@ -30,6 +30,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from itsm.attachments.config import AttachmentSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.integrations.config import IntegrationsSettings
@@ -216,6 +217,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -254,6 +256,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'itsm.db'}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attached files are kept: the setting, else ``attachments`` in the data dir."""
+        return self.attachments.directory or self.data_dir / "attachments"
 
     @property
     def is_default_database(self) -> bool:

@@ -22,6 +22,7 @@ class ErrorKind(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     RATE_LIMITED = "rate_limited"
     MISSING_EXTRA = "missing_extra"
+    TOO_LARGE = "too_large"
 
 
 class ItsmError(Exception):
@@ -51,6 +52,12 @@ class Conflict(ItsmError):
 
 class Forbidden(ItsmError):
     kind = ErrorKind.FORBIDDEN
+
+
+class TooLarge(ItsmError):
+    """Input over a size limit (an attached file): HTTP 413, the CLI's invalid input."""
+
+    kind = ErrorKind.TOO_LARGE
 
 
 class DatabaseUnavailable(ItsmError):

@@ -27,6 +27,7 @@ TYPE_PREFIX = "urn:itsm:problem:"
 
 STATUS_BY_KIND: dict[ErrorKind, int] = {
     ErrorKind.INVALID: 422,
+    ErrorKind.TOO_LARGE: 413,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
     ErrorKind.FORBIDDEN: 403,

@@ -35,4 +35,5 @@ BY_KIND = {
     ErrorKind.UNAUTHENTICATED: ExitStatus.UNAUTHENTICATED,
     ErrorKind.RATE_LIMITED: ExitStatus.RATE_LIMITED,
     ErrorKind.MISSING_EXTRA: ExitStatus.MISSING_EXTRA,
+    ErrorKind.TOO_LARGE: ExitStatus.INVALID_INPUT,
 }

@@ -1,6 +1,7 @@
 """Imports every ORM model so that ``Base.metadata`` knows the whole schema."""
 
 from itsm.accounts.models import ApiToken, LoginFailure, WebSession
+from itsm.attachments.models import Attachment
 from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
@@ -19,6 +20,7 @@ __all__ = [
     "ApiToken",
     "Article",
     "Asset",
+    "Attachment",
     "Base",
     "DiagnosticReport",
     "LoginFailure",

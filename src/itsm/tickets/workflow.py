@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from itsm.attachments.merge import copy_attachments
 from itsm.db.base import utcnow
 from itsm.errors import Conflict, Forbidden, InvalidInput
 from itsm.sla.config import SlaSettings
@@ -35,9 +36,9 @@ def merge(
     sla: SlaSettings | None = None,
 ) -> Ticket:
     """Fold a duplicate into ``target``: its comments are copied over (their origin in
-    ``copied_from``, outside the searched body), both audit trails record the merge, and
-    the duplicate is closed with a ``merged_into`` link. The duplicate keeps its own
-    history intact."""
+    ``copied_from``, outside the searched body) with its attachments, both audit trails
+    record the merge, and the duplicate is closed with a ``merged_into`` link. The
+    duplicate keeps its own history intact."""
     duplicate = get_ticket_for_update(session, ref=duplicate_ref)
     target = get_ticket_for_update(session, ref=target_ref)
     if duplicate.id == target.id:
@@ -53,18 +54,26 @@ def merge(
         .where(TicketComment.ticket_id == duplicate.id)
         .order_by(TicketComment.created_at, TicketComment.id)
     ).all()
-    for c in comments:
-        session.add(
-            TicketComment(
-                ticket_id=target.id,
-                author_id=c.author_id,
-                body=c.body,
-                copied_from=c.copied_from or duplicate.number,  # where it was written
-                is_internal=c.is_internal,
-                time_spent_minutes=0,  # the time was spent once: it stays counted on the duplicate
-                created_at=c.created_at,
-            )
+    copies = [
+        TicketComment(
+            ticket_id=target.id,
+            author_id=c.author_id,
+            body=c.body,
+            copied_from=c.copied_from or duplicate.number,  # where it was written
+            is_internal=c.is_internal,
+            time_spent_minutes=0,  # the time was spent once: it stays counted on the duplicate
+            created_at=c.created_at,
         )
+        for c in comments
+    ]
+    session.add_all(copies)
+    session.flush()
+    copy_attachments(
+        session,
+        source_id=duplicate.id,
+        target_id=target.id,
+        comment_ids={c.id: copy.id for c, copy in zip(comments, copies, strict=True)},
+    )
     session.add(
         TicketLink(
             ticket_id=duplicate.id,

@@ -1,0 +1,1 @@
+"""Files attached to tickets and their comments: stored outside the database."""

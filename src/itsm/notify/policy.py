@@ -20,6 +20,15 @@ _CLOSED = frozenset({Status.RESOLVED, Status.CLOSED})
 _TOLD_TO_ACTOR = frozenset({NotifyKind.TICKET_CREATED})
 
 
+#: The kinds an end user can be told of; the others reach staff only (see the rules).
+_REQUESTER_KINDS = (NotifyKind.TICKET_CREATED, NotifyKind.COMMENT, NotifyKind.STATUS)
+
+
+def kinds_for(*, staff: bool) -> tuple[NotifyKind, ...]:
+    """The kinds a person can be told of, which their preferences are worth showing."""
+    return tuple(NotifyKind) if staff else _REQUESTER_KINDS
+
+
 @dataclass(frozen=True)
 class Facts:
     """What is known about one ticket event when its transaction commits."""

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itsm.db.ids import parse_id
-from itsm.errors import choices
+from itsm.errors import InvalidInput, choices
+from itsm.i18n import LANGUAGES
 from itsm.users import policy
 from itsm.users.errors import (
     InactiveUser,
@@ -185,6 +186,25 @@ def deactivate(session: Session, *, ref: int | str, actor: User | None = None) -
     _refuse_self_lockout(user, actor)
     _refuse_last_admin(session, user)
     user.is_active = False
+    session.flush()
+    return user
+
+
+def shipped_language(language: str | None) -> str | None:
+    """``language`` if it is one the web app speaks (``None`` and ``""``: no choice)."""
+    if not language:
+        return None
+    if language not in LANGUAGES:
+        raise InvalidInput(f"unknown language {language[:20]!r}; allowed: {choices(LANGUAGES)}")
+    return language
+
+
+def set_language(session: Session, *, who: Principal, language: str | None) -> User:
+    """The language ``who`` reads the web app in; ``None`` gives the choice back to
+    their browser (``Accept-Language``), else the ``language`` setting."""
+    policy.require_person(who)
+    user = get_user(session, ref=who.user.id)
+    user.language = shipped_language(language)
     session.flush()
     return user
 

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from itsm.web.routes import auth, dashboard, kb, portal
+from itsm.web.routes import auth, dashboard, kb, me, portal
 from itsm.web.security import SecurityHeaders
 from itsm.web.session import LoginRequired, csrf_guard, language
 from itsm.web.templating import render
@@ -49,7 +49,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
     """Add the web app's routes, static files and headers to ``app``."""
     app.mount("/static", StaticFiles(packages=[("itsm.web", "static")]), name="static")
     app.include_router(auth.router, include_in_schema=False)
-    for module in (portal, kb, dashboard):
+    for module in (portal, kb, dashboard, me):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(csrf_guard)]
         )

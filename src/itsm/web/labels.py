@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from itsm.accounts.models import TokenKind, TokenScope
+from itsm.notify.models import Channel, NotifyKind
 from itsm.tickets.models import Category, EventKind, Priority, Status
 from itsm.tickets.urgency import Urgency
+from itsm.users.models import Role
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker, as the extractor knows it
@@ -42,6 +45,35 @@ EVENT = {
     EventKind.ASSIGNED: N_("Assigned to a technician"),
     EventKind.RATED: N_("Rated"),
 }
+NOTIFY_KIND = {
+    NotifyKind.TICKET_CREATED: N_("My new ticket was registered"),
+    NotifyKind.NEW_TICKET: N_("A new ticket nobody has taken"),
+    NotifyKind.ASSIGNED: N_("A ticket was assigned to me"),
+    NotifyKind.COMMENT: N_("A new comment"),
+    NotifyKind.STATUS: N_("Waiting for me, or resolved"),
+    NotifyKind.REOPENED: N_("A ticket of mine was reopened"),
+    NotifyKind.SLA_WARNING: N_("A deadline is near"),
+    NotifyKind.SLA_BREACH: N_("A deadline was missed"),
+    NotifyKind.ESCALATED: N_("A ticket was escalated"),
+    NotifyKind.ALERT_TICKET: N_("Monitoring opened a ticket"),
+}
+CHANNEL = {
+    Channel.EMAIL: N_("Email"),
+    Channel.IN_APP: N_("In the app"),
+    Channel.PUSH: N_("Push"),
+}
+ROLE = {
+    Role.ADMIN: N_("Administrator"),
+    Role.TECHNICIAN: N_("Technician"),
+    Role.USER: N_("User"),
+}
+TOKEN_KIND = {TokenKind.PERSONAL: N_("Personal"), TokenKind.AGENT: N_("Agent")}
+TOKEN_SCOPE = {
+    TokenScope.ALERTS: N_("Alerts (Alertmanager)"),
+    TokenScope.REPORTS: N_("Diagnostic reports"),
+}
+#: Each language in its own words: a reader looks for the one they read.
+LANGUAGE_NAME = {"es": "Español", "en": "English"}
 #: Every label table, as templates reach them.
 ALL = {
     "status_label": STATUS,
@@ -49,4 +81,10 @@ ALL = {
     "priority_label": PRIORITY,
     "urgency_label": URGENCY,
     "event_label": EVENT,
+    "notify_kind_label": NOTIFY_KIND,
+    "channel_label": CHANNEL,
+    "role_label": ROLE,
+    "token_kind_label": TOKEN_KIND,
+    "token_scope_label": TOKEN_SCOPE,
+    "language_name": LANGUAGE_NAME,
 }

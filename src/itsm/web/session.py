@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "itsm_session"
 LOGIN_CSRF_COOKIE = "itsm_login_csrf"
+#: The language a visitor picked on the login page, before anyone is logged in.
+LANGUAGE_COOKIE = "itsm_language"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,11 +51,19 @@ def lifetime(cfg: Settings) -> sessions.Lifetime:
     )
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None = None
+) -> None:
     """A cookie scripts cannot read, sent only to this site's pages (and only over TLS
-    when the browser came over TLS)."""
+    when the browser came over TLS); without ``max_age``, it ends with the browser."""
     response.set_cookie(
-        name, value, httponly=True, samesite="lax", secure=over_tls(request), path="/"
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=over_tls(request),
+        path="/",
     )
 
 
@@ -79,6 +89,7 @@ def visit(request: Request, session: SessionDep) -> sessions.Visit | None:
         "name": user.full_name,
         "staff": user.is_staff,
         "admin": user.role == Role.ADMIN,
+        "language": user.language,
     }
     request.state.csrf_token = found.csrf_token
     return found
@@ -130,9 +141,14 @@ ViewerDep = Annotated[Principal, Depends(viewer)]
 
 
 def language(request: Request, who: Principal | None = None) -> str:
-    """The page's language: the person's own, else their browser's, else the setting."""
+    """The page's language: the person's own, else the one this browser picked on the
+    login page, else the browser's ``Accept-Language``, else the setting."""
+    if who is not None:
+        own = who.user.language
+    else:  # an error page: the viewer, if the session was read before the error
+        own = (getattr(request.state, "viewer", None) or {}).get("language")
     return i18n.choose(
-        user_language=who.user.language if who is not None else None,
+        user_language=own or request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("accept-language"),
         default=settings(request).language,
     )

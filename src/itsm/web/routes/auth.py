@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -14,9 +15,11 @@ from itsm.accounts.errors import BadCredentials, TooManyLogins
 from itsm.accounts.login import log_in
 from itsm.api.deps import SessionDep, client_address, database, settings
 from itsm.db.runtime import Database
+from itsm.users import service as users
 from itsm.users.models import User
 from itsm.web.session import (
     COOKIE,
+    LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
     VisitDep,
     csrf_guard,
@@ -29,6 +32,8 @@ from itsm.web.templating import render
 
 #: Each route names its own CSRF check: the login form has no session to hold one.
 router = APIRouter()
+#: How long a browser remembers the language picked on the login page (a year).
+LANGUAGE_DAYS = 365
 
 
 def safe_next(target: str | None) -> str:
@@ -113,6 +118,25 @@ def login(
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, COOKIE, secret)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/login/language", dependencies=[Depends(login_csrf_guard)])
+def login_language(
+    request: Request,
+    language: Annotated[str, Form(max_length=20)] = "",
+    next_url: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+) -> Response:
+    """Before login, the language picked is this browser's (a cookie); once logged in,
+    the person's own (``/me/language``) comes first."""
+    chosen = users.shipped_language(language)
+    response = RedirectResponse(
+        f"/login?next={quote(safe_next(next_url), safe='')}", status_code=303
+    )
+    if chosen is None:
+        response.delete_cookie(LANGUAGE_COOKIE, path="/")
+    else:
+        set_cookie(request, response, LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_DAYS * 86400)
     return response
 
 

@@ -113,6 +113,22 @@ def list_users(
     return session.scalars(stmt).all()
 
 
+def list_assignees(
+    session: Session, *, who: Principal | None, hidden: Collection[str] = ()
+) -> Sequence[User]:
+    """The people a ticket may be given to: active technicians and admins, by name;
+    ``hidden`` usernames (system accounts) left out."""
+    policy.check_list(who)
+    stmt = (
+        select(User)
+        .where(User.role.in_(sorted(STAFF_ROLES)), User.is_active.is_(True))
+        .order_by(User.full_name, User.id)
+    )
+    if hidden:
+        stmt = stmt.where(User.username.not_in(sorted(hidden)))
+    return session.scalars(stmt).all()
+
+
 def _refuse_self_lockout(user: User, actor: User | None, *, role: str | None = None) -> None:
     """Nobody locks themselves out: another admin must deactivate or demote an admin.
 

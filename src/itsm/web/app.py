@@ -8,7 +8,8 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from itsm.web.routes import auth, dashboard, kb, me, portal
+from itsm.web import desk_errors
+from itsm.web.routes import auth, dashboard, desk, kb, me, portal
 from itsm.web.security import SecurityHeaders
 from itsm.web.session import LoginRequired, csrf_guard, language
 from itsm.web.templating import render
@@ -27,13 +28,23 @@ def error_page(
     """A web request's error as a page in the visitor's language (``None``: an API one)."""
     if not is_web(request):
         return None
+    refused = desk_errors.action_of(request)
+    if refused is None:
+        context: dict[str, object] = {"status": status, "detail": detail}
+    else:
+        ref, action = refused
+        context = {"status": status, "message": desk_errors.message(action, status), "ref": ref}
+        if request.headers.get("hx-request"):
+            return render(
+                request,
+                "desk/_problem.html",
+                context,
+                language=language(request),
+                status=status,
+                headers={**headers, **desk_errors.htmx_headers(action)},
+            )
     return render(
-        request,
-        "error.html",
-        {"status": status, "detail": detail},
-        language=language(request),
-        status=status,
-        headers=headers,
+        request, "error.html", context, language=language(request), status=status, headers=headers
     )
 
 
@@ -49,7 +60,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
     """Add the web app's routes, static files and headers to ``app``."""
     app.mount("/static", StaticFiles(packages=[("itsm.web", "static")]), name="static")
     app.include_router(auth.router, include_in_schema=False)
-    for module in (portal, kb, dashboard, me):
+    for module in (portal, desk, kb, dashboard, me):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(csrf_guard)]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.notify.models import Channel, NotifyKind
-from itsm.tickets.models import Category, EventKind, Priority, Status
+from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Status
 from itsm.tickets.urgency import Urgency
 from itsm.users.models import Role
 
@@ -44,6 +44,29 @@ EVENT = {
     EventKind.STATUS_CHANGED: N_("Status changed"),
     EventKind.ASSIGNED: N_("Assigned to a technician"),
     EventKind.RATED: N_("Rated"),
+    EventKind.FIELD_CHANGED: N_("Field changed"),
+    EventKind.COMMENTED: N_("Commented"),
+    EventKind.SLA_WARNING: N_("SLA due soon"),
+    EventKind.SLA_BREACH: N_("SLA breached"),
+    EventKind.MERGED: N_("Merged"),
+    EventKind.LINKED: N_("Linked"),
+}
+#: The staff page's words for a ticket's links, by their kind.
+LINK = {
+    "related": N_("Related to"),
+    LinkKind.MERGED_INTO: N_("Merged into"),
+    "merged_from": N_("Merged in from"),
+}
+#: The ticket fields an audit event may name.
+FIELD = {
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "category": N_("Category"),
+    "priority": N_("Priority"),
+    "asset_id": N_("Asset"),
+    "resolution_note": N_("Resolution note"),
+    "satisfaction_rating": N_("Rating"),
+    "satisfaction_comment": N_("Rating comment"),
 }
 NOTIFY_KIND = {
     NotifyKind.TICKET_CREATED: N_("My new ticket was registered"),
@@ -87,4 +110,6 @@ ALL = {
     "token_kind_label": TOKEN_KIND,
     "token_scope_label": TOKEN_SCOPE,
     "language_name": LANGUAGE_NAME,
+    "link_label": LINK,
+    "field_label": FIELD,
 }

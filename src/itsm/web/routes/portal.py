@@ -4,7 +4,7 @@ comments and ratings. The rules are :mod:`itsm.tickets.access`'s, as for the API
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
@@ -15,6 +15,7 @@ from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, St
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
 from itsm.validation import validated
+from itsm.web.routes import desk
 from itsm.web.session import ViewerDep, language
 from itsm.web.templating import render
 
@@ -98,24 +99,13 @@ def open_ticket(
     return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)
 
 
-def timeline(session: SessionDep, who: ViewerDep, ref: str) -> list[dict[str, Any]]:
-    """The public comments and the lifecycle events, oldest first."""
-    entries: list[dict[str, Any]] = [
-        {"at": c.created_at, "comment": c}
-        for c in access.comments(session, ref=ref, viewer=who.user)
-    ]
-    entries += [
-        {"at": e.created_at, "event": e}
-        for e in access.history(session, ref=ref, viewer=who.user)
-        if e.kind in _TIMELINE_EVENTS
-    ]
-    return sorted(entries, key=lambda entry: entry["at"])
-
-
 @router.get("/tickets/{ref}")
 def ticket_page(
     ref: Ref, request: Request, session: SessionDep, who: ViewerDep, cfg: SettingsDep
 ) -> Response:
+    """The requester's public view; staff get the technician's page (:mod:`.desk`)."""
+    if access.sees_all(who.user):
+        return desk.page(request, session, who, cfg, ref)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     view = access.ticket_view(session, viewer=who.user, ticket=ticket)
     window = cfg.sla.reopen_window_days
@@ -125,7 +115,7 @@ def ticket_page(
         "portal/ticket.html",
         {
             "ticket": view,
-            "timeline": timeline(session, who, view.number),
+            "timeline": desk.timeline(session, who, view.number, shown=_TIMELINE_EVENTS),
             "may_rate": view.status == Status.RESOLVED and view.satisfaction_rating is None,
             "may_reopen": lifecycle.reopenable(view.status, view.closed_at, now, window),
         },
@@ -140,10 +130,19 @@ def add_comment(
     who: ViewerDep,
     cfg: SettingsDep,
     body: Annotated[str, Form(max_length=100_000)] = "",
+    visibility: Annotated[Literal["public", "internal"], Form()] = "public",
+    minutes: Annotated[int, Form(ge=0, le=100_000)] = 0,
 ) -> Response:
-    data = validated(CommentCreate, {"body": body})
+    """A comment; staff (the technician's page) may make it an internal note and
+    record time spent, which :func:`access.add_comment` refuses to anyone else."""
+    internal = visibility == "internal"
+    data = validated(
+        CommentCreate, {"body": body, "is_internal": internal, "time_spent_minutes": minutes}
+    )
     access.add_comment(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
+    if access.sees_all(who.user):
+        return desk.back(ticket.number, "note" if internal else "comment")
     return RedirectResponse(f"/tickets/{ticket.number}#timeline", status_code=303)
 
 

@@ -1,0 +1,173 @@
+"""The technician's ticket page: fields, SLA clocks, the whole timeline, and the actions.
+
+Each action is a form POST that calls the :mod:`itsm.tickets.access` function the
+API's route calls, then redirects to the page (``?done=`` names what was done). htmx
+posts the same forms and swaps the page's ``#desk`` from where the redirect lands;
+a refusal is rendered by :mod:`itsm.web.desk_errors` next to the form that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi.responses import RedirectResponse
+
+from itsm.accounts.principal import Principal
+from itsm.api.deps import SessionDep, SettingsDep
+from itsm.tickets import access, lifecycle
+from itsm.tickets.models import Category, EventKind, Priority, Status
+from itsm.tickets.schemas import TicketUpdate
+from itsm.users import service as users
+from itsm.validation import validated
+from itsm.web.labels import N_
+from itsm.web.session import ViewerDep, language
+from itsm.web.templating import render
+
+router = APIRouter()
+Ref = Annotated[str, Path(min_length=1, max_length=64)]
+#: What the page says after each action (``?done=``), in a live region.
+DONE = {
+    "take": N_("You took the ticket."),
+    "assign": N_("Assignment saved."),
+    "status": N_("Status changed."),
+    "comment": N_("Comment added."),
+    "note": N_("Internal note added."),
+    "fields": N_("Priority and category saved."),
+    "merge": N_("Ticket merged."),
+    "link": N_("Tickets linked."),
+}
+#: Audit events the timeline shows: all but a comment's, shown as the comment itself.
+_SHOWN = frozenset(EventKind) - {EventKind.COMMENTED}
+
+
+def timeline(
+    session: SessionDep, who: Principal, ref: str, *, shown: Container[str]
+) -> list[dict[str, Any]]:
+    """The comments ``who`` may read and the audit events of the ``shown`` kinds,
+    oldest first (the portal's page shows fewer kinds than this one)."""
+    entries: list[dict[str, Any]] = [
+        {"at": c.created_at, "comment": c}
+        for c in access.comments(session, ref=ref, viewer=who.user)
+    ]
+    entries += [
+        {"at": e.created_at, "event": e}
+        for e in access.history(session, ref=ref, viewer=who.user)
+        if e.kind in shown
+    ]
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def page(
+    request: Request, session: SessionDep, who: Principal, cfg: SettingsDep, ref: str
+) -> Response:
+    """The staff page of ticket ``ref`` (the portal's route sends staff here)."""
+    ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
+    view = access.ticket_view(session, viewer=who.user, ticket=ticket)
+    hidden = (cfg.diagnostics.tickets.agent_username,)
+    done = request.query_params.get("done")
+    return render(
+        request,
+        "desk/ticket.html",
+        {
+            "ticket": view,
+            "requester": ticket.requester,
+            "timeline": timeline(session, who, view.number, shown=_SHOWN),
+            "links": access.links(session, ref=view.number, viewer=who.user),
+            "next_statuses": lifecycle.allowed_next(view.status),
+            "assignees": users.list_assignees(session, who=who, hidden=hidden),
+            "priorities": list(Priority),
+            "categories": list(Category),
+            "done": DONE.get(done) if done else None,
+            "mine": view.assignee_id == who.user.id,
+        },
+        language=language(request, who),
+    )
+
+
+def back(number: str, done: str) -> Response:
+    """To the ticket's page, saying what was done (a form POST's answer)."""
+    return RedirectResponse(f"/tickets/{number}?done={done}#desk", status_code=303)
+
+
+def _assign(
+    session: SessionDep, who: Principal, cfg: SettingsDep, ref: str, assignee: str | int | None
+) -> str:
+    ticket = access.assign(
+        session,
+        ref=ref,
+        assignee_ref=assignee,
+        actor=who.user,
+        system_accounts=(cfg.diagnostics.tickets.agent_username,),
+    )
+    return ticket.number
+
+
+@router.post("/tickets/{ref}/take")
+def take(ref: Ref, session: SessionDep, who: ViewerDep, cfg: SettingsDep) -> Response:
+    return back(_assign(session, who, cfg, ref, who.user.id), "take")
+
+
+@router.post("/tickets/{ref}/assign")
+def assign(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    assignee: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    return back(_assign(session, who, cfg, ref, assignee.strip() or None), "assign")
+
+
+@router.post("/tickets/{ref}/status")
+def change_status(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    status: Annotated[Status, Form()],
+    note: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    ticket = access.change_status(
+        session, ref=ref, status=status, note=note.strip() or None, actor=who.user, sla=cfg.sla
+    )
+    return back(ticket.number, "status")
+
+
+@router.post("/tickets/{ref}/fields")
+def change_fields(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    priority: Annotated[Priority, Form()],
+    category: Annotated[Category, Form()],
+) -> Response:
+    data = validated(TicketUpdate, {"priority": priority, "category": category})
+    ticket = access.update(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
+    return back(ticket.number, "fields")
+
+
+@router.post("/tickets/{ref}/merge")
+def merge(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    into: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    access.merge(session, duplicate_ref=ref, target_ref=into, actor=who.user, sla=cfg.sla)
+    # The duplicate's page: closed now, with its link to the ticket that stays.
+    return back(access.visible_ticket(session, ref=ref, viewer=who.user).number, "merge")
+
+
+@router.post("/tickets/{ref}/links")
+def link(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    other: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    ticket = access.link(session, ref=ref, other_ref=other, actor=who.user)
+    return back(ticket.number, "link")

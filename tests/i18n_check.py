@@ -21,9 +21,10 @@ def messages(source: Path) -> dict[str, str]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(source), METHODS, options_map={"templates/**.html": {"trimmed": "true"}}
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, f"{filename}:{lineno}")
+        # A plural message (ngettext) is one catalogue entry, under its singular id.
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, f"{filename}:{lineno}")
     return found
 
 

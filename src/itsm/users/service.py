@@ -6,7 +6,7 @@ import getpass
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,17 +99,34 @@ def list_users(
     role: Role | None = None,
     include_inactive: bool = False,
     hidden: Collection[str] = (),
+    only_inactive: bool = False,
+    text: str | None = None,
 ) -> Sequence[User]:
     """The people, by id; ``hidden`` usernames (system accounts such as the
-    diagnostics agent's, which no one works with) left out."""
+    diagnostics agent's, which no one works with) left out. ``text``: only those whose
+    username, name or e-mail contains it (any case)."""
     policy.check_list(who)
     stmt = select(User).order_by(User.id)
     if hidden:
         stmt = stmt.where(User.username.not_in(sorted(hidden)))
     if role is not None:
         stmt = stmt.where(User.role == role)
-    if not include_inactive:
+    if only_inactive:
+        stmt = stmt.where(User.is_active.is_(False))
+    elif not include_inactive:
         stmt = stmt.where(User.is_active.is_(True))
+    words = (text or "").strip().lower()[: _MAX_REF * 4]
+    if "\x00" in words:
+        raise InvalidInput("the search text must not contain NUL characters")
+    if words:
+        stmt = stmt.where(
+            or_(
+                *(
+                    func.lower(column).contains(words, autoescape=True)
+                    for column in (User.username, User.full_name, User.email)
+                )
+            )
+        )
     return session.scalars(stmt).all()
 
 
@@ -221,6 +238,17 @@ def set_language(session: Session, *, who: Principal, language: str | None) -> U
     policy.require_person(who)
     user = get_user(session, ref=who.user.id)
     user.language = shipped_language(language)
+    session.flush()
+    return user
+
+
+def reactivate_user(session: Session, *, who: Principal | None, ref: int | str) -> User:
+    """Let a deactivated person act again (admins). See
+    :func:`itsm.accounts.reactivation.reactivate`, which the doors call: their tokens
+    and sessions from before do not come back with them."""
+    policy.check_manage(who)
+    user = get_user(session, ref=ref)
+    user.is_active = True
     session.flush()
     return user
 

@@ -1,0 +1,212 @@
+"""The admin pages for people: list and search, add, role, deactivate and reactivate,
+passwords, unlock. Admins only: anyone else gets a 404, as for a page that does not
+exist. Each change is a POST with CSRF through the services the API and the CLI call;
+the page then shows what happened (post, redirect, get), and a destructive change
+asks first on a page of its own (which works without script)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from itsm.accounts import password_change, passwords, reactivation
+from itsm.accounts import service as accounts
+from itsm.accounts.principal import Principal
+from itsm.api.deps import SessionDep, SettingsDep, database, own_write_transactions
+from itsm.errors import ErrorKind, Forbidden, ItsmError, NotFound
+from itsm.users import policy
+from itsm.users import service as users
+from itsm.users.models import Role
+from itsm.users.schemas import UserCreate
+from itsm.validation import validated
+from itsm.web.session import ViewerDep, language
+from itsm.web.templating import render
+
+router = APIRouter(prefix="/admin")
+UserRef = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class PageNotFound(NotFound):
+    """A page someone may not see answers as one that does not exist."""
+
+
+def admin_viewer(who: ViewerDep) -> Principal:
+    """The logged-in admin (:func:`itsm.users.policy.require_admin`); anyone else 404."""
+    try:
+        policy.require_admin(who)
+    except Forbidden:
+        raise PageNotFound("no such page") from None
+    return who
+
+
+AdminDep = Annotated[Principal, Depends(admin_viewer)]
+
+
+def page(
+    request: Request, who: Principal, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    return render(request, name, context, language=language(request, who), status=status)
+
+
+def _user_page(user: str, done: str, **facts: int) -> RedirectResponse:
+    query = urlencode({"done": done, **facts})
+    return RedirectResponse(f"/admin/users/{user}?{query}", status_code=303)
+
+
+@router.get("")
+def home(who: AdminDep) -> Response:
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/users")
+def user_list(
+    request: Request,
+    session: SessionDep,
+    who: AdminDep,
+    cfg: SettingsDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    role: Annotated[Role | None, Query()] = None,
+    state: Annotated[str, Query(pattern="^(active|inactive|all)$")] = "active",
+) -> Response:
+    """Everyone but the diagnostics agent's account; the rows alone for htmx, which
+    asks again as the search is typed."""
+    rows = users.list_users(
+        session,
+        who=who,
+        role=role,
+        include_inactive=state == "all",
+        only_inactive=state == "inactive",
+        hidden=(cfg.diagnostics.tickets.agent_username,),
+        text=q,
+    )
+    context = {"users": rows, "q": q, "role": role, "state": state, "roles": list(Role)}
+    partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "users"
+    name = "admin/_user_rows.html" if partial else "admin/users.html"
+    return page(request, who, name, context)
+
+
+@router.get("/users/new")
+def new_user(request: Request, who: AdminDep) -> Response:
+    return page(request, who, "admin/user_new.html", {"values": {}, "roles": list(Role)})
+
+
+@router.post("/users")
+def add_user(
+    request: Request,
+    session: SessionDep,
+    who: AdminDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    full_name: Annotated[str, Form(max_length=400)] = "",
+    email: Annotated[str, Form(max_length=400)] = "",
+    role: Annotated[str, Form(max_length=32)] = Role.USER,
+    department: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    values = {
+        "username": username,
+        "full_name": full_name,
+        "email": email or None,
+        "role": role,
+        "department": department or None,
+    }
+    try:
+        with session.begin_nested():  # a refusal leaves nothing written
+            user = users.add_user(session, who=who, data=validated(UserCreate, values))
+    except ItsmError as exc:  # the form again, as typed, with what was wrong
+        context = {"values": values, "roles": list(Role), "error": exc.message}
+        status = 409 if exc.kind == ErrorKind.CONFLICT else 422
+        return page(request, who, "admin/user_new.html", context, status=status)
+    return _user_page(user.username, "added")
+
+
+@router.get("/users/{ref}")
+def user_page(
+    ref: UserRef,
+    request: Request,
+    session: SessionDep,
+    who: AdminDep,
+    done: Annotated[str | None, Query(max_length=32)] = None,
+    count: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    user = users.get_user(session, ref=ref)
+    tokens = accounts.token_reads(
+        session, accounts.list_tokens(session, who=who, owner_ref=user.id)
+    )
+    context = {
+        "user": user,
+        "tokens": tokens,
+        "done": done,
+        "count": count,
+        "roles": list(Role),
+        "is_me": user.id == who.user.id,
+    }
+    return page(request, who, "admin/user.html", context)
+
+
+@router.post("/users/{ref}/role")
+def change_role(
+    ref: UserRef,
+    session: SessionDep,
+    who: AdminDep,
+    role: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    user = users.set_role(session, who=who, ref=ref, role=role)
+    return _user_page(user.username, "role")
+
+
+@router.get("/users/{ref}/deactivate")
+def confirm_deactivate(
+    ref: UserRef, request: Request, session: SessionDep, who: AdminDep
+) -> Response:
+    user = users.get_user(session, ref=ref)
+    return page(request, who, "admin/confirm.html", {"user": user, "action": "deactivate"})
+
+
+@router.post("/users/{ref}/deactivate")
+def deactivate(ref: UserRef, session: SessionDep, who: AdminDep) -> Response:
+    user = users.deactivate_user(session, who=who, ref=ref)
+    return _user_page(user.username, "deactivated")
+
+
+@router.post("/users/{ref}/reactivate")
+def reactivate(ref: UserRef, session: SessionDep, who: AdminDep) -> Response:
+    done = reactivation.reactivate(session, who=who, ref=ref)
+    return _user_page(done.user.username, "reactivated", count=done.revoked_tokens)
+
+
+@router.post("/users/{ref}/unlock")
+def unlock(ref: UserRef, session: SessionDep, who: AdminDep) -> Response:
+    user, forgotten = accounts.unlock(session, who=who, ref=ref)
+    return _user_page(user.username, "unlocked", count=forgotten)
+
+
+@router.get("/users/{ref}/password")
+def password_form(ref: UserRef, request: Request, session: SessionDep, who: AdminDep) -> Response:
+    user = users.get_user(session, ref=ref)
+    return page(request, who, "admin/password.html", {"user": user})
+
+
+@router.post("/users/{ref}/password")
+@own_write_transactions
+def reset_password(
+    ref: UserRef,
+    request: Request,
+    who: AdminDep,
+    how: Annotated[str, Form(pattern="^(generate|typed)$")] = "generate",
+    password: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
+) -> Response:
+    """A generated password is shown once, on this answer only (never in a URL); a
+    typed one is not shown again. Argon2 runs before the short write transaction."""
+    shown = passwords.generate() if how == "generate" else None
+    new = password_change.new_password(shown or password)
+    with database(request).session() as session:
+        done = password_change.reset_password(session, who=who, ref=ref, password=new)
+        context = {
+            "username": done.user.username,
+            "full_name": done.user.full_name,
+            "new_password": shown,
+            "revoked": done.revoked_tokens,
+        }
+    return page(request, who, "admin/password_set.html", context)

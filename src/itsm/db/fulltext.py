@@ -17,7 +17,7 @@ find one another on both databases.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -39,6 +39,8 @@ _PART = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers keep
 # Parts joined without a space. A match starts only where a run of letters and digits
 # does, and runs are taken whole (possessive): linear time on a 100 KB word.
 _JOINED = re.compile(r"(?<![^\W_])[^\W_]++(?:(?:[^\w\s]|_)++[^\W_]++)+")
+# A ticket number among a joined word's parts (joined by spaces): "tkt 20261206 0005".
+_TICKET_NUMBER = re.compile(r"(?<![^ ])tkt \d{8} \d{4,}(?![^ ])", re.ASCII)
 MAX_TERMS = 16
 #: Query words this short are also tried joined with the next one ("wi fi": "wifi").
 SHORT_WORD = 4
@@ -58,11 +60,26 @@ def search_terms(*texts: str | None) -> str | None:
     The tokenizers split such words at the punctuation (PostgreSQL's reads
     "-0005" as a signed number), so neither finds "wifi" or a ticket number's parts.
     """
+    return _joined_terms(texts, keep=lambda _spaced: True)
+
+
+def ticket_search_terms(number: str | None, *texts: str | None) -> str | None:
+    """:func:`search_terms` of a ticket's ``number`` and ``texts``, without any joined
+    word naming another ticket: its requester must not find another ticket's number
+    by its parts ("0005", "tkt 20261206 0005") through their own ticket."""
+    own = " ".join(_PART.findall(number.lower())) if number else None
+    return _joined_terms(
+        (number, *texts), keep=lambda spaced: spaced == own or not _TICKET_NUMBER.search(spaced)
+    )
+
+
+def _joined_terms(texts: Iterable[str | None], *, keep: Callable[[str], bool]) -> str | None:
     found: list[str] = []
     for written in texts:
         for joined in _JOINED.findall(written.lower()) if written else ():
             parts = _PART.findall(joined)
-            found.extend((*parts, "".join(parts)))
+            if keep(" ".join(parts)):
+                found.extend((*parts, "".join(parts)))
     return " ".join(found) or None
 
 

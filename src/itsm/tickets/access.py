@@ -216,16 +216,42 @@ def _asset_tags(session: Session, tickets: Sequence[Ticket]) -> dict[int, str]:
     return {key: tag for key, tag in rows}
 
 
+def _duplicates(
+    session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
+) -> dict[int, dict[str, str]]:
+    """For each closed duplicate of ``tickets``, its ``merged_into`` as ``viewer`` may
+    read it and, without a note of its own, "Duplicate of …" as its resolution note.
+
+    The merge keeps the target's number in the link only (a note naming it would be
+    searched, and its parts found by the duplicate's requester)."""
+    closed = {t.id for t in tickets if t.status == Status.CLOSED}
+    targets = workflow.merge_targets(session, ticket_ids=closed)
+    unseen = unseen_numbers(session, viewer=viewer, numbers=targets.values())
+    shown = {
+        key: HIDDEN_TICKET if number.upper() in unseen else number
+        for key, number in targets.items()
+    }
+    return {
+        t.id: {"merged_into": shown[t.id]}
+        | ({} if t.resolution_note else {"resolution_note": f"Duplicate of {shown[t.id]}"})
+        for t in tickets
+        if t.id in shown
+    }
+
+
 def ticket_views(
     session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
 ) -> list[TicketRead]:
     """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts), each
-    linked inventory item named by its asset tag (one query for the page)."""
+    linked inventory item named by its asset tag, each merged duplicate with what it
+    was merged into (one query each for the page)."""
     tags = _asset_tags(session, tickets)
+    merged = _duplicates(session, viewer=viewer, tickets=tickets)
     views = [
-        ticket_read(t).model_copy(update={"asset": tags.get(t.asset_id)})
-        if t.asset_id is not None
-        else ticket_read(t)
+        ticket_read(t).model_copy(
+            update=({"asset": tags.get(t.asset_id)} if t.asset_id is not None else {})
+            | merged.get(t.id, {})
+        )
         for t in tickets
     ]
     if sees_all(viewer):

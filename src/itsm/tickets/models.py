@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from itsm.db.base import Base, Timestamps, UTCDateTime, enum_check, utcnow
-from itsm.db.fulltext import search_terms
+from itsm.db.fulltext import search_terms, ticket_search_terms
 from itsm.db.partial_index import partial_index
 from itsm.sla.due import DueClock, due_clock, next_due
 from itsm.users.models import User
@@ -232,7 +232,7 @@ class Ticket(Timestamps, Base):
             "description": self.description,
             "resolution_note": self.resolution_note,
         } | {key: value}
-        self.search_terms = search_terms(*texts.values())
+        self.search_terms = ticket_search_terms(*texts.values())
         return value
 
     @property

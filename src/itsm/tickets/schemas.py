@@ -188,7 +188,20 @@ class TicketRead(Schema):
     satisfaction_rating: int | None
     satisfaction_comment: str | None
     satisfaction_rated_at: datetime | None = None
-    resolution_note: str | None = None
+    resolution_note: str | None = Field(
+        default=None,
+        description=(
+            "What fixed it. A merged duplicate without a note of its own reads"
+            " 'Duplicate of <merged_into>'."
+        ),
+    )
+    merged_into: str | None = Field(
+        default=None,
+        description=(
+            "The number of the ticket this one was merged into; 'another ticket' to an"
+            " end user who may not open it."
+        ),
+    )
     sla_paused_at: datetime | None = None
     due_at: datetime | None = Field(
         default=None,

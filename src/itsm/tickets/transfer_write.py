@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db import bulk
 from itsm.db.base import utcnow
-from itsm.db.fulltext import search_terms
+from itsm.db.fulltext import ticket_search_terms
 from itsm.errors import ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
@@ -63,7 +63,7 @@ TICKET_COLUMNS = (
     "resolution_breached",
     "due_at",
     "external_id",
-    "search_terms",  # what the models fill in (itsm.db.fulltext.search_terms)
+    "search_terms",  # what the models fill in (itsm.db.fulltext.ticket_search_terms)
 )
 # Places in a staged ticket (without id and number).
 _CREATED_AT = TICKET_COLUMNS.index("created_at") - 2
@@ -292,8 +292,8 @@ class Writer:
             next_value[day] += 1
             if not numbers:
                 numbers.append(number)
-            texts = (number, ticket[_TITLE], ticket[_DESCRIPTION], ticket[_NOTE])
-            yield (ticket_id, number, *ticket, search_terms(*texts))
+            texts = (ticket[_TITLE], ticket[_DESCRIPTION], ticket[_NOTE])
+            yield (ticket_id, number, *ticket, ticket_search_terms(number, *texts))
             events.append((ticket_id, actor, created, None, None, number, ticket[_CREATED_AT]))
             events.extend((ticket_id, actor, *event) for event in more)
         numbers[1:] = [number]

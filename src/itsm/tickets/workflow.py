@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -38,7 +38,9 @@ def merge(
     """Fold a duplicate into ``target``: its comments are copied over (their origin in
     ``copied_from``, outside the searched body) with its attachments, both audit trails
     record the merge, and the duplicate is closed with a ``merged_into`` link. The
-    duplicate keeps its own history intact."""
+    duplicate keeps its own history intact. The target's number is in the link only,
+    never in the duplicate's searched texts: "Duplicate of …" is shown from the link
+    (:func:`merge_targets`)."""
     duplicate = get_ticket_for_update(session, ref=duplicate_ref)
     target = get_ticket_for_update(session, ref=target_ref)
     if duplicate.id == target.id:
@@ -103,7 +105,7 @@ def merge(
         ref=duplicate.id,
         status=Status.CLOSED,
         actor=actor,
-        note=f"Duplicate of {target.number}",
+        note=None,
         sla=sla,
     )
     session.flush()
@@ -165,6 +167,21 @@ def links_of(session: Session, *, ticket: Ticket) -> Sequence[tuple[str, str]]:
             kind = "merged_from"
         out.append((str(kind), number))
     return out
+
+
+def merge_targets(session: Session, *, ticket_ids: Collection[int]) -> dict[int, str]:
+    """The number of the ticket each of ``ticket_ids`` was merged into, for those merged."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(TicketLink.ticket_id, Ticket.number)
+        .join(Ticket, Ticket.id == TicketLink.other_id)
+        .where(
+            TicketLink.kind == LinkKind.MERGED_INTO,
+            TicketLink.ticket_id.in_(sorted(ticket_ids)),
+        )
+    )
+    return {ticket_id: number for ticket_id, number in rows}
 
 
 def rate(

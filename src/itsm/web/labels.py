@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.notify.models import Channel, NotifyKind
+from itsm.tickets.access import HIDDEN_TICKET
 from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Status
 from itsm.tickets.urgency import Urgency
 from itsm.users.models import Role
@@ -99,6 +100,7 @@ TOKEN_SCOPE = {
 LANGUAGE_NAME = {"es": "Español", "en": "English"}
 #: Every label table, as templates reach them.
 ALL = {
+    "hidden_ticket": HIDDEN_TICKET,
     "status_label": STATUS,
     "category_label": CATEGORY,
     "priority_label": PRIORITY,

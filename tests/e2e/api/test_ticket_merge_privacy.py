@@ -97,9 +97,25 @@ def test_an_end_user_cannot_find_a_ticket_merged_into_theirs_by_its_number(
     bad = vera.get("/tickets", params={"text": theirs, "cursor": "x"})
     problem(bad, 422, "invalid-cursor")
 
-    # Walt, the duplicate's requester, does not find Vera's ticket by its number either.
-    assert _found(seen["walt"], mine) == set()
-    assert _found(seen["walt"], "slow") == set()
+    # Walt, the duplicate's requester, does not find Vera's ticket by its number either,
+    # nor his own closed duplicate by the parts of hers: the merge named her ticket in
+    # the link only, not in his ticket's searched texts.
+    walt = seen["walt"]
+    assert _found(walt, mine) == set()
+    assert _found(walt, "slow") == set()
+    assert _found(walt, "exchange") == {theirs}
+    _, day, count = mine.split("-")
+    for q in (count, f"{day} {count}", f"tkt{day}{count}", f"TKT_{day}_{count}", f"{day}-{count}"):
+        assert _found(walt, q) == set(), q
+        assert _listed(walt, q) == set(), q
+    # His own number finds his ticket, whole and in parts, as it does for staff; and
+    # staff find each ticket by its own number's parts.
+    for client in (walt, tech, admin):
+        for q in (theirs, counter, f"{day} {counter}", f"tkt{day}{counter}"):
+            assert theirs in _found(client, q), q
+    for staff in (tech, admin):
+        for q in (count, f"{day} {count}", f"tkt{day}{count}", f"TKT_{day}_{count}"):
+            assert mine in _found(staff, q), q
 
 
 def test_an_end_user_reads_no_other_end_user_s_name_on_their_comments(

@@ -254,3 +254,30 @@ def test_a_requester_reopens_a_resolved_ticket_or_a_closed_one_within_the_window
     assert "can be reopened only within 14 days" in late.text
     theirs = browser.post(f"/tickets/{numbers['theirs']}/reopen", {"csrf_token": token})
     assert theirs.status_code == 404
+
+
+def test_a_merged_duplicate_says_so_without_naming_another_person_s_ticket(api: Api) -> None:
+    api.user("ana", password=PASSWORD)
+    api.user("bea")
+    api.user("tere", role="technician")
+    with api.session() as session:
+        people = {name: users.get_user(session, ref=name) for name in ("ana", "bea", "tere")}
+
+        def opened(who: str, title: str) -> str:
+            data = TicketOpen(title=title, category=Category.OTHER)
+            return access.open_ticket(
+                session, data=data, actor=people[who], source=Source.WEB, zone=api.settings.zone
+            ).number
+
+        mine, again = opened("ana", "Correo lento"), opened("ana", "Correo")
+        hers = opened("bea", "Exchange caído")
+        access.merge(session, duplicate_ref=again, target_ref=mine, actor=people["tere"])
+        access.merge(session, duplicate_ref=mine, target_ref=hers, actor=people["tere"])
+    browser = Browser(api)
+    browser.login("ana", PASSWORD)
+    # Merged into Bea's ticket: said so, in Spanish, without its number.
+    page = browser.get(f"/tickets/{mine}").text
+    assert "Cerrada como duplicado de otra incidencia." in page
+    assert hers not in page
+    # Her other ticket was merged into a ticket she may open: that one is named.
+    assert f"Cerrada como duplicado de {mine}." in browser.get(f"/tickets/{again}").text

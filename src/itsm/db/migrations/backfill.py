@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -36,3 +36,32 @@ def updated_at_kept(table: str) -> Iterator[None]:
     op.execute(f"DROP TRIGGER {name}")
     yield
     op.execute(sql)
+
+
+def refill_search_terms(
+    table: str, sources: Sequence[str], terms: Callable[..., str | None], *, batch: int = 5000
+) -> None:
+    """Each row's ``search_terms`` made again by ``terms`` from its ``sources`` columns,
+    in keyset batches by id; only rows whose terms change are written (a write
+    re-indexes the row)."""
+    rows_of = sa.table(
+        table, sa.column("id"), sa.column("search_terms"), *(sa.column(c) for c in sources)
+    )
+    conn = op.get_bind()
+    after = 0
+    while rows := conn.execute(
+        sa.select(rows_of).where(rows_of.c.id > after).order_by(rows_of.c.id).limit(batch)
+    ).all():
+        after = rows[-1].id
+        changed = [
+            {"row_id": r.id, "terms": made}
+            for r in rows
+            if (made := terms(*(getattr(r, c) for c in sources))) != r.search_terms
+        ]
+        if changed:
+            conn.execute(
+                rows_of.update()
+                .where(rows_of.c.id == sa.bindparam("row_id"))
+                .values(search_terms=sa.bindparam("terms")),
+                changed,
+            )

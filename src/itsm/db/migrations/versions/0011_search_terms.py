@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from itsm.db.fulltext import search_terms
-from itsm.db.migrations.backfill import updated_at_kept
+from itsm.db.migrations.backfill import refill_search_terms, updated_at_kept
 
 revision = "0011"
 down_revision = "0010"
@@ -59,7 +59,7 @@ def upgrade() -> None:
     for table in AFTER:
         op.add_column(table, sa.Column("search_terms", sa.Text(), nullable=True))
         with updated_at_kept(table):  # search terms filled in are not an edit
-            _fill(table)
+            refill_search_terms(table, SOURCES[table], search_terms, batch=BATCH)
     _create_index(AFTER)
 
 
@@ -69,33 +69,6 @@ def downgrade() -> None:
         # Plain ALTER TABLE ... DROP COLUMN on both databases (SQLite >= 3.35), as 0007 does.
         op.execute(f"ALTER TABLE {table} DROP COLUMN search_terms")
     _create_index(BEFORE)
-
-
-def _fill(table: str) -> None:
-    sources = SOURCES[table]
-    rows_of = sa.table(table, sa.column("id"), *(sa.column(c) for c in sources))
-    terms_of = sa.table(table, sa.column("id"), sa.column("search_terms"))
-    conn = op.get_bind()
-    after = 0
-    while True:
-        rows = conn.execute(
-            sa.select(rows_of).where(rows_of.c.id > after).order_by(rows_of.c.id).limit(BATCH)
-        ).all()
-        if not rows:
-            return
-        after = rows[-1].id
-        found = [
-            {"row_id": row.id, "terms": terms}
-            for row in rows
-            if (terms := search_terms(*(getattr(row, c) for c in sources))) is not None
-        ]
-        if found:
-            conn.execute(
-                terms_of.update()
-                .where(terms_of.c.id == sa.bindparam("row_id"))
-                .values(search_terms=sa.bindparam("terms")),
-                found,
-            )
 
 
 def _postgresql() -> bool:

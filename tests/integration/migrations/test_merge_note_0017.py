@@ -1,4 +1,4 @@
-"""0016 on both databases: a merged duplicate's "Duplicate of TKT-…" note is cleared and
+"""0017 on both databases: a merged duplicate's "Duplicate of TKT-…" note is cleared and
 every ticket's search terms made again without other tickets' numbers, keeping
 ``updated_at``; the downgrade writes the note back."""
 
@@ -25,7 +25,7 @@ def engine(empty_db_url: str) -> Iterator[Engine]:
 
 
 def _seed(engine: Engine) -> None:
-    """At 0015, in its own SQL: Ana's ticket merged into Bea's, as a merge wrote it then,
+    """At 0016, in its own SQL: Ana's ticket merged into Bea's, as a merge wrote it then,
     and Ana's other ticket naming Bea's in its description."""
     with engine.begin() as conn:
         for uid, name in ((1, "ana"), (2, "bea")):
@@ -82,15 +82,15 @@ def _notes(engine: Engine) -> dict[int, str | None]:
         return {i: n for i, n in conn.execute(text("SELECT id, resolution_note FROM tickets"))}
 
 
-def test_0016_takes_other_tickets_numbers_out_of_what_is_searched(engine: Engine) -> None:
-    migrate.upgrade(engine, "0015")
+def test_0017_takes_other_tickets_numbers_out_of_what_is_searched(engine: Engine) -> None:
+    migrate.upgrade(engine, "0016")
     _seed(engine)
     counter = TARGET.rsplit("-", 1)[1]
     parts = (counter, f"20261201 {counter}", f"TKT_20261201_{counter}", "tkt202612010007")
     # Before: Ana's tickets are found by the parts of Bea's number.
     assert [_found(engine, q) for q in parts] == [{1, 2, 3}] * 4
 
-    migrate.upgrade(engine, "0016")
+    migrate.upgrade(engine, "0017")
     assert _notes(engine) == {1: None, 2: None, 3: None}
     with engine.connect() as conn:  # neither the note nor the terms are an edit
         stamps = {str(t)[:19] for t in conn.scalars(text("SELECT updated_at FROM tickets"))}
@@ -106,7 +106,7 @@ def test_0016_takes_other_tickets_numbers_out_of_what_is_searched(engine: Engine
             assert tid in _found(engine, q), (q, number)
     assert _found(engine, "exchange") == {2}
 
-    migrate.downgrade(engine, "0015")
+    migrate.downgrade(engine, "0016")
     assert _notes(engine) == {1: None, 2: f"Duplicate of {TARGET}", 3: None}
     assert _found(engine, "tkt202612010007") == {1, 2, 3}
     migrate.upgrade(engine)

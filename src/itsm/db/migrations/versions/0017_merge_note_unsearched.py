@@ -9,8 +9,8 @@ from. Such notes are cleared, and every ticket's ``search_terms`` made again by
 another ticket. Neither is an edit: ``updated_at`` is kept. The downgrade writes the
 notes back and the terms as 0011 made them.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 from itsm.db.fulltext import search_terms, ticket_search_terms
 from itsm.db.migrations.backfill import refill_search_terms, updated_at_kept
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -31,6 +31,7 @@ from itsm.diagnostics.errors import (
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.report import Report
 from itsm.diagnostics.spool import Entry, Spool
+from itsm.wording import count
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class ReportSender:
             response = self._post(body)
         except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
             delivery.problem = f"server {self.server} is not reachable: {_reason(exc)}"
-            log.warning("%s; %d report(s) kept in the spool", delivery.problem, len(batch))
+            log.warning("%s; %s kept in the spool", delivery.problem, count(len(batch), "report"))
             return False
         status = response.status_code
         if 200 <= status < 300:
@@ -175,9 +176,9 @@ class ReportSender:
         if status >= 500 or status in _RETRY_STATUSES:
             delivery.problem = f"server {self.server} answered {status}: {detail}"
             self._hold(response)
-            log.warning("%s; %d report(s) kept in the spool", delivery.problem, len(batch))
+            log.warning("%s; %s kept in the spool", delivery.problem, count(len(batch), "report"))
             return False
-        if len(batch) > 1:  # find the bad report(s): one at a time, in order
+        if len(batch) > 1:  # find the bad reports: one at a time, in order
             log.warning("server refused a batch of %d (%s): sending one by one", len(batch), detail)
             return all(self._send([entry], delivery) for entry in batch)
         log.error(

@@ -248,14 +248,13 @@ def update_ticket(
         if old == new:
             continue
         setattr(ticket, field, new)
-        shown_old = None if field == "description" else old
-        shown_new = None if field == "description" else new
+        named, shown_old, shown_new = _audited(session, field, old, new)
         events.record(
             session,
             ticket=ticket,
             actor=actor,
             kind=EventKind.FIELD_CHANGED,
-            field=field,
+            field=named,
             old=shown_old,
             new=shown_new,
         )
@@ -265,6 +264,21 @@ def update_ticket(
             clock.retarget(ticket, sla, old_priority=old)
     session.flush()
     return ticket
+
+
+def _audited(session: Session, field: str, old: object, new: object) -> tuple[str, object, object]:
+    """A field change as the audit trail records it: a description's text is left out,
+    and the linked item is named by asset tag (``asset``), as people are by username,
+    since an id tells the reader nothing and outlives the item."""
+    if field == "description":
+        return field, None, None
+    if field == "asset_id":
+        tags = [
+            None if key is None else inventory.get_asset(session, ref=str(key)).asset_tag
+            for key in (old, new)
+        ]
+        return "asset", tags[0], tags[1]
+    return field, old, new
 
 
 def assign(

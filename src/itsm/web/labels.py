@@ -64,7 +64,7 @@ FIELD = {
     "description": N_("Description"),
     "category": N_("Category"),
     "priority": N_("Priority"),
-    "asset_id": N_("Asset"),
+    "asset": N_("Asset"),
     "resolution_note": N_("Resolution note"),
     "satisfaction_rating": N_("Rating"),
     "satisfaction_comment": N_("Rating comment"),

@@ -298,14 +298,15 @@ def test_an_asset_is_linked_and_unlinked_with_both_in_the_history(
     unlink = TicketUpdate.model_validate({"asset_id": None})
     tickets.update_ticket(session, ref=desk.ticket.id, data=unlink, actor=desk.tech)
     assert desk.ticket.asset_id is None
-    changes = [row for row in event_rows(session, desk.ticket) if row[1] == "asset_id"]
+    # The trail names the item by its asset tag, as it names people by username.
+    changes = [row for row in event_rows(session, desk.ticket) if row[1] == "asset"]
     assert changes == [
-        ("field_changed", "asset_id", None, str(asset.id), "tech"),
-        ("field_changed", "asset_id", str(asset.id), None, "tech"),
+        ("field_changed", "asset", None, "PC-0042", "tech"),
+        ("field_changed", "asset", "PC-0042", None, "tech"),
     ]
     # Unlinking what is not linked changes nothing and records nothing.
     tickets.update_ticket(session, ref=desk.ticket.id, data=unlink, actor=desk.tech)
-    assert len([row for row in event_rows(session, desk.ticket) if row[1] == "asset_id"]) == 2
+    assert len([row for row in event_rows(session, desk.ticket) if row[1] == "asset"]) == 2
 
 
 @pytest.mark.parametrize("field", ["title", "description", "category", "priority"])

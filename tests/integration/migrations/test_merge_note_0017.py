@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from itsm.config import Settings
 from itsm.db import fulltext, migrate
 from itsm.db.engine import build_engine, make_session_factory, session_scope
+from tests.integration.migrations import seed
 
 AT = "2026-12-01 10:00:00.000000"
 TARGET, DUPLICATE, MENTION = "TKT-20261201-0007", "TKT-20261201-0008", "TKT-20261201-0009"
@@ -29,13 +30,7 @@ def _seed(engine: Engine) -> None:
     and Ana's other ticket naming Bea's in its description."""
     with engine.begin() as conn:
         for uid, name in ((1, "ana"), (2, "bea")):
-            conn.execute(
-                text(
-                    "INSERT INTO users (id, username, full_name, role, is_active, created_at,"
-                    " updated_at) VALUES (:id, :name, :name, 'user', true, :t, :t)"
-                ),
-                {"id": uid, "name": name, "t": AT},
-            )
+            seed.user(conn, uid, name, at=AT)
         rows = [
             (1, TARGET, "Mail is slow", "", 2, "open", None),
             (2, DUPLICATE, "Exchange down", "", 1, "closed", f"Duplicate of {TARGET}"),

@@ -318,9 +318,10 @@ def history(
     severity: Severity | None = None,
     since: datetime | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> Sequence[DiagnosticReport]:
     """Newest reports first, filtered by host, overall severity and time, if ``who`` may
-    read reports."""
+    read reports; ``offset`` skips the newest ones (a page further back)."""
     check_read(who)
     stmt = select(DiagnosticReport).order_by(
         DiagnosticReport.collected_at.desc(), DiagnosticReport.id.desc()
@@ -333,7 +334,7 @@ def history(
         stmt = stmt.where(DiagnosticReport.severity == severity)
     if since:
         stmt = stmt.where(DiagnosticReport.collected_at >= since)
-    return session.scalars(stmt.limit(max(1, min(limit, 1000)))).all()
+    return session.scalars(stmt.limit(max(1, min(limit, 1000))).offset(max(0, offset))).all()
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ScalarSelect, Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
@@ -74,15 +75,30 @@ def list_articles(
     who: Principal | None,
     category: Category | None = None,
     published_only: bool = False,
+    drafts_only: bool = False,
+    tag: str | None = None,
+    query: str | None = None,
     limit: int = 100,
 ) -> Sequence[Article]:
-    """Articles by id; drafts too unless ``published_only`` or ``who`` may not see them."""
+    """Articles by id; drafts too unless ``published_only`` or ``who`` may not see them.
+
+    ``drafts_only`` keeps the drafts alone, ``tag`` the articles that have it, and
+    ``query`` those :func:`search_articles` finds for it."""
     policy.check_read(who)
     stmt = select(Article).order_by(Article.id).limit(max(1, min(limit, 1000)))
     if category is not None:
         stmt = stmt.where(Article.category == category)
     if published_only or not policy.sees_drafts(who):
         stmt = stmt.where(Article.published.is_(True))
+    if drafts_only:
+        stmt = stmt.where(Article.published.is_(False))
+    if tag is not None and tag.strip():
+        # Tags are stored as a JSON list of lower-case strings, encoded as json.dumps does.
+        wanted = json.dumps(tag.strip().lower())
+        stmt = stmt.where(cast(Article.tags, Text).contains(wanted, autoescape=True))
+    if query is not None and query.strip():
+        matches = ranked_matches(session, "knowledge_base", query).subquery("m")
+        stmt = stmt.where(Article.id.in_(select(matches.c.match_id)))
     return session.scalars(stmt).all()
 
 
@@ -109,6 +125,16 @@ def update_article(
         article.tags = tags
     session.flush()
     return article
+
+
+def delete_article(session: Session, *, who: Principal | None, ref: int | str) -> None:
+    """Remove an article and the votes on it, as :mod:`.policy` lets ``who`` write."""
+    policy.check_write(who)
+    article = _article(session, ref=ref, count_view=False, published_only=False)
+    # Not left to the foreign key's ON DELETE CASCADE: SQLite enforces it per connection.
+    session.execute(delete(Vote).where(Vote.article_id == article.id))
+    session.delete(article)
+    session.flush()
 
 
 def vote_article(

@@ -161,6 +161,8 @@ def filtered(
         stmt = stmt.where(Ticket.id.in_(matching))
     if filters.sla is not None:
         stmt = stmt.where(*_sla_slice(filters.sla, filters.due_soon_minutes))
+    if filters.asset_id is not None:
+        stmt = stmt.where(Ticket.asset_id == filters.asset_id)
     return stmt
 
 

@@ -119,6 +119,7 @@ class TicketFilters(Schema):
     unassigned: bool = False
     text: str | None = Field(default=None, max_length=500)
     sla: SlaFilter | None = None
+    asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     # The window of ``sla=due-soon``: the setting sla.due_soon_minutes, filled in by the door.
     due_soon_minutes: int = Field(default=60, gt=0, le=525_600)
 

@@ -9,7 +9,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from itsm.web import desk_errors
-from itsm.web.routes import admin, admin_tokens, auth, dashboard, desk, kb, me, portal
+from itsm.web.routes import (
+    admin,
+    admin_tokens,
+    auth,
+    dashboard,
+    desk,
+    inventory,
+    kb,
+    kb_staff,
+    me,
+    portal,
+)
 from itsm.web.security import SecurityHeaders
 from itsm.web.session import LoginRequired, csrf_guard, language
 from itsm.web.templating import render
@@ -60,7 +71,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
     """Add the web app's routes, static files and headers to ``app``."""
     app.mount("/static", StaticFiles(packages=[("itsm.web", "static")]), name="static")
     app.include_router(auth.router, include_in_schema=False)
-    for module in (portal, desk, kb, dashboard, me, admin, admin_tokens):
+    for module in (portal, desk, kb, kb_staff, dashboard, inventory, me, admin, admin_tokens):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(csrf_guard)]
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from itsm.accounts.models import TokenKind, TokenScope
+from itsm.diagnostics.severity import Severity
+from itsm.inventory.models import AssetStatus, AssetType
 from itsm.notify.models import Channel, NotifyKind
 from itsm.tickets.access import HIDDEN_TICKET
 from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Status
@@ -98,6 +100,35 @@ TOKEN_SCOPE = {
 }
 #: Each language in its own words: a reader looks for the one they read.
 LANGUAGE_NAME = {"es": "Español", "en": "English"}
+ARTICLE_STATE = {
+    "all": N_("All"),
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+}
+ASSET_STATUS = {
+    AssetStatus.IN_USE: N_("In use"),
+    AssetStatus.IN_STOCK: N_("In stock"),
+    AssetStatus.IN_REPAIR: N_("In repair"),
+    AssetStatus.RETIRED: N_("Retired"),
+    AssetStatus.LOST: N_("Lost"),
+}
+ASSET_TYPE = {
+    AssetType.DESKTOP: N_("Desktop"),
+    AssetType.LAPTOP: N_("Laptop"),
+    AssetType.SERVER: N_("Server"),
+    AssetType.VIRTUAL_MACHINE: N_("Virtual machine"),
+    AssetType.PRINTER: N_("Printer"),
+    AssetType.MONITOR: N_("Monitor"),
+    AssetType.NETWORK: N_("Network device"),
+    AssetType.PHONE: N_("Phone"),
+    AssetType.OTHER: N_("Other"),
+}
+SEVERITY = {
+    Severity.HEALTHY: N_("Healthy"),
+    Severity.UNKNOWN: N_("Unknown"),
+    Severity.WARNING: N_("Warning"),
+    Severity.CRITICAL: N_("Critical"),
+}
 #: Every label table, as templates reach them.
 ALL = {
     "hidden_ticket": HIDDEN_TICKET,
@@ -114,4 +145,8 @@ ALL = {
     "language_name": LANGUAGE_NAME,
     "link_label": LINK,
     "field_label": FIELD,
+    "article_state_label": ARTICLE_STATE,
+    "asset_status_label": ASSET_STATUS,
+    "asset_type_label": ASSET_TYPE,
+    "severity_label": SEVERITY,
 }

@@ -46,6 +46,13 @@ CASES: list[Case] = [
         mutates=True,
     ),
     Case(
+        "DELETE",
+        "/kb/articles/{draft}",
+        STAFF,
+        template="/kb/articles/{article_id}",
+        mutates=True,
+    ),
+    Case(
         "POST",
         "/kb/articles/{article}/vote",
         PEOPLE,

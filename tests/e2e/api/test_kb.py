@@ -146,6 +146,7 @@ def test_unknown_articles_are_404_problems(admin: httpx.Client) -> None:
         body = problem(admin.get(f"/kb/articles/{ref}"), 404, NOT_FOUND)
         assert body["detail"] == f"knowledge-base article {ref!r} does not exist"
     problem(admin.patch("/kb/articles/987654", json={"title": "x"}), 404, NOT_FOUND)
+    problem(admin.delete("/kb/articles/987654"), 404, NOT_FOUND)
     assert invalid(admin.get("/kb/articles/abc"), "article_id")
 
 
@@ -159,6 +160,7 @@ def test_only_staff_write_and_only_people_read(api: Api) -> None:
         "forbidden",
     )
     problem(eve.patch(f"/kb/articles/{article['id']}", json={"title": "Mine"}), 403, "forbidden")
+    problem(eve.delete(f"/kb/articles/{article['id']}"), 403, "forbidden")
     agent = api.client(api.token(api.user("host1", role="technician"), kind=TokenKind.AGENT))
     problem(agent.get("/kb/articles"), 403, "forbidden")
     problem(agent.get(f"/kb/articles/{article['id']}"), 403, "forbidden")
@@ -200,6 +202,13 @@ def test_people_vote_once_each_and_may_change_their_vote(api: Api) -> None:
     problem(api.client().post(url, json={"helpful": True}), 401, "unauthenticated")
     final = ok(tech.get(f"/kb/articles/{article['id']}"))
     assert (final["helpful_yes"], final["helpful_no"]) == (0, 2)
+
+    # Deleting an article takes its votes with it; it is then gone for everyone.
+    gone = tech.delete(f"/kb/articles/{article['id']}")
+    assert (gone.status_code, gone.content) == (204, b"")
+    problem(tech.get(f"/kb/articles/{article['id']}"), 404, NOT_FOUND)
+    problem(tech.delete(f"/kb/articles/{article['id']}"), 404, NOT_FOUND)
+    assert [a["id"] for a in ok(tech.get("/kb/articles"))] == [draft["id"]]
 
 
 def test_tags_are_added_and_removed_or_replaced(admin: httpx.Client) -> None:

@@ -2,7 +2,7 @@
 
 Every person may list, search and read published articles and vote on whether one
 helped (one vote each, changeable); technicians and admins also see drafts (a draft
-is "not found" for anyone else) and create and edit articles. Reading one article
+is "not found" for anyone else) and create, edit and delete articles. Reading one article
 counts a view, as ``itsm kb show`` does.
 """
 
@@ -104,6 +104,16 @@ def update_article(
     return ArticleRead.model_validate(
         kb.update_article(session, who=who, ref=article_id, data=body)
     )
+
+
+@router.delete(
+    "/articles/{article_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an article and the votes on it (technicians and admins)",
+)
+def delete_article(article_id: ArticleId, session: SessionDep, who: Writer) -> Response:
+    kb.delete_article(session, who=who, ref=article_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

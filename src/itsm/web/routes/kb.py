@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from itsm.api.deps import SessionDep, writes
 from itsm.kb import service as kb
+from itsm.kb.render import to_html
 from itsm.web.session import ViewerDep, language
 from itsm.web.templating import render
 
@@ -62,5 +63,8 @@ def article(
 ) -> Response:
     found = kb.get_article(session, who=who, ref=article_id, count_view=True)
     return render(
-        request, "portal/article.html", {"article": found}, language=language(request, who)
+        request,
+        "portal/article.html",
+        {"article": found, "body": to_html(found.body)},
+        language=language(request, who),
     )

@@ -25,12 +25,12 @@ $(RUN_STAMP): pyproject.toml
 	touch $(RUN_STAMP)
 
 ## Load the demo help desk into the embedded SQLite database if empty, show queue and
-## stats, then serve the web app on 127.0.0.1:8000 until Ctrl+C.
+## stats, then serve the web app on 127.0.0.1:8000 (with the notifications worker) until Ctrl+C.
 run: $(RUN_STAMP)
 	$(BIN)/itsm demo --if-empty
 	$(BIN)/itsm overview
 	@echo "Web app: http://127.0.0.1:8000/  (log in with a demo login above; Ctrl+C stops it)"
-	$(BIN)/itsm serve --host 127.0.0.1 --port 8000
+	$(BIN)/itsm serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## Lint, type-check and run the whole test suite (SQLite and PostgreSQL) with coverage.
 test: lint typecheck pytest

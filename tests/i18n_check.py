@@ -11,6 +11,8 @@ from itsm import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "src" / "itsm" / "web"
+#: The notifications' texts, written in each recipient's language.
+NOTIFY = ROOT / "src" / "itsm" / "notify"
 # The same map as babel.cfg, relative to the web package.
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 

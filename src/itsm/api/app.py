@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 
@@ -42,6 +42,15 @@ def _open(settings: Settings) -> Database:
         return Database(settings=settings, engine=build_engine(settings))
 
 
+def _notify_worker(db: Database) -> AbstractContextManager[object]:
+    """One notifications worker inside the server, when asked (``serve --with-worker``)."""
+    if not db.settings.notify.worker_in_server:
+        return nullcontext()
+    from itsm.notify.worker import in_background
+
+    return in_background(db)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     cfg = settings if settings is not None else load_settings()
 
@@ -51,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with running_hub(app.state.db) as hub:
                 app.state.live = hub
-                yield
+                with _notify_worker(app.state.db):
+                    yield
         finally:
             app.state.db.dispose()
 

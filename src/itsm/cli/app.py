@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("itsm.cli.reports", "app", "Service metrics over a period."),
     "token": ("itsm.cli.tokens", "app", "Create, list and revoke API tokens."),
     "serve": ("itsm.cli.serve", "app", "Run the REST API server."),
+    "worker": ("itsm.cli.worker", "app", "Deliver notifications (email, in-app) from the outbox."),
+    "notify": ("itsm.cli.notify", "app", "In-app notifications and failed deliveries."),
 }
 
 

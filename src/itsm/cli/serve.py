@@ -19,6 +19,14 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="Worker processes (api.workers).")
     ] = None,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker",
+            help="Also deliver notifications from inside the server (small sites; "
+            "notify.worker_in_server).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app (/) and the API (/api/v1, /healthz, /readyz, /metrics) until stopped."""
     import os
@@ -33,6 +41,10 @@ def serve(
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.settings
+    if with_worker:
+        cfg = cfg.model_copy(
+            update={"notify": cfg.notify.model_copy(update={"worker_in_server": True})}
+        )
     listen_host = host or cfg.api.host
     listen_port = port or cfg.api.port
     count = workers or cfg.api.workers
@@ -63,7 +75,7 @@ def serve(
     os.execve(  # noqa: S606 - our own interpreter, argv without a shell
         sys.executable,
         [sys.executable, "-m", "uvicorn", "--factory", "itsm.api.app:create_app", *args],
-        worker_environment(dict(os.environ), app_ctx.overrides),
+        worker_environment(dict(os.environ), app_ctx.overrides, with_worker=with_worker),
     )
 
 
@@ -75,9 +87,13 @@ _FLAG_VARIABLES = {
 }
 
 
-def worker_environment(base: dict[str, str], flags: dict[str, Any]) -> dict[str, str]:
+def worker_environment(
+    base: dict[str, str], flags: dict[str, Any], *, with_worker: bool = False
+) -> dict[str, str]:
     """``base`` with the settings flags given to this command set as their ``ITSM_*`` variables."""
     env = dict(base)
+    if with_worker:
+        env["ITSM_NOTIFY__WORKER_IN_SERVER"] = "true"
     for name, variable in _FLAG_VARIABLES.items():
         if flags.get(name) is not None:
             env[variable] = str(flags[name])

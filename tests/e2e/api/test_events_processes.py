@@ -34,13 +34,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``itsm serve`` in a process of its own, once ``/readyz`` answers."""
+def serving(
+    env: dict[str, str], log: Path, *extra: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``itsm serve [EXTRA]`` in a process of its own, once ``/readyz`` answers."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [str(ITSM), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(ITSM), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,

@@ -19,6 +19,7 @@ from itsm.api.routers import (  # noqa: E402
     kb,
     me,
     metrics,
+    notify,
     reports,
     tickets,
     users,
@@ -37,4 +38,5 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (reports.router, True),
     (events.router, True),
     (me.router, True),
+    (notify.router, True),
 ]

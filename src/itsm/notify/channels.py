@@ -1,0 +1,72 @@
+"""What the worker hands a channel, and how a channel says that delivery failed.
+
+A channel delivers one outbox message. It raises :class:`Transient` when trying
+again later may work (a server away, a timeout) and :class:`Permanent` when it
+cannot (an address the server refuses): the worker retries the first with backoff
+and dead-letters the second. Anything else a channel raises counts as transient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+
+class DeliveryFailed(Exception):
+    """The message was not delivered; the text says why, for the dead-letter list."""
+
+
+class Transient(DeliveryFailed):
+    """Try again later."""
+
+
+class Permanent(DeliveryFailed):
+    """Never try again: the message goes to the dead letters."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    username: str
+    name: str
+    email: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    id: int
+    number: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message with what a channel needs to write and send it."""
+
+    outbox_id: int
+    token: str
+    channel: str
+    kind: str
+    recipient: Recipient
+    ticket: TicketFacts | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1
+
+
+class Deliverer(Protocol):
+    """A channel, in two steps.
+
+    :meth:`send` talks to the outside world (an SMTP server, a webhook), outside any
+    database transaction so that a slow server holds no lock. :meth:`record` then
+    runs in the transaction that marks the message sent: a channel that keeps
+    something in the database (the in-app notification, an email's ``Message-ID``)
+    writes it there, so that it and the mark commit together.
+    """
+
+    def send(self, delivery: Delivery) -> None: ...
+
+    def record(self, session: Session, delivery: Delivery) -> None: ...

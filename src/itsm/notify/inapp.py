@@ -1,0 +1,84 @@
+"""The in-app channel: notifications kept in the database, listed and marked read.
+
+Delivery inserts one :class:`Notification` per outbox message, in the transaction
+that marks the message sent, so in-app messages are delivered exactly once
+whatever crashes (the row's unique ``outbox_token`` also guards a replay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from itsm.db.base import utcnow
+from itsm.notify.channels import Delivery
+from itsm.notify.models import Notification
+from itsm.notify.texts import summary
+from itsm.users.models import User
+
+
+class InApp:
+    """The in-app :class:`~itsm.notify.channels.Deliverer`."""
+
+    def send(self, delivery: Delivery) -> None:
+        """Nothing leaves the database: the notification is written by :meth:`record`."""
+
+    def record(self, session: Session, delivery: Delivery) -> None:
+        seen = session.scalar(
+            select(Notification.id).where(Notification.outbox_token == delivery.token)
+        )
+        if seen is not None:
+            return
+        session.add(
+            Notification(
+                user_id=delivery.recipient.id,
+                outbox_token=delivery.token,
+                kind=delivery.kind,
+                ticket_id=delivery.ticket.id if delivery.ticket else None,
+                text=summary(delivery),
+            )
+        )
+
+
+def listed(
+    session: Session, *, user: User, unread: bool = False, before: int | None = None, limit: int
+) -> Sequence[Notification]:
+    """``user``'s notifications, newest first; ``before``: the page after that id."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    return session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_read(
+    session: Session, *, user: User, ids: Sequence[int] | None, now: datetime | None = None
+) -> int:
+    """Mark ``ids`` (``None``: all) of ``user``'s notifications read; how many changed.
+
+    Other people's ids change nothing and are not told apart from missing ones.
+    """
+    query = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    result = session.execute(query)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

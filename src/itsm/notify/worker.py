@@ -1,0 +1,361 @@
+"""``itsm worker``: deliver the outbox's messages through their channels.
+
+A worker claims a batch of due messages by moving their ``available_at`` a lease
+ahead (``notify.lease_seconds``) in one short transaction; other workers skip
+them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the claim's ``UPDATE ...
+RETURNING`` on both databases takes only rows still due). The batch is then sent
+outside any transaction and marked sent in one more. A worker killed after
+sending and before marking leaves its batch claimed: when the lease ends another
+worker sends it again, so a crash costs at most one duplicate per message in
+flight, a batch at most (emails carry a stable ``Message-ID``; in-app
+notifications are written in the marking transaction and never duplicate).
+
+A failure is retried with exponential backoff and jitter until the message is
+``notify.max_age_hours`` old, then dead-lettered; a permanent failure is
+dead-lettered at once (``itsm notify failed`` lists them, ``retry`` requeues).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from itsm.config import NotifySettings
+from itsm.db.base import utcnow
+from itsm.db.runtime import Database
+from itsm.errors import ItsmError
+from itsm.logs import fields
+from itsm.notify.channels import (
+    Deliverer,
+    Delivery,
+    DeliveryFailed,
+    Permanent,
+    Recipient,
+    TicketFacts,
+    Transient,
+)
+from itsm.notify.inapp import InApp
+from itsm.notify.models import Channel, OutboxMessage, OutboxState
+from itsm.tickets.models import Ticket
+from itsm.users.models import User
+
+log = logging.getLogger("itsm.notify")
+
+#: Longest error text kept on a message (the dead-letter list shows it).
+_ERROR_CHARS = 1000
+
+
+def default_channels() -> dict[str, Deliverer]:
+    """The channels this installation delivers; messages of others wait for theirs."""
+    return {Channel.IN_APP: InApp()}
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.dead += other.dead
+
+
+def backoff(attempts: int, cfg: NotifySettings, rng: random.Random) -> timedelta:
+    """The wait after the ``attempts``-th failure: doubling up to the cap, then a
+    random half of it on top of the other half, so that failed messages spread out."""
+    ceiling = min(cfg.retry_max_seconds, cfg.retry_base_seconds * 2 ** min(attempts - 1, 40))
+    return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+def claim(
+    db: Database, *, cfg: NotifySettings, channels: Sequence[str], now: datetime
+) -> list[int]:
+    """Take up to ``cfg.batch_size`` due messages for this worker; their ids, in order."""
+    with db.session() as session:
+        due = session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == OutboxState.PENDING,
+                OutboxMessage.available_at <= now,
+                OutboxMessage.channel.in_(channels),
+            )
+            .order_by(OutboxMessage.available_at, OutboxMessage.id)
+            .limit(cfg.batch_size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not due:
+            return []
+        taken = session.scalars(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(due),
+                OutboxMessage.state == OutboxState.PENDING,
+                OutboxMessage.available_at <= now,
+            )
+            .values(
+                available_at=now + timedelta(seconds=cfg.lease_seconds),
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    return sorted(taken)
+
+
+def release(db: Database, ids: Sequence[int], *, now: datetime) -> None:
+    """Give back claimed messages this worker will not try (it is stopping)."""
+    if not ids:
+        return
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING)
+            .values(available_at=now, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def deliver(
+    db: Database,
+    ids: Sequence[int],
+    *,
+    cfg: NotifySettings,
+    channels: Mapping[str, Deliverer],
+    default_language: str,
+    rng: random.Random,
+    stopping: Callable[[], bool] = lambda: False,
+) -> Tally:
+    """Send the claimed messages ``ids`` and record what happened, in two transactions
+    for the batch (not two per message): one to mark the sent, one for the failures."""
+    failures: dict[int, DeliveryFailed] = {}
+    with db.session(write=False) as session:
+        prepared = _prepare(session, ids, default_language=default_language, failures=failures)
+    sent: list[Delivery] = []
+    for position, delivery in enumerate(prepared):
+        if stopping():
+            release(db, [d.outbox_id for d in prepared[position:]], now=utcnow())
+            break
+        try:
+            channels[delivery.channel].send(delivery)
+            sent.append(delivery)
+        except DeliveryFailed as exc:
+            failures[delivery.outbox_id] = exc
+        except (ItsmError, SQLAlchemyError, OSError, ValueError, LookupError) as exc:
+            failures[delivery.outbox_id] = Transient(f"{type(exc).__name__}: {exc}")
+    tally = _mark_sent(db, sent, channels) if sent else Tally()
+    if failures:
+        tally.add(_failed(db, failures, cfg=cfg, rng=rng))
+    return tally
+
+
+def _prepare(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    default_language: str,
+    failures: dict[int, DeliveryFailed],
+) -> list[Delivery]:
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING)
+        .order_by(OutboxMessage.id)
+    ).all()  # a message missing here was done meanwhile by a worker whose lease ran out
+    people = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({m.recipient_id for m in messages}))
+        )
+    }
+    ticket_ids = {m.ticket_id for m in messages if m.ticket_id is not None}
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))}
+    prepared = []
+    for message in messages:
+        person = people.get(message.recipient_id)
+        if person is None or not person.is_active:
+            failures[message.id] = Permanent("the recipient is no longer an active user")
+            continue
+        ticket = tickets.get(message.ticket_id) if message.ticket_id is not None else None
+        prepared.append(
+            Delivery(
+                outbox_id=message.id,
+                token=message.token,
+                channel=message.channel,
+                kind=message.kind,
+                recipient=Recipient(
+                    id=person.id,
+                    username=person.username,
+                    name=person.full_name,
+                    email=person.email,
+                    language=person.language or default_language,
+                ),
+                ticket=(
+                    TicketFacts(
+                        id=ticket.id, number=ticket.number, title=ticket.title, status=ticket.status
+                    )
+                    if ticket is not None
+                    else None
+                ),
+                payload=dict(message.payload or {}),
+                attempt=message.attempts,
+            )
+        )
+    return prepared
+
+
+def _mark_sent(db: Database, sent: Sequence[Delivery], channels: Mapping[str, Deliverer]) -> Tally:
+    now = utcnow()
+    by_id = {d.outbox_id: d for d in sent}
+    with db.session() as session:
+        messages = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.id.in_(by_id), OutboxMessage.state == OutboxState.PENDING
+            )
+        ).all()
+        for message in messages:
+            delivery = by_id[message.id]
+            channels[delivery.channel].record(session, delivery)
+            message.state = OutboxState.SENT
+            message.sent_at = now
+            message.last_error = None
+    if log.isEnabledFor(logging.INFO):
+        for delivery in sent:
+            log.info("notify.sent", extra=fields(**_described(delivery)))
+    return Tally(sent=len(messages))
+
+
+def _failed(
+    db: Database,
+    failures: Mapping[int, DeliveryFailed],
+    *,
+    cfg: NotifySettings,
+    rng: random.Random,
+) -> Tally:
+    now = utcnow()
+    tally = Tally()
+    lines: list[tuple[str, dict[str, object]]] = []
+    with db.session() as session:
+        messages = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.id.in_(failures), OutboxMessage.state == OutboxState.PENDING
+            )
+        ).all()
+        for message in messages:
+            failure = failures[message.id]
+            message.last_error = str(failure)[:_ERROR_CHARS]
+            too_old = now - message.created_at >= timedelta(hours=cfg.max_age_hours)
+            facts: dict[str, object] = {"outbox_id": message.id, "channel": message.channel}
+            facts |= {"kind": message.kind, "attempt": message.attempts}
+            facts["error"] = message.last_error
+            if isinstance(failure, Permanent) or too_old:
+                message.state = OutboxState.DEAD
+                tally.dead += 1
+                lines.append(("notify.dead", facts))
+            else:
+                message.available_at = now + backoff(message.attempts, cfg, rng)
+                tally.retried += 1
+                lines.append(("notify.retry", facts))
+    for what, facts in lines:
+        log.log(
+            logging.WARNING if what == "notify.dead" else logging.INFO, what, extra=fields(**facts)
+        )
+    return tally
+
+
+def _described(delivery: Delivery) -> dict[str, object]:
+    return {
+        "outbox_id": delivery.outbox_id,
+        "channel": delivery.channel,
+        "kind": delivery.kind,
+        "recipient": delivery.recipient.username,
+        "ticket": delivery.ticket.number if delivery.ticket else None,
+        "attempt": delivery.attempt,
+    }
+
+
+class Worker:
+    """Deliver until stopped: :meth:`run` in a thread or the main one, :meth:`stop` from
+    another (or a signal handler), :meth:`nudge` when new messages were committed."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        channels: Mapping[str, Deliverer] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.cfg = db.settings.notify
+        self.channels = dict(channels) if channels is not None else default_channels()
+        self.rng = rng or random.Random()  # jitter, not a secret
+        self._stopping = False
+        self._wake = threading.Event()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def run(self, *, once: bool = False) -> Tally:
+        """Deliver what is due, then (unless ``once``) wait for more until stopped."""
+        total = Tally()
+        while not self._stopping:
+            try:
+                total.add(self.drain())
+            except (ItsmError, SQLAlchemyError) as exc:
+                # A database away must not end the worker: say so once per try and wait.
+                log.warning("notify.worker_waiting", extra=fields(error=str(exc)[:_ERROR_CHARS]))
+                if once:
+                    raise
+            if once:
+                break
+            self._wake.wait(self.cfg.poll_seconds)
+            self._wake.clear()
+        return total
+
+    def drain(self) -> Tally:
+        """Deliver batches until nothing is due (or the worker is stopping)."""
+        total = Tally()
+        while not self._stopping:
+            ids = claim(self.db, cfg=self.cfg, channels=list(self.channels), now=utcnow())
+            if not ids:
+                break
+            total.add(
+                deliver(
+                    self.db,
+                    ids,
+                    cfg=self.cfg,
+                    channels=self.channels,
+                    default_language=self.db.settings.language,
+                    rng=self.rng,
+                    stopping=lambda: self._stopping,
+                )
+            )
+        return total
+
+
+@contextmanager
+def in_background(db: Database) -> Iterator[Worker]:
+    """A worker in a thread of this process (``itsm serve --with-worker``), woken by
+    this process's own commits and polling for the others'; stopped on leaving."""
+    runner = Worker(db)
+    db.bus.after_commit.append(lambda _events: runner.nudge())
+    thread = threading.Thread(target=runner.run, name="itsm-notify-worker", daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        thread.join()

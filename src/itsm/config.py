@@ -142,7 +142,16 @@ class ApiSettings(BaseModel):
         default=15,
         gt=0,
         le=300,
-        description="Seconds between heartbeat comments on an open event stream (/api/v1/events).",
+        description=(
+            "Seconds between heartbeat comments on an open event stream (/api/v1/events);"
+            " at each, the stream's login (token or web session) is checked again."
+        ),
+    )
+    event_stream_max_seconds: float = Field(
+        default=3600,
+        gt=0,
+        le=7 * 24 * 3600,
+        description="An event stream ends this long after it opened (the client reconnects).",
     )
     login: LoginThrottle = Field(default_factory=LoginThrottle)
     metrics_token: SecretStr | None = Field(

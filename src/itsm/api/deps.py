@@ -109,7 +109,7 @@ def client_address(request: Request) -> str:
     return addresses.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-def _bearer(request: Request) -> str:
+def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -119,7 +119,7 @@ def _bearer(request: Request) -> str:
 
 def caller(request: Request, session: SessionDep) -> Principal:
     """Anyone with a valid token, agents included."""
-    who = accounts.principal_for(session, secret=_bearer(request))
+    who = accounts.principal_for(session, secret=bearer(request))
     if who.touch_due and who.token_id is not None:
         if request.state.writes:  # already the writer: a second transaction would wait on us
             accounts.touch_token(session, token_id=who.token_id)

@@ -19,11 +19,14 @@ from functools import partial
 
 import anyio
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from itsm.accounts.principal import Principal
 from itsm.db import listen, notify, sqlite_watch
 from itsm.db.runtime import Database
+from itsm.errors import ItsmError
 from itsm.events import watermark
 from itsm.events.domain import DomainEvent
 from itsm.events.policy import may_hear
@@ -141,22 +144,51 @@ def _foreign_changes(hub: Hub) -> Callable[[], None]:
     return changed
 
 
-def event_stream(request: Request, who: Principal, *, named: bool = True) -> EventSourceResponse:
+#: Run in a unit of work of its own at each heartbeat: raises (``BadCredentials``) once
+#: the stream's login is over (logout, a new password, a revoked token, deactivation).
+LoginCheck = Callable[[Session], object]
+
+
+def event_stream(
+    request: Request, who: Principal, *, login: LoginCheck, named: bool = True
+) -> EventSourceResponse:
     """The response of an event stream for ``who``: ``ready``, then what they may hear.
 
-    ``named``: each event is named by its kind (API clients listen per kind); else every
-    event is a plain ``message`` whose data holds the kind (a page listens once).
+    ``login`` is checked again at every heartbeat and the stream ends when it fails, or
+    once it has been open ``api.event_stream_max_seconds``: a stream never outlives the
+    login that opened it. ``named``: each event is named by its kind (API clients listen
+    per kind); else every event is a plain ``message`` whose data holds the kind (a page
+    listens once).
     """
     hub: Hub = request.app.state.live
-    heartbeat = request.app.state.settings.api.event_heartbeat_seconds
+    db: Database = request.app.state.db
+    cfg = request.app.state.settings.api
+    heartbeat = cfg.event_heartbeat_seconds
+
+    def login_holds() -> bool:
+        try:
+            with db.session() as session:
+                login(session)
+        except (ItsmError, SQLAlchemyError) as exc:  # a database it cannot reach too: closed
+            log.info("event stream ended: %s", exc)
+            return False
+        return True
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
+        opened = anyio.current_time()
+        ends_at, check_at = opened + cfg.event_stream_max_seconds, opened + heartbeat
         async with hub.subscribe() as mine:
             await hub.ready.wait()
             yield ServerSentEvent(event="ready" if named else None, data='{"kind": "ready"}')
-            while True:
-                event = await mine.queue.get()
-                if may_hear(who, event):
+            while (now := anyio.current_time()) < ends_at:
+                if now >= check_at:
+                    if not await anyio.to_thread.run_sync(login_holds):
+                        return
+                    check_at = anyio.current_time() + heartbeat
+                event: DomainEvent | None = None
+                with anyio.move_on_after(min(check_at, ends_at) - now):
+                    event = await mine.queue.get()
+                if event is not None and may_hear(who, event):
                     yield ServerSentEvent(
                         event=event.kind if named else None, data=json.dumps(event.as_json())
                     )

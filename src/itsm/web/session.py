@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from itsm import i18n
 from itsm.accounts import sessions
@@ -105,6 +108,16 @@ def _touch(request: Request, session_id: int) -> None:
 
 
 VisitDep = Annotated[sessions.Visit | None, Depends(visit)]
+
+
+def login_check(request: Request) -> Callable[[Session], object]:
+    """What an open event stream checks again: the cookie's session is still alive
+    (raises ``BadCredentials`` after logout, a new password, expiry, deactivation)."""
+    return partial(
+        sessions.visit,
+        secret=request.cookies.get(COOKIE, ""),
+        lifetime=lifetime(settings(request)),
+    )
 
 
 async def csrf_guard(request: Request, found: VisitDep) -> None:

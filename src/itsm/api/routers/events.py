@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 
-from itsm.api.deps import PersonDep
+from itsm.accounts import service as accounts
+from itsm.api.deps import PersonDep, bearer
 from itsm.api.live import event_stream
 
 router = APIRouter(tags=["events"])
@@ -20,11 +23,13 @@ router = APIRouter(tags=["events"])
         " (`ticket.created`, `ticket.status_changed`, `host.reported` ...) with a small JSON"
         " object of ids; read the ticket or host again for the rest. `resync`: changes"
         " may have been missed, read everything again. A comment line every"
-        " `api.event_heartbeat_seconds` keeps proxies from closing it. Staff hear every"
+        " `api.event_heartbeat_seconds` keeps proxies from closing it; at each, the token is"
+        " checked again, and the stream ends once it was revoked or expired or its person"
+        " deactivated, or after `api.event_stream_max_seconds` (reconnect). Staff hear every"
         " change; an end user only changes to their own tickets, and no internal notes."
     ),
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},
 )
 async def events(request: Request, who: PersonDep) -> EventSourceResponse:
-    return event_stream(request, who)
+    return event_stream(request, who, login=partial(accounts.principal_for, secret=bearer(request)))

@@ -16,7 +16,7 @@ from itsm.db.base import utcnow
 from itsm.reports.dashboard import dashboard, past_days
 from itsm.reports.schemas import Dashboard, DayFigures
 from itsm.users.policy import require_staff
-from itsm.web.session import ViewerDep, language
+from itsm.web.session import ViewerDep, language, login_check
 from itsm.web.templating import render
 
 router = APIRouter()
@@ -93,7 +93,7 @@ def panel(request: Request, session: SessionDep, who: ViewerDep) -> Response:
 async def events(request: Request, who: ViewerDep) -> EventSourceResponse:
     """The page's event stream (the session cookie's person; staff hear every change)."""
     require_staff(who)
-    return event_stream(request, who, named=False)
+    return event_stream(request, who, login=login_check(request), named=False)
 
 
 def _context(request: Request, figures: Dashboard) -> dict[str, object]:

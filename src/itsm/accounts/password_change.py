@@ -2,8 +2,8 @@
 
 Argon2 is slow on purpose, and on SQLite a write transaction holds the database's
 one write lock: so a new password is hashed (:func:`new_password`) and a current
-one verified (:func:`proof_matches`) with no transaction open, and the doors run
-the steps in this order, as a login does (see :func:`.service.begin_login`).
+one verified (:func:`proof_matches`) with no transaction open, between the short
+units of work of :func:`change_password`, as a login does (see :mod:`.login`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts import passwords, policy, service
 from itsm.accounts import sessions as web_sessions
+from itsm.accounts.errors import WrongPassword
 from itsm.accounts.models import ApiToken, TokenKind
 from itsm.accounts.principal import Principal
 from itsm.config import LoginThrottle
 from itsm.db.base import utcnow
+from itsm.db.runtime import Database
 from itsm.errors import InvalidInput
 from itsm.users import service as users
 from itsm.users.models import User
@@ -155,3 +157,41 @@ def finish_change(
     if user is None or password is None:
         return None
     return _store(session, user=user, password=password, keep=change.keep_token)
+
+
+def change_password(
+    db: Database,
+    *,
+    who: Principal,
+    ref: int | str,
+    password: str,
+    current_password: str | None,
+    address: str,
+    rules: LoginThrottle,
+) -> int:
+    """Set ``ref``'s password on behalf of ``who`` (see :func:`begin_change`); how many
+    personal tokens it revoked. Raises :class:`WrongPassword` (nothing changed) when the
+    current password is wrong: the failed attempt is committed all the same.
+
+    Three units of work, as a login: the attempt is committed before Argon2 runs with
+    no transaction open (checking the current password, hashing the new one), then the
+    new password is stored.
+    """
+    with db.session() as session:
+        change = begin_change(
+            session,
+            who=who,
+            ref=ref,
+            password=password,
+            current_password=current_password,
+            address=address,
+            rules=rules,
+        )
+    proven = proof_matches(change, current_password)
+    new = new_password(password) if proven else None
+    with db.session() as session:
+        changed = finish_change(session, change=change, proven=proven, password=new)
+        revoked = None if changed is None else changed.revoked_tokens
+    if revoked is None:
+        raise WrongPassword("the current password is wrong; nothing changed")
+    return revoked

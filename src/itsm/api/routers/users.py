@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.accounts import password_change
-from itsm.accounts.errors import WrongPassword
 from itsm.accounts.passwords import MAX_LENGTH
 from itsm.accounts.principal import Principal
 from itsm.api.deps import (
@@ -28,7 +26,6 @@ from itsm.api.deps import (
     database,
     own_write_transactions,
 )
-from itsm.api.problems import problem, slug
 from itsm.db.runtime import Database
 from itsm.users import policy
 from itsm.users import service as users
@@ -140,33 +137,14 @@ def set_password(
     db: Annotated[Database, Depends(database)],
     who: PersonDep,
     cfg: SettingsDep,
-) -> PasswordChanged | JSONResponse:
-    # As a login: the attempt is committed before Argon2 runs with no transaction
-    # open (checking the current password, hashing the new one), then stored.
-    with db.session() as session:
-        change = password_change.begin_change(
-            session,
-            who=who,
-            ref=ref,
-            password=body.password,
-            current_password=body.current_password,
-            address=client_address(request),
-            rules=cfg.api.login,
-        )
-    proven = password_change.proof_matches(change, body.current_password)
-    new = password_change.new_password(body.password) if proven else None
-    with db.session() as session:
-        changed = password_change.finish_change(session, change=change, proven=proven, password=new)
-        revoked = None if changed is None else changed.revoked_tokens
-    if revoked is None:
-        return _wrong_password(request)
-    return PasswordChanged(revoked_tokens=revoked)
-
-
-def _wrong_password(request: Request) -> JSONResponse:
-    return problem(
-        status.HTTP_403_FORBIDDEN,
-        slug(WrongPassword),
-        "the current password is wrong; nothing changed",
-        instance=request.url.path,
+) -> PasswordChanged:
+    revoked = password_change.change_password(
+        db,
+        who=who,
+        ref=ref,
+        password=body.password,
+        current_password=body.current_password,
+        address=client_address(request),
+        rules=cfg.api.login,
     )
+    return PasswordChanged(revoked_tokens=revoked)

@@ -34,6 +34,18 @@ _BEGIN_OPTION = "itsm_sqlite_begin"
 _READER_BIND = "_itsm_reader_bind"  # SQLite: the engine whose transactions begin DEFERRED
 
 
+#: libpq parameters of every PostgreSQL connection, the pool's and the LISTEN one's: give
+#: up on a server that does not answer, and notice a peer gone silent (a connection
+#: idle in LISTEN sends nothing, so without keepalives a dead server is never noticed).
+PG_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
 def build_engine(settings: Settings) -> Engine:
     """Create the engine for ``settings``; creates the SQLite file's directory. Every
     new connection logs one ``db.connect`` line (the URL without its password)."""
@@ -64,7 +76,7 @@ def _build_engine(settings: Settings) -> Engine:
         return create_engine(
             url,
             echo=settings.sql_echo,
-            connect_args={"connect_timeout": 5, "application_name": "itsm"},
+            connect_args={**PG_CONNECT_ARGS, "application_name": "itsm"},
             pool_pre_ping=True,
             **_pool_options(settings),
         )

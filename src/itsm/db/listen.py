@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy import Engine
 
+from itsm.db.engine import PG_CONNECT_ARGS
 from itsm.db.notify import CHANNEL
 from itsm.events.domain import DomainEvent, decode
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,15 @@ LAST_PAUSE_S = 5.0
 def conninfo(engine: Engine) -> str:
     """A libpq URL for ``engine``'s database (psycopg does not take SQLAlchemy's driver name)."""
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def connect(engine: Engine) -> psycopg.AsyncConnection[Any]:
+    """The listener's own connection, with the pool's timeout and keepalives."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    params = make_conninfo(conninfo(engine), application_name="itsm-listen", **PG_CONNECT_ARGS)
+    return await psycopg.AsyncConnection.connect(params, autocommit=True)
 
 
 async def listen(
@@ -46,9 +60,7 @@ async def listen(
     connected_before = False
     while True:
         try:
-            async with await psycopg.AsyncConnection.connect(
-                conninfo(engine), autocommit=True, application_name="itsm-listen"
-            ) as conn:
+            async with await connect(engine) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 pause = FIRST_PAUSE_S
                 if connected_before:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -30,6 +31,12 @@ def watchable(engine: Engine) -> bool:
     return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
 
+def read_only_uri(engine: Engine) -> str:
+    """A read-only ``file:`` URI of ``engine``'s file: the path percent-encoded, so that
+    a ``?``, ``#`` or ``%`` in it is part of the name, not of the URI."""
+    return Path(str(engine.url.database)).resolve().as_uri() + "?mode=ro"
+
+
 async def watch(
     engine: Engine,
     mark: Select[Any],
@@ -41,8 +48,7 @@ async def watch(
     cancelled. The server's own commits move it too: the caller tells them apart.
     Started (``TaskGroup.start``) once the first mark is read."""
     sql = str(mark.compile(dialect=engine.dialect))
-    path = str(engine.url.database)
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=5)
+    conn = sqlite3.connect(read_only_uri(engine), uri=True, check_same_thread=False, timeout=5)
     conn.isolation_level = None  # autocommit: each read sees the latest commit
     limiter = anyio.CapacityLimiter(1)
     state: dict[str, Any] = {"version": None, "mark": None}

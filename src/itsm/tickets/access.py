@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itsm.db.base import utcnow
 from itsm.db.fulltext import has_terms
 from itsm.db.ids import parse_id
 from itsm.errors import Forbidden, InvalidInput
@@ -24,8 +25,8 @@ from itsm.inventory import service as inventory
 from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, queries, service, workflow
-from itsm.tickets.errors import InvalidTransition, TicketNotFound
+from itsm.tickets import events, lifecycle, queries, service, workflow
+from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
@@ -595,8 +596,8 @@ def reopen(
     """Reopen a resolved ticket, or a closed one within the reopen window: the requester
     may (their own only, any other is not found), as staff may any."""
     ticket = visible_ticket(session, ref=ref, viewer=actor)
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise InvalidTransition(f"{ticket.number} is {ticket.status}, not resolved or closed")
+    window = (sla or SlaSettings()).reopen_window_days
+    lifecycle.check_reopen(ticket.number, Status(ticket.status), ticket.closed_at, utcnow(), window)
     return service.change_status(
         session, ref=ticket.number, status=Status.OPEN, actor=actor, note=None, sla=sla
     )

@@ -41,13 +41,27 @@ def check_reopen_window(closed_at: datetime | None, now: datetime, window_days: 
     )
 
 
+REOPENED_FROM = (Status.RESOLVED, Status.CLOSED)
+
+
+def check_reopen(
+    number: str, status: Status, closed_at: datetime | None, now: datetime, window_days: float
+) -> None:
+    """A ticket may be reopened (back to open) when resolved, or closed within
+    ``window_days``: what the reopen action enforces and a page asks before offering it."""
+    if status not in REOPENED_FROM:
+        raise InvalidTransition(f"{number} is {status}, not resolved or closed")
+    check_transition(status, Status.OPEN)
+    if status == Status.CLOSED:
+        check_reopen_window(closed_at, now, window_days)
+
+
 def reopenable(
-    status: Status, closed_at: datetime | None, now: datetime, window_days: float
+    number: str, status: Status, closed_at: datetime | None, now: datetime, window_days: float
 ) -> bool:
-    """Whether a ticket in ``status`` may be reopened now: resolved, or closed within
-    ``window_days`` (the rule :func:`check_reopen_window` enforces)."""
-    if status == Status.RESOLVED:
-        return True
-    return status == Status.CLOSED and (
-        closed_at is None or now - closed_at <= timedelta(days=window_days)
-    )
+    """Whether :func:`check_reopen` lets a ticket in ``status`` be reopened now."""
+    try:
+        check_reopen(number, status, closed_at, now, window_days)
+    except InvalidTransition:
+        return False
+    return True

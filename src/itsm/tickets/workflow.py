@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from itsm.attachments.merge import copy_attachments
 from itsm.db.base import utcnow
-from itsm.errors import Conflict, Forbidden, InvalidInput
+from itsm.errors import Conflict, Forbidden, InvalidInput, ItsmError
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events
 from itsm.tickets.errors import InvalidTransition
@@ -184,6 +185,37 @@ def merge_targets(session: Session, *, ticket_ids: Collection[int]) -> dict[int,
     return {ticket_id: number for ticket_id, number in rows}
 
 
+class Rateable(Protocol):
+    """What :func:`rating_refusal` reads of a ticket (the ORM row or its read view)."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def requester_id(self) -> int: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def satisfaction_rated_at(self) -> datetime | None: ...
+
+
+def rating_refusal(ticket: Rateable, actor: User | None) -> ItsmError | None:
+    """Why ``actor`` may not rate ``ticket`` now, or ``None``: the one rule of :func:`rate`,
+    also what a page asks before it offers the rating form."""
+    resolved_at = ticket.resolved_at
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or resolved_at is None:
+        return InvalidTransition(
+            f"{ticket.number} is {ticket.status}; only a resolved ticket can be rated"
+        )
+    if actor is None or (actor.id != ticket.requester_id and actor.role != Role.ADMIN):
+        return Forbidden(f"only the requester of {ticket.number} can rate it")
+    rated_at = ticket.satisfaction_rated_at
+    if rated_at is not None and rated_at >= resolved_at:
+        return Conflict(f"{ticket.number} was already rated for this resolution")
+    return None
+
+
 def rate(
     session: Session,
     *,
@@ -199,17 +231,9 @@ def rate(
     if comment is not None and len(comment.encode("utf-8")) > 64 * 1024:
         raise InvalidInput("rating comment is over 64 KiB")
     ticket = get_ticket_for_update(session, ref=ref)
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
-        raise InvalidTransition(
-            f"{ticket.number} is {ticket.status}; only a resolved ticket can be rated"
-        )
-    if actor is None or (actor.id != ticket.requester_id and actor.role != Role.ADMIN):
-        raise Forbidden(f"only the requester of {ticket.number} can rate it")
-    if (
-        ticket.satisfaction_rated_at is not None
-        and ticket.satisfaction_rated_at >= ticket.resolved_at
-    ):
-        raise Conflict(f"{ticket.number} was already rated for this resolution")
+    refused = rating_refusal(ticket, actor)
+    if refused is not None:
+        raise refused
     old = ticket.satisfaction_rating
     ticket.satisfaction_rating = rating
     ticket.satisfaction_comment = (comment or "").strip() or None

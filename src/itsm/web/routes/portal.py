@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from itsm.api.deps import SessionDep, SettingsDep
-from itsm.tickets import access, lifecycle
+from itsm.tickets import access, lifecycle, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
@@ -116,8 +116,10 @@ def ticket_page(
         {
             "ticket": view,
             "timeline": desk.timeline(session, who, view.number, shown=_TIMELINE_EVENTS),
-            "may_rate": view.status == Status.RESOLVED and view.satisfaction_rating is None,
-            "may_reopen": lifecycle.reopenable(view.status, view.closed_at, now, window),
+            "may_rate": workflow.rating_refusal(view, who.user) is None,
+            "may_reopen": lifecycle.reopenable(
+                view.number, view.status, view.closed_at, now, window
+            ),
         },
         language=language(request, who),
     )

@@ -95,6 +95,13 @@ def test_an_admin_adds_finds_and_changes_people(api: Api) -> None:
     assert 'href="/admin/users/ana"' not in found
     by_mail = browser.get("/admin/users", params={"q": "example.org", "role": "technician"})
     assert "nora.diaz" in by_mail.text
+    # As the form sends it: "any role" is an empty role.
+    anyone = browser.get("/admin/users", params={"q": "", "role": "", "state": "all"})
+    assert anyone.status_code == 200
+    assert "nora.diaz" in anyone.text
+    unknown = browser.get("/admin/users", params={"role": "boss"})
+    assert unknown.status_code == 422
+    assert "invalid role &#39;boss&#39;; allowed: admin, technician, user" in unknown.text
     # As typed, htmx asks for the rows alone.
     rows = browser.get(
         "/admin/users", params={"q": "ana"}, headers={"HX-Request": "true", "HX-Target": "users"}

@@ -16,7 +16,7 @@ from itsm.accounts import password_change, passwords, reactivation
 from itsm.accounts import service as accounts
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, SettingsDep, database, own_write_transactions
-from itsm.errors import ErrorKind, Forbidden, ItsmError, NotFound
+from itsm.errors import ErrorKind, Forbidden, InvalidInput, ItsmError, NotFound, choices
 from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
@@ -68,21 +68,24 @@ def user_list(
     who: AdminDep,
     cfg: SettingsDep,
     q: Annotated[str, Query(max_length=200)] = "",
-    role: Annotated[Role | None, Query()] = None,
+    role: Annotated[str, Query(max_length=32)] = "",  # the form's "any role" sends ""
     state: Annotated[str, Query(pattern="^(active|inactive|all)$")] = "active",
 ) -> Response:
     """Everyone but the diagnostics agent's account; the rows alone for htmx, which
     asks again as the search is typed."""
+    if role and role not in set(Role):
+        raise InvalidInput(f"invalid role {role[:32]!r}; allowed: {choices(Role)}")
+    chosen = Role(role) if role else None
     rows = users.list_users(
         session,
         who=who,
-        role=role,
+        role=chosen,
         include_inactive=state == "all",
         only_inactive=state == "inactive",
         hidden=(cfg.diagnostics.tickets.agent_username,),
         text=q,
     )
-    context = {"users": rows, "q": q, "role": role, "state": state, "roles": list(Role)}
+    context = {"users": rows, "q": q, "role": chosen, "state": state, "roles": list(Role)}
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "users"
     name = "admin/_user_rows.html" if partial else "admin/users.html"
     return page(request, who, name, context)

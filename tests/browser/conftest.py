@@ -7,11 +7,13 @@ from __future__ import annotations
 import socket
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page
 
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
@@ -59,3 +61,27 @@ def served(fresh_db_url: str, tmp_path: Path) -> Iterator[Served]:
         proc.wait(timeout=30)
         log.close()
         db.dispose()
+
+
+@contextmanager
+def browsing(
+    chromium: Browser, served: Served, viewport: dict[str, int], *, locale: str = "es-ES"
+) -> Iterator[Page]:
+    """A page of a fresh browser context on ``served``; once done, the CSP must have
+    blocked nothing of the page's own (Chromium says so on the console)."""
+    context = chromium.new_context(
+        viewport=viewport,  # type: ignore[arg-type]
+        locale=locale,
+        base_url=served.base_url,
+    )
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    try:
+        yield page
+    finally:
+        context.close()
+    assert blocked == [], "the CSP blocked something of the page's own"

@@ -20,7 +20,7 @@ from itsm.tickets.models import Category, Status
 from itsm.tickets.schemas import CommentCreate
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import SCREENSHOTS, Served
+from tests.browser.conftest import SCREENSHOTS, Served, browsing
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 PASSWORD = "correct horse battery"
@@ -76,19 +76,8 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
     served: Served, chromium: Browser, viewport: str, backend: str
 ) -> None:
     _seed(served)
-    context = chromium.new_context(
-        viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
-        locale="es-ES",
-        base_url=served.base_url,
-    )
-    page = context.new_page()
-    blocked: list[str] = []
-    page.on(
-        "console",
-        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
     shots = f"{viewport}-{backend}"
-    try:
+    with browsing(chromium, served, VIEWPORTS[viewport]) as page:
         page.goto("/")
         expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
         _check(page, "login", shots)
@@ -137,6 +126,3 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
         page.get_by_role("button", name="Buscar").click()
         expect(page.get_by_role("link", name="Impresora sin tóner")).to_be_visible()
         _check(page, "kb", shots)
-    finally:
-        context.close()
-    assert blocked == [], "the CSP blocked something of the page's own"

@@ -14,7 +14,7 @@ from itsm.kb.schemas import ArticleCreate
 from itsm.tickets.models import Category
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served
+from tests.browser.conftest import Served, browsing
 from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
 from tests.e2e.web.staff_support import history, send_reports
 
@@ -44,19 +44,8 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
     served: Served, chromium: Browser, viewport: str, backend: str
 ) -> None:
     article = _seed(served)
-    context = chromium.new_context(
-        viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
-        locale="es-ES",
-        base_url=served.base_url,
-    )
-    page = context.new_page()
-    blocked: list[str] = []
-    page.on(
-        "console",
-        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
     shots = f"staff-{viewport}-{backend}"
-    try:
+    with browsing(chromium, served, VIEWPORTS[viewport]) as page:
         page.goto("/login")
         page.get_by_label("Usuario").fill("tere")
         page.get_by_label("Contraseña").fill(PASSWORD)
@@ -92,6 +81,3 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
         expect(page.get_by_role("heading", name="db-01")).to_be_visible()
         expect(page.get_by_role("heading", name="Historial de informes")).to_be_visible()
         _check(page, "host", shots)
-    finally:
-        context.close()
-    assert blocked == [], "the CSP blocked something of the page's own"

@@ -1,6 +1,6 @@
 """The knowledge-base editor over real HTTP on both databases: staff list drafts and
 published articles by words, state, category and tag, write one with a live preview,
-publish, unpublish and delete it; end users get 404 for every staff page; hostile
+publish, unpublish and delete it (after a confirmation page); end users get 404 for every staff page; hostile
 Markdown is inert in the preview and on the article page, and every field escaped."""
 
 from __future__ import annotations
@@ -114,8 +114,13 @@ def test_staff_list_write_preview_publish_and_delete_articles(api: Api) -> None:
     assert "Reset a password" in ana.get(f"/kb/{article_id}").text
     assert staff.post(f"{page}/unpublish", {"csrf_token": token}).status_code == 303
     assert ana.get(f"/kb/{article_id}").status_code == 404
+    assert f'href="{page}/delete"' in staff.get(page).text  # asks first, on a page of its own
+    confirm = staff.get(f"{page}/delete")
+    assert "Delete the article Reset a password?" in confirm.text
+    assert f'action="{page}/delete"' in confirm.text
     assert staff.post(f"{page}/delete", {"csrf_token": token}).status_code == 303
     assert staff.get(page).status_code == 404
+    assert staff.get(f"{page}/delete").status_code == 404
     assert staff.post(f"{page}/delete", {"csrf_token": token}).status_code == 404
 
 
@@ -126,7 +131,13 @@ def test_end_users_get_404_for_every_staff_page(api: Api) -> None:
     ana = Browser(api, language="en")
     ana.login("ana", PASSWORD)
     token = ana.csrf("/tickets")
-    for path in ("/staff/kb", "/staff/kb/new", f"/staff/kb/{article}", f"/staff/kb/{published}"):
+    for path in (
+        "/staff/kb",
+        "/staff/kb/new",
+        f"/staff/kb/{article}",
+        f"/staff/kb/{published}",
+        f"/staff/kb/{published}/delete",
+    ):
         answer = ana.get(path)
         assert answer.status_code == 404, path
         assert "Not found" in answer.text

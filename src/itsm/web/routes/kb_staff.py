@@ -172,6 +172,17 @@ def unpublish(article_id: ArticleId, session: SessionDep, who: Writer) -> Respon
     return _publication(session, who, article_id, False)
 
 
+@router.get("/{article_id}/delete")
+def confirm_delete(
+    article_id: ArticleId, request: Request, session: SessionDep, who: Writer
+) -> Response:
+    """Asks first, on a page of its own (no script needed)."""
+    article = kb.get_article(session, who=who, ref=article_id)
+    return render(
+        request, "staff/kb_delete.html", {"article": article}, language=language(request, who)
+    )
+
+
 @router.post("/{article_id}/delete")
 def remove(article_id: ArticleId, session: SessionDep, who: Writer) -> Response:
     kb.delete_article(session, who=who, ref=article_id)

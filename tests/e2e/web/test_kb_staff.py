@@ -1,7 +1,8 @@
 """The knowledge-base editor over real HTTP on both databases: staff list drafts and
 published articles by words, state, category and tag, write one with a live preview,
-publish, unpublish and delete it (after a confirmation page); end users get 404 for every staff page; hostile
-Markdown is inert in the preview and on the article page, and every field escaped."""
+publish, unpublish and delete it (after a confirmation page); end users get 404 for
+every staff page; hostile Markdown is inert in the preview and on the article page,
+and every field is escaped."""
 
 from __future__ import annotations
 

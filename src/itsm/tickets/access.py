@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle, queries, service, workflow
-from itsm.tickets.errors import TicketNotFound
+from itsm.tickets.errors import InvalidTransition, TicketNotFound
 from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
@@ -590,14 +591,31 @@ def change_status(
     )
 
 
+def check_reopen(session: Session, ticket: Ticket, *, now: datetime, window_days: float) -> None:
+    """What reopening asks of ``ticket``: the lifecycle's rule (resolved, or closed within
+    the window), and not a duplicate merged into another ticket."""
+    lifecycle.check_reopen(ticket.number, Status(ticket.status), ticket.closed_at, now, window_days)
+    service.refuse_merged_duplicate(session, ticket)
+
+
+def reopenable(session: Session, ticket: Ticket, *, now: datetime, window_days: float) -> bool:
+    """Whether :func:`reopen` would reopen ``ticket`` now: a page asks before offering it."""
+    try:
+        check_reopen(session, ticket, now=now, window_days=window_days)
+    except InvalidTransition:  # MergedDuplicate is one too
+        return False
+    return True
+
+
 def reopen(
     session: Session, *, ref: int | str, actor: User, sla: SlaSettings | None = None
 ) -> Ticket:
     """Reopen a resolved ticket, or a closed one within the reopen window: the requester
     may (their own only, any other is not found), as staff may any."""
     ticket = visible_ticket(session, ref=ref, viewer=actor)
-    window = (sla or SlaSettings()).reopen_window_days
-    lifecycle.check_reopen(ticket.number, Status(ticket.status), ticket.closed_at, utcnow(), window)
+    check_reopen(
+        session, ticket, now=utcnow(), window_days=(sla or SlaSettings()).reopen_window_days
+    )
     return service.change_status(
         session, ref=ticket.number, status=Status.OPEN, actor=actor, note=None, sla=sla
     )

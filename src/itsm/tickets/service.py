@@ -385,7 +385,7 @@ def _change_status(
         window = (sla or SlaSettings()).reopen_window_days
         lifecycle.check_reopen_window(ticket.closed_at, now, window)
     if current not in ACTIVE_STATUSES and status in ACTIVE_STATUSES:
-        _refuse_merged_duplicate(session, ticket)
+        refuse_merged_duplicate(session, ticket)
         if ticket.fingerprint:
             _require_free_fingerprint(session, ticket)
     ticket.status = status
@@ -521,7 +521,7 @@ def add_comments(
     return [comment for _, comment in written]
 
 
-def _refuse_merged_duplicate(session: Session, ticket: Ticket) -> None:
+def refuse_merged_duplicate(session: Session, ticket: Ticket) -> None:
     """A duplicate merged into another ticket is not reopened, by anyone through any
     door: its comments were copied to the survivor, where the work goes on. The
     survivor is not named (its requester may be someone else)."""

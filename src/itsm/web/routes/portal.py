@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from itsm.api.deps import SessionDep, SettingsDep
-from itsm.tickets import access, lifecycle, workflow
+from itsm.tickets import access, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
@@ -117,9 +117,7 @@ def ticket_page(
             "ticket": view,
             "timeline": desk.timeline(session, who, view.number, shown=_TIMELINE_EVENTS),
             "may_rate": workflow.rating_refusal(view, who.user) is None,
-            "may_reopen": lifecycle.reopenable(
-                view.number, view.status, view.closed_at, now, window
-            ),
+            "may_reopen": access.reopenable(session, ticket, now=now, window_days=window),
         },
         language=language(request, who),
     )

@@ -1,8 +1,9 @@
 """An end user's whole visit in Chromium, on a desktop and a 375 px phone, on both
-databases: log in, see KB suggestions while typing a title, file the ticket,
-comment, see a technician's reply but not their internal note, rate it once
-resolved. axe-core finds no serious or critical violation on any page, the CSP
-blocks nothing of ours, and each page is saved as a screenshot under .ci/screenshots."""
+databases: log in, see KB suggestions while typing a title, file the ticket with a
+screenshot and see its preview, comment, see a technician's reply but not their
+internal note, rate it once resolved. axe-core finds no serious or critical violation
+on any page, the CSP blocks nothing of ours, and each page is saved as a screenshot
+under .ci/screenshots."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from itsm.accounts import password_change
 from itsm.kb import service as kb
@@ -21,6 +22,7 @@ from itsm.tickets.schemas import CommentCreate
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
 from tests.browser.conftest import SCREENSHOTS, Served, browsing
+from tests.integration.attachments.files import png
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 PASSWORD = "correct horse battery"
@@ -97,9 +99,17 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
         page.get_by_label("Cuéntenos más").fill("No imprime desde esta mañana")
         page.get_by_label("Categoría").select_option("hardware")
         page.get_by_label("No puedo trabajar").check()
+        page.get_by_label("Adjuntar un archivo (opcional)").set_input_files(
+            files=FilePayload(name="captura.png", mimeType="image/png", buffer=png(64, 48))
+        )
         page.get_by_role("button", name="Enviar", exact=True).click()
 
         expect(page.get_by_role("heading", name="IMPRESORA")).to_be_visible()
+        preview = page.get_by_role("img", name="captura.png")
+        expect(preview).to_be_visible()
+        expect(page.get_by_role("link", name="captura.png", exact=True)).to_be_visible()
+        page.wait_for_function("() => document.querySelector('.attachments img').complete")
+        assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [64, 48]
         number = page.url.rsplit("/", 1)[-1]
         assert re.fullmatch(r"TKT-\d{8}-\d{4}", number)
         page.get_by_label("Su comentario").fill("Sigue igual")

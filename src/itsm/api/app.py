@@ -8,6 +8,7 @@ change through ``LISTEN``).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
@@ -19,6 +20,7 @@ from itsm.api.limits import BodyLimit
 from itsm.api.live import running_hub
 from itsm.api.metrics import RequestMetrics
 from itsm.api.routers import ROUTERS
+from itsm.attachments.storage import too_large
 from itsm.config import Settings, load_settings
 from itsm.db.engine import build_engine
 from itsm.db.runtime import Database, open_database
@@ -28,6 +30,10 @@ from itsm.web import app as web
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+#: The POST routes that take a file (the API's upload, the portal's new ticket and comment).
+UPLOAD_PATHS = re.compile(r"(/api/v1)?/tickets/[^/]+/attachments|/tickets|/tickets/[^/]+/comments")
+#: Room in an upload's body for the form around the file.
+_FORM_ROOM = 1024 * 1024
 
 
 def _open(settings: Settings) -> Database:
@@ -80,6 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, prefixed in ROUTERS:
         app.include_router(router, prefix=API_PREFIX if prefixed else "")
     web.install(app, docs_path=f"{API_PREFIX}/docs")
-    app.add_middleware(BodyLimit, max_bytes=cfg.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=cfg.api.max_body_bytes,
+        uploads=UPLOAD_PATHS,
+        upload_bytes=cfg.attachments.max_bytes + _FORM_ROOM,
+        upload_detail=too_large(cfg.attachments.max_bytes).message,
+    )
     app.add_middleware(RequestMetrics)
     return app

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 
 @contextmanager
@@ -21,18 +21,41 @@ def written(target: Path) -> Iterator[TextIO]:
     Anything else that exists (``/dev/null``, ``/dev/stdout``, a FIFO) is written
     directly: renaming over a device would replace it with a plain file.
     """
+    with _replacing(target) as fd:
+        if fd is None:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                yield out
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                yield out
+
+
+@contextmanager
+def written_bytes(target: Path) -> Iterator[BinaryIO]:
+    """As :func:`written`, for bytes (a downloaded file)."""
+    with _replacing(target) as fd:
+        if fd is None:
+            with target.open("wb") as out:
+                yield out
+        else:
+            with os.fdopen(fd, "wb") as out:
+                yield out
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[int | None]:
+    """The descriptor of the temporary file that replaces ``target`` when the block
+    succeeds, or ``None`` when ``target`` is no regular file (written directly)."""
     try:
         regular = stat.S_ISREG(os.stat(target).st_mode)
     except FileNotFoundError:
         regular = True
     if not regular:
-        with target.open("w", encoding="utf-8", newline="") as out:
-            yield out
+        yield None
         return
     fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
+        yield fd
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli import tickets_transfer
+from itsm.cli import tickets_attach, tickets_transfer
 from itsm.cli.common import JsonOption, app_context, choice, choice_or_none, dump, read_text_arg
 from itsm.cli.ticket_filters import (
     ActiveOpt,
@@ -479,3 +479,6 @@ def rate(
 # Commands kept in their own module, registered here so that they belong to this group.
 app.command("import")(tickets_transfer.import_)
 app.command("export")(tickets_transfer.export)
+app.command("attach")(tickets_attach.attach)
+app.command("attachments")(tickets_attach.attachments)
+app.command("download")(tickets_attach.download)

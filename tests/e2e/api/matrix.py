@@ -46,6 +46,8 @@ class Case:
     mutates: bool = False
     # A stream that stays open (server-sent events): a 2xx is judged by its headers alone.
     stream: bool = False
+    # Files of a multipart body (``body`` then holds its other form fields).
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
 
 
 # Placeholders every case may use; test_role_matrix.py seeds them on each backend:
@@ -60,6 +62,8 @@ class Case:
 #   report               a stored diagnostic report id
 #   password             the password of ``user`` (set on the shared seed only, for logins)
 #   user_token           the id of a spare personal token of ``user`` (to revoke)
+#   own_attachment       a public file on ``own_ticket``
+#   internal_attachment  an internal file on ``own_ticket`` (staff only)
 SEED_KEYS = (
     "own_ticket",
     "own_resolved_ticket",
@@ -74,6 +78,8 @@ SEED_KEYS = (
     "report",
     "password",
     "user_token",
+    "own_attachment",
+    "internal_attachment",
 )
 
 

@@ -11,6 +11,7 @@ checks that every route under ``/api/v1`` has at least one case.
 from __future__ import annotations
 
 import importlib
+import io
 import itertools
 import re
 import shutil
@@ -29,6 +30,8 @@ from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
 from itsm.accounts.schemas import TokenCreate
 from itsm.api.app import API_PREFIX, create_app
+from itsm.attachments import service as attachments
+from itsm.attachments.storage import Store
 from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.diagnostics import service as diagnostics
@@ -162,6 +165,21 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             probes={},
         )
         stored, _ = diagnostics.store_report(s, report=report, asset_id=asset.id)
+        store = Store(api.settings.attachments_dir)
+
+        def attach(internal: bool) -> Any:
+            return attachments.attach(
+                s,
+                ref=own.id,
+                source=io.BytesIO(b"printer log"),
+                filename="printer.log",
+                actor=tech,
+                store=store,
+                limits=api.settings.attachments,
+                internal=internal,
+            )
+
+        public_file, internal_file = attach(False), attach(True)
         values: dict[str, Any] = {
             "own_ticket": own.id,
             "own_resolved_ticket": resolved.id,
@@ -176,6 +194,8 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             "report": stored.id,
             "password": password,
             "user_token": spare.id,
+            "own_attachment": public_file.id,
+            "internal_attachment": internal_file.id,
         }
     assert set(values) == set(SEED_KEYS)
     return Seed(values=values, tokens={**secrets, "anonymous": None})
@@ -210,7 +230,9 @@ def call(client: httpx.Client, case: Case, role: str, seeded: Seed) -> httpx.Res
         case.method,
         str(fill(case.path, values)),
         params={k: fill(v, values) for k, v in case.params.items()},
-        json=body,
+        json=None if case.files else body,
+        data=body if case.files else None,
+        files=case.files,
         headers={"Authorization": f"Bearer {token}"} if token else {},
     )
     response = client.send(request, stream=case.stream)

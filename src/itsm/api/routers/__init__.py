@@ -11,6 +11,7 @@ schema.build_eagerly()
 
 from itsm.api.routers import (  # noqa: E402
     alertmanager,
+    attachments,
     auth,
     diagnostics,
     events,
@@ -32,6 +33,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (alertmanager.router, True),
     (diagnostics.router, True),
     (tickets.router, True),
+    (attachments.router, True),
     (users.router, True),
     (kb.router, True),
     (inventory.router, True),

@@ -4,16 +4,20 @@ comments and ratings. The rules are :mod:`itsm.tickets.access`'s, as for the API
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
 from itsm.api.deps import SessionDep, SettingsDep
+from itsm.attachments import service as attachments
+from itsm.attachments.storage import Store
+from itsm.config import Settings
 from itsm.tickets import access, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
+from itsm.users.models import User
 from itsm.validation import validated
 from itsm.web.routes import desk
 from itsm.web.session import ViewerDep, language
@@ -21,6 +25,8 @@ from itsm.web.templating import render
 
 router = APIRouter()
 Ref = Annotated[str, Path(min_length=1, max_length=64)]
+#: A form's optional file (a browser sends an empty one, without a name, when none is chosen).
+FileField = Annotated[UploadFile | None, File()]
 _DONE = [Status.RESOLVED, Status.CLOSED]
 #: The audit events an end user's timeline shows beside the public comments.
 _TIMELINE_EVENTS = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.ASSIGNED})
@@ -80,6 +86,7 @@ def open_ticket(
     description: Annotated[str, Form(max_length=100_000)] = "",
     category: Annotated[str, Form(max_length=32)] = "",
     urgency: Annotated[str, Form(max_length=32)] = "",
+    file: FileField = None,
 ) -> Response:
     values = {"title": title, "description": description, "category": category, "urgency": urgency}
     if category not in set(Category) or urgency not in set(Urgency) or not title.strip():
@@ -96,7 +103,37 @@ def open_ticket(
     ticket = access.open_ticket(
         session, data=data, actor=who.user, source=Source.WEB, zone=cfg.zone, sla=cfg.sla
     )
+    if _chosen(file):
+        _attach(session, cfg, who.user, ticket.number, file, comment=None)
     return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)
+
+
+def _chosen(file: UploadFile | None) -> TypeGuard[UploadFile]:
+    return file is not None and bool(file.filename)
+
+
+def _attach(
+    session: SessionDep,
+    cfg: Settings,
+    user: User,
+    ref: str,
+    file: UploadFile,
+    *,
+    comment: str | None,
+    internal: bool = False,
+) -> None:
+    attachments.attach(
+        session,
+        ref=ref,
+        source=file.file,
+        filename=file.filename or "",
+        actor=user,
+        store=Store(cfg.attachments_dir),
+        limits=cfg.attachments,
+        comment=comment,
+        internal=internal,
+        sla=cfg.sla,
+    )
 
 
 @router.get("/tickets/{ref}")
@@ -116,6 +153,7 @@ def ticket_page(
         {
             "ticket": view,
             "timeline": desk.timeline(session, who, view.number, shown=_TIMELINE_EVENTS),
+            "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
             "may_rate": workflow.rating_refusal(view, who.user) is None,
             "may_reopen": access.reopenable(session, ticket, now=now, window_days=window),
         },
@@ -132,14 +170,21 @@ def add_comment(
     body: Annotated[str, Form(max_length=100_000)] = "",
     visibility: Annotated[Literal["public", "internal"], Form()] = "public",
     minutes: Annotated[int, Form(ge=0, le=100_000)] = 0,
+    file: FileField = None,
 ) -> Response:
-    """A comment; staff (the technician's page) may make it an internal note and
-    record time spent, which :func:`access.add_comment` refuses to anyone else."""
+    """A comment, a file, or a file with its comment; staff (the technician's page) may
+    make it internal and record time spent, which the services refuse to anyone else."""
     internal = visibility == "internal"
-    data = validated(
-        CommentCreate, {"body": body, "is_internal": internal, "time_spent_minutes": minutes}
-    )
-    access.add_comment(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
+    if _chosen(file) and not minutes:
+        text = body if body.strip() else None
+        _attach(session, cfg, who.user, ref, file, comment=text, internal=internal)
+    else:
+        data = validated(
+            CommentCreate, {"body": body, "is_internal": internal, "time_spent_minutes": minutes}
+        )
+        access.add_comment(session, ref=ref, data=data, actor=who.user, sla=cfg.sla)
+        if _chosen(file):
+            _attach(session, cfg, who.user, ref, file, comment=None, internal=internal)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     if access.sees_all(who.user):
         return desk.back(ticket.number, "note" if internal else "comment")

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from itsm.accounts.errors import BadCredentials
@@ -62,6 +62,7 @@ def open_session(
     now = now or utcnow()
     if replaces:
         close_session(session, secret=replaces, now=now)
+    prune(session, lifetime=lifetime, now=now)
     secret = secrets.token_urlsafe(32)
     row = WebSession(
         user_id=user.id,
@@ -104,6 +105,20 @@ def visit(
         csrf_token=web.csrf_token,
         touch_due=now - web.last_seen_at >= _TOUCH_EVERY,
     )
+
+
+def prune(session: Session, *, lifetime: Lifetime, now: datetime | None = None) -> int:
+    """Delete every session no cookie can use again: past its absolute end, or unused
+    for the idle time (what :func:`visit` refuses); a revoked one once it is one of
+    those too. Run at each login, so the table holds only sessions that may still live;
+    how many were deleted."""
+    now = now or utcnow()
+    gone = session.scalars(
+        delete(WebSession)
+        .where(or_(WebSession.expires_at <= now, WebSession.last_seen_at <= now - lifetime.idle))
+        .returning(WebSession.id)
+    ).all()
+    return len(gone)
 
 
 def touch(session: Session, *, session_id: int, now: datetime | None = None) -> None:

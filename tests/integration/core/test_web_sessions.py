@@ -77,3 +77,27 @@ def test_logout_rotation_password_change_and_deactivation_end_sessions(
     for bogus in ("", "x" * 300, "unknown"):
         with pytest.raises(BadCredentials):
             sessions.visit(session, secret=bogus, lifetime=LIFE, now=T0)
+
+
+def test_a_login_deletes_the_sessions_no_cookie_can_use_again(session: Session) -> None:
+    ana = make_user(session, username="ana")
+    bea = make_user(session, username="bea")
+    _, idle = sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0)
+    _, used = sessions.open_session(session, user=bea, address="b", lifetime=LIFE, now=T0)
+    _, logged_out = sessions.open_session(session, user=bea, address="b", lifetime=LIFE, now=T0)
+    sessions.close_session(session, secret=logged_out, now=T0)
+    later = T0 + timedelta(minutes=40)  # past the idle time of ana's, not bea's kept in use
+    kept_id = sessions.visit(session, secret=used, lifetime=LIFE, now=T0).session_id
+    sessions.touch(session, session_id=kept_id, now=T0 + timedelta(minutes=20))
+
+    sessions.open_session(session, user=bea, address="b", lifetime=LIFE, now=later)
+
+    # The idle ones are gone (the logged-out one too); the one in use and the new remain.
+    stored = session.scalars(select(WebSession.id)).all()
+    assert len(stored) == 2
+    assert sessions.visit(session, secret=used, lifetime=LIFE, now=later).session_id == kept_id
+    with pytest.raises(BadCredentials, match="unknown"):
+        sessions.visit(session, secret=idle, lifetime=LIFE, now=later)
+
+    sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0 + LIFE.absolute)
+    assert len(session.scalars(select(WebSession.id)).all()) == 1  # only the new one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,3 +15,13 @@ from tests.live_server import Api, live_api
 def api(settings: Settings) -> Iterator[Api]:
     with live_api(settings) as running:
         yield running
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A page of the shared Chromium at desktop width."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        yield page
+    finally:
+        page.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -50,3 +51,12 @@ class Browser:
     def csrf(self, path: str = "/tickets") -> str:
         """The session's CSRF token, as the page at ``path`` carries it."""
         return csrf_of(self.get(path).text)
+
+
+def log_in(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log a real browser's ``page`` in through the login form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from itsm.accounts.models import TokenKind
+from tests.e2e.web.support import log_in
 from tests.live_server import Api
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -63,26 +63,13 @@ def _notification(instance: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def browser_page(chromium: Any) -> Iterator[Any]:
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        yield page
-    finally:
-        page.close()
-
-
 def test_reports_and_alerts_show_on_an_open_dashboard_within_a_second(
     api: Api, browser_page: Any
 ) -> None:
     api.user("tina", role="technician", password=PASSWORD)
     agent = api.client(api.token(api.user("agent-owner"), kind=TokenKind.AGENT))
     page = browser_page
-    page.goto(f"{api.base_url}/login")
-    page.fill("input[name=username]", "tina")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, api.base_url, "tina", PASSWORD)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{api.base_url}/dashboard")

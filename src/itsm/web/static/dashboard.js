@@ -37,14 +37,32 @@
     });
   }
 
+  // The session is over (logout, a new password, expiry): the panel is answered with
+  // a redirect to the login page, or 401. Go there rather than show frozen figures.
+  function loggedOut(response) {
+    return response.status === 401 ||
+      (response.redirected && new URL(response.url).pathname === "/login");
+  }
+
+  function toLogin() {
+    root.setAttribute("data-state", "logged-out");
+    window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
+  }
+
+  function read() {
+    return fetch(panelUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (loggedOut(response)) { toLogin(); throw new Error("logged out"); }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response;
+      });
+  }
+
   function refresh() {
     if (loading) { again = true; return; }
     loading = true;
-    fetch(panelUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.text();
-      })
+    read()
+      .then(function (response) { return response.text(); })
       .then(function (html) {
         var panel = document.getElementById("dashboard-panel");
         var fresh = new DOMParser().parseFromString(html, "text/html")
@@ -55,7 +73,11 @@
         }
         root.setAttribute("data-state", "live");
       })
-      .catch(function () { root.setAttribute("data-state", "stale"); })
+      .catch(function () {
+        if (root.getAttribute("data-state") !== "logged-out") {
+          root.setAttribute("data-state", "stale");
+        }
+      })
       .finally(function () {
         loading = false;
         if (again) { again = false; refresh(); }
@@ -69,6 +91,11 @@
     if (kind === "ready") { root.setAttribute("data-state", "live"); }
     refresh();  // also on "ready": whatever changed while the stream was away
   };
-  source.onerror = function () { root.setAttribute("data-state", "stale"); };
+  source.onerror = function () {
+    root.setAttribute("data-state", "stale");
+    // The stream ends with the session, and its reconnection then lands on the login
+    // page: ask the panel whether that is why (a server away just stays stale).
+    read().catch(function () { return null; });
+  };
   window.addEventListener("resize", draw);
 }());

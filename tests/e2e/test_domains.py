@@ -51,6 +51,11 @@ def test_users(cli: Cli) -> None:
     )
     assert cli.ok("user", "deactivate", "jose") == "jose deactivated.\n"
     assert [u["username"] for u in cli.json("user", "list")] == ["maria"]
+    assert cli.ok("user", "reactivate", "jose") == (
+        "jose reactivated; 0 personal tokens from before revoked.\n"
+    )
+    assert cli.json("user", "reactivate", "jose")["is_active"] is True
+    assert cli.ok("user", "deactivate", "jose") == "jose deactivated.\n"
 
     args: tuple[str, ...]
     for args in (

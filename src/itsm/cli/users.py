@@ -191,6 +191,26 @@ def deactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) ->
     _one(app_ctx, read, as_json, f"{read.username} deactivated.")
 
 
+@app.command("reactivate")
+def reactivate(ctx: typer.Context, ref: UserRef, as_json: JsonOption = False) -> None:
+    """Let a deactivated user act again; their tokens from before are revoked (admins)."""
+    from itsm.accounts import reactivation
+    from itsm.accounts.principal import acting
+    from itsm.users.schemas import UserRead
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        done = reactivation.reactivate(session, who=acting(app_ctx.actor(session)), ref=ref)
+        read = UserRead.model_validate(done.user)
+        revoked = done.revoked_tokens
+    _one(
+        app_ctx,
+        read,
+        as_json,
+        f"{read.username} reactivated; {count(revoked, 'personal token')} from before revoked.",
+    )
+
+
 @app.command("passwd")
 def passwd(
     ctx: typer.Context,

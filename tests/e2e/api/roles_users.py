@@ -47,6 +47,13 @@ CASES: list[Case] = [
         template="/users/{ref}/deactivate",
         mutates=True,
     ),
+    Case(
+        "POST",
+        "/users/{user_id}/reactivate",
+        ADMIN,
+        template="/users/{ref}/reactivate",
+        mutates=True,
+    ),
     # Admins set anyone's password. ``user`` changing their own is refused here too:
     # the current password sent is not theirs (403 wrong-password).
     Case(

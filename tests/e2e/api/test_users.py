@@ -49,6 +49,11 @@ def test_admin_manages_a_user_from_creation_to_deactivation(api: Api, admin: htt
     everyone = ok(admin.get("/users", params={"include_inactive": True}))
     assert [u["username"] for u in everyone] == ["root", "ana.torres", "bea"]
     assert api.client(secret).get("/auth/me").status_code == 401  # the token died with it
+    back = ok(admin.post("/users/ana.torres/reactivate"))
+    assert (back["user"]["is_active"], back["revoked_tokens"]) == (True, 1)
+    # Reactivated, she starts afresh: the token from before stays dead.
+    assert api.client(secret).get("/auth/me").status_code == 401
+    assert api.client(api.token("ana.torres")).get("/auth/me").status_code == 200
 
 
 def test_invalid_input_names_the_field_and_what_is_allowed(api: Api, admin: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from itsm.accounts import password_change
+from itsm.accounts import password_change, reactivation
 from itsm.accounts.passwords import MAX_LENGTH
 from itsm.accounts.principal import Principal
 from itsm.api.deps import (
@@ -111,6 +111,20 @@ def set_role(ref: UserRef, body: RoleChange, session: SessionDep, who: Manager) 
 )
 def deactivate(ref: UserRef, session: SessionDep, who: Manager) -> UserRead:
     return UserRead.model_validate(users.deactivate_user(session, who=who, ref=ref))
+
+
+class Reactivated(BaseModel):
+    user: UserRead
+    revoked_tokens: int = Field(description="Their personal tokens from before, revoked.")
+
+
+@router.post(
+    "/{ref}/reactivate",
+    summary="Reactivate a user (admins); their tokens and web sessions from before are revoked",
+)
+def reactivate(ref: UserRef, session: SessionDep, who: Manager) -> Reactivated:
+    done = reactivation.reactivate(session, who=who, ref=ref)
+    return Reactivated(user=UserRead.model_validate(done.user), revoked_tokens=done.revoked_tokens)
 
 
 class PasswordChanged(BaseModel):

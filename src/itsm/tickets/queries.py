@@ -358,15 +358,13 @@ def stats(session: Session) -> TicketStats:
 
 
 def due_between(session: Session, *, start: datetime, end: datetime) -> int:
-    """Tickets whose SLA clock runs and whose resolution falls due in ``[start, end)``."""
+    """Tickets whose running clock falls due in ``[start, end)``: the queue's due time
+    (``tickets.due_at``, :mod:`itsm.sla.due`: first response until answered, then
+    resolution; none while paused or done), read from its index."""
     count = session.scalar(
         select(func.count())
         .select_from(Ticket)
-        .where(
-            status_in(RUNNING_STATUSES),
-            Ticket.resolution_due_at >= start,
-            Ticket.resolution_due_at < end,
-        )
+        .where(Ticket.due_at.is_not(None), Ticket.due_at >= start, Ticket.due_at < end)
     )
     return int(count or 0)
 

@@ -78,10 +78,25 @@ def test_the_dashboard_counts_the_queue_and_reads_the_reports(session: Session) 
     )
     assert figures.days[-3].opened >= 1  # the late ticket
 
-    due = tickets.get_ticket(session, ref=fresh).resolution_due_at
+    due = tickets.get_ticket(session, ref=fresh).due_at
     assert due is not None
     soon = dashboard(session, who=staff, now=due - timedelta(minutes=30), zone=UTC)
     assert soon.due_within_hour >= 1
+
+
+def test_due_within_the_hour_is_the_queues_due_time(session: Session) -> None:
+    """Not yet answered: the first response's due time counts, not the resolution's."""
+    staff = Principal(user=make_user(session, role="technician"))
+    waiting = tickets.get_ticket(session, ref=_create(session, make_user(session).id, "low"))
+    first, last = waiting.first_response_due_at, waiting.resolution_due_at
+    assert first is not None
+    assert last is not None
+    assert last - first > timedelta(hours=2)
+    assert waiting.due_at == first
+    before_first = dashboard(session, who=staff, now=first - timedelta(minutes=30), zone=UTC)
+    assert before_first.due_within_hour == 1
+    before_last = dashboard(session, who=staff, now=last - timedelta(minutes=30), zone=UTC)
+    assert before_last.due_within_hour == 0
 
 
 def test_end_users_may_not_read_the_dashboard(session: Session) -> None:

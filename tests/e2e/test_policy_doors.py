@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from itsm.accounts import password_change
+from itsm.accounts import password_change, reactivation
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.policy import require_person
@@ -351,6 +351,20 @@ ACTIONS = [
         lambda s, who, w: users.deactivate_user(s, who=who, ref=w.leaver),
         lambda w, role: ("POST", f"/users/{w.leaver}/deactivate", {}),
         lambda w, role: ["user", "deactivate", w.leaver, "--json"],
+    ),
+    Action(
+        "reactivate someone",
+        ADMIN,
+        lambda s, who, w: reactivation.reactivate(s, who=who, ref=w.leaver),
+        lambda w, role: ("POST", f"/users/{w.leaver}/reactivate", {}),
+        lambda w, role: ["user", "reactivate", w.leaver, "--json"],
+    ),
+    Action(
+        "unlock someone",
+        ADMIN,
+        lambda s, who, w: accounts.unlock(s, who=who, ref=w.leaver),
+        lambda w, role: ("POST", f"/users/{w.leaver}/unlock", {}),
+        lambda w, role: ["user", "unlock", w.leaver, "--json"],
     ),
     # --- the inventory ---
     Action(

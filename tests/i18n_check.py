@@ -14,14 +14,20 @@ WEB = ROOT / "src" / "itsm" / "web"
 #: The notifications' texts, written in each recipient's language.
 NOTIFY = ROOT / "src" / "itsm" / "notify"
 # The same map as babel.cfg, relative to the web package.
-METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [
+    ("**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
+]
 
 
 def messages(source: Path) -> dict[str, str]:
     """Every message id under ``source`` -> where it was first found."""
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(source), METHODS, options_map={"templates/**.html": {"trimmed": "true"}}
+        str(source),
+        METHODS,
+        options_map={pattern: {"trimmed": "true"} for pattern, _ in METHODS[1:]},
     ):
         # A plural message (ngettext) is one catalogue entry, under its singular id.
         msgid = message[0] if isinstance(message, tuple) else message

@@ -34,6 +34,7 @@ from itsm.attachments.config import AttachmentSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.integrations.config import IntegrationsSettings
+from itsm.notify.config import EmailSettings, NotifySettings
 from itsm.sla.config import SlaSettings
 
 APP_NAME = "itsm"
@@ -174,37 +175,6 @@ class WebSettings(BaseModel):
     )
 
 
-class NotifySettings(BaseModel):
-    """Delivery of notifications by ``itsm worker`` (``[notify]``, ``ITSM_NOTIFY__*``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    batch_size: int = Field(
-        default=50, ge=1, le=10_000, description="Messages a worker claims at a time."
-    )
-    poll_seconds: float = Field(
-        default=2, gt=0, le=3600, description="How often an idle worker looks for messages."
-    )
-    lease_seconds: int = Field(
-        default=300,
-        ge=10,
-        le=86_400,
-        description="A claimed message another worker may take over if not done by then.",
-    )
-    retry_base_seconds: float = Field(
-        default=30, gt=0, le=86_400, description="Wait before the first retry; doubles each time."
-    )
-    retry_max_seconds: float = Field(
-        default=3600, gt=0, le=7 * 86_400, description="Longest wait between two tries."
-    )
-    max_age_hours: float = Field(
-        default=48, gt=0, le=24 * 90, description="A message still failing this old is given up."
-    )
-    worker_in_server: bool = Field(
-        default=False, description="Run one worker inside `itsm serve` (--with-worker)."
-    )
-
-
 class Settings(BaseSettings):
     """Everything configurable in itsm. Build with :func:`load_settings`."""
 
@@ -257,6 +227,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
 

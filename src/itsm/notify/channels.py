@@ -9,6 +9,7 @@ and dead-letters the second. Anything else a channel raises counts as transient.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -55,18 +56,28 @@ class Delivery:
     ticket: TicketFacts | None
     payload: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1
+    created_at: datetime | None = None
+    #: What the channel's :meth:`Deliverer.prepare` looked up for it.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Deliverer(Protocol):
-    """A channel, in two steps.
+    """A channel, in steps.
 
-    :meth:`send` talks to the outside world (an SMTP server, a webhook), outside any
-    database transaction so that a slow server holds no lock. :meth:`record` then
+    :meth:`prepare` reads what the channel needs besides the message (an email's
+    thread, a comment's text) in the worker's read transaction. :meth:`send` talks
+    to the outside world (an SMTP server, a webhook), outside any database
+    transaction so that a slow server holds no lock. :meth:`record` then
     runs in the transaction that marks the message sent: a channel that keeps
     something in the database (the in-app notification, an email's ``Message-ID``)
     writes it there, so that it and the mark commit together.
     """
 
+    def prepare(self, session: Session, delivery: Delivery) -> Delivery: ...
+
     def send(self, delivery: Delivery) -> None: ...
 
     def record(self, session: Session, delivery: Delivery) -> None: ...
+
+    def close(self) -> None:
+        """The batch is done: let go of connections kept for it."""

@@ -23,8 +23,14 @@ from itsm.users.models import User
 class InApp:
     """The in-app :class:`~itsm.notify.channels.Deliverer`."""
 
+    def prepare(self, session: Session, delivery: Delivery) -> Delivery:
+        return delivery
+
     def send(self, delivery: Delivery) -> None:
         """Nothing leaves the database: the notification is written by :meth:`record`."""
+
+    def close(self) -> None:
+        pass
 
     def record(self, session: Session, delivery: Delivery) -> None:
         seen = session.scalar(

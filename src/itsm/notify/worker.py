@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from itsm.config import NotifySettings
+from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
@@ -43,6 +43,7 @@ from itsm.notify.channels import (
     TicketFacts,
     Transient,
 )
+from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
 from itsm.notify.models import Channel, OutboxMessage, OutboxState
 from itsm.tickets.models import Ticket
@@ -54,9 +55,14 @@ log = logging.getLogger("itsm.notify")
 _ERROR_CHARS = 1000
 
 
-def default_channels() -> dict[str, Deliverer]:
+def default_channels(settings: Settings) -> dict[str, Deliverer]:
     """The channels this installation delivers; messages of others wait for theirs."""
-    return {Channel.IN_APP: InApp()}
+    found: dict[str, Deliverer] = {Channel.IN_APP: InApp()}
+    if settings.email.smtp.host:
+        from itsm.notify.email_channel import Email
+
+        found[Channel.EMAIL] = Email(settings)
+    return found
 
 
 @dataclass
@@ -140,19 +146,24 @@ def deliver(
     for the batch (not two per message): one to mark the sent, one for the failures."""
     failures: dict[int, DeliveryFailed] = {}
     with db.session(write=False) as session:
-        prepared = _prepare(session, ids, default_language=default_language, failures=failures)
+        found = _prepare(session, ids, default_language=default_language, failures=failures)
+        prepared = [channels[d.channel].prepare(session, d) for d in found]
     sent: list[Delivery] = []
-    for position, delivery in enumerate(prepared):
-        if stopping():
-            release(db, [d.outbox_id for d in prepared[position:]], now=utcnow())
-            break
-        try:
-            channels[delivery.channel].send(delivery)
-            sent.append(delivery)
-        except DeliveryFailed as exc:
-            failures[delivery.outbox_id] = exc
-        except (ItsmError, SQLAlchemyError, OSError, ValueError, LookupError) as exc:
-            failures[delivery.outbox_id] = Transient(f"{type(exc).__name__}: {exc}")
+    try:
+        for position, delivery in enumerate(prepared):
+            if stopping():
+                release(db, [d.outbox_id for d in prepared[position:]], now=utcnow())
+                break
+            try:
+                channels[delivery.channel].send(delivery)
+                sent.append(delivery)
+            except DeliveryFailed as exc:
+                failures[delivery.outbox_id] = exc
+            except (ItsmError, SQLAlchemyError, OSError, ValueError, LookupError) as exc:
+                failures[delivery.outbox_id] = Transient(f"{type(exc).__name__}: {exc}")
+    finally:
+        for channel in {id(c): c for c in channels.values()}.values():
+            channel.close()
     tally = _mark_sent(db, sent, channels) if sent else Tally()
     if failures:
         tally.add(_failed(db, failures, cfg=cfg, rng=rng))
@@ -208,6 +219,7 @@ def _prepare(
                 ),
                 payload=dict(message.payload or {}),
                 attempt=message.attempts,
+                created_at=message.created_at,
             )
         )
     return prepared
@@ -296,7 +308,7 @@ class Worker:
     ) -> None:
         self.db = db
         self.cfg = db.settings.notify
-        self.channels = dict(channels) if channels is not None else default_channels()
+        self.channels = dict(channels) if channels is not None else default_channels(db.settings)
         self.rng = rng or random.Random()  # jitter, not a secret
         self._stopping = False
         self._wake = threading.Event()

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from itsm.accounts.principal import Principal
-from itsm.config import NotifySettings, Settings
+from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database, open_database
 from itsm.errors import Forbidden
 from itsm.notify import dead_letters, inapp
 from itsm.notify.channels import Delivery, Permanent, Transient
+from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
 from itsm.notify.models import Channel, Notification, OutboxMessage, OutboxState
 from itsm.notify.worker import Worker, backoff, claim, release
@@ -37,9 +38,15 @@ class Failing:
         self.error = error
         self.tries = 0
 
+    def prepare(self, session: object, delivery: Delivery) -> Delivery:
+        return delivery
+
     def send(self, delivery: Delivery) -> None:
         self.tries += 1
         raise self.error
+
+    def close(self) -> None:
+        pass
 
     def record(self, session: object, delivery: Delivery) -> None:
         raise AssertionError("a failed send is never recorded")

@@ -114,3 +114,40 @@ def test_a_file_too_large_is_refused_and_nothing_is_filed(small: Api) -> None:
     assert "Archivo demasiado grande" in refused.text
     assert "attachments.max_bytes" in refused.text
     assert "Grande" not in browser.get("/tickets").text  # the ticket was not filed either
+
+
+def test_the_technicians_page_lists_and_takes_files_internal_or_public(api: Api) -> None:
+    api.user("ana", password=PASSWORD)
+    api.user("tere", role="technician", password=PASSWORD)
+    requester = Browser(api)
+    requester.login("ana", PASSWORD)
+    number = _file_new_ticket(requester, "captura.png", png())
+    tech = Browser(api)
+    tech.login("tere", PASSWORD)
+    page = tech.get(f"/tickets/{number}")
+    assert 'alt="captura.png"' in page.text
+    assert f'action="/tickets/{number}/attachments" enctype="multipart/form-data"' in page.text
+    token = tech.csrf(f"/tickets/{number}")
+    for name, visibility, comment in [
+        ("servidor.log", "internal", "Revisar disco"),
+        ("pasos.txt", "public", ""),
+    ]:
+        sent = tech.client.post(
+            f"/tickets/{number}/attachments",
+            data={"csrf_token": token, "visibility": visibility, "comment": comment},
+            files={"file": (name, b"contenido de " + name.encode(), "text/plain")},
+        )
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"] == f"/tickets/{number}?done=file#desk"
+    page = tech.get(f"/tickets/{number}?done=file")
+    assert "Archivo adjuntado." in page.text
+    assert re.search(
+        r'Solo personal</strong>\s*<a href="[^"]+" download>servidor.log</a>', page.text
+    )
+    assert "Revisar disco" in page.text  # the internal note posted with it
+    mine = requester.get(f"/tickets/{number}")
+    assert "pasos.txt" in mine.text
+    assert "servidor.log" not in mine.text
+    assert "Revisar disco" not in mine.text
+    unsent = tech.client.post(f"/tickets/{number}/attachments", data={"csrf_token": "wrong"})
+    assert unsent.status_code in {403, 422}

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, SettingsDep
+from itsm.attachments import service as attachments
 from itsm.tickets import access, lifecycle
 from itsm.tickets.models import Category, EventKind, Priority, Status
 from itsm.tickets.schemas import TicketUpdate
@@ -37,6 +38,7 @@ DONE = {
     "fields": N_("Priority and category saved."),
     "merge": N_("Ticket merged."),
     "link": N_("Tickets linked."),
+    "file": N_("File attached."),
 }
 #: Audit events the timeline shows: all but a comment's, shown as the comment itself.
 _SHOWN = frozenset(EventKind) - {EventKind.COMMENTED}
@@ -75,6 +77,7 @@ def page(
             "requester": ticket.requester,
             "timeline": timeline(session, who, view.number, shown=_SHOWN),
             "links": access.links(session, ref=view.number, viewer=who.user),
+            "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
             "next_statuses": lifecycle.allowed_next(view.status),
             "assignees": users.list_assignees(session, who=who, hidden=hidden),
             "priorities": list(Priority),

@@ -1,19 +1,19 @@
-"""A ticket's attached file for the signed-in visitor: the portal's previews and downloads.
-
-The same response as the API's download (:mod:`itsm.api.downloads`), by the same rules.
-"""
+"""A ticket's files for the signed-in visitor: downloads (the same response as the
+API's, :mod:`itsm.api.downloads`, by the same rules) and the technician's page's upload."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse
 
 from itsm.api.deps import SessionDep, SettingsDep
 from itsm.api.downloads import file_response
 from itsm.attachments import service as attachments
 from itsm.attachments.storage import Store
+from itsm.tickets import access
+from itsm.web.routes import desk
 from itsm.web.session import ViewerDep
 
 router = APIRouter()
@@ -30,3 +30,32 @@ def download(
 ) -> FileResponse:
     row = attachments.get_attachment(session, ref=ref, attachment_id=attachment_id, viewer=who.user)
     return file_response(row, Store(cfg.attachments_dir))
+
+
+@router.post("/tickets/{ref}/attachments")
+def upload(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    cfg: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    comment: Annotated[str, Form(max_length=100_000)] = "",
+    visibility: Annotated[Literal["public", "internal"], Form()] = "public",
+) -> Response:
+    """A file, with a comment if one is written; internal (staff only) when asked."""
+    row = attachments.attach(
+        session,
+        ref=ref,
+        source=file.file,
+        filename=file.filename or "",
+        actor=who.user,
+        store=Store(cfg.attachments_dir),
+        limits=cfg.attachments,
+        internal=visibility == "internal",
+        comment=comment if comment.strip() else None,
+        sla=cfg.sla,
+    )
+    number = access.visible_ticket(session, ref=row.ticket_id, viewer=who.user).number
+    if access.sees_all(who.user):
+        return desk.back(number, "file")
+    return RedirectResponse(f"/tickets/{number}", status_code=303)

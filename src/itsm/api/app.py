@@ -25,6 +25,7 @@ from itsm.config import Settings, load_settings
 from itsm.db.engine import build_engine
 from itsm.db.runtime import Database, open_database
 from itsm.errors import DatabaseUnavailable
+from itsm.reports.dashboard_cache import DashboardCache
 from itsm.web import app as web
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problems.COMMON_RESPONSES,
     )
     app.state.settings = cfg
+    app.state.dashboard = DashboardCache()
     problems.install(app, page=web.error_page)
     for router, prefixed in ROUTERS:
         app.include_router(router, prefix=API_PREFIX if prefixed else "")

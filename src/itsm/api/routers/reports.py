@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from itsm.api.deps import SessionDep, SettingsDep, StaffDep
 from itsm.db.base import utcnow
-from itsm.reports.dashboard import dashboard as dashboard_figures
+from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.period import resolve_period
 from itsm.reports.schemas import Dashboard, ServiceReport
 from itsm.reports.service import service_report
@@ -52,5 +52,9 @@ def service(
         " zone. Read it again on each event of `GET /api/v1/events`."
     ),
 )
-def dashboard(session: SessionDep, who: StaffDep, cfg: SettingsDep) -> Dashboard:
-    return dashboard_figures(session, who=who, now=utcnow(), zone=cfg.zone)
+def dashboard(request: Request, session: SessionDep, who: StaffDep, cfg: SettingsDep) -> Dashboard:
+    # the web page's cache: one computation per change serves both
+    cache: DashboardCache = request.app.state.dashboard
+    return cache.figures(
+        session, who=who, generation=request.app.state.live.generation, zone=cfg.zone
+    )

@@ -166,6 +166,14 @@ def test_knowledge_base(demo: Cli, tmp_path: Path) -> None:
         (4, "Impresora atascada (HP)"),
     ]
 
+    # Deleting: staff only, and gone afterwards.
+    demo.fail(ExitStatus.NOT_FOUND, "kb", "delete", "987654")
+    refused = demo.fail(ExitStatus.FORBIDDEN, "--as", "ana", "kb", "delete", "4")
+    assert refused == "error: only technicians and admins may do this"
+    assert demo.ok("kb", "delete", "4").strip() == "Article #4 deleted."
+    demo.fail(ExitStatus.NOT_FOUND, "kb", "show", "4")
+    assert [a["id"] for a in demo.json("kb", "list", "--category", "hardware")] == [1]
+
 
 def test_knowledge_base_votes(demo: Cli) -> None:
     out = demo.ok("--as", "ana", "kb", "vote", "1", "--helpful")

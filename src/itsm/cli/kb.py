@@ -251,6 +251,19 @@ def update(
     _one(app_ctx, read, as_json, f"Article #{read.id} updated.")
 
 
+@app.command("delete")
+def delete(ctx: typer.Context, ref: ArticleRef) -> None:
+    """Delete an article and the votes on it (technicians and admins)."""
+    from itsm.accounts.principal import acting
+    from itsm.kb import service
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session() as session:
+        who = acting(app_ctx.actor(session))
+        service.delete_article(session, who=who, ref=ref)
+    app_ctx.console.print(f"Article #{ref.strip()} deleted.", markup=False)
+
+
 @app.command("vote")
 def vote(
     ctx: typer.Context,

@@ -168,6 +168,15 @@ def _new_ticket(w: World) -> None:
         w.fresh = tickets.create_ticket(s, data=data, actor=None, zone=w.api.settings.zone).id
 
 
+def _new_article(w: World) -> None:
+    """A new draft article as ``w.fresh``: for an action that removes what it acts on."""
+    with w.api.session() as s:
+        data = ArticleCreate(
+            title="Doomed", body="To delete.", category=Category.OTHER, published=False
+        )
+        w.fresh = kb.create_article(s, data=data).id
+
+
 def _resolved_again(w: World) -> None:
     """The end user's ``rated`` ticket as ``w.fresh``, resolved anew: rateable once more."""
     with w.api.session() as s:
@@ -479,6 +488,14 @@ ACTIONS = [
         ),
         lambda w, role: ("PATCH", f"/kb/articles/{w.draft}", {"json": {"tags": ["howto"]}}),
         lambda w, role: ["kb", "update", str(w.draft), "--tag", "howto", "--json"],
+    ),
+    Action(
+        "delete an article",
+        STAFF,
+        lambda s, who, w: kb.delete_article(s, who=who, ref=w.fresh),
+        lambda w, role: ("DELETE", f"/kb/articles/{w.fresh}", {}),
+        lambda w, role: ["kb", "delete", str(w.fresh)],
+        before=_new_article,
     ),
     Action(
         "vote on a published article",

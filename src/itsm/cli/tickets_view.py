@@ -20,6 +20,7 @@ from itsm.cli.output import (
     when,
 )
 from itsm.cli.timezone import local_clock
+from itsm.sla.due import DueState, due_state
 from itsm.tickets.schemas import CommentRead, EventRead, TicketRead, TicketStats
 
 DUE_SOON = timedelta(minutes=60)  # the default of sla.due_soon_minutes
@@ -84,9 +85,10 @@ def due_text(ticket: TicketRead, *, now: datetime, due_soon: timedelta) -> str:
         return "paused" if ticket.sla_paused_at is not None else "-"
     left = ticket.due_at - now
     at = local_clock(ticket.due_at, now=now)
-    if left <= timedelta(0):
+    state = due_state(ticket.due_at, now=now, due_soon=due_soon)
+    if state is DueState.BREACHED:
         return f"[bold red]BREACHED[/] {_span(-left)} · {at}"
-    colour = "yellow" if left <= due_soon else "green"
+    colour = "yellow" if state is DueState.SOON else "green"
     return f"[{colour}]in {_span(left)}[/] · {at}"
 
 

@@ -9,7 +9,7 @@ on every write of a ticket, and the bulk import computes it with this same rule.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -44,3 +44,22 @@ def next_due(
     if clock is DueClock.FIRST_RESPONSE and first_response_due_at is not None:
         return first_response_due_at
     return resolution_due_at if clock is not None else None
+
+
+class DueState(StrEnum):
+    """How close a running clock is to its due time, as the queue shows it."""
+
+    OK = "ok"
+    SOON = "soon"  # due within ``sla.due_soon_minutes``
+    BREACHED = "breached"  # past due
+
+
+def due_state(due_at: datetime | None, *, now: datetime, due_soon: timedelta) -> DueState | None:
+    """The state of a clock due at ``due_at`` (``None``: no clock runs), the same
+    boundaries as the ``sla`` filter's slices."""
+    if due_at is None:
+        return None
+    left = due_at - now
+    if left <= timedelta(0):
+        return DueState.BREACHED
+    return DueState.SOON if left <= due_soon else DueState.OK

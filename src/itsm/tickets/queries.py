@@ -143,6 +143,8 @@ def filtered(
         stmt = stmt.where(Ticket.priority.in_(filters.priority))
     if filters.category:
         stmt = stmt.where(Ticket.category.in_(filters.category))
+    if filters.source:
+        stmt = stmt.where(Ticket.source.in_(filters.source))
     if filters.assignee:
         try:
             assignee = users.get_user(session, ref=filters.assignee)

@@ -114,6 +114,7 @@ class TicketFilters(Schema):
     status: list[Status] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
     category: list[Category] = Field(default_factory=list)
+    source: list[Source] = Field(default_factory=list)
     assignee: str | None = Field(default=None, max_length=64)
     requester: str | None = Field(default=None, max_length=64)
     unassigned: bool = False

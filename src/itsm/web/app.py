@@ -21,6 +21,7 @@ from itsm.web.routes import (
     kb_staff,
     me,
     portal,
+    queue,
 )
 from itsm.web.security import SecurityHeaders
 from itsm.web.session import LoginRequired, csrf_guard, language
@@ -72,7 +73,19 @@ def install(app: FastAPI, *, docs_path: str) -> None:
     """Add the web app's routes, static files and headers to ``app``."""
     app.mount("/static", StaticFiles(packages=[("itsm.web", "static")]), name="static")
     app.include_router(auth.router, include_in_schema=False)
-    pages = (portal, files, desk, kb, kb_staff, dashboard, inventory, me, admin, admin_tokens)
+    pages = (
+        portal,
+        files,
+        desk,
+        kb,
+        kb_staff,
+        dashboard,
+        queue,
+        inventory,
+        me,
+        admin,
+        admin_tokens,
+    )
     for module in pages:
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(csrf_guard)]

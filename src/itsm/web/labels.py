@@ -6,8 +6,11 @@ from itsm.accounts.models import TokenKind, TokenScope
 from itsm.diagnostics.severity import Severity
 from itsm.inventory.models import AssetStatus, AssetType
 from itsm.notify.models import Channel, NotifyKind
+from itsm.sla.due import DueState, SlaFilter
 from itsm.tickets.access import HIDDEN_TICKET
-from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Status
+from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Source, Status
+from itsm.tickets.queries import Sort
+from itsm.tickets.queue import QueueView
 from itsm.tickets.urgency import Urgency
 from itsm.users.models import Role
 
@@ -129,6 +132,36 @@ SEVERITY = {
     Severity.WARNING: N_("Warning"),
     Severity.CRITICAL: N_("Critical"),
 }
+#: Staff read a paused ticket as pending, where the requester reads "waiting for you".
+STAFF_STATUS = STATUS | {Status.PENDING: N_("Pending")}
+SOURCE = {
+    Source.CLI: N_("Command line"),
+    Source.API: N_("API"),
+    Source.WEB: N_("Web"),
+    Source.EMAIL: N_("Email"),
+    Source.DIAGNOSTIC: N_("Diagnostics"),
+    Source.ALERT: N_("Monitoring alert"),
+}
+QUEUE_VIEW = {
+    QueueView.MINE: N_("Mine"),
+    QueueView.UNASSIGNED: N_("Unassigned"),
+    QueueView.ACTIVE: N_("All active"),
+    QueueView.DUE_SOON: N_("Due soon"),
+    QueueView.BREACHED: N_("Overdue"),
+}
+SORT = {
+    Sort.NEWEST: N_("Newest first"),
+    Sort.OLDEST: N_("Oldest first"),
+    Sort.PRIORITY: N_("Highest priority first"),
+    Sort.DUE: N_("Soonest due first"),
+}
+SLA = {SlaFilter.DUE_SOON: N_("Due soon"), SlaFilter.BREACHED: N_("Breached")}
+#: The SLA column's words; %(when)s is how far the due time is ("in 2 hours", "2 hours ago").
+DUE = {
+    DueState.OK: N_("Due %(when)s"),
+    DueState.SOON: N_("Due soon, %(when)s"),
+    DueState.BREACHED: N_("Breached %(when)s"),
+}
 #: Every label table, as templates reach them.
 ALL = {
     "hidden_ticket": HIDDEN_TICKET,
@@ -149,4 +182,10 @@ ALL = {
     "asset_status_label": ASSET_STATUS,
     "asset_type_label": ASSET_TYPE,
     "severity_label": SEVERITY,
+    "staff_status_label": STAFF_STATUS,
+    "source_label": SOURCE,
+    "view_label": QUEUE_VIEW,
+    "sort_label": SORT,
+    "sla_label": SLA,
+    "due_label": DUE,
 }

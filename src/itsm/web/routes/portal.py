@@ -34,7 +34,8 @@ _TIMELINE_EVENTS = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, Event
 
 @router.get("/")
 def home(who: ViewerDep) -> Response:
-    return RedirectResponse("/tickets", status_code=303)
+    """Staff start at their queue; end users at their own tickets."""
+    return RedirectResponse("/queue" if access.sees_all(who.user) else "/tickets", status_code=303)
 
 
 @router.get("/tickets")

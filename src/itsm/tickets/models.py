@@ -314,6 +314,8 @@ class TicketEvent(Base):
     __table_args__ = (
         enum_check("kind", EventKind),
         Index("ix_ticket_events_ticket_at", "ticket_id", "created_at", "id"),
+        # the SLA breaches since a moment (the dashboard), and any count by kind
+        Index("ix_ticket_events_kind_at", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, inspect, text
@@ -33,9 +34,9 @@ def _indexes(engine: Engine) -> set[str]:
 
 def _breaches_plan(engine: Engine) -> str:
     """The plan of the statement ``queries.breaches_since`` runs."""
-    seen: list[tuple[str, object]] = []
+    seen: list[tuple[str, Any]] = []
 
-    def keep(_conn: object, _cur: object, statement: str, params: object, *_rest: object) -> None:
+    def keep(_conn: Any, _cur: Any, statement: str, params: Any, *_rest: Any) -> None:
         seen.append((statement, params))
 
     with engine.connect() as conn:

@@ -88,3 +88,11 @@ def mark_read(
         query = query.where(Notification.id.in_(ids))
     result = session.execute(query)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def ticket_numbers(session: Session, notifications: Sequence[Notification]) -> dict[int, str]:
+    """The numbers of the tickets ``notifications`` tell of, by ticket id (for links)."""
+    from itsm.tickets import queries
+
+    wanted = {n.ticket_id for n in notifications if n.ticket_id is not None}
+    return queries.numbers_of(session, ids=wanted) if wanted else {}

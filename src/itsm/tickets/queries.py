@@ -379,3 +379,9 @@ def breaches_since(session: Session, *, since: datetime) -> int:
         .where(TicketEvent.kind == EventKind.SLA_BREACH, TicketEvent.created_at >= since)
     )
     return int(count or 0)
+
+
+def numbers_of(session: Session, *, ids: set[int]) -> dict[int, str]:
+    """Ticket id -> number, for the ids that exist (links from other domains' rows)."""
+    rows = session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)))
+    return {row.id: row.number for row in rows}

@@ -16,6 +16,7 @@ from itsm.web.routes import (
     dashboard,
     desk,
     files,
+    inbox,
     inventory,
     kb,
     kb_staff,
@@ -83,6 +84,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
         queue,
         inventory,
         me,
+        inbox,
         admin,
         admin_tokens,
     )

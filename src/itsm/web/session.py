@@ -25,6 +25,7 @@ from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, database, settings
 from itsm.config import Settings
 from itsm.errors import Forbidden, ItsmError
+from itsm.notify import inapp
 from itsm.users.models import Role
 from itsm.web.security import over_tls
 
@@ -93,6 +94,7 @@ def visit(request: Request, session: SessionDep) -> sessions.Visit | None:
         "staff": user.is_staff,
         "admin": user.role == Role.ADMIN,
         "language": user.language,
+        "unread": inapp.unread_count(session, user=user),
     }
     request.state.csrf_token = found.csrf_token
     return found

@@ -169,6 +169,12 @@ def test_an_admin_resets_a_password_and_unlocks_an_account(api: Api) -> None:
     assert "another long one" not in typed.text
     assert "logs in with the password you typed" in typed.text
     assert Browser(api).login("ana", "another long one").status_code == 303
+    # One's own password is changed with the current one (the API's rule): not here.
+    assert 'href="/admin/users/root/password"' not in browser.get("/admin/users/root").text
+    own = browser.post("/admin/users/root/password", {"csrf_token": token, "how": "generate"})
+    assert own.status_code == 422
+    assert "current_password is required to change your own password" in own.text
+    assert Browser(api).login("root", PASSWORD).status_code == 303
 
     for _ in range(api.settings.api.login.per_account):
         Browser(api).login("ana", "wrong password")

@@ -45,7 +45,7 @@ def _admin_adds_a_user(page: Page, shots: str) -> str:
     page.get_by_label("Username").fill("nora")
     page.get_by_label("Full name").fill("Nora Díaz")
     page.get_by_label("E-mail (optional)").fill("nora@example.org")
-    page.get_by_label("Role").select_option("technician")
+    page.get_by_label("Role").select_option("user")  # an end user: lands on My tickets
     _check(page, "admin-user-new", shots)
     page.get_by_role("button", name="Add the user").click()
     expect(page.get_by_role("heading", name="Nora Díaz")).to_be_visible()

@@ -258,13 +258,7 @@ def assign(
     target = None if user.lower() in {"none", "-"} else user
     with app_ctx.session() as session:
         actor = app_ctx.actor(session)
-        ticket = access.assign(
-            session,
-            ref=ref,
-            assignee_ref=target,
-            actor=actor,
-            system_accounts=(app_ctx.settings.diagnostics.tickets.agent_username,),
-        )
+        ticket = access.assign(session, ref=ref, assignee_ref=target, actor=actor)
         read = access.ticket_view(session, viewer=actor, ticket=ticket)
     message = (
         f"{read.number} assigned to {read.assignee}."

@@ -83,7 +83,7 @@ def list_(
                 who=acting(app_ctx.actor(session)),
                 role=wanted,
                 include_inactive=all_,
-                hidden=() if system else (app_ctx.settings.diagnostics.tickets.agent_username,),
+                include_system=system,
             )
         ]
     if as_json:

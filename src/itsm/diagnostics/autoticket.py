@@ -86,14 +86,15 @@ def fingerprint(host_identity: str, finding: Finding) -> str:
 
 
 def agent_user(session: Session, username: str) -> User:
-    """The account diagnostics tickets are requested by; created on first use."""
+    """The account diagnostics tickets are requested by; created on first use, as a
+    system account (:attr:`User.system`: no one's to list, assign or notify)."""
     try:
         return users.get_user(session, ref=username)
     except UserNotFound:
         data = UserCreate(username=username, full_name="Diagnostics agent", role=Role.USER)
     try:
         with session.begin_nested():
-            return users.create_user(session, data=data)
+            return users.create_user(session, data=data, system=True)
     except (IntegrityError, UsernameTaken):  # a racing run created it first: use theirs
         return users.get_user(session, ref=username)
 

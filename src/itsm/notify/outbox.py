@@ -72,7 +72,8 @@ def write(session: Session, events: Sequence[DomainEvent]) -> None:
 
 
 class _Staff:
-    """Active technicians and admins, read once per commit and only if needed."""
+    """Active technicians and admins (no system account), read once per commit and only
+    if needed."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -82,7 +83,9 @@ class _Staff:
         if self._ids is None:
             rows = self._session.execute(
                 select(User.id, User.role).where(
-                    User.role.in_([Role.ADMIN, Role.TECHNICIAN]), User.is_active
+                    User.role.in_([Role.ADMIN, Role.TECHNICIAN]),
+                    User.is_active,
+                    User.system.is_(False),
                 )
             ).all()
             self._ids = (
@@ -119,6 +122,9 @@ def _facts(
         breached_now=ticket.id in breached,
         staff_ids=staff_ids,
         admin_ids=admin_ids,
+        system_ids=frozenset(
+            u.id for u in (ticket.requester, ticket.assignee) if u is not None and u.system
+        ),
     )
 
 

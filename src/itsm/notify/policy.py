@@ -44,6 +44,7 @@ class Facts:
     breached_now: bool = False  # an SLA breach of this ticket in the same transaction
     staff_ids: frozenset[int] = field(default_factory=frozenset)  # active technicians + admins
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    system_ids: frozenset[int] = field(default_factory=frozenset)  # of requester, assignee
 
 
 @dataclass(frozen=True, order=True)
@@ -54,11 +55,14 @@ class Recipient:
 
 def audience(facts: Facts) -> list[Recipient]:
     """Who is told of ``facts``, and as which kind; not the person who made the change,
-    except the requester's confirmation of the ticket they filed themselves."""
+    except the requester's confirmation of the ticket they filed themselves, and never
+    a system account (the diagnostics agent's, requester of its tickets)."""
     told = {
         Recipient(user_id, kind)
         for user_id, kind in _rules(facts)
-        if user_id is not None and (user_id != facts.actor_id or kind in _TOLD_TO_ACTOR)
+        if user_id is not None
+        and user_id not in facts.system_ids
+        and (user_id != facts.actor_id or kind in _TOLD_TO_ACTOR)
     }
     if facts.internal:  # staff only, whatever the rules said
         told = {r for r in told if r.user_id in facts.staff_ids}

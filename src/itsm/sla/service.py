@@ -18,6 +18,7 @@ from itsm.db.base import utcnow
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events
 from itsm.tickets import service as tickets
+from itsm.tickets.assignees import SystemAccount, require_assignable
 from itsm.tickets.models import EventKind, Priority, Status, Ticket
 from itsm.tickets.schemas import TicketUpdate
 from itsm.users import service as users
@@ -163,12 +164,17 @@ def _escalation_target(session: Session, name: str | None, result: TickResult) -
     found: User | None
     if name == "admin":
         found = session.scalar(
-            select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).limit(1)
+            select(User)
+            .where(User.role == Role.ADMIN, User.is_active, User.system.is_(False))
+            .order_by(User.id)
+            .limit(1)
         )
         reason = "there is no active admin"
     else:
         try:
-            found = users.require_staff(users.get_user(session, ref=name))
+            found = require_assignable(users.get_user(session, ref=name))
+        except SystemAccount:
+            found, reason = None, f"{name!r} is a system account (the diagnostics agent's)"
         except UserNotFound:
             found, reason = None, f"there is no user {name!r}"
         except NotStaff:

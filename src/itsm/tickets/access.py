@@ -11,7 +11,7 @@ with nobody to act as), which sees and may do everything, as in :mod:`itsm.accou
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -553,26 +553,13 @@ def update(
 
 
 def assign(
-    session: Session,
-    *,
-    ref: int | str,
-    assignee_ref: int | str | None,
-    actor: User | None,
-    system_accounts: Collection[str] = (),
+    session: Session, *, ref: int | str, assignee_ref: int | str | None, actor: User | None
 ) -> Ticket:
-    """Give the ticket to a technician or admin; ``system_accounts`` (the diagnostics
-    agent's) never take tickets, whatever role they were given."""
+    """Give the ticket to a technician or admin (never a system account:
+    :func:`itsm.tickets.assignees.require_assignable`)."""
     require_staff(actor, "assign tickets")
     text = ticket_ref(ref)
-    assignee = None
-    if assignee_ref is not None:
-        person = user_ref(session, assignee_ref)
-        if person.username in system_accounts:
-            raise InvalidInput(
-                f"{person.username!r} is the diagnostics agent's account and cannot be "
-                "assigned tickets; give a technician or admin"
-            )
-        assignee = person.id
+    assignee = None if assignee_ref is None else user_ref(session, assignee_ref).id
     return service.assign(session, ref=text, assignee_ref=assignee, actor=actor)
 
 

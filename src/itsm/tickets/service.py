@@ -22,6 +22,7 @@ from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle, numbering
+from itsm.tickets.assignees import require_assignable
 from itsm.tickets.errors import DuplicateFingerprint, MergedDuplicate, TicketNotFound
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
@@ -91,7 +92,7 @@ def create_tickets(
     for data in items:
         assignee = None
         if data.assignee_id is not None:
-            assignee = users.require_staff(person(data.assignee_id))
+            assignee = require_assignable(person(data.assignee_id))
         if data.asset_id is not None and data.asset_id not in checked_assets:
             inventory.get_asset(session, ref=data.asset_id)
             checked_assets.add(data.asset_id)
@@ -289,7 +290,7 @@ def assign(
     assignee = (
         None
         if assignee_ref is None
-        else users.require_staff(users.get_user(session, ref=assignee_ref))
+        else require_assignable(users.get_user(session, ref=assignee_ref))
     )
     old = ticket.assignee
     new_id = assignee.id if assignee else None

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from itsm.errors import ItsmError, choices
+from itsm.tickets.assignees import require_assignable
 from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
@@ -195,8 +196,8 @@ class RowChecker:
             try:
                 if field == "requester":
                     users.require_active(person.user)
-                elif not (person.user.is_staff and not active):
-                    users.require_staff(person.user)
+                elif person.user.system or not (person.user.is_staff and not active):
+                    require_assignable(person.user)  # history may name former staff
                 self._verdicts[key] = None
             except ItsmError as exc:
                 self._verdicts[key] = f"{field}: {exc.message}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String, true
+from sqlalchemy import Boolean, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from itsm.db.base import Base, Timestamps, enum_check
@@ -36,6 +36,11 @@ class User(Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # The web app's language this person chose; None: their browser's, else the setting's.
     language: Mapped[str | None] = mapped_column(String(8))
+    # An account no person uses (the diagnostics agent's): never listed among people,
+    # never assigned, never notified (migration 0020).
+    system: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
     @property
     def is_staff(self) -> bool:

@@ -73,5 +73,8 @@ class UserRead(Schema):
     role: Role
     department: str | None
     is_active: bool
+    system: bool = Field(
+        default=False, description="A system account (the diagnostics agent's): no person's."
+    )
     created_at: datetime
     updated_at: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
@@ -30,10 +30,11 @@ if TYPE_CHECKING:  # the storing agent does not load the accounts domain
     from itsm.accounts.principal import Principal
 
 
-def create_user(session: Session, *, data: UserCreate) -> User:
+def create_user(session: Session, *, data: UserCreate, system: bool = False) -> User:
+    """A new account; ``system`` for one no person uses (:attr:`User.system`)."""
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise UsernameTaken(f"username {data.username!r} is already taken")
-    user = User(**data.model_dump())
+    user = User(**data.model_dump(), system=system)
     try:
         with session.begin_nested():  # a concurrent twin got in first: the same refusal
             session.add(user)
@@ -98,17 +99,17 @@ def list_users(
     who: Principal | None,
     role: Role | None = None,
     include_inactive: bool = False,
-    hidden: Collection[str] = (),
+    include_system: bool = False,
     only_inactive: bool = False,
     text: str | None = None,
 ) -> Sequence[User]:
-    """The people, by id; ``hidden`` usernames (system accounts such as the
-    diagnostics agent's, which no one works with) left out. ``text``: only those whose
-    username, name or e-mail contains it (any case)."""
+    """The people, by id; system accounts (:attr:`User.system`, the diagnostics agent's,
+    which no one works with) left out unless ``include_system``. ``text``: only those
+    whose username, name or e-mail contains it (any case)."""
     policy.check_list(who)
     stmt = select(User).order_by(User.id)
-    if hidden:
-        stmt = stmt.where(User.username.not_in(sorted(hidden)))
+    if not include_system:
+        stmt = stmt.where(User.system.is_(False))
     if role is not None:
         stmt = stmt.where(User.role == role)
     if only_inactive:
@@ -130,19 +131,19 @@ def list_users(
     return session.scalars(stmt).all()
 
 
-def list_assignees(
-    session: Session, *, who: Principal | None, hidden: Collection[str] = ()
-) -> Sequence[User]:
-    """The people a ticket may be given to: active technicians and admins, by name;
-    ``hidden`` usernames (system accounts) left out."""
+def list_assignees(session: Session, *, who: Principal | None) -> Sequence[User]:
+    """The people a ticket may be given to: active technicians and admins, by name,
+    never a system account."""
     policy.check_list(who)
     stmt = (
         select(User)
-        .where(User.role.in_(sorted(STAFF_ROLES)), User.is_active.is_(True))
+        .where(
+            User.role.in_(sorted(STAFF_ROLES)),
+            User.is_active.is_(True),
+            User.system.is_(False),
+        )
         .order_by(User.full_name, User.id)
     )
-    if hidden:
-        stmt = stmt.where(User.username.not_in(sorted(hidden)))
     return session.scalars(stmt).all()
 
 

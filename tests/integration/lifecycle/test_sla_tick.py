@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from itsm.diagnostics.autoticket import agent_user
 from itsm.sla import service as sla_service
 from itsm.sla.config import EscalationSettings, SlaSettings
 from itsm.sla.service import TickResult
@@ -278,8 +279,9 @@ def test_a_disabled_sla_tick_does_nothing(session: Session, desk: Desk) -> None:
         ("ghost", "there is no user 'ghost'"),
         ("bob", "'bob' is not a technician or an admin"),
         ("tech2", "'tech2' is deactivated"),
+        ("itsm-agent", "'itsm-agent' is a system account (the diagnostics agent's)"),
     ],
-    ids=["unknown", "not-staff", "deactivated"],
+    ids=["unknown", "not-staff", "deactivated", "system"],
 )
 def test_an_unusable_escalation_target_does_not_stop_the_tick_and_is_reported(
     session: Session,
@@ -292,6 +294,9 @@ def test_an_unusable_escalation_target_does_not_stop_the_tick_and_is_reported(
     and every tick says what is wrong with the rule until it is fixed."""
     if reassign_to == "tech2":
         desk.tech2.is_active = False
+        session.flush()
+    if reassign_to == "itsm-agent":  # the agent's account, even made a technician
+        agent_user(session, reassign_to).role = "technician"
         session.flush()
     sla = ALWAYS.model_copy(update={"escalation": EscalationSettings(reassign_to=reassign_to)})
     ticket = ticket_at(session, desk, created=T0, sla=sla, priority="medium")

@@ -3,24 +3,12 @@ asset tag (``asset``), not by id (``asset_id``); the downgrade gives the ids bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine, text
 
-from itsm.config import Settings
 from itsm.db import migrate
-from itsm.db.engine import build_engine
 from tests.integration.migrations import seed
 
 AT = "2026-12-01 10:00:00.000000"
-
-
-@pytest.fixture
-def engine(empty_db_url: str) -> Iterator[Engine]:
-    engine = build_engine(Settings(database_url=empty_db_url))
-    yield engine
-    engine.dispose()
 
 
 def _events(engine: Engine) -> list[tuple[str, str | None, str | None]]:

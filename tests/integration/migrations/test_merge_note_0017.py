@@ -4,25 +4,14 @@ every ticket's search terms made again without other tickets' numbers, keeping
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine, text
 
-from itsm.config import Settings
 from itsm.db import fulltext, migrate
-from itsm.db.engine import build_engine, make_session_factory, session_scope
+from itsm.db.engine import make_session_factory, session_scope
 from tests.integration.migrations import seed
 
 AT = "2026-12-01 10:00:00.000000"
 TARGET, DUPLICATE, MENTION = "TKT-20261201-0007", "TKT-20261201-0008", "TKT-20261201-0009"
-
-
-@pytest.fixture
-def engine(empty_db_url: str) -> Iterator[Engine]:
-    engine = build_engine(Settings(database_url=empty_db_url))
-    yield engine
-    engine.dispose()
 
 
 def _seed(engine: Engine) -> None:

@@ -165,16 +165,8 @@ def update_ticket(
 
 
 @router.post("/{ref}/assign", summary="Give a ticket to a technician, or unassign it (staff)")
-def assign_ticket(
-    ref: Ref, body: Assignment, session: SessionDep, who: PersonDep, cfg: SettingsDep
-) -> TicketRead:
-    ticket = access.assign(
-        session,
-        ref=ref,
-        assignee_ref=body.assignee,
-        actor=who.user,
-        system_accounts=(cfg.diagnostics.tickets.agent_username,),
-    )
+def assign_ticket(ref: Ref, body: Assignment, session: SessionDep, who: PersonDep) -> TicketRead:
+    ticket = access.assign(session, ref=ref, assignee_ref=body.assignee, actor=who.user)
     return access.ticket_view(session, viewer=who.user, ticket=ticket)
 
 

@@ -67,16 +67,18 @@ class PasswordChange(BaseModel):
 def list_users(
     session: SessionDep,
     who: Lister,
-    cfg: SettingsDep,
     role: Annotated[Role | None, Query(description="Only this role.")] = None,
     include_inactive: Annotated[bool, Query(description="Include deactivated users.")] = False,
     include_system: Annotated[
-        bool, Query(description="Include the diagnostics agent's account.")
+        bool, Query(description="Include system accounts (the diagnostics agent's).")
     ] = False,
 ) -> list[UserRead]:
-    hidden = () if include_system else (cfg.diagnostics.tickets.agent_username,)
     rows = users.list_users(
-        session, who=who, role=role, include_inactive=include_inactive, hidden=hidden
+        session,
+        who=who,
+        role=role,
+        include_inactive=include_inactive,
+        include_system=include_system,
     )
     return [UserRead.model_validate(u) for u in rows]
 

@@ -72,7 +72,6 @@ def user_list(
     request: Request,
     session: SessionDep,
     who: AdminDep,
-    cfg: SettingsDep,
     q: Annotated[str, Query(max_length=200)] = "",
     role: Annotated[str, Query(max_length=32)] = "",  # the form's "any role" sends ""
     state: Annotated[str, Query(pattern="^(active|inactive|all)$")] = "active",
@@ -88,7 +87,6 @@ def user_list(
         role=chosen,
         include_inactive=state == "all",
         only_inactive=state == "inactive",
-        hidden=(cfg.diagnostics.tickets.agent_username,),
         text=q,
     )
     context = {"users": rows, "q": q, "role": chosen, "state": state, "roles": list(Role)}

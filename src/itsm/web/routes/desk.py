@@ -67,7 +67,6 @@ def page(
     """The staff page of ticket ``ref`` (the portal's route sends staff here)."""
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     view = access.ticket_view(session, viewer=who.user, ticket=ticket)
-    hidden = (cfg.diagnostics.tickets.agent_username,)
     done = request.query_params.get("done")
     return render(
         request,
@@ -79,7 +78,7 @@ def page(
             "links": access.links(session, ref=view.number, viewer=who.user),
             "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
             "next_statuses": lifecycle.allowed_next(view.status),
-            "assignees": users.list_assignees(session, who=who, hidden=hidden),
+            "assignees": users.list_assignees(session, who=who),
             "priorities": list(Priority),
             "categories": list(Category),
             "done": DONE.get(done) if done else None,
@@ -94,22 +93,14 @@ def back(number: str, done: str) -> Response:
     return RedirectResponse(f"/tickets/{number}?done={done}#desk", status_code=303)
 
 
-def _assign(
-    session: SessionDep, who: Principal, cfg: SettingsDep, ref: str, assignee: str | int | None
-) -> str:
-    ticket = access.assign(
-        session,
-        ref=ref,
-        assignee_ref=assignee,
-        actor=who.user,
-        system_accounts=(cfg.diagnostics.tickets.agent_username,),
-    )
+def _assign(session: SessionDep, who: Principal, ref: str, assignee: str | int | None) -> str:
+    ticket = access.assign(session, ref=ref, assignee_ref=assignee, actor=who.user)
     return ticket.number
 
 
 @router.post("/tickets/{ref}/take")
-def take(ref: Ref, session: SessionDep, who: ViewerDep, cfg: SettingsDep) -> Response:
-    return back(_assign(session, who, cfg, ref, who.user.id), "take")
+def take(ref: Ref, session: SessionDep, who: ViewerDep) -> Response:
+    return back(_assign(session, who, ref, who.user.id), "take")
 
 
 @router.post("/tickets/{ref}/assign")
@@ -117,10 +108,9 @@ def assign(
     ref: Ref,
     session: SessionDep,
     who: ViewerDep,
-    cfg: SettingsDep,
     assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    return back(_assign(session, who, cfg, ref, assignee.strip() or None), "assign")
+    return back(_assign(session, who, ref, assignee.strip() or None), "assign")
 
 
 @router.post("/tickets/{ref}/status")

@@ -109,6 +109,7 @@ def test_an_admin_adds_a_user_who_then_switches_language(
         expect(page.get_by_label("Español")).to_be_checked()
         _check(page, "language", shots)
         page.get_by_role("link", name="Notificaciones").click()
+        page.get_by_role("link", name="Elija qué se le comunica").click()
         expect(page.get_by_role("heading", name="Mis notificaciones")).to_be_visible()
         page.get_by_label("Un comentario nuevo: Notificación push").check()
         page.get_by_role("button", name="Guardar").click()

@@ -93,7 +93,8 @@ def test_a_person_chooses_which_notifications_reach_them_by_which_channel(api: A
     api.user("ana", password=PASSWORD)
     browser = Browser(api, language="en")
     browser.login("ana", PASSWORD)
-    assert 'href="/me/notifications"' in browser.get("/tickets").text
+    # Reached from the header's Notifications page.
+    assert 'href="/me/notifications"' in browser.get("/notifications").text
     page = browser.get("/me/notifications")
     assert page.status_code == 200
     # An end user is told of their own tickets only: no staff kinds are offered.

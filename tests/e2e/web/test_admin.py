@@ -208,9 +208,8 @@ def test_an_admin_lists_creates_and_revokes_tokens(api: Api) -> None:
     assert "needs its scopes" in refused.text
     assert 'value="alertmanager"' in refused.text
     with api.session() as session:  # nothing half-written: not even the agent's account
-        assert "itsm-agent" not in [
-            u.username for u in users.list_users(session, who=None, include_inactive=True)
-        ]
+        everyone = users.list_users(session, who=None, include_inactive=True, include_system=True)
+        assert "itsm-agent" not in [u.username for u in everyone]
     assert browser.post("/admin/tokens", {"name": "x", "scope": "alerts"}).status_code == 403
 
     made = browser.post(
@@ -224,6 +223,7 @@ def test_an_admin_lists_creates_and_revokes_tokens(api: Api) -> None:
         who = accounts.principal_for(session, secret=secret.group(1))
         assert who.is_agent
         assert [str(s) for s in who.scopes] == ["alerts"]
+        assert who.user.username == "itsm-agent"  # the agent's account, made now
     page = browser.get("/admin/tokens").text
     assert "Alerts (Alertmanager)" in page
     assert secret.group(1) not in page

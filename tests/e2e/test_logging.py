@@ -47,5 +47,8 @@ def test_the_text_format_appends_the_facts(cli: Cli, tmp_path: Path) -> None:
     env = {"ITSM_LOG_LEVEL": "INFO", "ITSM_LOG_FILE": str(log_file)}
     cli.ok("user", "add", "ana", "Ana Torres", env=env)
     created = cli.json("ticket", "create", "Printer", "Jammed", "hardware", "high", "ana", env=env)
-    (line,) = [x for x in log_file.read_text(encoding="utf-8").splitlines() if "itsm.events" in x]
-    assert f" INFO itsm.events: ticket.created ticket_id={created['id']} " in line
+    user, ticket = [
+        x for x in log_file.read_text(encoding="utf-8").splitlines() if "itsm.events" in x
+    ]
+    assert user.endswith(' INFO itsm.events: user.created user_id=1 role="user"')
+    assert f" INFO itsm.events: ticket.created ticket_id={created['id']} " in ticket

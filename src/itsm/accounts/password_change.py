@@ -23,6 +23,7 @@ from itsm.config import LoginThrottle
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import InvalidInput
+from itsm.events import domain as events
 from itsm.users import service as users
 from itsm.users.models import User
 
@@ -48,20 +49,36 @@ class PasswordSet:
 
 
 def set_password(
-    session: Session, *, ref: int | str, password: NewPassword, keep_token: int | None = None
+    session: Session,
+    *,
+    ref: int | str,
+    password: NewPassword,
+    keep_token: int | None = None,
+    actor_id: int | None = None,
 ) -> PasswordSet:
     """Set ``ref``'s password and revoke their personal tokens but ``keep_token``: a
-    password change is how someone locks out whoever learnt the old one."""
-    return _store(
-        session, user=users.get_user(session, ref=ref), password=password, keep=keep_token
-    )
+    password change is how someone locks out whoever learnt the old one. ``actor_id``:
+    who set it (``None``: the system), for the ``user.password_set`` event."""
+    user = users.get_user(session, ref=ref)
+    return _store(session, user=user, password=password, keep=keep_token, actor_id=actor_id)
 
 
-def _store(session: Session, *, user: User, password: NewPassword, keep: int | None) -> PasswordSet:
+def _store(
+    session: Session,
+    *,
+    user: User,
+    password: NewPassword,
+    keep: int | None,
+    actor_id: int | None,
+) -> PasswordSet:
     user.password_hash = password.hash
     revoked = revoke_personal_tokens(session, user=user, keep=keep)
     web_sessions.revoke_user_sessions(session, user=user)
     session.flush()
+    told = events.DomainEvent(
+        kind=events.USER_PASSWORD_SET, user_id=user.id, actor_id=actor_id, count=revoked
+    )
+    events.emit(session, told)
     return PasswordSet(user=user, revoked_tokens=revoked)
 
 
@@ -87,7 +104,7 @@ def reset_password(
     else only their own. No current password: this is the CLI's, whose user can read
     the database anyway (an admin's way back in)."""
     policy.check_set_password(who, own=who is not None and users.names(who.user, ref))
-    return set_password(session, ref=ref, password=password)
+    return set_password(session, ref=ref, password=password, actor_id=events.actor_id(who))
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class PasswordChange:
     ref: int | str
     keep_token: int | None
     proof: service.LoginAttempt | None
+    actor_id: int | None = None
 
 
 def begin_change(
@@ -124,14 +142,14 @@ def begin_change(
     policy.check_set_password(who, own=own)
     keep = who.token_id if who.token_kind is TokenKind.PERSONAL else None
     if not own:
-        return PasswordChange(ref=ref, keep_token=keep, proof=None)
+        return PasswordChange(ref=ref, keep_token=keep, proof=None, actor_id=who.user.id)
     if current_password is None:
         raise InvalidInput("current_password is required to change your own password")
     passwords.check_strength(password)  # before spending a guess on the current one
     attempt = service.begin_login(
         session, username=who.user.username, address=address, rules=rules, now=now
     )
-    return PasswordChange(ref=who.user.id, keep_token=keep, proof=attempt)
+    return PasswordChange(ref=who.user.id, keep_token=keep, proof=attempt, actor_id=who.user.id)
 
 
 def proof_matches(change: PasswordChange, current_password: str | None) -> bool:
@@ -151,12 +169,18 @@ def finish_change(
         if password is None:
             raise ValueError("an allowed change needs its new password")
         return set_password(
-            session, ref=change.ref, password=password, keep_token=change.keep_token
+            session,
+            ref=change.ref,
+            password=password,
+            keep_token=change.keep_token,
+            actor_id=change.actor_id,
         )
     user = service.finish_login(session, attempt=change.proof, matched=proven)
     if user is None or password is None:
         return None
-    return _store(session, user=user, password=password, keep=change.keep_token)
+    return _store(
+        session, user=user, password=password, keep=change.keep_token, actor_id=change.actor_id
+    )
 
 
 def change_password(

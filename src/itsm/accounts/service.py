@@ -28,6 +28,7 @@ from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
 from itsm.diagnostics.autoticket import agent_user
 from itsm.errors import InvalidInput
+from itsm.events import domain as events
 from itsm.inventory import service as inventory
 from itsm.users import service as users
 from itsm.users.models import User
@@ -155,6 +156,13 @@ def unlock(session: Session, *, who: Principal | None, ref: int | str) -> tuple[
         .where(LoginFailure.username == user.username)
         .returning(LoginFailure.id)
     ).all()
+    told = events.DomainEvent(
+        kind=events.USER_UNLOCKED,
+        user_id=user.id,
+        actor_id=events.actor_id(who),
+        count=len(forgotten),
+    )
+    events.emit(session, told)
     return user, len(forgotten)
 
 
@@ -163,9 +171,15 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    session: Session, *, owner: User, data: TokenCreate, now: datetime | None = None
+    session: Session,
+    *,
+    owner: User,
+    data: TokenCreate,
+    now: datetime | None = None,
+    actor_id: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is not stored and cannot be shown again.
+    ``actor_id``: who made it (``None``: the system), for the ``token.created`` event.
 
     ``data.host`` binds an agent token to one machine: its identity is stored (see
     :func:`itsm.inventory.service.host_identity`), and the token's reports must carry it.
@@ -193,6 +207,10 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    told = events.DomainEvent(
+        kind=events.TOKEN_CREATED, token_id=token.id, user_id=owner.id, actor_id=actor_id
+    )
+    events.emit(session, told)  # never the secret: ids only
     return token, secret
 
 
@@ -252,7 +270,7 @@ def issue_token(
         owner = agent_user(session, account)
     if owner is None:
         raise InvalidInput("no acting user: give --user or --as")
-    return create_token(session, owner=owner, data=data)
+    return create_token(session, owner=owner, data=data, actor_id=events.actor_id(who))
 
 
 def list_tokens(
@@ -296,6 +314,13 @@ def revoke_token(
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         session.flush()
+        told = events.DomainEvent(
+            kind=events.TOKEN_REVOKED,
+            token_id=token.id,
+            user_id=token.user_id,
+            actor_id=events.actor_id(who),
+        )
+        events.emit(session, told)
     return token
 
 

@@ -25,6 +25,7 @@ from itsm.config import Settings, load_settings
 from itsm.db.engine import build_engine
 from itsm.db.runtime import Database, open_database
 from itsm.errors import DatabaseUnavailable
+from itsm.logs import configure_logging
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.web import app as web
 
@@ -59,7 +60,13 @@ def _notify_worker(db: Database) -> AbstractContextManager[object]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    cfg = settings if settings is not None else load_settings()
+    """The app for ``settings``; without them (a worker of ``itsm serve --workers N``, a new
+    interpreter uvicorn starts), for the environment's, with the log set up as they say."""
+    if settings is not None:
+        cfg = settings
+    else:
+        cfg = load_settings()
+        configure_logging(cfg)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

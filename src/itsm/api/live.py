@@ -29,7 +29,7 @@ from itsm.db.runtime import Database
 from itsm.errors import ItsmError
 from itsm.events import watermark
 from itsm.events.domain import DomainEvent
-from itsm.events.policy import may_hear
+from itsm.events.policy import may_hear, moves_dashboard
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,16 @@ class Stream:
 class Hub:
     loop: asyncio.AbstractEventLoop
     streams: set[Stream] = field(default_factory=set)
-    #: Bumped by every batch of events: what a cache of figures is keyed on.
+    #: Bumped by every batch of events that may move the dashboard's figures (not a
+    #: token made, say): what its cache of figures is keyed on.
     generation: int = 0
     #: Set once the PostgreSQL listener has its LISTEN in place (at once on SQLite).
     ready: anyio.Event = field(default_factory=anyio.Event)
 
     def fan_out(self, events: Sequence[DomainEvent]) -> None:
         """On the event loop: hand ``events`` to every open stream."""
-        self.generation += 1
+        if any(moves_dashboard(e) for e in events):
+            self.generation += 1
         for stream in self.streams:
             for event in events:
                 stream.put(event)
@@ -150,7 +152,12 @@ LoginCheck = Callable[[Session], object]
 
 
 def event_stream(
-    request: Request, who: Principal, *, login: LoginCheck, named: bool = True
+    request: Request,
+    who: Principal,
+    *,
+    login: LoginCheck,
+    named: bool = True,
+    only: Callable[[DomainEvent], bool] | None = None,
 ) -> EventSourceResponse:
     """The response of an event stream for ``who``: ``ready``, then what they may hear.
 
@@ -158,7 +165,8 @@ def event_stream(
     once it has been open ``api.event_stream_max_seconds``: a stream never outlives the
     login that opened it. ``named``: each event is named by its kind (API clients listen
     per kind); else every event is a plain ``message`` whose data holds the kind (a page
-    listens once).
+    listens once). ``only``: the events the page shows (the others would make it read
+    again for nothing).
     """
     hub: Hub = request.app.state.live
     db: Database = request.app.state.db
@@ -188,7 +196,7 @@ def event_stream(
                 event: DomainEvent | None = None
                 with anyio.move_on_after(min(check_at, ends_at) - now):
                     event = await mine.queue.get()
-                if event is not None and may_hear(who, event):
+                if event is not None and may_hear(who, event) and (only is None or only(event)):
                     yield ServerSentEvent(
                         event=event.kind if named else None, data=json.dumps(event.as_json())
                     )

@@ -5,13 +5,15 @@ SQLite is tuned for several processes at once: WAL journal, a busy timeout, and
 up front instead of failing later with "database is locked".
 
 Pooled PostgreSQL connections are pinged before use (``pool_pre_ping``), so one
-that died while idle (a server restart, a failover) is replaced unnoticed.
+that died while idle (a server restart, a failover) is replaced unnoticed by the
+user, though not by the log: ``db.invalidated`` and ``db.reconnect`` lines tell it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from itsm import extras
@@ -47,16 +49,39 @@ PG_CONNECT_ARGS: dict[str, int] = {
 
 
 def build_engine(settings: Settings) -> Engine:
-    """Create the engine for ``settings``; creates the SQLite file's directory. Every
-    new connection logs one ``db.connect`` line (the URL without its password)."""
+    """Create the engine for ``settings``; creates the SQLite file's directory.
+
+    Every new connection logs one ``db.connect`` line (the URL without its password);
+    a connection the pool found dead or broken (a failed ping, an error that says the
+    server went away) logs ``db.invalidated``, and its slot's new connection, the
+    pool's retry of the checkout or a later one, ``db.reconnect``. All at INFO: a
+    command that fails over a lost server says so in its one error line, on stderr.
+    """
     engine = _build_engine(settings)
     shown = mask_url(settings.effective_database_url)
+    slots: weakref.WeakSet[Any] = weakref.WeakSet()  # the pool's records, once connected
 
     @event.listens_for(engine, "connect")
-    def _log_connect(_dbapi_conn: Any, _record: Any) -> None:
-        log.info("db.connect", extra=fields(database=shown))
+    def _log_connect(_dbapi_conn: Any, record: Any) -> None:
+        again = record in slots
+        slots.add(record)
+        log.info("db.reconnect" if again else "db.connect", extra=fields(database=shown))
+
+    @event.listens_for(engine, "invalidate")
+    def _log_invalidate(_dbapi_conn: Any, _record: Any, exc: BaseException | None) -> None:
+        log.info("db.invalidated", extra=fields(database=shown, reason=_reason(exc)))
 
     return engine
+
+
+def _reason(exc: BaseException | None) -> str:
+    """An invalidation's cause in one line (``None``: the code asked for it)."""
+    if exc is None:
+        return "invalidated"
+    if isinstance(exc, DisconnectionError):  # raised, without a message, by a failed ping
+        return "ping failed"
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
 
 
 def _build_engine(settings: Settings) -> Engine:

@@ -15,10 +15,13 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+if TYPE_CHECKING:
+    from itsm.accounts.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,34 @@ HOST_REPORTED = "host.reported"
 #: ``itsm ticket import`` wrote tickets in bulk (one event for the whole import).
 TICKETS_IMPORTED = "tickets.imported"
 
+# People and their credentials (``user_id`` the person changed, ``actor_id`` who did it).
+USER_PREFIX = "user."
+USER_CREATED = "user.created"
+USER_UPDATED = "user.updated"  # name, email or department
+USER_ROLE_CHANGED = "user.role_changed"
+USER_DEACTIVATED = "user.deactivated"
+USER_REACTIVATED = "user.reactivated"
+USER_LANGUAGE_CHANGED = "user.language_changed"
+# ``count``: the personal tokens it revoked.
+USER_PASSWORD_SET = "user.password_set"  # noqa: S105 - an event kind, not a secret
+USER_UNLOCKED = "user.unlocked"  # ``count``: failed logins forgotten
+USER_NOTIFY_PREFS_CHANGED = "user.notify_prefs_changed"
+# ``user_id``: the token's owner.
+TOKEN_PREFIX = "token."  # noqa: S105 - event kinds, not secrets
+TOKEN_CREATED = "token.created"  # noqa: S105
+TOKEN_REVOKED = "token.revoked"  # noqa: S105
+# The inventory (a machine first reported is an ``asset.created`` too) and the knowledge base.
+ASSET_CREATED = "asset.created"
+ASSET_ASSIGNED = "asset.assigned"  # ``user_id``: the new owner (none: unassigned)
+ASSET_STATUS_CHANGED = "asset.status_changed"
+ASSET_DELETED = "asset.deleted"
+ARTICLE_CREATED = "article.created"
+ARTICLE_UPDATED = "article.updated"
+ARTICLE_PUBLISHED = "article.published"
+ARTICLE_UNPUBLISHED = "article.unpublished"
+ARTICLE_DELETED = "article.deleted"
+ARTICLE_VOTED = "article.voted"  # ``user_id``: the voter
+
 
 @dataclass(frozen=True)
 class DomainEvent:
@@ -40,7 +71,9 @@ class DomainEvent:
     ``ticket.status_changed``, ``ticket.commented`` ...); ``source`` is the ticket's
     (``alert``, ``diagnostic`` ...), so an alert's ticket opened or closed is a
     ticket event like any other. ``requester_id`` and ``internal`` are what a
-    subscriber needs to decide who may hear of it without a query.
+    subscriber needs to decide who may hear of it without a query. The other kinds
+    (``user.*``, ``token.*``, ``asset.*``, ``article.*``) name what changed by id, and
+    never carry a secret: they are logged as they are.
     """
 
     kind: str
@@ -50,6 +83,13 @@ class DomainEvent:
     source: str | None = None
     asset_id: int | None = None
     severity: str | None = None
+    user_id: int | None = None
+    token_id: int | None = None
+    article_id: int | None = None
+    actor_id: int | None = None
+    role: str | None = None
+    status: str | None = None
+    count: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The fields that are set (a small payload for ``NOTIFY`` and the event stream)."""
@@ -101,6 +141,11 @@ def emit(session: Session, item: DomainEvent) -> None:
         return
     current = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((current, item))
+
+
+def actor_id(who: Principal | None) -> int | None:
+    """Who made a change, for an event's ``actor_id`` (``None``: the system)."""
+    return who.user.id if who is not None else None
 
 
 def _pending(session: Session) -> list[DomainEvent]:

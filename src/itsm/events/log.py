@@ -2,8 +2,9 @@
 
 The services announce each change once (:func:`itsm.events.domain.emit`): tickets
 (created, updated, assigned, status, comments, merges, whether a person, a
-diagnostics run or an alert made them), stored diagnostics reports and imports. This
-after-commit subscriber logs them, so a change that rolled back is never logged.
+diagnostics run or an alert made them), stored diagnostics reports, imports, and
+changes to people, tokens, the inventory and the knowledge base. This after-commit
+subscriber logs them, so a change that rolled back is never logged.
 """
 
 from __future__ import annotations

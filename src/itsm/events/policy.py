@@ -1,22 +1,36 @@
-"""Who may hear of which domain event: the live views' role filter."""
+"""Who may hear of which domain event, and which events the live dashboard shows."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from itsm.events.domain import TICKET_PREFIX, DomainEvent
+from itsm.accounts.policy import is_admin
+from itsm.events.domain import TICKET_PREFIX, TOKEN_PREFIX, DomainEvent
 
 if TYPE_CHECKING:
     from itsm.accounts.principal import Principal
 
+#: What the dashboard's figures are read from: tickets, hosts (inventory assets and
+#: their reports) and the technicians whose load it shows. Not tokens or articles.
+_DASHBOARD_PREFIXES = (TICKET_PREFIX, "tickets.", "host.", "asset.", "user.", "resync")
+
 
 def may_hear(who: Principal, event: DomainEvent) -> bool:
-    """Staff hear everything; an end user only what happens to tickets they requested,
-    and never that an internal note was written (as ``tickets/access.py`` shows them)."""
-    if who.user.is_staff:
-        return True
-    return (
-        event.kind.startswith(TICKET_PREFIX)
-        and event.requester_id == who.user.id
-        and not event.internal
-    )
+    """An end user hears only what happens to tickets they requested, and never that an
+    internal note was written (as ``tickets/access.py`` shows them): no people, tokens,
+    inventory or articles. Staff hear the rest, but of tokens only their own (as they
+    list them); admins hear everything."""
+    if not who.user.is_staff:
+        return (
+            event.kind.startswith(TICKET_PREFIX)
+            and event.requester_id == who.user.id
+            and not event.internal
+        )
+    if event.kind.startswith(TOKEN_PREFIX):
+        return is_admin(who) or event.user_id == who.user.id
+    return True
+
+
+def moves_dashboard(event: DomainEvent) -> bool:
+    """Whether ``event`` may change the live dashboard's figures (its page reads them again)."""
+    return event.kind.startswith(_DASHBOARD_PREFIXES)

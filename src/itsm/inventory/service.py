@@ -13,6 +13,7 @@ from sqlalchemy.orm.util import identity_key
 
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
+from itsm.events import domain as events
 from itsm.inventory import policy
 from itsm.inventory.errors import (
     AmbiguousHostname,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # the storing agent does not load the accounts domain
     from itsm.accounts.principal import Principal
 
 
-def create_asset(session: Session, *, data: AssetCreate) -> Asset:
+def create_asset(session: Session, *, data: AssetCreate, actor_id: int | None = None) -> Asset:
     if session.scalar(select(Asset.id).where(Asset.asset_tag == data.asset_tag)) is not None:
         raise AssetTagTaken(f"asset tag {data.asset_tag!r} is already in the inventory")
     if data.machine_id is not None and session.scalar(
@@ -48,7 +49,13 @@ def create_asset(session: Session, *, data: AssetCreate) -> Asset:
             f"asset tag {data.asset_tag!r} or machine id {data.machine_id!r} "
             "is already in the inventory"
         ) from None
+    _told(session, events.ASSET_CREATED, asset, actor_id)
     return asset
+
+
+def _told(session: Session, kind: str, asset: Asset, actor_id: int | None, **facts: Any) -> None:
+    told = events.DomainEvent(kind=kind, asset_id=asset.id, actor_id=actor_id, **facts)
+    events.emit(session, told)
 
 
 def add_asset(
@@ -64,7 +71,7 @@ def add_asset(
     policy.check_write(who)
     if owner_ref is not None:
         data = data.model_copy(update={"owner_id": users.get_user(session, ref=owner_ref).id})
-    return create_asset(session, data=data)
+    return create_asset(session, data=data, actor_id=events.actor_id(who))
 
 
 def show_asset(session: Session, *, who: Principal | None, ref: int | str) -> Asset:
@@ -217,8 +224,11 @@ def assign_owner(
 ) -> Asset:
     policy.check_write(who)
     asset = get_asset(session, ref=ref)
-    asset.owner_id = None if owner_ref is None else users.get_user(session, ref=owner_ref).id
-    session.flush()
+    owner_id = None if owner_ref is None else users.get_user(session, ref=owner_ref).id
+    if asset.owner_id != owner_id:
+        asset.owner_id = owner_id
+        session.flush()
+        _told(session, events.ASSET_ASSIGNED, asset, events.actor_id(who), user_id=owner_id)
     return asset
 
 
@@ -227,8 +237,10 @@ def set_status(
 ) -> Asset:
     policy.check_write(who)
     asset = get_asset(session, ref=ref)
-    asset.status = status
-    session.flush()
+    if asset.status != status:
+        asset.status = status
+        session.flush()
+        _told(session, events.ASSET_STATUS_CHANGED, asset, events.actor_id(who), status=status)
     return asset
 
 
@@ -335,6 +347,7 @@ def _new_host(session: Session, facts: HostFacts) -> Asset:
                 )
                 session.add(asset)
                 session.flush()
+                _told(session, events.ASSET_CREATED, asset, None)  # dropped if rolled back
         except IntegrityError:
             if attempts == 0:
                 raise

@@ -13,6 +13,7 @@ from itsm.db.base import utcnow
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
 from itsm.errors import InvalidInput
+from itsm.events import domain as events
 from itsm.kb import policy
 from itsm.kb.errors import ArticleNotFound
 from itsm.kb.models import Article, Vote
@@ -30,7 +31,12 @@ def create_article(session: Session, *, data: ArticleCreate) -> Article:
     article = Article(**data.model_dump())
     session.add(article)
     session.flush()
+    _told(session, events.ARTICLE_CREATED, article, actor_id=data.author_id)
     return article
+
+
+def _told(session: Session, kind: str, article: Article, *, actor_id: int | None) -> None:
+    events.emit(session, events.DomainEvent(kind=kind, article_id=article.id, actor_id=actor_id))
 
 
 def add_article(session: Session, *, who: Principal | None, data: ArticleInput) -> Article:
@@ -119,11 +125,25 @@ def update_article(
     fields = data.model_dump(
         exclude_unset=True, exclude_none=True, exclude={"tags", "add_tags", "remove_tags"}
     )
+    published = fields.pop("published", None)
+    edited = False
     for field, value in fields.items():
-        setattr(article, field, value)
-    if tags is not None:
+        if getattr(article, field) != value:
+            setattr(article, field, value)
+            edited = True
+    if tags is not None and tags != article.tags:
         article.tags = tags
+        edited = True
+    toggled = published is not None and published != article.published
+    if toggled:
+        article.published = published
     session.flush()
+    by = events.actor_id(who)
+    if edited:
+        _told(session, events.ARTICLE_UPDATED, article, actor_id=by)
+    if toggled:
+        kind = events.ARTICLE_PUBLISHED if article.published else events.ARTICLE_UNPUBLISHED
+        _told(session, kind, article, actor_id=by)
     return article
 
 
@@ -165,6 +185,8 @@ def vote_article(
         .values(helpful_yes=count(True), helpful_no=count(False))
     )
     session.refresh(article)
+    told = events.DomainEvent(kind=events.ARTICLE_VOTED, article_id=article.id, user_id=user_id)
+    events.emit(session, told)
     return article
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from itsm.events import domain as events
 from itsm.notify.models import Channel, NotifyKind, NotifyPref
 from itsm.users.models import User
 
@@ -55,7 +56,13 @@ def set_preferences(
     session: Session, *, user: User, choices: Iterable[tuple[NotifyKind, Channel, bool]]
 ) -> Prefs:
     """Record several of ``user``'s choices at once; their preferences after it."""
+    told = False
     for kind, channel, enabled in choices:
         set_preference(session, user=user, kind=kind, channel=channel, enabled=enabled)
+        told = True
     session.flush()
+    if told:
+        events.emit(
+            session, events.DomainEvent(kind=events.USER_NOTIFY_PREFS_CHANGED, user_id=user.id)
+        )
     return preferences(session, user=user)

@@ -2,9 +2,10 @@
 
 Shared by the web page and ``GET /api/v1/reports/dashboard`` (one per server
 process, on ``app.state``). Figures are keyed on the live hub's generation (bumped by
-every batch of events); readers that arrive while they are being computed wait for
-that computation instead of starting their own (single flight), so an event that
-makes every open dashboard read again costs one computation, not one per screen.
+every batch of events that may move them); readers that arrive while they are being
+computed wait for that computation instead of starting their own (single flight), so
+an event that makes every open dashboard read again costs one computation, not one
+per screen.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db.ids import parse_id
 from itsm.errors import InvalidInput, choices
+from itsm.events import domain as events
 from itsm.i18n import LANGUAGES
 from itsm.users import policy
 from itsm.users.errors import (
@@ -30,8 +31,11 @@ if TYPE_CHECKING:  # the storing agent does not load the accounts domain
     from itsm.accounts.principal import Principal
 
 
-def create_user(session: Session, *, data: UserCreate, system: bool = False) -> User:
-    """A new account; ``system`` for one no person uses (:attr:`User.system`)."""
+def create_user(
+    session: Session, *, data: UserCreate, system: bool = False, actor: User | None = None
+) -> User:
+    """A new account; ``system`` for one no person uses (:attr:`User.system`). ``actor``:
+    who made it (``None``: the system), for the ``user.created`` event."""
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise UsernameTaken(f"username {data.username!r} is already taken")
     user = User(**data.model_dump(), system=system)
@@ -41,13 +45,20 @@ def create_user(session: Session, *, data: UserCreate, system: bool = False) -> 
             session.flush()
     except IntegrityError:
         raise UsernameTaken(f"username {data.username!r} is already taken") from None
+    told = events.DomainEvent(
+        kind=events.USER_CREATED,
+        user_id=user.id,
+        role=user.role,
+        actor_id=actor.id if actor is not None else None,
+    )
+    events.emit(session, told)
     return user
 
 
 def add_user(session: Session, *, who: Principal | None, data: UserCreate) -> User:
     """:func:`create_user` on behalf of ``who``, as :mod:`.policy` allows."""
     policy.check_manage(who)
-    return create_user(session, data=data)
+    return create_user(session, data=data, actor=who.user if who is not None else None)
 
 
 _MAX_REF = 64  # no username or id is longer
@@ -195,10 +206,21 @@ def update_user(
     if data.role is not None:
         _refuse_self_lockout(user, actor, role=data.role)
         _refuse_last_admin(session, user, role=data.role)
+    changed: set[str] = set()
     for field, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
+        if value is not None and getattr(user, field) != value:
             setattr(user, field, value)
+            changed.add(field)
     session.flush()
+    by = events.actor_id(who)
+    if "role" in changed:
+        told = events.DomainEvent(
+            kind=events.USER_ROLE_CHANGED, user_id=user.id, role=user.role, actor_id=by
+        )
+        events.emit(session, told)
+    if changed - {"role"}:
+        told = events.DomainEvent(kind=events.USER_UPDATED, user_id=user.id, actor_id=by)
+        events.emit(session, told)
     return user
 
 
@@ -219,8 +241,15 @@ def deactivate(session: Session, *, ref: int | str, actor: User | None = None) -
     user = get_user(session, ref=ref)
     _refuse_self_lockout(user, actor)
     _refuse_last_admin(session, user)
-    user.is_active = False
-    session.flush()
+    if user.is_active:
+        user.is_active = False
+        session.flush()
+        told = events.DomainEvent(
+            kind=events.USER_DEACTIVATED,
+            user_id=user.id,
+            actor_id=actor.id if actor is not None else None,
+        )
+        events.emit(session, told)
     return user
 
 
@@ -238,8 +267,14 @@ def set_language(session: Session, *, who: Principal, language: str | None) -> U
     their browser (``Accept-Language``), else the ``language`` setting."""
     policy.require_person(who)
     user = get_user(session, ref=who.user.id)
-    user.language = shipped_language(language)
-    session.flush()
+    chosen = shipped_language(language)
+    if user.language != chosen:
+        user.language = chosen
+        session.flush()
+        told = events.DomainEvent(
+            kind=events.USER_LANGUAGE_CHANGED, user_id=user.id, actor_id=user.id
+        )
+        events.emit(session, told)
     return user
 
 
@@ -249,8 +284,13 @@ def reactivate_user(session: Session, *, who: Principal | None, ref: int | str) 
     and sessions from before do not come back with them."""
     policy.check_manage(who)
     user = get_user(session, ref=ref)
-    user.is_active = True
-    session.flush()
+    if not user.is_active:
+        user.is_active = True
+        session.flush()
+        told = events.DomainEvent(
+            kind=events.USER_REACTIVATED, user_id=user.id, actor_id=events.actor_id(who)
+        )
+        events.emit(session, told)
     return user
 
 

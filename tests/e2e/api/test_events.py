@@ -70,6 +70,52 @@ def test_staff_hear_every_change_and_end_users_only_their_own_public_ones(api: A
     ]
 
 
+def test_people_tokens_and_articles_reach_staff_never_end_users(api: Api) -> None:
+    root = api.user("root", role="admin")
+    tech = api.user("tina", role="technician")
+    alice = api.user("alice")
+    admin = api.client(api.token(root))
+    as_alice = api.client(api.token(alice))
+    with (
+        events(api.base_url, api.token(root)) as heard_by_admin,
+        events(api.base_url, api.token(tech)) as heard_by_tech,
+        events(api.base_url, api.token(alice)) as heard_by_alice,
+    ):
+        made = admin.post("/users", json={"username": "bob", "full_name": "Bob"}).json()["id"]
+        token = admin.post("/tokens", json={"name": "x", "user": "bob"}).json()["id"]
+        article = {"title": "VPN", "body": "Reconnect.", "category": "network"}
+        assert admin.post("/kb/articles", json=article).status_code == 201
+        own = as_alice.post("/tickets", json=_ticket(alice.id)).json()["id"]
+
+        admin_saw = _told(heard_by_admin.until("ticket.created", ticket_id=own))
+        tech_saw = _told(heard_by_tech.until("ticket.created", ticket_id=own))
+        alice_saw = _told(heard_by_alice.until("ticket.created", ticket_id=own))
+
+    # the streams' own tokens, made through the test's database: heard on PostgreSQL only
+    admin_saw = [e for e in admin_saw if e.data.get("user_id") not in (tech.id, alice.id)]
+    assert [e.name for e in admin_saw] == [
+        "user.created",
+        "token.created",
+        "article.created",
+        "ticket.created",
+    ]
+    assert admin_saw[0].data == {
+        "kind": "user.created",
+        "user_id": made,
+        "role": "user",
+        "actor_id": root.id,
+    }
+    assert admin_saw[1].data == {
+        "kind": "token.created",
+        "token_id": token,
+        "user_id": made,
+        "actor_id": root.id,
+    }
+    # a technician hears of people and articles, of no one else's token
+    assert [e.name for e in tech_saw] == ["user.created", "article.created", "ticket.created"]
+    assert [e.name for e in alice_saw] == ["ticket.created"]
+
+
 def test_the_stream_needs_a_person_token(api: Api) -> None:
     assert api.client().get("/events").status_code == 401
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from itsm.config import Settings
-from itsm.db.runtime import Database, open_database
+from itsm.db.runtime import Database
 from itsm.diagnostics import service
 from itsm.diagnostics.severity import Severity
 from itsm.events.domain import HOST_REPORTED, DomainEvent
@@ -30,13 +29,6 @@ class RolledBack(Exception):
 
 
 @pytest.fixture
-def db(settings: Settings) -> Iterator[Database]:
-    database = open_database(settings)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def heard(db: Database) -> list[DomainEvent]:
     """Every event the database's sessions told after their commit, in order."""
     told: list[DomainEvent] = []
@@ -48,13 +40,18 @@ def _kinds(events: Sequence[DomainEvent]) -> list[str]:
     return [e.kind for e in events]
 
 
+def _of_tickets(events: Sequence[DomainEvent]) -> list[DomainEvent]:
+    """The ticket events alone (a factory's user, an alert's account: ``user.created``)."""
+    return [e for e in events if e.kind.startswith("ticket.")]
+
+
 def test_a_ticket_is_told_after_commit_with_its_ids(db: Database, heard: list[DomainEvent]) -> None:
     with db.session() as session:
         requester = make_user(session)
         ticket = make_ticket(session, requester=requester)
         session.flush()
         assert heard == []  # not before the commit
-    assert heard == [
+    assert _of_tickets(heard) == [
         DomainEvent(
             kind="ticket.created",
             ticket_id=ticket.id,
@@ -106,7 +103,7 @@ def test_a_savepoint_rolled_back_drops_only_its_events(
                 zone=UTC,
             )
         count = session.scalar(select(func.count()).select_from(Ticket))
-    assert [(e.kind, e.ticket_id) for e in heard] == [("ticket.created", kept.id)]
+    assert [(e.kind, e.ticket_id) for e in _of_tickets(heard)] == [("ticket.created", kept.id)]
     assert count == 2
 
 
@@ -201,8 +198,8 @@ def test_an_alert_ticket_opened_and_closed_is_told(db: Database, heard: list[Dom
     config = AlertmanagerSettings()
     with db.session() as session:
         alertmanager.receive(session, payload=_alert("firing"), settings=config, zone=UTC)
-    assert [(e.kind, e.source) for e in heard] == [("ticket.created", "alert")]
-    opened = heard[0].ticket_id
+    assert [(e.kind, e.source) for e in _of_tickets(heard)] == [("ticket.created", "alert")]
+    opened = _of_tickets(heard)[0].ticket_id
     heard.clear()
     with db.session() as session:
         alertmanager.receive(session, payload=_alert("resolved"), settings=config, zone=UTC)

@@ -69,7 +69,7 @@ def login(
 
     def issue(session: Session, user: User) -> IssuedToken:
         data = TokenCreate(name=body.token_name, expires_in_days=cfg.api.token_days)
-        token, secret = accounts.create_token(session, owner=user, data=data)
+        token, secret = accounts.create_token(session, owner=user, data=data, actor_id=user.id)
         return accounts.issued_token(session, token, secret)
 
     return log_in(

@@ -25,8 +25,10 @@ router = APIRouter(tags=["events"])
         " may have been missed, read everything again. A comment line every"
         " `api.event_heartbeat_seconds` keeps proxies from closing it; at each, the token is"
         " checked again, and the stream ends once it was revoked or expired or its person"
-        " deactivated, or after `api.event_stream_max_seconds` (reconnect). Staff hear every"
-        " change; an end user only changes to their own tickets, and no internal notes."
+        " deactivated, or after `api.event_stream_max_seconds` (reconnect). Admins hear"
+        " every change (`user.*`, `token.*`, `asset.*`, `article.*` too), technicians all"
+        " but other people's tokens; an end user only changes to their own tickets, and no"
+        " internal notes."
     ),
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},

@@ -10,6 +10,7 @@ from sse_starlette import EventSourceResponse
 
 from itsm.api.deps import SessionDep
 from itsm.api.live import Hub, event_stream
+from itsm.events.policy import moves_dashboard
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.schemas import Dashboard
 from itsm.users.policy import require_staff
@@ -49,7 +50,7 @@ def panel(request: Request, session: SessionDep, who: ViewerDep) -> Response:
 async def events(request: Request, who: ViewerDep) -> EventSourceResponse:
     """The page's event stream (the session cookie's person; staff hear every change)."""
     require_staff(who)
-    return event_stream(request, who, login=login_check(request), named=False)
+    return event_stream(request, who, login=login_check(request), named=False, only=moves_dashboard)
 
 
 def _context(request: Request, figures: Dashboard) -> dict[str, object]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from itsm.accounts import password_change
+from itsm.accounts import password_change, reactivation
 from itsm.accounts import service as accounts
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import TokenCreate
@@ -82,6 +82,18 @@ def test_changes_to_people_log_one_line_each(db: Database, logged: Lines) -> Non
         users.deactivate_user(session, who=boss, ref="ana")
     assert _facts(logged.take()) == [
         {"message": "user.deactivated", "user_id": ana.id, "actor_id": admin.id}
+    ]
+    with db.session() as session:
+        reactivation.reactivate(session, who=boss, ref="ana")
+    assert _facts(logged.take()) == [
+        {"message": "user.reactivated", "user_id": ana.id, "actor_id": admin.id}
+    ]
+    with db.session() as session:
+        users.set_language(session, who=Principal(user=ana), language="es")
+    with db.session() as session:  # the same again: nothing changes, nothing is told
+        users.set_language(session, who=Principal(user=ana), language="es")
+    assert _facts(logged.take()) == [
+        {"message": "user.language_changed", "user_id": ana.id, "actor_id": ana.id}
     ]
 
 

@@ -54,12 +54,10 @@ TOKEN_REVOKED = "token.revoked"  # noqa: S105
 ASSET_CREATED = "asset.created"
 ASSET_ASSIGNED = "asset.assigned"  # ``user_id``: the new owner (none: unassigned)
 ASSET_STATUS_CHANGED = "asset.status_changed"
-ASSET_DELETED = "asset.deleted"
 ARTICLE_CREATED = "article.created"
 ARTICLE_UPDATED = "article.updated"
 ARTICLE_PUBLISHED = "article.published"
 ARTICLE_UNPUBLISHED = "article.unpublished"
-ARTICLE_DELETED = "article.deleted"
 ARTICLE_VOTED = "article.voted"  # ``user_id``: the voter
 
 

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 StatusOpt = Annotated[list[str] | None, typer.Option(help="Filter; repeat or comma-separate.")]
 PriorityOpt = Annotated[list[str] | None, typer.Option(help="Filter by priority.")]
 CategoryOpt = Annotated[list[str] | None, typer.Option(help="Filter by category.")]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Filter by where it came from: cli, api, web, email, diagnostic, alert."),
+]
 AssigneeOpt = Annotated[str | None, typer.Option(help="Assigned to this user.")]
 RequesterOpt = Annotated[str | None, typer.Option(help="Requested by this user.")]
 UnassignedOpt = Annotated[bool, typer.Option(help="Only tickets nobody has taken.")]
@@ -38,10 +42,11 @@ def ticket_filters(
     sla: str | None,
     *,
     due_soon_minutes: int,
+    source: list[str] | None = None,
 ) -> TicketFilters:
     """The filters of ``list`` and ``export``, validated (``--active`` = every active status)."""
     from itsm.sla.due import SlaFilter
-    from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Status
+    from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status
     from itsm.tickets.schemas import TicketFilters
     from itsm.validation import validated
 
@@ -54,6 +59,7 @@ def ticket_filters(
             "status": statuses,
             "priority": choice_list(Priority, priority, name="priority"),
             "category": choice_list(Category, category, name="category"),
+            "source": choice_list(Source, source, name="source"),
             "assignee": assignee,
             "requester": requester,
             "unassigned": unassigned,

@@ -15,6 +15,7 @@ from itsm.cli.ticket_filters import (
     PriorityOpt,
     RequesterOpt,
     SlaOpt,
+    SourceOpt,
     StatusOpt,
     TextOpt,
     UnassignedOpt,
@@ -97,6 +98,7 @@ def list_(
     status: StatusOpt = None,
     priority: PriorityOpt = None,
     category: CategoryOpt = None,
+    source: SourceOpt = None,
     assignee: AssigneeOpt = None,
     requester: RequesterOpt = None,
     unassigned: UnassignedOpt = False,
@@ -124,6 +126,7 @@ def list_(
         text,
         sla,
         due_soon_minutes=app_ctx.settings.sla.due_soon_minutes,
+        source=source,
     )
     order = choice(queries.Sort, sort, name="sort")
     with app_ctx.session(write=False) as session:

@@ -17,6 +17,7 @@ from itsm.cli.ticket_filters import (
     PriorityOpt,
     RequesterOpt,
     SlaOpt,
+    SourceOpt,
     StatusOpt,
     TextOpt,
     UnassignedOpt,
@@ -122,6 +123,7 @@ def export(
     status: StatusOpt = None,
     priority: PriorityOpt = None,
     category: CategoryOpt = None,
+    source: SourceOpt = None,
     assignee: AssigneeOpt = None,
     requester: RequesterOpt = None,
     unassigned: UnassignedOpt = False,
@@ -163,6 +165,7 @@ def export(
         text,
         sla,
         due_soon_minutes=app_ctx.settings.sla.due_soon_minutes,
+        source=source,
     )
     target = Path(output) if output else None
     kind = transfer.export_format(target, choice_or_none(transfer.Format, fmt, name="format"))

@@ -58,6 +58,7 @@ ARTICLE_CREATED = "article.created"
 ARTICLE_UPDATED = "article.updated"
 ARTICLE_PUBLISHED = "article.published"
 ARTICLE_UNPUBLISHED = "article.unpublished"
+ARTICLE_DELETED = "article.deleted"
 ARTICLE_VOTED = "article.voted"  # ``user_id``: the voter
 
 

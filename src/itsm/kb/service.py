@@ -155,6 +155,7 @@ def delete_article(session: Session, *, who: Principal | None, ref: int | str) -
     session.execute(delete(Vote).where(Vote.article_id == article.id))
     session.delete(article)
     session.flush()
+    _told(session, events.ARTICLE_DELETED, article, actor_id=events.actor_id(who))
 
 
 def vote_article(

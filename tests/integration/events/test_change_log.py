@@ -195,6 +195,8 @@ def test_articles_log_one_line_each(db: Database, logged: Lines) -> None:
         kb.vote_article(session, who=Principal(user=reader), ref=article.id, helpful=True)
     with db.session() as session:
         kb.update_article(session, who=who, ref=article.id, data=ArticleUpdate(published=False))
+    with db.session() as session:
+        kb.delete_article(session, who=who, ref=article.id)
     ids = {"article_id": article.id, "actor_id": tech.id}
     assert _facts(logged.take()) == [
         {"message": "article.created", **ids},
@@ -202,6 +204,7 @@ def test_articles_log_one_line_each(db: Database, logged: Lines) -> None:
         {"message": "article.published", **ids},
         {"message": "article.voted", "article_id": article.id, "user_id": reader.id},
         {"message": "article.unpublished", **ids},
+        {"message": "article.deleted", **ids},
     ]
 
 

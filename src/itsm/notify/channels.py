@@ -14,6 +14,18 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from itsm.config import Settings
+from itsm.notify.models import Channel
+
+
+def delivered(settings: Settings) -> frozenset[str]:
+    """The channels this installation delivers: in-app always, email once an SMTP server
+    is set. The outbox writes no message for the others, so none piles up unsent."""
+    found = {Channel.IN_APP}
+    if settings.email.smtp.host:
+        found.add(Channel.EMAIL)
+    return frozenset(found)
+
 
 class DeliveryFailed(Exception):
     """The message was not delivered; the text says why, for the dead-letter list."""

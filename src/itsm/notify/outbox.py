@@ -10,7 +10,8 @@ The worker delivers the rows later, in the recipient's language.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,12 +26,15 @@ from itsm.users.models import Role, User
 _BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
 
 
-def install(bus: Bus) -> None:
-    bus.before_commit.append(write)
+def install(bus: Bus, *, channels: Collection[str]) -> None:
+    """Write messages of ``channels`` (those the installation delivers) on every commit."""
+    bus.before_commit.append(partial(write, channels=frozenset(channels)))
 
 
-def write(session: Session, events: Sequence[DomainEvent]) -> None:
-    """Add the outbox rows of ``events`` to the committing transaction."""
+def write(
+    session: Session, events: Sequence[DomainEvent], *, channels: Collection[str]
+) -> None:
+    """Add the outbox rows of ``events`` by ``channels`` to the committing transaction."""
     ticket_events = [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
     if not ticket_events:
         return
@@ -55,7 +59,7 @@ def write(session: Session, events: Sequence[DomainEvent]) -> None:
         if person is None:
             continue
         for channel in Channel:
-            if not chosen[person.id][(recipient.kind, channel)]:
+            if channel not in channels or not chosen[person.id][(recipient.kind, channel)]:
                 continue
             if channel == Channel.EMAIL and not person.email:
                 continue

@@ -42,6 +42,7 @@ from itsm.notify.channels import (
     Recipient,
     TicketFacts,
     Transient,
+    delivered,
 )
 from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
@@ -56,12 +57,15 @@ _ERROR_CHARS = 1000
 
 
 def default_channels(settings: Settings) -> dict[str, Deliverer]:
-    """The channels this installation delivers; messages of others wait for theirs."""
-    found: dict[str, Deliverer] = {Channel.IN_APP: InApp()}
-    if settings.email.smtp.host:
-        from itsm.notify.email_channel import Email
+    """A deliverer for each channel this installation delivers (:func:`delivered`)."""
+    found: dict[str, Deliverer] = {}
+    for channel in delivered(settings):
+        if channel == Channel.IN_APP:
+            found[channel] = InApp()
+        elif channel == Channel.EMAIL:
+            from itsm.notify.email_channel import Email
 
-        found[Channel.EMAIL] = Email(settings)
+            found[channel] = Email(settings)
     return found
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from itsm.notify import prefs
+from itsm.notify.config import EmailSettings, SmtpSettings
 from itsm.notify.models import Channel, NotifyKind, OutboxMessage, OutboxState
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status
@@ -23,9 +24,28 @@ class RolledBack(Exception):
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
-    database = open_database(settings)
+    """The database of an installation that sends email (an SMTP server is set)."""
+    mail = EmailSettings(smtp=SmtpSettings(host="smtp.example.org"))
+    database = open_database(settings.model_copy(update={"email": mail}))
     yield database
     database.dispose()
+
+
+def test_without_an_smtp_server_no_email_message_is_written(settings: Settings) -> None:
+    database = open_database(settings)
+    try:
+        with database.session() as session:
+            tech = make_user(session, role="technician", email="tech@example.org")
+            ana = make_user(session, email="ana@example.org")
+            make_ticket(session, requester=ana, actor=ana)
+        assert _outbox(database) == sorted(
+            [
+                (ana.id, NotifyKind.TICKET_CREATED, Channel.IN_APP),
+                (tech.id, NotifyKind.NEW_TICKET, Channel.IN_APP),
+            ]
+        )
+    finally:
+        database.dispose()
 
 
 def _outbox(db: Database) -> list[tuple[int, str, str]]:
@@ -127,7 +147,7 @@ def test_an_internal_note_reaches_no_end_user_by_any_channel(db: Database) -> No
         [
             (ana.id, NotifyKind.COMMENT, Channel.EMAIL),
             (ana.id, NotifyKind.COMMENT, Channel.IN_APP),
-            (ana.id, NotifyKind.COMMENT, Channel.PUSH),
+            # Push, which she chose, is not delivered by this installation: no row.
         ]
     )
 

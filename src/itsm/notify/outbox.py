@@ -31,9 +31,7 @@ def install(bus: Bus, *, channels: Collection[str]) -> None:
     bus.before_commit.append(partial(write, channels=frozenset(channels)))
 
 
-def write(
-    session: Session, events: Sequence[DomainEvent], *, channels: Collection[str]
-) -> None:
+def write(session: Session, events: Sequence[DomainEvent], *, channels: Collection[str]) -> None:
     """Add the outbox rows of ``events`` by ``channels`` to the committing transaction."""
     ticket_events = [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
     if not ticket_events:

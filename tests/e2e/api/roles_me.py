@@ -1,4 +1,5 @@
-"""Who may read and change their own notification preferences (see matrix.py)."""
+"""Who may read and change their own notification preferences and in-app
+notifications (see matrix.py)."""
 
 from __future__ import annotations
 
@@ -12,4 +13,6 @@ CASES = [
         PEOPLE,
         body={"prefs": [{"kind": "comment", "channel": "email", "enabled": True}]},
     ),
+    Case("GET", "/me/notifications", PEOPLE),
+    Case("POST", "/me/notifications/read", PEOPLE, body={"ids": None}),
 ]

@@ -5,7 +5,10 @@ base, diagnostics and tickets domains and each role, the service called directly
 role's principal (as the token lookup gives it), the API over real HTTP with the
 role's token and the ``itsm`` command (``--as`` the role's user; a report is sent
 with ``diag run --server`` and the role's token) must all allow it, or all refuse it
-with the same error and the same words. The allowed roles are written down too, so
+with the same error and the same words. The web app's ticket pages and forms (a
+person logged in with their password; the page speaks their language, so only the
+kind of refusal is compared) must decide alike too, and never show an end user an
+internal note. The allowed roles are written down too, so
 the test also says what the policy is. SQLite and PostgreSQL.
 
 The command runs in this process (the console script's ``main``, on the same
@@ -19,7 +22,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ from tests import pg
 from tests.conftest import BACKENDS
 from tests.e2e.cli import Cli, Result, describe, make_env
 from tests.e2e.diag.conftest import HIGH_DISK
+from tests.e2e.web.support import Browser
 from tests.live_server import Api, live_api, scopes_for
 
 ROLES = ("admin", "technician", "user", "agent")
@@ -68,6 +72,7 @@ PEOPLE = frozenset({"admin", "technician", "user"})
 ADMIN = frozenset({"admin"})
 STAFF = frozenset({"admin", "technician"})
 PASSWORD = "doors-Passw0rd-2026"  # a test account's password
+INTERNAL_NOTE = "DOORS-INTERNAL-NOTE"  # on the end user's ticket: staff only
 
 _KIND_BY_STATUS = {
     401: ErrorKind.UNAUTHENTICATED,
@@ -110,6 +115,15 @@ class World:
     rated: int  # a ticket of the end user's, resolved again before each door rates it
     own_asset: int  # an inventory item the end user owns
     fresh: int = 0  # the ticket an action's ``before`` made ready for the next door
+    browsers: dict[str, tuple[Browser, str]] = field(default_factory=dict)
+
+    def browser(self, role: str) -> tuple[Browser, str]:
+        """The role's person logged in to the web app (once), and their CSRF token."""
+        if role not in self.browsers:
+            browser = Browser(self.api)
+            assert browser.login(self.names[role], PASSWORD).status_code == 303
+            self.browsers[role] = (browser, browser.csrf())
+        return self.browsers[role]
 
 
 def _fresh(prefix: str) -> str:
@@ -221,6 +235,15 @@ def _open_cli(*options: str) -> Callable[[World, str], list[str]]:
 
 
 Http = tuple[str, str, dict[str, Any]]  # method, path under /api/v1, request options
+Web = tuple[str, dict[str, str] | None]  # a page's path: GET it, or POST it this form
+
+
+def _form(path: Callable[[World], str], **form: str) -> Callable[[World, str], Web]:
+    return lambda w, role: (path(w), form)
+
+
+def _page(path: Callable[[World], str]) -> Callable[[World, str], Web]:
+    return lambda w, role: (path(w), None)
 
 
 @dataclass(frozen=True)
@@ -234,6 +257,7 @@ class Action:
     cli_by_token: bool = False
     cli_input: str | None = None  # the CLI command's standard input
     before: Callable[[World], None] | None = None  # run before each door
+    web: Callable[[World, str], Web] | None = None  # None: the web app does not offer it
 
 
 ACTIONS = [
@@ -629,6 +653,7 @@ ACTIONS = [
         _person(lambda s, who, w: access.comments(s, ref=w.mine, viewer=who.user)),
         lambda w, role: ("GET", f"/tickets/{w.mine}/comments", {}),
         lambda w, role: ["ticket", "show", str(w.mine), "--json"],
+        web=_page(lambda w: f"/tickets/{w.mine}"),
     ),
     # An end user is told someone else's ticket does not exist.
     Action(
@@ -637,6 +662,7 @@ ACTIONS = [
         _person(lambda s, who, w: access.visible_ticket(s, ref=w.theirs, viewer=who.user)),
         lambda w, role: ("GET", f"/tickets/{w.theirs}", {}),
         lambda w, role: ["ticket", "show", str(w.theirs), "--json"],
+        web=_page(lambda w: f"/tickets/{w.theirs}"),
     ),
     Action(
         "read someone else's ticket's history",
@@ -655,6 +681,7 @@ ACTIONS = [
         ),
         lambda w, role: ("POST", f"/tickets/{w.mine}/comments", {"json": {"body": "Any news?"}}),
         lambda w, role: ["ticket", "comment", str(w.mine), "Any news?", "--json"],
+        web=_form(lambda w: f"/tickets/{w.mine}/comments", body="Any news?"),
     ),
     Action(
         "comment on someone else's ticket",
@@ -666,6 +693,7 @@ ACTIONS = [
         ),
         lambda w, role: ("POST", f"/tickets/{w.theirs}/comments", {"json": {"body": "Hello"}}),
         lambda w, role: ["ticket", "comment", str(w.theirs), "Hello", "--json"],
+        web=_form(lambda w: f"/tickets/{w.theirs}/comments", body="Hello"),
     ),
     Action(
         "post an internal note",
@@ -681,6 +709,7 @@ ACTIONS = [
             {"json": {"body": "Note", "is_internal": True}},
         ),
         lambda w, role: ["ticket", "comment", str(w.mine), "Note", "--internal", "--json"],
+        web=_form(lambda w: f"/tickets/{w.mine}/comments", body="Note", visibility="internal"),
     ),
     Action(
         "change a ticket",
@@ -692,6 +721,7 @@ ACTIONS = [
         ),
         lambda w, role: ("PATCH", f"/tickets/{w.mine}", {"json": {"priority": "high"}}),
         lambda w, role: ["ticket", "update", str(w.mine), "--priority", "high", "--json"],
+        web=_form(lambda w: f"/tickets/{w.mine}/fields", priority="high", category="other"),
     ),
     Action(
         "assign a ticket",
@@ -701,6 +731,41 @@ ACTIONS = [
         ),
         lambda w, role: ("POST", f"/tickets/{w.mine}/assign", {"json": {"assignee": "tess"}}),
         lambda w, role: ["ticket", "assign", str(w.mine), "tess", "--json"],
+        web=_form(lambda w: f"/tickets/{w.mine}/assign", assignee="tess"),
+    ),
+    # Taking a ticket is assigning it to oneself: the web page's "Take it".
+    Action(
+        "take a ticket",
+        STAFF,
+        _person(
+            lambda s, who, w: access.assign(s, ref=w.mine, assignee_ref=who.user.id, actor=who.user)
+        ),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.mine}/assign",
+            {"json": {"assignee": w.names[role]}},
+        ),
+        lambda w, role: ["ticket", "assign", str(w.mine), w.names[role], "--json"],
+        web=lambda w, role: (f"/tickets/{w.mine}/take", {}),
+    ),
+    Action(
+        "record time spent",
+        STAFF,
+        _person(
+            lambda s, who, w: access.add_comment(
+                s,
+                ref=w.mine,
+                data=CommentCreate(body="Worked", time_spent_minutes=5),
+                actor=who.user,
+            )
+        ),
+        lambda w, role: (
+            "POST",
+            f"/tickets/{w.mine}/comments",
+            {"json": {"body": "Worked", "time_spent_minutes": 5}},
+        ),
+        lambda w, role: ["ticket", "comment", str(w.mine), "Worked", "--time", "5", "--json"],
+        web=_form(lambda w: f"/tickets/{w.mine}/comments", body="Worked", minutes="5"),
     ),
     Action(
         "change a ticket's status",
@@ -717,6 +782,7 @@ ACTIONS = [
         ),
         lambda w, role: ["ticket", "status", str(w.fresh), "in_progress", "--json"],
         before=_new_ticket,
+        web=_form(lambda w: f"/tickets/{w.fresh}/status", status="in_progress"),
     ),
     Action(
         "merge tickets",
@@ -733,6 +799,7 @@ ACTIONS = [
         ),
         lambda w, role: ["ticket", "merge", str(w.fresh), str(w.mine), "--json"],
         before=_new_ticket,
+        web=lambda w, role: (f"/tickets/{w.fresh}/merge", {"into": str(w.mine)}),
     ),
     Action(
         "link tickets",
@@ -745,6 +812,7 @@ ACTIONS = [
         ),
         lambda w, role: ["ticket", "link", str(w.fresh), str(w.mine)],
         before=_new_ticket,
+        web=lambda w, role: (f"/tickets/{w.fresh}/links", {"other": str(w.mine)}),
     ),
     # The requester rates; an admin may record a rating for them.
     Action(
@@ -756,6 +824,7 @@ ACTIONS = [
         lambda w, role: ("POST", f"/tickets/{w.fresh}/rating", {"json": {"rating": 5}}),
         lambda w, role: ["ticket", "rate", str(w.fresh), "5", "--json"],
         before=_resolved_again,
+        web=_form(lambda w: f"/tickets/{w.fresh}/rating", rating="5"),
     ),
     Action(
         "import tickets",
@@ -826,6 +895,21 @@ def through_cli(w: World, action: Action, role: str) -> Outcome:
     return Outcome(_KIND_BY_EXIT[ExitStatus(result.returncode)].value, message)
 
 
+def through_web(w: World, action: Action, role: str) -> Outcome:
+    """The page or form as a logged-in browser gets it: a page (200) or a form's
+    redirect (303) is allowed; a refusal is told by its HTTP status."""
+    assert action.web is not None
+    path, form = action.web(w, role)
+    browser, token = w.browser(role)
+    got = browser.get(path) if form is None else browser.post(path, {"csrf_token": token, **form})
+    if got.status_code in {200, 303}:
+        if form is None:  # the note is on the end user's ticket, for staff's eyes only
+            shown = role in STAFF and path == f"/tickets/{w.mine}"
+            assert (INTERNAL_NOTE in got.text) == shown, (role, path)
+        return OK
+    return Outcome(_KIND_BY_STATUS[got.status_code].value)
+
+
 # --- the world ---------------------------------------------------------------------
 
 
@@ -866,6 +950,10 @@ def _seed(api: Api) -> Seeded:
             "user": person("ana", "user"),
         }
         other = person("pedro", "user")
+        for p in people.values():  # for the web app's login
+            password_change.set_password(
+                s, ref=p.id, password=password_change.new_password(PASSWORD)
+            )
         tokens = {role: token(p)[1] for role, p in people.items()}
         tokens["agent"] = token(people["admin"], TokenKind.AGENT)[1]
         names = {role: p.username for role, p in people.items()} | {"agent": "root"}
@@ -894,6 +982,9 @@ def _seed(api: Api) -> Seeded:
             )
             return kb.create_article(s, data=data).id
 
+        mine = ticket(people["user"])
+        note = CommentCreate(body=INTERNAL_NOTE, is_internal=True)
+        tickets.add_comment(s, ref=mine, data=note, actor=people["technician"])
         return Seeded(
             names=names,
             tokens=tokens,
@@ -905,7 +996,7 @@ def _seed(api: Api) -> Seeded:
             article=article(True),
             draft=article(False),
             ids={p.username: p.id for p in [*people.values(), other]},
-            mine=ticket(people["user"]),
+            mine=mine,
             theirs=ticket(other),
             rated=ticket(people["user"]),
             own_asset=own_asset.id,
@@ -969,6 +1060,25 @@ def test_every_door_decides_alike(world: World, action: Action, role: str) -> No
     if action.cli is not None and (action.cli_by_token or role != "agent"):
         doors["cli"] = door(through_cli)
     assert all(outcome == decided for outcome in doors.values()), doors
+    if action.web is not None and role != "agent":  # agents have no web login
+        web = door(through_web)
+        assert web.kind == decided.kind, {**doors, "web": web}
+
+
+def test_every_action_of_the_technician_page_has_a_web_leg() -> None:
+    on_the_web = {a.name for a in ACTIONS if a.web is not None}
+    assert on_the_web >= {
+        "take a ticket",
+        "assign a ticket",
+        "change a ticket's status",
+        "change a ticket",
+        "post an internal note",
+        "record time spent",
+        "comment on someone else's ticket",
+        "merge tickets",
+        "link tickets",
+        "read someone else's ticket",
+    }
 
 
 def test_the_actions_run_in_a_process_exist() -> None:

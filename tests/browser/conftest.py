@@ -85,3 +85,11 @@ def browsing(
     finally:
         context.close()
     assert blocked == [], "the CSP blocked something of the page's own"
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    """Log in through the (Spanish) login page, from wherever the page is."""
+    page.goto("/login")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Iniciar sesión").click()

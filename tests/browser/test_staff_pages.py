@@ -14,7 +14,7 @@ from itsm.kb.schemas import ArticleCreate
 from itsm.tickets.models import Category
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing
+from tests.browser.conftest import Served, browsing, log_in
 from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
 from tests.e2e.web.staff_support import history, send_reports
 
@@ -46,10 +46,7 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
     article = _seed(served)
     shots = f"staff-{viewport}-{backend}"
     with browsing(chromium, served, VIEWPORTS[viewport]) as page:
-        page.goto("/login")
-        page.get_by_label("Usuario").fill("tere")
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Iniciar sesión").click()
+        log_in(page, "tere", PASSWORD)
         page.goto("/kb")
         page.get_by_role("link", name="Escribir y editar artículos").click()
         expect(page.get_by_role("heading", name="Artículos")).to_be_visible()

@@ -19,7 +19,7 @@ from itsm.tickets.models import Category, Source
 from itsm.tickets.schemas import TicketOpen
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing
+from tests.browser.conftest import Served, browsing, log_in
 from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
 
 
@@ -49,10 +49,7 @@ def test_a_technician_works_a_ticket_without_reloading_the_page(
     number = _seed(served)
     shots = f"{viewport}-{backend}"
     with browsing(chromium, served, VIEWPORTS[viewport]) as page:
-        page.goto("/login")
-        page.get_by_label("Usuario").fill("tere")
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        page.get_by_role("button", name="Iniciar sesión").click()
+        log_in(page, "tere", PASSWORD)
         expect(page.get_by_role("heading", name="Mis incidencias")).to_be_visible()
         page.goto(f"/tickets/{number}")
         expect(page.get_by_role("heading", name="La impresora no imprime")).to_be_visible()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
@@ -88,8 +88,10 @@ def browsing(
 
 
 def log_in(page: Page, username: str, password: str) -> None:
-    """Log in through the (Spanish) login page, from wherever the page is."""
+    """Log in through the (Spanish) login page, from wherever the page is, and wait
+    for the page it leads to (staff land on the queue, end users on their tickets)."""
     page.goto("/login")
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()

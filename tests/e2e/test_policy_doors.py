@@ -830,7 +830,14 @@ ACTIONS = [
         "import tickets",
         STAFF,
         _person(lambda s, who, w: access.require_staff(who.user, "import tickets")),
-        None,
+        lambda w, role: (
+            "POST",
+            "/tickets/import",
+            {
+                "content": _import_file(w).read_bytes(),
+                "headers": {"Content-Type": "text/csv"},
+            },
+        ),
         lambda w, role: ["ticket", "import", str(_import_file(w)), "--json"],
     ),
     Action(

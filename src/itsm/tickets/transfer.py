@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -112,7 +113,7 @@ class _Arrivals:
 def import_tickets(
     session: Session,
     *,
-    path: Path,
+    path: Path | IO[bytes],
     fmt: Format,
     actor: User | None,
     zone: ZoneInfo,
@@ -147,7 +148,8 @@ def import_tickets(
                     result.problems.append(RowProblem(record.line, outcome))
         except HeaderError as exc:
             raise ImportRejected(
-                f"the header of {path.name} is not usable; nothing imported",
+                f"the header of {path.name if isinstance(path, Path) else 'the body'} is not"
+                " usable; nothing imported",
                 [RowProblem(1, exc.reason)],
                 1,
             ) from None

@@ -121,10 +121,11 @@ class _Lines:
 _NOT_UTF8 = "not valid UTF-8 text"
 
 
-def read_records(path: Path, fmt: Format) -> Iterator[Record]:
-    """Every record of the file, in file order; blank lines are skipped."""
+def read_records(path: Path | IO[bytes], fmt: Format) -> Iterator[Record]:
+    """Every record of the file (or of an open binary stream: the API's body), in
+    order; blank lines are skipped."""
     try:
-        raw = path.open("rb")
+        raw = path.open("rb") if isinstance(path, Path) else path
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
     with raw:

@@ -22,6 +22,7 @@ from itsm.api.routers import (  # noqa: E402
     metrics,
     notify,
     reports,
+    ticket_import,
     tickets,
     users,
 )
@@ -32,6 +33,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (auth.router, True),
     (alertmanager.router, True),
     (diagnostics.router, True),
+    (ticket_import.router, True),
     (tickets.router, True),
     (attachments.router, True),
     (users.router, True),

@@ -103,7 +103,7 @@ def _work_ticket(desk: Page, dashboard: Page, number: str, shots: str) -> None:
     assert desk.evaluate("window.deskStayed") is True
 
 
-def _resolve(desk: Page, dashboard: Page) -> None:
+def _resolve(desk: Page, dashboard: Page, shots: str) -> None:
     """Step 4, the technician's half: resolved with a note, in place."""
     active = _figure(dashboard, "active")
     desk.get_by_label("Pasar a").select_option("resolved")
@@ -112,6 +112,7 @@ def _resolve(desk: Page, dashboard: Page) -> None:
     expect(desk.get_by_text("Estado cambiado.")).to_be_visible()
     expect(desk.locator(".status-resolved")).to_be_visible()
     assert desk.evaluate("window.deskStayed") is True
+    _check(desk, "staff-ticket-resolved", shots)
     _live_change(active, "1", "0")
 
 
@@ -131,14 +132,13 @@ def _rate(page: Page, dashboard: Page, shots: str) -> None:
     _live_change(satisfaction, "—", re.compile(r"^5([,.]0)?$"))
 
 
-def _notifications(served: Served, page: Page, number: str, shots: str) -> None:
-    """Step 5 (the in-app notifications page): what the worker delivered, with a link
-    to the ticket."""
-    Worker(served.db).run(once=True)
+def _notifications(page: Page, number: str, shots: str, name: str) -> None:
+    """The in-app notifications page: what the worker delivered, with a link to the
+    ticket."""
     page.get_by_role("link", name="Notificaciones").click()
     expect(page.get_by_role("heading", name="Notificaciones")).to_be_visible()
     expect(page.locator(f'.inbox a[href="/tickets/{number}"]').first).to_be_visible()
-    _check(page, "notifications", shots)
+    _check(page, name, shots)
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
@@ -176,11 +176,13 @@ def test_a_ticket_goes_from_an_end_user_to_a_technician_and_back_with_a_live_das
         _check(dashboard, "dashboard", shots)
 
         _work_ticket(desk, dashboard, number, shots)
-        _resolve(desk, dashboard)
+        _resolve(desk, dashboard, shots)
         _rate(page, dashboard, shots)
         page.get_by_role("link", name="Mis incidencias").first.click()
         expect(page.get_by_role("link", name="IMPRESORA")).to_be_visible()
         _check(page, "my-tickets", shots)
         _check(dashboard, "dashboard-after", shots)
-        _notifications(served, desk, number, shots)
+        Worker(served.db).run(once=True)  # delivers the in-app notifications
+        _notifications(desk, number, shots, "notifications")
+        _notifications(page, number, shots, "notifications-requester")
     assert errors == []

@@ -52,8 +52,9 @@ def _figure(dashboard: Page, name: str) -> Locator:
     return dashboard.locator(f'#dashboard-panel [data-figure="{name}"]')
 
 
-def _satisfaction_today(dashboard: Page) -> Locator:
-    row = dashboard.locator("#dashboard-panel tr", has_text="Satisfacción (1-5)")
+def _today(dashboard: Page, label: str) -> Locator:
+    """Today's cell of the service table's row ``label``."""
+    row = dashboard.locator("#dashboard-panel tr", has_text=label)
     return row.locator("td").first
 
 
@@ -88,6 +89,8 @@ def _work_ticket(desk: Page, dashboard: Page, number: str, shots: str) -> None:
     expect(desk.get_by_text("Se ha quedado la incidencia.")).to_be_visible()
     _live_change(unassigned, "1", "0")
 
+    acknowledged = _today(dashboard, "Tiempo medio de respuesta (h)")
+    expect(acknowledged).to_have_text("—")  # the first public reply sets it
     for body, visibility, done in (
         (NOTE, "Nota interna: solo el personal", "Nota interna añadida."),
         (REPLY, "Respuesta pública: la ve el solicitante", "Comentario añadido."),
@@ -100,6 +103,7 @@ def _work_ticket(desk: Page, dashboard: Page, number: str, shots: str) -> None:
         reply.get_by_role("button", name="Enviar").click()
         expect(desk.get_by_text(done)).to_be_visible()
         expect(desk.locator("#timeline").get_by_text(body)).to_be_visible()
+    _live_change(acknowledged, "—", re.compile(r"^\d"))
     assert desk.evaluate("window.deskStayed") is True
 
 
@@ -123,7 +127,7 @@ def _rate(page: Page, dashboard: Page, shots: str) -> None:
     expect(page.get_by_text(NOTE)).to_have_count(0)
     expect(page.get_by_role("heading", name="¿Qué tal lo hemos hecho?")).to_be_visible()
     _check(page, "flow-ticket-resolved", shots)
-    satisfaction = _satisfaction_today(dashboard)
+    satisfaction = _today(dashboard, "Satisfacción (1-5)")
     expect(satisfaction).to_have_text("—")
     page.get_by_label("5", exact=True).check()
     page.get_by_label("Comentario (opcional)").fill("Muy rápido")

@@ -69,4 +69,17 @@ CASES = [
         denied_as={"technician": 403},
         mutates=True,  # once per resolution
     ),
+    Case(
+        "POST",
+        "/tickets/import",
+        STAFF,
+        params={"format": "jsonl"},
+        # One JSON Lines row: the JSON body the matrix sends is one line.
+        body={
+            "title": "Imported by the matrix",
+            "category": "hardware",
+            "requester": "{user_name}",
+        },
+        mutates=True,
+    ),
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
+from itsm.db.ids import MAX_ID, possible_ids
 from itsm.notify.models import OutboxMessage, OutboxState
 from itsm.users.policy import require_admin
 
@@ -20,7 +21,7 @@ def failed(
     """Dead-lettered messages, newest first (``before``: the page after that id)."""
     require_admin(who)
     query = select(OutboxMessage).where(OutboxMessage.state == OutboxState.DEAD)
-    if before is not None:
+    if before is not None and before <= MAX_ID:  # a bound past every possible id: none
         query = query.where(OutboxMessage.id < before)
     return session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
 
@@ -45,6 +46,9 @@ def retry(
         .execution_options(synchronize_session=False)
     )
     if ids is not None:
+        ids = possible_ids(ids)
+        if not ids:
+            return 0
         query = query.where(OutboxMessage.id.in_(ids))
     result = session.execute(query)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

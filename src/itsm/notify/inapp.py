@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
+from itsm.db.ids import MAX_ID, possible_ids
 from itsm.notify.channels import Delivery
 from itsm.notify.models import Notification
 from itsm.notify.texts import summary
@@ -54,6 +55,8 @@ def listed(
 ) -> Sequence[Notification]:
     """``user``'s notifications, newest first; ``before``: the page after that id."""
     query = select(Notification).where(Notification.user_id == user.id)
+    if before is not None and before > MAX_ID:
+        before = None  # after every id there can be
     if unread:
         query = query.where(Notification.read_at.is_(None))
     if before is not None:
@@ -85,6 +88,9 @@ def mark_read(
         .values(read_at=now or utcnow())
     )
     if ids is not None:
+        ids = possible_ids(ids)
+        if not ids:
+            return 0
         query = query.where(Notification.id.in_(ids))
     result = session.execute(query)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -217,3 +217,18 @@ def test_people_read_and_mark_only_their_own_notifications(db: Database) -> None
         assert inapp.mark_read(session, user=tech, ids=None) == 2
         assert inapp.unread_count(session, user=tech) == 0
         assert inapp.unread_count(session, user=other) == 3
+
+
+def test_ids_no_row_can_have_match_nothing_and_fail_nothing(db: Database) -> None:
+    """PostgreSQL refuses an INTEGER comparison past 2**31: such ids mean "none"."""
+    with db.session() as session:
+        admin = make_user(session, role="admin")
+        make_ticket(session)
+    Worker(db).run(once=True)
+    huge = 2**63 - 2
+    with db.session() as session:
+        assert len(inapp.listed(session, user=admin, before=huge, limit=10)) == 1
+        assert inapp.mark_read(session, user=admin, ids=[huge, 0, -5]) == 0
+        assert dead_letters.failed(session, who=Principal(user=admin), before=huge, limit=5) == []
+        assert dead_letters.retry(session, who=Principal(user=admin), ids=[huge]) == 0
+        assert inapp.unread_count(session, user=admin) == 1

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm.api.deps import PersonDep, SessionDep
+from itsm.db.ids import MAX_ID
 from itsm.notify import inapp, prefs
 from itsm.notify.models import Channel, NotifyKind
 
@@ -75,7 +76,7 @@ def get_notifications(
     session: SessionDep,
     who: PersonDep,
     unread: bool = False,
-    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
     found = inapp.listed(session, user=who.user, unread=unread, before=before, limit=limit)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, allowed
+from itsm.db.ids import MAX_ID
 from itsm.notify import dead_letters
 from itsm.notify.models import Channel, NotifyKind
 from itsm.users.policy import require_admin
@@ -41,7 +42,7 @@ class Retry(BaseModel):
 def get_failed(
     session: SessionDep,
     who: Admin,
-    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[FailedRead]:
     found = dead_letters.failed(session, who=who, before=before, limit=limit)

@@ -128,11 +128,11 @@ def test_ticket_about_an_asset(session: Session) -> None:
     tickets.update_ticket(
         session, ref=ticket.id, data=TicketUpdate(asset_id=printer.id), actor=None
     )
-    assert event_rows(session, ticket)[-1] == (
+    assert event_rows(session, ticket)[-1] == (  # named by asset tag, as people by name
         "field_changed",
-        "asset_id",
-        str(monitor.id),
-        str(printer.id),
+        "asset",
+        "MON-0001",
+        "PRN-0001",
         None,
     )
     with pytest.raises(AssetNotFound):

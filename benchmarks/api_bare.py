@@ -65,11 +65,17 @@ _TOKEN_COLUMNS = (
     "api_tokens.last_used_at, api_tokens.revoked_at, api_tokens.host_identity, "
     "api_tokens.scopes, users.id AS id_1, users.username, "
     "users.full_name, users.email, users.role, users.department, users.is_active, "
-    "users.password_hash, users.language, users.created_at AS created_at_1, users.updated_at"
+    "users.password_hash, users.language, users.system, users.created_at AS created_at_1, "
+    "users.updated_at"
 )
 _TOKEN_SQL = (
     f"SELECT {_TOKEN_COLUMNS} \nFROM api_tokens JOIN users ON users.id = api_tokens.user_id \n"
     "WHERE api_tokens.token_hash = {text}"
+)
+_MERGE_SQL = (
+    "SELECT ticket_links.ticket_id, tickets.number \nFROM ticket_links "
+    "JOIN tickets ON tickets.id = ticket_links.other_id \n"
+    "WHERE ticket_links.kind = {text} AND ticket_links.ticket_id IN ({ids})"
 )
 _TOUCH_SQL = "UPDATE api_tokens SET last_used_at={moment} WHERE api_tokens.id = {int}"
 
@@ -122,6 +128,7 @@ _USER_COLUMNS = (
     "is_active",
     "password_hash",
     "language",
+    "system",
     "created_at",
     "updated_at",
 )
@@ -129,11 +136,12 @@ _USER_COLUMNS = (
 _PEOPLE = (
     "users_1.id AS id_1, users_1.username, users_1.full_name, users_1.email, users_1.role, "
     "users_1.department, users_1.is_active, users_1.password_hash, users_1.language, "
-    "users_1.created_at AS created_at_1, users_1.updated_at AS updated_at_1, "
+    "users_1.system, users_1.created_at AS created_at_1, users_1.updated_at AS updated_at_1, "
     "users_2.id AS id_2, users_2.username AS username_1, users_2.full_name AS full_name_1, "
     "users_2.email AS email_1, users_2.role AS role_1, users_2.department AS department_1, "
     "users_2.is_active AS is_active_1, users_2.password_hash AS password_hash_1, "
-    "users_2.language AS language_1, users_2.created_at AS created_at_2, "
+    "users_2.language AS language_1, users_2.system AS system_1, "
+    "users_2.created_at AS created_at_2, "
     "users_2.updated_at AS updated_at_2"
 )
 _TICKETS_FROM = (
@@ -204,10 +212,17 @@ class _Sql:
                 "moment": "%s::TIMESTAMP WITH TIME ZONE",
             }
         )
+        self.marks = marks
         self.token = _TOKEN_SQL.format(**marks)
         self.touch = _TOUCH_SQL.format(**marks)
         self.ticket = _TICKET_SQL.format(**marks)
         self.order = _ORDER.format(**marks) + (_OFFSET.format(**marks) if self.sqlite else "")
+
+    def merge(self, count: int) -> str:
+        """The merge targets' query for ``count`` ticket ids."""
+        return _MERGE_SQL.format(
+            text=self.marks["text"], ids=", ".join([self.marks["int"]] * count)
+        )
 
     def page_params(self, limit: int) -> tuple[int, ...]:
         return (limit + 1, 0) if self.sqlite else (limit + 1,)
@@ -250,6 +265,8 @@ def _ticket_json(row: Sequence[Any], sql: _Sql) -> dict[str, Any]:
     # The data set links no inventory item: the real route's one query for the page's
     # asset tags is not sent, and the JSON check would catch a linked one.
     out["asset"] = None
+    # Nor a merge: a closed ticket's merge target is looked up (_merge_targets) and none found.
+    out["merged_into"] = None
     for name in _MOMENTS:
         out[name] = _iso(sql.moment(row[_COL[name]]))
     for name in _FLAGS:
@@ -258,6 +275,15 @@ def _ticket_json(row: Sequence[Any], sql: _Sql) -> dict[str, Any]:
     clock = due_clock(running=running, first_response_at=row[_COL["first_response_at"]])
     out["due_clock"] = str(clock) if clock is not None and out["due_at"] is not None else None
     return out
+
+
+def _merge_targets(cur: Any, sql: _Sql, rows: Sequence[Sequence[Any]]) -> None:
+    """What ``access.ticket_views`` asks of the closed tickets shown: what each was merged
+    into. The data set merges none, so nothing is found (the JSON check would tell)."""
+    closed = sorted(row[_COL["id"]] for row in rows if row[_COL["status"]] == "closed")
+    if closed:
+        _execute(cur, sql.merge(len(closed)), ("merged_into", *closed))
+        cur.fetchall()
 
 
 def _secret(request: Request) -> str:
@@ -351,6 +377,7 @@ def bare_get_ticket(request: Request) -> Response:
         user_id, role = who
         if row is None or (role not in _STAFF and row[_COL["requester_id"]] != user_id):
             raise _Refused(404, f"ticket '{ticket_id}' does not exist")
+        _merge_targets(cur, sql, [row])
         return _ticket_json(row, sql)
 
     return _in_transaction(request, work)
@@ -376,6 +403,7 @@ def bare_list_tickets(request: Request) -> Response:
             where = " \nWHERE tickets.status IN (" + ", ".join(f"'{s}'" for s in statuses) + ")"
         _execute(cur, f"{_TICKETS_FROM}{where} {sql.order}", sql.page_params(limit))
         rows = cur.fetchall()
+        _merge_targets(cur, sql, rows[:limit])
         items = [_ticket_json(row, sql) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:

@@ -13,14 +13,25 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from tests.e2e.cli import ITSM, make_env
+from tests.integration.attachments.files import png
 from tests.waiting import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci" / "screenshots"
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+#: The password the browser tests give the people they log in as.
+PASSWORD = "correct horse battery"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+_SERIOUS = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`);
+}"""
 
 
 @dataclass
@@ -95,3 +106,28 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Iniciar sesión").click()
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+
+
+def check_page(page: Page, name: str, shots: str) -> None:
+    """axe-core on the page as it is, then its screenshot."""
+    page.evaluate(AXE)
+    assert page.evaluate(_SERIOUS) == [], f"{name}: serious accessibility violations"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{shots}-{name}.png"), full_page=True)
+
+
+def write_new_ticket(page: Page, shots: str) -> None:
+    """From the portal's nav: a title typed key by key shows the two printer articles
+    as suggestions; the rest of the form is filled and a 64x48 PNG attached."""
+    page.get_by_role("link", name="Nueva incidencia").first.click()
+    page.get_by_label("¿Cuál es el problema?").press_sequentially("IMPRESORA", delay=20)
+    suggestions = page.locator("#suggestions")
+    expect(suggestions.get_by_text("¿Te sirve alguno de estos?")).to_be_visible()
+    expect(suggestions.get_by_role("link")).to_have_count(2)
+    check_page(page, "new-ticket", shots)
+    page.get_by_label("Cuéntenos más").fill("No imprime desde esta mañana")
+    page.get_by_label("Categoría").select_option("hardware")
+    page.get_by_label("No puedo trabajar").check()
+    page.get_by_label("Adjuntar un archivo (opcional)").set_input_files(
+        files=FilePayload(name="captura.png", mimeType="image/png", buffer=png(64, 48))
+    )

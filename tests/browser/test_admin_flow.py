@@ -13,8 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from itsm.accounts import password_change
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing
-from tests.browser.test_portal_flow import VIEWPORTS, _check
+from tests.browser.conftest import VIEWPORTS, Served, browsing, check_page
 
 PASSWORD = "correct horse battery"
 
@@ -40,26 +39,26 @@ def _admin_adds_a_user(page: Page, shots: str) -> str:
     """The admin's part; the new user's password, as the page showed it once."""
     page.get_by_role("link", name="Admin", exact=True).click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
-    _check(page, "admin-users", shots)
+    check_page(page, "admin-users", shots)
     page.get_by_role("link", name="Add a user").click()
     page.get_by_label("Username").fill("nora")
     page.get_by_label("Full name").fill("Nora Díaz")
     page.get_by_label("E-mail (optional)").fill("nora@example.org")
     page.get_by_label("Role").select_option("user")  # an end user: lands on My tickets
-    _check(page, "admin-user-new", shots)
+    check_page(page, "admin-user-new", shots)
     page.get_by_role("button", name="Add the user").click()
     expect(page.get_by_role("heading", name="Nora Díaz")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("User added.")
-    _check(page, "admin-user", shots)
+    check_page(page, "admin-user", shots)
 
     page.get_by_role("link", name="Reset the password").click()
-    _check(page, "admin-password", shots)
+    check_page(page, "admin-password", shots)
     page.get_by_role("button", name="Reset the password").click()
     shown = page.locator("#new-password")
     expect(shown).to_be_visible()
     new_password = shown.inner_text().strip()
     assert len(new_password) >= 16
-    _check(page, "admin-password-set", shots)
+    check_page(page, "admin-password-set", shots)
 
     # The list narrows as the search is typed, without a reload.
     page.get_by_role("link", name="Users", exact=True).click()
@@ -75,10 +74,10 @@ def _admin_adds_a_user(page: Page, shots: str) -> str:
     page.get_by_label("Alerts (Alertmanager)").check()
     page.get_by_role("button", name="Create the token").click()
     expect(page.locator("#new-token")).to_contain_text("itsm_")
-    _check(page, "admin-token-created", shots)
+    check_page(page, "admin-token-created", shots)
     page.get_by_role("link", name="Back to the tokens").click()
     expect(page.get_by_role("link", name="Revoke alertmanager")).to_be_visible()
-    _check(page, "admin-tokens", shots)
+    check_page(page, "admin-tokens", shots)
     return new_password
 
 
@@ -93,7 +92,7 @@ def test_an_admin_adds_a_user_who_then_switches_language(
         expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
         page.get_by_role("button", name="English").click()
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-        _check(page, "login-english", shots)
+        check_page(page, "login-english", shots)
         _log_in(page, "root", PASSWORD)
         new_password = _admin_adds_a_user(page, shots)
         page.get_by_role("button", name="Log out").click()
@@ -107,7 +106,7 @@ def test_an_admin_adds_a_user_who_then_switches_language(
         expect(page.get_by_role("heading", name="Idioma")).to_be_visible()
         expect(page.get_by_role("status")).to_have_text("Guardado.")
         expect(page.get_by_label("Español")).to_be_checked()
-        _check(page, "language", shots)
+        check_page(page, "language", shots)
         page.get_by_role("link", name="Notificaciones").click()
         page.get_by_role("link", name="Elija qué se le comunica").click()
         expect(page.get_by_role("heading", name="Mis notificaciones")).to_be_visible()
@@ -115,7 +114,7 @@ def test_an_admin_adds_a_user_who_then_switches_language(
         page.get_by_role("button", name="Guardar").click()
         expect(page.get_by_role("status")).to_have_text("Guardado.")
         expect(page.get_by_label("Un comentario nuevo: Notificación push")).to_be_checked()
-        _check(page, "notifications", shots)
+        check_page(page, "notifications", shots)
         page.get_by_role("link", name="Mis incidencias").click()
         expect(page.get_by_role("heading", name="Mis incidencias")).to_be_visible()
     with served.db.session() as session:

@@ -14,8 +14,7 @@ from itsm.tickets.models import Category, Source
 from itsm.tickets.schemas import TicketOpen
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing
-from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
+from tests.browser.conftest import PASSWORD, VIEWPORTS, Served, browsing, check_page
 from tests.integration.attachments.files import png
 
 
@@ -46,7 +45,7 @@ def test_a_technician_attaches_a_staff_only_screenshot(
         page.get_by_role("button", name="Iniciar sesión").click()
         page.goto(f"/tickets/{number}")
         expect(page.get_by_text("Aún no hay archivos.")).to_be_visible()
-        _check(page, "desk-files-empty", f"phone-{backend}")
+        check_page(page, "desk-files-empty", f"phone-{backend}")
         page.get_by_label("Archivo", exact=True).set_input_files(
             files=FilePayload(name="consola.png", mimeType="image/png", buffer=png(32, 16))
         )
@@ -60,4 +59,4 @@ def test_a_technician_attaches_a_staff_only_screenshot(
         page.wait_for_function("() => document.querySelector('.attachments img').complete")
         assert preview.evaluate("img => img.naturalWidth") == 32
         expect(files.get_by_text("Solo personal")).to_be_visible()
-        _check(page, "desk-files", f"phone-{backend}")
+        check_page(page, "desk-files", f"phone-{backend}")

@@ -22,8 +22,15 @@ from itsm.notify.worker import Worker
 from itsm.tickets.models import Category
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing, log_in
-from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check, write_new_ticket
+from tests.browser.conftest import (
+    PASSWORD,
+    VIEWPORTS,
+    Served,
+    browsing,
+    check_page,
+    log_in,
+    write_new_ticket,
+)
 
 #: Long enough for a loaded machine; live changes are waited for, never slept on.
 SHOWN_MS = 15_000
@@ -82,7 +89,7 @@ def _work_ticket(desk: Page, dashboard: Page, number: str, shots: str) -> None:
     """Step 3: take it, an internal note and a public reply, all in place (htmx)."""
     desk.locator(f'tr[data-ticket="{number}"]').get_by_role("link").first.click()
     expect(desk.get_by_role("heading", name="IMPRESORA")).to_be_visible()
-    _check(desk, "staff-ticket", shots)
+    check_page(desk, "staff-ticket", shots)
     desk.evaluate("window.deskStayed = true")  # gone if the page reloads
     unassigned = _figure(dashboard, "unassigned")
     desk.get_by_role("button", name="Quedármela").click()
@@ -116,7 +123,7 @@ def _resolve(desk: Page, dashboard: Page, shots: str) -> None:
     expect(desk.get_by_text("Estado cambiado.")).to_be_visible()
     expect(desk.locator(".status-resolved")).to_be_visible()
     assert desk.evaluate("window.deskStayed") is True
-    _check(desk, "staff-ticket-resolved", shots)
+    check_page(desk, "staff-ticket-resolved", shots)
     _live_change(active, "1", "0")
 
 
@@ -126,7 +133,7 @@ def _rate(page: Page, dashboard: Page, shots: str) -> None:
     expect(page.get_by_text(REPLY)).to_be_visible()
     expect(page.get_by_text(NOTE)).to_have_count(0)
     expect(page.get_by_role("heading", name="¿Qué tal lo hemos hecho?")).to_be_visible()
-    _check(page, "flow-ticket-resolved", shots)
+    check_page(page, "flow-ticket-resolved", shots)
     satisfaction = _today(dashboard, "Satisfacción (1-5)")
     expect(satisfaction).to_have_text("—")
     page.get_by_label("5", exact=True).check()
@@ -142,7 +149,7 @@ def _notifications(page: Page, number: str, shots: str, name: str) -> None:
     page.get_by_role("link", name="Notificaciones").click()
     expect(page.get_by_role("heading", name="Notificaciones")).to_be_visible()
     expect(page.locator(f'.inbox a[href="/tickets/{number}"]').first).to_be_visible()
-    _check(page, name, shots)
+    check_page(page, name, shots)
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
@@ -176,16 +183,16 @@ def test_a_ticket_goes_from_an_end_user_to_a_technician_and_back_with_a_live_das
         expect(row).to_be_visible(timeout=SHOWN_MS)
         expect(row).to_contain_text("IMPRESORA")
         assert desk.evaluate("window.queueStayed") is True
-        _check(desk, "queue", shots)
-        _check(dashboard, "dashboard", shots)
+        check_page(desk, "queue", shots)
+        check_page(dashboard, "dashboard", shots)
 
         _work_ticket(desk, dashboard, number, shots)
         _resolve(desk, dashboard, shots)
         _rate(page, dashboard, shots)
         page.get_by_role("link", name="Mis incidencias").first.click()
         expect(page.get_by_role("link", name="IMPRESORA")).to_be_visible()
-        _check(page, "my-tickets", shots)
-        _check(dashboard, "dashboard-after", shots)
+        check_page(page, "my-tickets", shots)
+        check_page(dashboard, "dashboard-after", shots)
         Worker(served.db).run(once=True)  # delivers the in-app notifications
         _notifications(desk, number, shots, "notifications")
         _notifications(page, number, shots, "notifications-requester")

@@ -8,10 +8,9 @@ under .ci/screenshots."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, expect
+from playwright.sync_api import Browser, expect
 
 from itsm.accounts import password_change
 from itsm.kb import service as kb
@@ -21,18 +20,14 @@ from itsm.tickets.models import Category, Status
 from itsm.tickets.schemas import CommentCreate
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import SCREENSHOTS, Served, browsing
-from tests.integration.attachments.files import png
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-PASSWORD = "correct horse battery"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
-_SERIOUS = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations
-    .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`);
-}"""
+from tests.browser.conftest import (
+    PASSWORD,
+    VIEWPORTS,
+    Served,
+    browsing,
+    check_page,
+    write_new_ticket,
+)
 
 
 def _seed(served: Served) -> None:
@@ -51,14 +46,6 @@ def _seed(served: Served) -> None:
             )
 
 
-def _check(page: Page, name: str, shots: str) -> None:
-    """axe-core on the page as it is, then its screenshot."""
-    page.evaluate(AXE)
-    assert page.evaluate(_SERIOUS) == [], f"{name}: serious accessibility violations"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{shots}-{name}.png"), full_page=True)
-
-
 def _staff_reply_and_resolve(served: Served, number: str) -> None:
     with served.db.session() as session:
         tech = users.get_user(session, ref="tere")
@@ -73,23 +60,6 @@ def _staff_reply_and_resolve(served: Served, number: str) -> None:
         )
 
 
-def write_new_ticket(page: Page, shots: str) -> None:
-    """From the portal's nav: a title typed key by key shows the two printer articles
-    as suggestions; the rest of the form is filled and a 64x48 PNG attached."""
-    page.get_by_role("link", name="Nueva incidencia").first.click()
-    page.get_by_label("¿Cuál es el problema?").press_sequentially("IMPRESORA", delay=20)
-    suggestions = page.locator("#suggestions")
-    expect(suggestions.get_by_text("¿Te sirve alguno de estos?")).to_be_visible()
-    expect(suggestions.get_by_role("link")).to_have_count(2)
-    _check(page, "new-ticket", shots)
-    page.get_by_label("Cuéntenos más").fill("No imprime desde esta mañana")
-    page.get_by_label("Categoría").select_option("hardware")
-    page.get_by_label("No puedo trabajar").check()
-    page.get_by_label("Adjuntar un archivo (opcional)").set_input_files(
-        files=FilePayload(name="captura.png", mimeType="image/png", buffer=png(64, 48))
-    )
-
-
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
     served: Served, chromium: Browser, viewport: str, backend: str
@@ -99,12 +69,12 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
     with browsing(chromium, served, VIEWPORTS[viewport]) as page:
         page.goto("/")
         expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
-        _check(page, "login", shots)
+        check_page(page, "login", shots)
         page.get_by_label("Usuario").fill("ana")
         page.get_by_label("Contraseña").fill(PASSWORD)
         page.get_by_role("button", name="Iniciar sesión").click()
         expect(page.get_by_role("heading", name="Mis incidencias")).to_be_visible()
-        _check(page, "my-tickets-empty", shots)
+        check_page(page, "my-tickets-empty", shots)
 
         write_new_ticket(page, shots)
         expect(page.get_by_role("link", name="Wifi lenta")).to_have_count(0)
@@ -121,14 +91,14 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
         page.get_by_label("Su comentario").fill("Sigue igual")
         page.get_by_role("button", name="Enviar comentario").click()
         expect(page.get_by_text("Sigue igual")).to_be_visible()
-        _check(page, "ticket", shots)
+        check_page(page, "ticket", shots)
 
         _staff_reply_and_resolve(served, number)
         page.reload()
         expect(page.get_by_text("Cambiamos el rodillo")).to_be_visible()
         expect(page.get_by_text("NOTA INTERNA")).to_have_count(0)
         expect(page.get_by_role("heading", name="¿Qué tal lo hemos hecho?")).to_be_visible()
-        _check(page, "ticket-resolved", shots)
+        check_page(page, "ticket-resolved", shots)
         page.get_by_label("4", exact=True).check()
         page.get_by_label("Comentario (opcional)").fill("Rápido")
         page.get_by_role("button", name="Enviar valoración").click()
@@ -136,9 +106,9 @@ def test_an_end_user_files_and_rates_a_ticket_in_the_browser(
 
         page.get_by_role("link", name="Mis incidencias").first.click()
         expect(page.get_by_role("link", name="IMPRESORA")).to_be_visible()
-        _check(page, "my-tickets", shots)
+        check_page(page, "my-tickets", shots)
         page.get_by_role("link", name="Base de conocimiento").first.click()
         page.get_by_label("Buscar en los artículos").fill("toner")
         page.get_by_role("button", name="Buscar").click()
         expect(page.get_by_role("link", name="Impresora sin tóner")).to_be_visible()
-        _check(page, "kb", shots)
+        check_page(page, "kb", shots)

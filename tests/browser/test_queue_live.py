@@ -15,8 +15,7 @@ from itsm.accounts import service as accounts
 from itsm.accounts.schemas import TokenCreate
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing
-from tests.browser.test_portal_flow import VIEWPORTS, _check
+from tests.browser.conftest import VIEWPORTS, Served, browsing, check_page
 
 PASSWORD = "queue-Passw0rd-2026"  # a test account's password
 #: Long enough for a loaded machine; the row is waited for, never slept on.
@@ -91,7 +90,7 @@ def test_a_ticket_filed_through_the_api_shows_on_an_open_queue_without_a_reload(
         assert taken.status_code == 200, taken.text
         expect(row.get_by_role("cell", name="tere", exact=True)).to_be_visible(timeout=SHOWN_MS)
         assert page.evaluate("window.queueStayed") is True
-        _check(page, "live", shots)
+        check_page(page, "live", shots)
 
         page.get_by_text("Más filtros").click()
         page.get_by_label("Prioridad").select_option("high")
@@ -99,5 +98,5 @@ def test_a_ticket_filed_through_the_api_shows_on_an_open_queue_without_a_reload(
         expect(row).to_be_visible()
         assert "priority=high" in page.url
         assert page.evaluate("window.queueStayed") is True
-        _check(page, "filtered", shots)
+        check_page(page, "filtered", shots)
     assert errors == []

@@ -14,8 +14,7 @@ from itsm.kb.schemas import ArticleCreate
 from itsm.tickets.models import Category
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing, log_in
-from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
+from tests.browser.conftest import PASSWORD, VIEWPORTS, Served, browsing, check_page, log_in
 from tests.e2e.web.staff_support import history, send_reports
 
 
@@ -50,7 +49,7 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
         page.goto("/kb")
         page.get_by_role("link", name="Escribir y editar artículos").click()
         expect(page.get_by_role("heading", name="Artículos")).to_be_visible()
-        _check(page, "kb-list", shots)
+        check_page(page, "kb-list", shots)
         page.get_by_role("link", name="Impresora atascada").click()
         expect(page.get_by_role("heading", name="Editar artículo")).to_be_visible()
 
@@ -60,7 +59,7 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
         preview = page.locator("#preview")
         expect(preview.get_by_role("heading", name="Pasos")).to_be_visible()
         expect(preview.locator("strong")).to_have_text("bandeja")
-        _check(page, "kb-editor", shots)
+        check_page(page, "kb-editor", shots)
         page.get_by_role("button", name="Guardar", exact=True).click()
         expect(page.get_by_text("Borrador")).to_be_visible()
         page.get_by_role("button", name="Publicar").click()
@@ -68,13 +67,13 @@ def test_a_technician_edits_and_publishes_an_article_and_opens_a_host(
         page.get_by_role("link", name="Verlo como lo leen los demás").click()
         expect(page).to_have_url(f"{served.base_url}/kb/{article}")
         expect(page.get_by_role("heading", name="Pasos")).to_be_visible()
-        _check(page, "kb-article", shots)
+        check_page(page, "kb-article", shots)
 
         page.get_by_role("link", name="Inventario").click()
         expect(page.get_by_role("heading", name="Inventario")).to_be_visible()
-        _check(page, "assets", shots)
+        check_page(page, "assets", shots)
         page.get_by_role("link", name="Hosts").first.click()
         page.get_by_role("link", name="db-01").click()
         expect(page.get_by_role("heading", name="db-01")).to_be_visible()
         expect(page.get_by_role("heading", name="Historial de informes")).to_be_visible()
-        _check(page, "host", shots)
+        check_page(page, "host", shots)

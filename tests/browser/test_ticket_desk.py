@@ -19,8 +19,7 @@ from itsm.tickets.models import Category, Source
 from itsm.tickets.schemas import TicketOpen
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
-from tests.browser.conftest import Served, browsing, log_in
-from tests.browser.test_portal_flow import PASSWORD, VIEWPORTS, _check
+from tests.browser.conftest import PASSWORD, VIEWPORTS, Served, browsing, check_page, log_in
 
 
 def _seed(served: Served) -> str:
@@ -52,7 +51,7 @@ def test_a_technician_works_a_ticket_without_reloading_the_page(
         log_in(page, "tere", PASSWORD)
         page.goto(f"/tickets/{number}")
         expect(page.get_by_role("heading", name="La impresora no imprime")).to_be_visible()
-        _check(page, "desk", shots)
+        check_page(page, "desk", shots)
         # From here on the page must never load again: only htmx swaps its #desk.
         navigations: list[str] = []
 
@@ -108,4 +107,4 @@ def test_a_technician_works_a_ticket_without_reloading_the_page(
         assert navigations == []
         # Usable at 375 px: nothing sticks out sideways.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        _check(page, "desk-resolved", shots)
+        check_page(page, "desk-resolved", shots)

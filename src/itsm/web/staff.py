@@ -1,4 +1,4 @@
-"""The gate of the staff pages: to anyone else a staff page is as absent as one that
+"""The gate of the staff and admin pages: to anyone else such a page is as absent as one that
 does not exist (404), so the portal does not tell end users what else is there."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from itsm.accounts import password_change, passwords, reactivation
@@ -22,33 +22,21 @@ from itsm.api.deps import (
     database,
     own_write_transactions,
 )
-from itsm.errors import ErrorKind, Forbidden, InvalidInput, ItsmError, NotFound, choices
+from itsm.errors import ErrorKind, InvalidInput, ItsmError, choices
 from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
 from itsm.users.schemas import UserCreate
 from itsm.validation import validated
-from itsm.web.session import ViewerDep, language
+from itsm.web.session import language
+from itsm.web.staff import staff_gate
 from itsm.web.templating import render
 
 router = APIRouter(prefix="/admin")
 UserRef = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class PageNotFound(NotFound):
-    """A page someone may not see answers as one that does not exist."""
-
-
-def admin_viewer(who: ViewerDep) -> Principal:
-    """The logged-in admin (:func:`itsm.users.policy.require_admin`); anyone else 404."""
-    try:
-        policy.require_admin(who)
-    except Forbidden:
-        raise PageNotFound("no such page") from None
-    return who
-
-
-AdminDep = Annotated[Principal, Depends(admin_viewer)]
+AdminDep = Annotated[Principal, staff_gate(policy.require_admin)]
 
 
 def page(

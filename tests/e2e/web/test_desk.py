@@ -279,3 +279,31 @@ def test_every_text_on_the_technician_page_is_escaped(api: Api, payload: str) ->
     escaped = payload.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
     # The requester's and technician's names, title, description, notes, resolution.
     assert page.text.count(escaped) >= 7, page.text
+
+
+def test_staff_read_a_pending_ticket_as_pending_and_the_requester_as_waiting(api: Api) -> None:
+    _people(api)
+    number = _ticket(api)
+    with api.session() as session:
+        tere = users.get_user(session, ref="tere")
+        access.change_status(session, ref=number, status=Status.PENDING, note=None, actor=tere)
+        asset_id = tickets.get_ticket(session, ref=number).asset_id
+        assert asset_id is not None
+        asset_tag = inventory.get_asset(session, ref=asset_id).asset_tag
+    browser, _ = _tech(api)
+    # The end user's words ("waiting for you") are not the staff's: they wait for the user.
+    for url in (f"/tickets/{number}", f"/inventory/assets/{asset_tag}", "/dashboard/panel"):
+        page = browser.get(url)
+        assert page.status_code == 200, url
+        assert "En espera" in page.text, url
+        assert "Esperando su respuesta" not in page.text, url
+    status = re.search(
+        r'<span class="status status-pending">(.*?)</span>', browser.get(f"/tickets/{number}").text
+    )
+    assert status is not None
+    assert status.group(1) == "En espera"
+
+    requester = Browser(api)
+    requester.login("ana", PASSWORD)
+    own = requester.get(f"/tickets/{number}").text
+    assert "Esperando su respuesta" in own

@@ -1,7 +1,9 @@
 """The live dashboard's figures, read off the services that own each of them.
 
-Period figures (MTTA, MTTR, SLA %, satisfaction) and the 30-day trend are
-:func:`itsm.reports.service.service_report` of each period and day; the counts of
+Period figures (MTTA, MTTR, SLA %, satisfaction) are
+:func:`itsm.reports.service.service_report` of each period, and today's trend figures
+are today's report; the past days of the trend are :mod:`itsm.reports.trend` (the
+report's definitions, grouped by day in one query per measure); the counts of
 right now are the ticket gauges and statistics; host health is each host's latest
 diagnostics report. Nothing here computes a metric of its own.
 """
@@ -26,6 +28,7 @@ from itsm.reports.schemas import (
     TechnicianLoad,
 )
 from itsm.reports.service import service_report
+from itsm.reports.trend import day_figures
 from itsm.tickets import queries
 from itsm.tickets.models import ACTIVE_STATUSES
 from itsm.users.policy import require_staff
@@ -94,12 +97,8 @@ def past_days(session: Session, *, now: datetime, zone: ZoneInfo) -> list[DayFig
 
 
 def _past_days(session: Session, midnight: datetime, zone: ZoneInfo) -> list[DayFigures]:
-    days = []
-    for back in range(TREND_DAYS - 1, 0, -1):
-        start = _day_start(midnight, -back, zone)
-        end = _day_start(midnight, -back + 1, zone)
-        days.append(_day(start, service_report(session, start=start, end=end)))
-    return days
+    starts = [_day_start(midnight, -back, zone) for back in range(TREND_DAYS - 1, -1, -1)]
+    return day_figures(session, starts=starts)
 
 
 def _midnight(now: datetime, zone: ZoneInfo) -> datetime:

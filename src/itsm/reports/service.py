@@ -141,7 +141,7 @@ def _report(session: Session, period: Period) -> ServiceReport:
         satisfaction=Satisfaction(
             resolved=resolved_total,
             rated=rated,
-            average_rating=round(rating_total / rated, 3) if rated else None,
+            average_rating=average_rating(rating_total, rated),
             response_rate_percent=_percent(rated, resolved_total),
         ),
         technicians=_technicians(session, people),
@@ -208,6 +208,11 @@ def _breakdown(
             )
         )
     return out
+
+
+def average_rating(total: int, rated: int) -> float | None:
+    """The mean of ``rated`` ratings adding up to ``total`` (None: nothing rated)."""
+    return round(total / rated, 3) if rated else None
 
 
 def _durations(count: int, mean: float | None, quantiles: Iterable[float | None]) -> Durations:

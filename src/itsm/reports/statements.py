@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Executable, and_, bindparam, func, literal, or_, select
+from sqlalchemy import ColumnElement, Executable, and_, bindparam, func, literal, or_, select
 
 from itsm.db.base import UTCDateTime
 from itsm.db.dialects import AnySelect, seconds_between
@@ -38,12 +39,26 @@ class Statements:
     time_spent: AnySelect
 
 
+def created_in(start: Any, end: Any) -> ColumnElement[bool]:
+    """Opened in ``[start, end)``: what the report and the dashboard's trend count."""
+    return and_(Ticket.created_at >= start, Ticket.created_at < end)
+
+
+def resolved_in(start: Any, end: Any) -> ColumnElement[bool]:
+    """Resolved in ``[start, end)``; ratings belong to the period of the resolution."""
+    return and_(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+
+
+def rating_sums() -> tuple[ColumnElement[int], ColumnElement[int | None]]:
+    """``rated`` and ``rating_total`` of the resolved tickets a statement groups."""
+    rating = Ticket.satisfaction_rating
+    return func.count(rating).label("rated"), func.sum(rating).label("rating_total")
+
+
 @cache
 def statements() -> Statements:
     t, c = Ticket, TicketComment
     count = func.count
-    created_in = and_(t.created_at >= START, t.created_at < END)
-    resolved_in = and_(t.resolved_at >= START, t.resolved_at < END)
     fr_at, fr_due = t.first_response_at, t.first_response_due_at
     res_at, res_due = t.resolved_at, t.resolution_due_at
     ttr = seconds_between(t.resolved_at, t.created_at)
@@ -65,7 +80,7 @@ def statements() -> Statements:
             .filter(or_(res_at > res_due, and_(res_at.is_(None), res_due < END)))
             .label("res_breached"),
         )
-        .where(created_in)
+        .where(created_in(START, END))
         .group_by(t.category, t.priority, t.status),
         # 2. Tickets resolved in the period, by category, priority and assignee.
         resolved=select(
@@ -74,13 +89,12 @@ def statements() -> Statements:
             t.assignee_id,
             count().label("resolved"),
             func.sum(ttr).label("ttr_total"),
-            count(t.satisfaction_rating).label("rated"),
-            func.sum(t.satisfaction_rating).label("rating_total"),
+            *rating_sums(),
             count(res_due).label("res_due"),
             count().filter(res_at <= res_due).label("res_met"),
             count().filter(res_at > res_due).label("res_breached"),
         )
-        .where(resolved_in)
+        .where(resolved_in(START, END))
         .group_by(t.category, t.priority, t.assignee_id),
         # 3. Closed in the period.
         closed=select(count()).select_from(t).where(t.closed_at >= START, t.closed_at < END),
@@ -93,12 +107,12 @@ def statements() -> Statements:
         ),
         time_to_acknowledge=distribution_statement(
             select(seconds_between(fr_at, t.created_at).label("x")).where(
-                created_in, fr_at.is_not(None)
+                created_in(START, END), fr_at.is_not(None)
             ),
             MEDIAN_P90,
         ),
         time_to_resolve=distribution_statement(
-            select(ttr.label("x")).where(resolved_in), MEDIAN_P90
+            select(ttr.label("x")).where(resolved_in(START, END)), MEDIAN_P90
         ),
         # 7. Active tickets now, per assignee (NULL: unassigned).
         load=select(t.assignee_id, count()).where(t.status.in_(ACTIVE)).group_by(t.assignee_id),

@@ -34,6 +34,7 @@ from itsm.attachments.config import AttachmentSettings
 from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.integrations.config import IntegrationsSettings
+from itsm.mail.config import MailSettings
 from itsm.notify.config import EmailSettings, NotifySettings
 from itsm.sla.config import SlaSettings
 
@@ -230,6 +231,7 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -23,6 +23,7 @@ class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     MISSING_EXTRA = "missing_extra"
     TOO_LARGE = "too_large"
+    MAIL_UNAVAILABLE = "mail_unavailable"
 
 
 class ItsmError(Exception):

@@ -35,6 +35,7 @@ STATUS_BY_KIND: dict[ErrorKind, int] = {
     ErrorKind.RATE_LIMITED: 429,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.NOT_MIGRATED: 503,
+    ErrorKind.MAIL_UNAVAILABLE: 503,
     ErrorKind.CONFIG: 500,
 }
 _HTTP_SLUGS = {

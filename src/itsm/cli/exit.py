@@ -21,6 +21,7 @@ class ExitStatus(IntEnum):
     UNAUTHENTICATED = 10
     RATE_LIMITED = 11
     MISSING_EXTRA = 12
+    MAIL_SERVER_UNAVAILABLE = 13
     INTERRUPTED = 130
 
 
@@ -36,4 +37,5 @@ BY_KIND = {
     ErrorKind.RATE_LIMITED: ExitStatus.RATE_LIMITED,
     ErrorKind.MISSING_EXTRA: ExitStatus.MISSING_EXTRA,
     ErrorKind.TOO_LARGE: ExitStatus.INVALID_INPUT,
+    ErrorKind.MAIL_UNAVAILABLE: ExitStatus.MAIL_SERVER_UNAVAILABLE,
 }

@@ -298,3 +298,33 @@ def test_pool_size_reaches_the_engine_and_is_checked(
     monkeypatch.setenv("ITSM_DATABASE_POOL_SIZE", "0")
     with pytest.raises(ConfigError, match="invalid setting database_pool_size"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('host = "imap.example.org"\nusername = "d"\nsecurity = "none"', "mail.security none"),
+        ('host = "imap.example.org"\nsecurity = "tls"', "mail.security"),
+        ('host = "imap.example.org"', "mail.username is required"),
+        ('host = "h"\nusername = "d"\nprocessed_folder = "INBOX"', "mail.processed_folder"),
+        ('folder = "Entrada\\u00f1"', "mail.folder"),
+        ("max_message_bytes = 10", "mail.max_message_bytes"),
+        ("poll_second = 5", "mail.poll_second; did you mean 'mail.poll_seconds'"),
+    ],
+)
+def test_invalid_mail_settings_name_their_key(config_file: Path, table: str, named: str) -> None:
+    config_file.write_text(f"[mail]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.kind == ErrorKind.CONFIG
+    assert named in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_mail_over_plain_imap_is_allowed_on_this_machine_only(config_file: Path) -> None:
+    config_file.write_text(
+        '[mail]\nhost = "127.0.0.1"\nusername = "desk"\nsecurity = "none"\n', encoding="utf-8"
+    )
+    mail = load_settings().mail
+    assert (mail.enabled, mail.effective_port, mail.unknown_senders) == (True, 143, "refuse")
+    assert load_settings(database_url="sqlite://").mail.folder == "INBOX"

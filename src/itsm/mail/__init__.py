@@ -1,0 +1,1 @@
+"""Email in: an IMAP mailbox read into tickets and comments (``itsm mail fetch``)."""

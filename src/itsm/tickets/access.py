@@ -1,7 +1,8 @@
 """Who may see and do what with tickets: the role rules for doors whose callers have roles.
 
-Staff see and change every ticket. An end user sees only the tickets they requested
-(any other is "not found", so existence does not leak), never internal notes, and
+Staff see and change every ticket. An end user sees only the tickets they requested or
+watch (:mod:`itsm.tickets.visibility`; any other is "not found", so existence does not
+leak), never internal notes, and
 learns nothing of other people's tickets or accounts through their own. Role-only
 refusals come before any lookup. Each rule is one function below; docs/architecture.md
 summarises them. A viewer or actor ``None`` is the system (a CLI command on a database
@@ -26,7 +27,7 @@ from itsm.inventory import service as inventory
 from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, lifecycle, queries, service, workflow
+from itsm.tickets import events, lifecycle, queries, service, visibility, workflow
 from itsm.tickets.errors import InvalidTransition, TicketNotFound
 from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
@@ -103,7 +104,7 @@ def visible_ticket(session: Session, *, ref: int | str, viewer: User | None) -> 
     """The ticket if ``viewer`` may see it, else :class:`TicketNotFound` as if it did not exist."""
     text = ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
-    if (own := end_user(viewer)) is not None and ticket.requester_id != own.id:
+    if (own := end_user(viewer)) is not None and not visibility.sees(session, ticket, own):
         raise TicketNotFound(not_found_message(text))
     return ticket
 
@@ -113,16 +114,14 @@ def unseen_numbers(
 ) -> frozenset[str]:
     """Those of ``numbers`` (upper case) whose ticket ``viewer`` may not open.
 
-    None for staff (and no query); for an end user, every one they did not request,
-    or that names no ticket. One query, only when there is a number to check.
+    None for staff (and no query); for an end user, every one they neither requested
+    nor watch, or that names no ticket. One query, only when there is a number to check.
     """
     asked = {n.upper() for n in numbers}
     if (reader := end_user(viewer)) is None or not asked:
         return frozenset()
     own = session.scalars(
-        select(Ticket.number).where(
-            Ticket.number.in_(sorted(asked)), Ticket.requester_id == reader.id
-        )
+        select(Ticket.number).where(Ticket.number.in_(sorted(asked)), visibility.seen_by(reader.id))
     )
     return frozenset(asked.difference(own))
 
@@ -348,7 +347,8 @@ def open_ticket(
 
 
 def own_requester_filter(viewer: User | None, filters: TicketFilters) -> int | None:
-    """The requester every result must have: the viewer's own id for end users."""
+    """The end user every result must be seen by (:mod:`~itsm.tickets.visibility`): the
+    viewer's own id for end users, who may filter by no other requester."""
     if (own := end_user(viewer)) is None:
         return None
     asked = (filters.requester or "").strip().lower()
@@ -381,7 +381,7 @@ def viewer_filters(
 ) -> tuple[int | None, TicketFilters | None]:
     """The list's filters as ``viewer`` may use them: ``(own, searched)``.
 
-    ``own`` is the requester every row must have (:func:`own_requester_filter`);
+    ``own`` is the end user who must see every row (:func:`own_requester_filter`);
     people named in the filters are checked (:func:`check_people`); ``searched`` is
     ``filters`` with their text as ``viewer`` may search with it, ``None`` when they
     can match no ticket (:func:`searched_filters`).
@@ -415,7 +415,7 @@ def list_page(
         sort=sort,
         limit=limit,
         cursor=cursor,
-        requester_id=own,
+        viewer_id=own,
         public_only=not sees_all(viewer),
         unknown_assignee_empty=not sees_all(viewer),
     )
@@ -445,7 +445,7 @@ def search(
         query=searched,
         limit=limit,
         active_only=active_only,
-        requester_id=None if (own := end_user(viewer)) is None else own.id,
+        viewer_id=None if (own := end_user(viewer)) is None else own.id,
         public_only=not sees_all(viewer),
     )
     return [(ticket, score if sees_all(viewer) else None) for ticket, score in found], total

@@ -1,4 +1,4 @@
-"""ORM models of tickets, comments, audit events and the per-day number counter."""
+"""ORM models of tickets, comments, audit events, watchers and the per-day number counter."""
 
 from __future__ import annotations
 
@@ -305,6 +305,8 @@ class EventKind(StrEnum):
     MERGED = "merged"
     LINKED = "linked"
     RATED = "rated"
+    WATCHER_ADDED = "watcher_added"  # new_value: the watcher's username; migration 0021
+    WATCHER_REMOVED = "watcher_removed"  # old_value: the watcher's username
 
 
 class TicketEvent(Base):
@@ -358,3 +360,23 @@ class TicketLink(Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class TicketWatcher(Base):
+    """A person copied on a ticket (like Cc): told what its requester is told and sees it
+    as its requester does (:mod:`itsm.tickets.visibility`); migration 0021."""
+
+    __tablename__ = "ticket_watchers"
+    __table_args__ = (
+        # "the tickets I'm copied on": the primary key leads with the ticket
+        Index("ix_ticket_watchers_user", "user_id", "ticket_id"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

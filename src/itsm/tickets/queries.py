@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from itsm.db.base import UTCDateTime, utcnow
 from itsm.db.fulltext import matching, ranked_matches
 from itsm.sla.due import SlaFilter
+from itsm.tickets import visibility
 from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
@@ -125,18 +126,18 @@ def filtered(
     session: Session,
     filters: TicketFilters,
     *,
-    requester_id: int | None = None,
+    viewer_id: int | None = None,
     public_only: bool = False,
     unknown_assignee_empty: bool = False,
 ) -> Select[Ticket]:
     """``SELECT tickets`` with the filters of ``itsm ticket list`` and ``export``, unordered.
 
-    ``requester_id``, ``public_only`` and ``unknown_assignee_empty`` are as for
+    ``viewer_id``, ``public_only`` and ``unknown_assignee_empty`` are as for
     :func:`list_page`.
     """
     stmt = select(Ticket)
-    if requester_id is not None:
-        stmt = stmt.where(Ticket.requester_id == requester_id)
+    if viewer_id is not None:
+        stmt = stmt.where(visibility.seen_by(viewer_id))
     if filters.status:
         stmt = stmt.where(status_in(filters.status))
     if filters.priority:
@@ -183,13 +184,14 @@ def list_page(
     sort: Sort = Sort.NEWEST,
     limit: int = 20,
     cursor: str | None = None,
-    requester_id: int | None = None,
+    viewer_id: int | None = None,
     public_only: bool = False,
     unknown_assignee_empty: bool = False,
 ) -> tuple[Sequence[Ticket], str | None]:
     """One page of tickets and the cursor of the next page (``None`` at the end).
 
-    ``requester_id`` keeps only that person's tickets; ``public_only`` makes the
+    ``viewer_id`` keeps only the tickets that end user sees (requested or watched,
+    :mod:`itsm.tickets.visibility`); ``public_only`` makes the
     text filter ignore internal notes; ``unknown_assignee_empty`` makes an assignee
     who is no user match no ticket instead of raising
     :class:`~itsm.users.errors.UserNotFound` (all three for what end users may see).
@@ -199,7 +201,7 @@ def list_page(
     stmt = filtered(
         session,
         filters,
-        requester_id=requester_id,
+        viewer_id=viewer_id,
         public_only=public_only,
         unknown_assignee_empty=unknown_assignee_empty,
     )
@@ -211,7 +213,7 @@ def list_page(
             timed = filtered(
                 session,
                 filters.model_copy(update={"status": []}),
-                requester_id=requester_id,
+                viewer_id=viewer_id,
                 public_only=public_only,
                 unknown_assignee_empty=unknown_assignee_empty,
             )
@@ -295,12 +297,12 @@ def search(
     query: str,
     limit: int = 20,
     active_only: bool = False,
-    requester_id: int | None = None,
+    viewer_id: int | None = None,
     public_only: bool = False,
 ) -> tuple[list[tuple[Ticket, float]], int]:
     """Tickets whose title, description or comments match, best first, and the total.
 
-    ``requester_id`` keeps only that person's tickets; ``public_only`` leaves
+    ``viewer_id`` keeps only the tickets that end user sees; ``public_only`` leaves
     internal notes out of the match (what end users may search).
 
     One statement: each match is ranked once, the total is a window count over
@@ -314,12 +316,12 @@ def search(
         .subquery("best")
     )
     ranked = select(best.c.match_id, best.c.score, func.count().over().label("total"))
-    if active_only or requester_id is not None:
+    if active_only or viewer_id is not None:
         ranked = ranked.join(Ticket, Ticket.id == best.c.match_id)
         if active_only:
             ranked = ranked.where(status_in(ACTIVE_STATUSES))
-        if requester_id is not None:
-            ranked = ranked.where(Ticket.requester_id == requester_id)
+        if viewer_id is not None:
+            ranked = ranked.where(visibility.seen_by(viewer_id))
     top = ranked.order_by(best.c.score.desc(), best.c.match_id.desc()).limit(limit).subquery("top")
     stmt = (
         select(Ticket, top.c.score, top.c.total)

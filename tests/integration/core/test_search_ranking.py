@@ -72,17 +72,17 @@ def test_total_counts_the_filtered_matches_beyond_the_page(session: Session) -> 
     assert (len(found), total) == (1, 5)
     found, total = queries.search(session, query="monitor", limit=1, active_only=True)
     assert (len(found), total) == (1, 4)
-    found, total = queries.search(session, query="monitor", limit=1, requester_id=a.id)
+    found, total = queries.search(session, query="monitor", limit=1, viewer_id=a.id)
     assert (len(found), total) == (1, 3)
     assert found[0][0].requester_id == a.id
     found, total = queries.search(
-        session, query="monitor", limit=10, active_only=True, requester_id=b.id
+        session, query="monitor", limit=10, active_only=True, viewer_id=b.id
     )
     assert ({t.id for t, _ in found}, total) == ({t.id for t in theirs}, 2)
 
 
 def _end_user_search(session: Session, user: User, query: str) -> tuple[set[int], int]:
-    found, total = queries.search(session, query=query, requester_id=user.id, public_only=True)
+    found, total = queries.search(session, query=query, viewer_id=user.id, public_only=True)
     return {t.id for t, _ in found}, total
 
 

@@ -33,7 +33,7 @@ def install(bus: Bus, *, channels: Collection[str]) -> None:
 
 def write(session: Session, events: Sequence[DomainEvent], *, channels: Collection[str]) -> None:
     """Add the outbox rows of ``events`` by ``channels`` to the committing transaction."""
-    ticket_events = [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
+    ticket_events = told(events)
     if not ticket_events:
         return
     staff = _Staff(session)
@@ -71,6 +71,11 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
                     payload=_payload(facts),
                 )
             )
+
+
+def told(events: Sequence[DomainEvent]) -> list[DomainEvent]:
+    """The events of ``events`` that may tell someone something: a ticket's."""
+    return [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
 
 
 class _Staff:

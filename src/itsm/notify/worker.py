@@ -33,7 +33,9 @@ from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
+from itsm.events.domain import DomainEvent
 from itsm.logs import fields
+from itsm.notify import outbox
 from itsm.notify.channels import (
     Deliverer,
     Delivery,
@@ -365,9 +367,15 @@ class Worker:
 @contextmanager
 def in_background(db: Database) -> Iterator[Worker]:
     """A worker in a thread of this process (``itsm serve --with-worker``), woken by
-    this process's own commits and polling for the others'; stopped on leaving."""
+    this process's own commits that may have written messages and polling for the
+    others'; stopped on leaving."""
     runner = Worker(db)
-    db.bus.after_commit.append(lambda _events: runner.nudge())
+
+    def woken(events: Sequence[DomainEvent]) -> None:
+        if outbox.told(events):
+            runner.nudge()
+
+    db.bus.after_commit.append(woken)
     thread = threading.Thread(target=runner.run, name="itsm-notify-worker", daemon=True)
     thread.start()
     try:

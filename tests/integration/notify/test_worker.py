@@ -19,7 +19,7 @@ from itsm.notify.channels import Delivery, Permanent, Transient
 from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
 from itsm.notify.models import Channel, Notification, OutboxMessage, OutboxState
-from itsm.notify.worker import Worker, backoff, claim, release
+from itsm.notify.worker import Worker, backoff, claim, in_background, release
 from itsm.users import service as users
 from tests.factories import make_ticket, make_user
 
@@ -232,3 +232,20 @@ def test_ids_no_row_can_have_match_nothing_and_fail_nothing(db: Database) -> Non
         assert dead_letters.failed(session, who=Principal(user=admin), before=huge, limit=5) == []
         assert dead_letters.retry(session, who=Principal(user=admin), ids=[huge]) == 0
         assert inapp.unread_count(session, user=admin) == 1
+
+
+def test_the_in_server_worker_is_woken_only_by_commits_that_may_tell_someone(
+    db: Database,
+) -> None:
+    """``serve --with-worker``: a commit with no ticket event (a new user) wakes nothing;
+    a new ticket wakes the worker. The bus calls back in the committing thread, so the
+    count is final when the commit returns."""
+    nudges: list[int] = []
+    with in_background(db) as runner:
+        runner.nudge = lambda: nudges.append(1)  # type: ignore[method-assign]
+        with db.session() as session:
+            requester = make_user(session)
+        assert nudges == []
+        with db.session() as session:
+            make_ticket(session, requester=session.merge(requester))
+        assert nudges == [1]

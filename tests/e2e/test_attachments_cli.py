@@ -99,3 +99,33 @@ def test_bad_files_and_limits(demo: Cli, tmp_path: Path) -> None:
     )
     assert missing == f"error: cannot read {tmp_path / 'nope.txt'}: No such file or directory"
     assert demo.json("ticket", "attachments", ref)[0]["id"] == made["id"]  # nothing else stored
+
+
+def test_ticket_show_lists_the_files_each_reader_may_see(demo: Cli, tmp_path: Path) -> None:
+    ref = _ana_ticket(demo)
+    shot = tmp_path / "pantalla.png"
+    shot.write_bytes(png())
+    public = demo.json("--as", "ana", "ticket", "attach", ref, str(shot))
+    log = tmp_path / "servidor.log"
+    log.write_bytes(b"x" * 3000)
+    internal = demo.json("--as", "tech", "ticket", "attach", ref, str(log), "--internal")
+
+    staff = demo.json("--as", "tech", "ticket", "show", ref)["attachments"]
+    assert [(f["id"], f["filename"], f["is_internal"]) for f in staff] == [
+        (public["id"], "pantalla.png", False),
+        (internal["id"], "servidor.log", True),
+    ]
+    assert staff[1]["size_bytes"] == 3000
+    text = demo.ok("--as", "tech", "ticket", "show", ref, env={"COLUMNS": "200"})
+    row = next(line for line in text.splitlines() if "servidor.log" in line)
+    assert "2.9 KB" in row
+    assert "text/plain" in row
+    assert "internal" in row
+    row = next(line for line in text.splitlines() if "pantalla.png" in line)
+    assert f"{len(png())} B" in row
+    assert "image/png" in row
+    assert "internal" not in row
+
+    mine = demo.json("--as", "ana", "ticket", "show", ref)["attachments"]
+    assert [f["filename"] for f in mine] == ["pantalla.png"]
+    assert "servidor.log" not in demo.ok("--as", "ana", "ticket", "show", ref)

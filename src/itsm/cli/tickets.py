@@ -152,7 +152,8 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
-    """A ticket with its comments and history."""
+    """A ticket with its comments, files and history."""
+    from itsm.attachments import service as attachments
     from itsm.tickets import access
 
     app_ctx = app_context(ctx)
@@ -163,11 +164,14 @@ def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
         comments = access.comments(session, ref=ticket.id, viewer=viewer)
         history = access.history(session, ref=ticket.id, viewer=viewer)
         links = access.links(session, ref=ticket.id, viewer=viewer)
+        # The files ``viewer`` may see: an end user's list has no internal ones.
+        files = attachments.attachment_reads(session, ref=ticket.id, viewer=viewer)
     if as_json:
         from itsm.cli.output import print_json
 
         data = dump(read) | {
             "comments": [dump(c) for c in comments],
+            "attachments": [dump(f) for f in files],
             "events": [dump(ev) for ev in history],
             "links": [{"kind": k, "ticket": n} for k, n in links],
         }
@@ -175,7 +179,7 @@ def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
         return
     from itsm.cli.tickets_view import detail
 
-    app_ctx.console.print(detail(read, comments, history, links))
+    app_ctx.console.print(detail(read, comments, history, links, files))
 
 
 @app.command("history")

@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from itsm.attachments.schemas import AttachmentRead
 from itsm.cli.output import (
     PRIORITY_STYLE,
     STATUS_STYLE,
@@ -127,6 +128,7 @@ def detail(
     comments: Sequence[CommentRead],
     events: Sequence[EventRead],
     links: Sequence[tuple[str, str | None]] = (),
+    files: Sequence[AttachmentRead] = (),
 ) -> Group:
     from itsm.tickets.access import HIDDEN_TICKET
 
@@ -186,9 +188,38 @@ def detail(
                 expand=False,
             )
         )
+    if files:
+        parts.append(files_table(files))
     if events:
         parts.append(history_table(events))
     return Group(*parts)
+
+
+def files_table(files: Sequence[AttachmentRead]) -> Table:
+    """A ticket's files: name, size, detected type and whether only staff see it."""
+    return table(
+        "Files",
+        ["Id", "File", "Size", "Type", "Internal"],
+        [
+            [
+                str(f.id),
+                e(f.filename),
+                size_text(f.size_bytes),
+                e(f.media_type),
+                "internal" if f.is_internal else "",
+            ]
+            for f in files
+        ],
+    )
+
+
+def size_text(size: int) -> str:
+    """A file size a person reads: bytes below 1 KB, then KB and MB (of 1024)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def history_table(events: Sequence[EventRead]) -> Table:

@@ -162,8 +162,10 @@ class Email:
             "link": f"{self.cfg.base_url}/tickets/{ticket.number}"
             if ticket is not None and self.cfg.base_url
             else None,
+            # Messages written before watchers existed have no "rate": all were the requester's.
             "rate": delivery.kind == NotifyKind.STATUS
-            and delivery.payload.get("status") == "resolved",
+            and delivery.payload.get("status") == "resolved"
+            and delivery.payload.get("rate", True),
             "reply_by_mail": self.cfg.reply_to is not None,
             "name": delivery.recipient.name,
         }

@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 from itsm.events.domain import TICKET_PREFIX, Bus, DomainEvent
 from itsm.notify import prefs
 from itsm.notify.models import Channel, OutboxMessage
-from itsm.notify.policy import Facts, Recipient, audience
+from itsm.notify.policy import Facts, Recipient, audience, rating_link
+from itsm.tickets import watchers
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import Role, User
 
 _BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
+#: The events whose audience includes the ticket's watchers (read only for these).
+_TOLD_TO_WATCHERS = frozenset({EventKind.COMMENTED, EventKind.STATUS_CHANGED})
 
 
 def install(bus: Bus, *, channels: Collection[str]) -> None:
@@ -68,7 +71,7 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
                     channel=channel,
                     kind=recipient.kind,
                     ticket_id=item.ticket_id,
-                    payload=_payload(facts),
+                    payload=_payload(facts, recipient),
                 )
             )
 
@@ -132,13 +135,19 @@ def _facts(
         system_ids=frozenset(
             u.id for u in (ticket.requester, ticket.assignee) if u is not None and u.system
         ),
+        watcher_ids=(
+            watchers.watcher_ids(session, ticket.id)
+            if kind in _TOLD_TO_WATCHERS and not item.internal
+            else frozenset()
+        ),
     )
 
 
-def _payload(facts: Facts) -> dict[str, object]:
+def _payload(facts: Facts, recipient: Recipient) -> dict[str, object]:
     found: dict[str, object] = {"event": facts.event}
     if facts.actor_id is not None:
         found["actor_id"] = facts.actor_id
     if facts.status is not None:
         found["status"] = facts.status
+        found["rate"] = rating_link(facts, recipient.user_id)
     return found

@@ -45,6 +45,8 @@ class Facts:
     staff_ids: frozenset[int] = field(default_factory=frozenset)  # active technicians + admins
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     system_ids: frozenset[int] = field(default_factory=frozenset)  # of requester, assignee
+    # The people copied on the ticket (commented, status_changed): told what the requester is.
+    watcher_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True, order=True)
@@ -85,16 +87,16 @@ def _rules(f: Facts) -> Iterable[tuple[int | None, NotifyKind]]:
     elif f.event == EventKind.COMMENTED:
         if f.internal:
             return
-        if f.actor_id is not None and f.actor_id == f.requester_id:
+        if f.actor_id is not None and _speaks_for_requester(f, f.actor_id):
             if f.assignee_id is not None:
                 yield f.assignee_id, NotifyKind.COMMENT
             else:
                 yield from ((s, NotifyKind.COMMENT) for s in staff)
         elif f.actor_id in f.staff_ids:
-            yield f.requester_id, NotifyKind.COMMENT
+            yield from ((p, NotifyKind.COMMENT) for p in _requester_side(f))
     elif f.event == EventKind.STATUS_CHANGED:
         if f.status in _TOLD_TO_REQUESTER:
-            yield f.requester_id, NotifyKind.STATUS
+            yield from ((p, NotifyKind.STATUS) for p in _requester_side(f))
         elif f.previous_status in _CLOSED and f.status not in _CLOSED:
             yield f.assignee_id, NotifyKind.REOPENED
     elif f.event == EventKind.SLA_WARNING:
@@ -102,3 +104,25 @@ def _rules(f: Facts) -> Iterable[tuple[int | None, NotifyKind]]:
     elif f.event == EventKind.SLA_BREACH:
         yield f.assignee_id, NotifyKind.SLA_BREACH
         yield from ((s, NotifyKind.SLA_BREACH) for s in staff)
+
+
+def _requester_side(f: Facts) -> list[int | None]:
+    """The requester and the ticket's watchers: a staff reply goes to them all, never to
+    whoever wrote last (issue 15)."""
+    return [f.requester_id, *sorted(f.watcher_ids)]
+
+
+def _speaks_for_requester(f: Facts, actor_id: int) -> bool:
+    """A comment by the requester, or by an end user copied on the ticket (staff copied
+    on it reply as staff)."""
+    return actor_id == f.requester_id or (actor_id in f.watcher_ids and actor_id not in f.staff_ids)
+
+
+def rating_link(facts: Facts, user_id: int) -> bool:
+    """Whether ``user_id``'s message of ``facts`` asks for a rating: a resolved ticket,
+    told to its requester (watchers are told, but the rating is the requester's)."""
+    return (
+        facts.event == EventKind.STATUS_CHANGED
+        and facts.status == Status.RESOLVED
+        and user_id == facts.requester_id
+    )

@@ -21,7 +21,7 @@ from itsm.errors import InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, lifecycle, numbering
+from itsm.tickets import events, lifecycle, numbering, visibility
 from itsm.tickets.assignees import require_assignable
 from itsm.tickets.errors import DuplicateFingerprint, MergedDuplicate, TicketNotFound
 from itsm.tickets.models import (
@@ -502,7 +502,7 @@ def add_comments(
             and sla.requester_reply_reopens
             and not comment.is_internal
             and actor is not None
-            and actor.id == ticket.requester_id
+            and _speaks_for_requester(session, ticket, actor)
             and ticket.status == Status.PENDING
         ):
             _change_status(
@@ -520,6 +520,14 @@ def add_comments(
         ticket.updated_at = now
     session.flush()
     return [comment for _, comment in written]
+
+
+def _speaks_for_requester(session: Session, ticket: Ticket, actor: User) -> bool:
+    """The requester, or an end user copied on the ticket: their reply is the answer a
+    pending ticket waits for."""
+    if actor.id == ticket.requester_id:
+        return True
+    return not actor.is_staff and visibility.sees(session, ticket, actor)
 
 
 def refuse_merged_duplicate(session: Session, ticket: Ticket) -> None:

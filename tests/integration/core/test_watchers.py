@@ -10,9 +10,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from itsm.errors import ErrorKind, Forbidden
+from itsm.sla.config import SlaSettings
 from itsm.tickets import access, watchers
+from itsm.tickets import service as tickets
 from itsm.tickets.errors import TicketNotFound
-from itsm.tickets.models import Ticket, TicketWatcher
+from itsm.tickets.models import Status, Ticket, TicketWatcher
 from itsm.tickets.schemas import CommentCreate, TicketFilters
 from itsm.users import service as users
 from itsm.users.errors import InactiveUser
@@ -157,3 +159,20 @@ def test_watchers_go_with_their_ticket(session: Session, desk: Desk) -> None:
     session.expunge_all()
     left = session.scalar(select(func.count()).select_from(TicketWatcher))
     assert left == 0
+
+
+def test_a_watcher_s_public_reply_reopens_a_pending_ticket(session: Session, desk: Desk) -> None:
+    sla = SlaSettings()
+    ref = desk.ticket.id
+    watchers.add_watcher(session, ticket=desk.ticket, user=desk.colleague, actor=desk.tech)
+    tickets.change_status(session, ref=ref, status=Status.PENDING, actor=desk.tech, sla=sla)
+    # Someone who only sees it through staff rights does not answer for the requester.
+    admin = make_user(session, role="admin")
+    watchers.add_watcher(session, ticket=desk.ticket, user=admin, actor=admin)
+    tickets.add_comment(
+        session, ref=ref, data=CommentCreate(body="any news?"), actor=admin, sla=sla
+    )
+    assert desk.ticket.status == Status.PENDING
+    reply = CommentCreate(body="Still broken on my desk too")
+    access.add_comment(session, ref=ref, data=reply, actor=desk.colleague, sla=sla)
+    assert desk.ticket.status == Status.OPEN

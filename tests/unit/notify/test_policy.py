@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itsm.notify.models import NotifyKind as K
-from itsm.notify.policy import Facts, Recipient, audience
+from itsm.notify.policy import Facts, Recipient, audience, rating_link
 
 REQUESTER, ASSIGNEE, TECH, ADMIN = 1, 2, 3, 4
 STAFF = frozenset({ASSIGNEE, TECH, ADMIN})
@@ -87,3 +87,55 @@ def test_recipients_come_once_in_a_stable_order() -> None:
     )
     assert told == sorted(told)
     assert told.count(Recipient(ASSIGNEE, K.SLA_BREACH)) == 1
+
+
+WATCHER, OTHER_WATCHER = 5, 6
+WATCHERS = frozenset({WATCHER, OTHER_WATCHER})
+
+
+def test_a_staff_reply_goes_to_the_requester_and_every_watcher() -> None:
+    assert _told(event="commented", actor_id=TECH, watcher_ids=WATCHERS) == {
+        (REQUESTER, K.COMMENT),
+        (WATCHER, K.COMMENT),
+        (OTHER_WATCHER, K.COMMENT),
+    }
+    # Never to whoever wrote last: a watcher's reply tells the assignee only.
+    assert _told(event="commented", actor_id=WATCHER, watcher_ids=WATCHERS) == {
+        (ASSIGNEE, K.COMMENT)
+    }
+    assert _told(event="commented", actor_id=WATCHER, watcher_ids=WATCHERS, assignee_id=None) == {
+        (s, K.COMMENT) for s in STAFF
+    }
+    # A technician copied on the ticket replies as staff; they are not told of their own.
+    assert _told(event="commented", actor_id=TECH, watcher_ids=WATCHERS | {TECH}) == {
+        (REQUESTER, K.COMMENT),
+        (WATCHER, K.COMMENT),
+        (OTHER_WATCHER, K.COMMENT),
+    }
+
+
+def test_watchers_hear_pending_and_resolved_but_no_internal_note_or_other_event() -> None:
+    for status in ("pending", "resolved"):
+        assert _told(
+            event="status_changed", status=status, actor_id=TECH, watcher_ids=WATCHERS
+        ) == {(REQUESTER, K.STATUS), (WATCHER, K.STATUS), (OTHER_WATCHER, K.STATUS)}
+    assert _told(event="commented", actor_id=TECH, internal=True, watcher_ids=WATCHERS) == set()
+    assert _told(
+        event="created", actor_id=REQUESTER, assignee_id=ASSIGNEE, watcher_ids=WATCHERS
+    ) == {(REQUESTER, K.TICKET_CREATED)}
+    assert _told(event="assigned", actor_id=TECH, watcher_ids=WATCHERS) == {(ASSIGNEE, K.ASSIGNED)}
+
+
+def test_only_the_requester_is_asked_for_a_rating() -> None:
+    facts = Facts(
+        event="status_changed",
+        requester_id=REQUESTER,
+        assignee_id=ASSIGNEE,
+        source="web",
+        status="resolved",
+        watcher_ids=WATCHERS,
+    )
+    assert rating_link(facts, REQUESTER)
+    assert not rating_link(facts, WATCHER)
+    pending = Facts(**{**facts.__dict__, "status": "pending"})
+    assert not rating_link(pending, REQUESTER)

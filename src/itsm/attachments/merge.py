@@ -1,4 +1,8 @@
-"""A merged ticket's files follow its comments into the ticket it was merged into."""
+"""A merged ticket's files follow its comments into the ticket it was merged into.
+
+All of them, even past ``attachments.max_per_ticket``: a merge never loses a file; the
+limit then refuses new uploads to the ticket (its count is of rows, copies included).
+"""
 
 from __future__ import annotations
 

@@ -197,3 +197,28 @@ def test_a_merge_carries_the_files_with_the_comments(session: Session, store: St
     assert moved[1].comment_id == copied[0].id != noted.comment_id
     assert len(service.attachments_of(session, ref=duplicate.id, viewer=user)) == 2
     assert session.get(Attachment, loose.id) is not None
+
+
+def test_a_merge_keeps_every_file_past_the_limit_and_new_ones_are_refused(
+    session: Session, store: Store
+) -> None:
+    # The rule: a merge never drops a file (they are evidence), even past
+    # attachments.max_per_ticket; the limit then refuses new files until there is room.
+    two = AttachmentSettings(max_per_ticket=2)
+    tech = make_user(session, role="technician")
+    user = make_user(session)
+    duplicate = make_ticket(session, requester=user)
+    target = make_ticket(session, requester=user)
+    for ticket in (duplicate, target):
+        for name in ("a.txt", "b.txt"):
+            _attach(session, store, ticket.id, name.encode(), name, actor=user, limits=two)
+    workflow.merge(session, duplicate_ref=duplicate.id, target_ref=target.id, actor=tech)
+    assert len(service.attachments_of(session, ref=target.id, viewer=tech)) == 4
+    with pytest.raises(TooManyAttachments) as refused:
+        _attach(session, store, target.id, b"c", "c.txt", actor=tech, limits=two)
+    assert str(refused.value) == (
+        f"{target.number} already has 4 attachments; the limit is 2 per ticket"
+        " (attachments.max_per_ticket)"
+    )
+    assert refused.value.kind is ErrorKind.INVALID
+    assert len(service.attachments_of(session, ref=target.id, viewer=tech)) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -129,3 +130,30 @@ def test_ticket_show_lists_the_files_each_reader_may_see(demo: Cli, tmp_path: Pa
     mine = demo.json("--as", "ana", "ticket", "show", ref)["attachments"]
     assert [f["filename"] for f in mine] == ["pantalla.png"]
     assert "servidor.log" not in demo.ok("--as", "ana", "ticket", "show", ref)
+
+
+def test_sweep_files_removes_only_unreferenced_old_files(cli: Cli, tmp_path: Path) -> None:
+    import time
+
+    from itsm.attachments.storage import Store
+
+    files = {"ITSM_ATTACHMENTS__DIRECTORY": str(tmp_path / "files")}
+    cli.ok("user", "add", "ana", "Ana")
+    ref = cli.json("ticket", "create", "Sin red", "x", "network", "high", "ana")["number"]
+    shot = tmp_path / "a.png"
+    shot.write_bytes(png())
+    made = cli.json("ticket", "attach", ref, str(shot), env=files)
+    store = Store(tmp_path / "files")
+    orphan = store.put(io.BytesIO(b"left by a rollback"), max_bytes=100).sha256
+    past = time.time() - 7200
+    for sha in (made["sha256"], orphan):
+        os.utime(store.path_of(sha), (past, past))
+    assert cli.json("ticket", "sweep-files", env=files) == {"removed": 1, "kept": 1}
+    assert not store.path_of(orphan).exists()
+    copy = tmp_path / "copy.png"
+    cli.ok("ticket", "download", ref, str(made["id"]), "-o", str(copy), env=files)
+    assert copy.read_bytes() == png()
+    out = cli.ok("ticket", "sweep-files", "--older-than", "5", env=files)
+    assert out == "Removed 0 unreferenced files; kept 1 file.\n"
+    refused = cli.fail(ExitStatus.USAGE, "ticket", "sweep-files", "--older-than", "0")
+    assert "--older-than" in refused

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +22,9 @@ from itsm.attachments.errors import AttachmentTooLarge
 from itsm.errors import InvalidInput
 
 _CHUNK = 64 * 1024
+#: Names of files not yet whole (an upload) and of files being swept.
+_PARTIAL = ".upload-"
+_SWEPT = ".swept-"
 #: How much of the start of a file the media type is read from.
 HEAD_BYTES = 8 * 1024
 
@@ -49,13 +54,44 @@ class Store:
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
+    def contents(self) -> Iterator[tuple[str, Path]]:
+        """Every stored file as (SHA-256, path), and partial uploads as ("", path). A
+        file a sweep left aside (it stopped midway) is put back first, to be judged again."""
+        if not self.root.is_dir():
+            return
+        for entry in self.root.iterdir():
+            if entry.name.startswith((_PARTIAL, _SWEPT)) and entry.is_file():
+                yield "", entry
+            elif entry.is_dir() and len(entry.name) == 2:
+                for file in entry.iterdir():
+                    if file.name.startswith(_SWEPT):
+                        file = file.rename(file.with_name(file.name.removeprefix(_SWEPT)))
+                    if file.name.startswith(entry.name) and file.is_file():
+                        yield file.name, file
+
+    def discard(self, path: Path, *, untouched_since: float) -> bool:
+        """Remove ``path`` unless it was written or attached again after
+        ``untouched_since`` (a time.time()): moved aside first, so that an attach of the
+        same content either touched it before (it is put back) or finds it gone and
+        stores its own copy (:func:`_touched`)."""
+        aside = path.with_name(f"{_SWEPT}{path.name}")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime > untouched_since:
+            os.replace(aside, path)  # the same bytes, whoever wrote them last
+            return False
+        aside.unlink()
+        return True
+
     def put(self, source: BinaryIO, *, max_bytes: int) -> Stored:
         """Copy ``source`` into the store, refused past ``max_bytes`` as it streams (the
         partial copy removed); an empty file is refused too."""
         digest = hashlib.sha256()
         size = 0
         head = b""
-        fd, partial = tempfile.mkstemp(dir=self._dir(self.root), prefix=".upload-")
+        fd, partial = tempfile.mkstemp(dir=self._dir(self.root), prefix=_PARTIAL)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := source.read(_CHUNK):
@@ -73,11 +109,21 @@ class Store:
             sha = digest.hexdigest()
             final = self.path_of(sha)
             self._dir(final.parent)
-            if final.exists():  # the same content is kept once
-                Path(partial).unlink()
-            else:
+            if not _touched(final):  # the same content is kept once
                 os.replace(partial, final)
+            else:
+                Path(partial).unlink()
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
         return Stored(sha256=sha, size=size, head=head)
+
+
+def _touched(final: Path) -> bool:
+    """Whether ``final`` is stored; if so, its time is set to now: an attach in flight
+    uses it, and the sweep (:meth:`Store.discard`) leaves recent files alone."""
+    try:
+        os.utime(final, (time.time(), time.time()))
+    except FileNotFoundError:
+        return False
+    return True

@@ -153,3 +153,41 @@ def download(
         except OSError as exc:
             raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from None
     app_ctx.console.print(f"Saved {target}.", markup=False)
+
+
+def sweep_files(
+    ctx: typer.Context,
+    grace: Annotated[
+        int,
+        typer.Option(
+            "--older-than",
+            min=1,
+            max=525_600,
+            help="Minutes a file must be unchanged before it may be removed.",
+        ),
+    ] = 60,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove stored files no attachment names (left by attaches that rolled back)."""
+    from datetime import timedelta
+
+    from itsm.attachments.storage import Store
+    from itsm.attachments.sweep import sweep
+    from itsm.wording import count
+
+    app_ctx = app_context(ctx)
+    with app_ctx.session(write=False) as session:
+        done = sweep(
+            session,
+            store=Store(app_ctx.settings.attachments_dir),
+            grace=timedelta(minutes=grace),
+        )
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, {"removed": done.removed, "kept": done.kept})
+        return
+    app_ctx.console.print(
+        f"Removed {count(done.removed, 'unreferenced file')}; kept {count(done.kept, 'file')}.",
+        markup=False,
+    )

@@ -28,7 +28,8 @@ def test_every_job_has_a_unit() -> None:
         _read(unit)["Service"]["ExecStart"].removeprefix(SHIPPED + " ").split(" --")[0]
         for unit in UNITS.glob("*.service")
     }
-    assert {"serve", "worker", "sla tick", "diag prune", "diag run", "diag watch"} <= commands
+    expected = {"serve", "worker", "sla tick", "diag prune", "diag run", "diag watch"}
+    assert expected | {"ticket sweep-files"} <= commands
     for timer in UNITS.glob("*.timer"):
         assert timer.with_suffix(".service").exists(), timer
         section = _read(timer)["Timer"]

@@ -20,3 +20,10 @@ class MailboxError(ItsmError):
     """The server refused a mailbox command (a folder that cannot be created ...)."""
 
     kind = ErrorKind.MAIL_UNAVAILABLE
+
+
+class MalformedMail(ItsmError):
+    """A message that cannot be read as mail, is over the size limit or has no usable
+    From: quarantined. ``str(error)`` is one line saying why, for the log line."""
+
+    kind = ErrorKind.INVALID

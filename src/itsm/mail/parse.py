@@ -21,8 +21,8 @@ from itsm.mail.quoting import is_forward, reply_text
 
 __all__ = ["TEXT_MAX_CHARS", "Address", "Attachment", "MalformedMail", "ParsedMail", "parse"]
 
-#: Longest body text kept, in characters (the caller's own limits may be lower:
-#: a ticket's description holds 64 KiB).
+#: Longest body text kept by default, in characters (a ticket's description holds
+#: 64 KiB of UTF-8: the caller passes its own limit or cuts again).
 TEXT_MAX_CHARS = 100_000
 
 
@@ -46,15 +46,16 @@ class ParsedMail:
     date: datetime | None
 
 
-def parse(raw: bytes, *, max_bytes: int) -> ParsedMail:
+def parse(raw: bytes, *, max_bytes: int, max_text_chars: int = TEXT_MAX_CHARS) -> ParsedMail:
     """Parse ``raw`` (a whole RFC 5322 message); :class:`MalformedMail` if it cannot be
-    read as mail, has no usable From address, or is over ``max_bytes``."""
+    read as mail, has no usable From address, or is over ``max_bytes``. The body text
+    is cut at ``max_text_chars`` characters."""
     if len(raw) > max_bytes:
         raise MalformedMail(f"message of {len(raw)} bytes is over the limit of {max_bytes} bytes")
     if not raw.strip():
         raise MalformedMail("empty message")
     try:
-        return _parse(raw)
+        return _parse(raw, max_text_chars)
     except MalformedMail:
         raise
     except (RecursionError, MemoryError) as error:
@@ -80,7 +81,7 @@ class _TolerantPolicy(EmailPolicy):
 _POLICY = _TolerantPolicy()
 
 
-def _parse(raw: bytes) -> ParsedMail:
+def _parse(raw: bytes, max_text_chars: int) -> ParsedMail:
     msg = BytesParser(EmailMessage, policy=_POLICY).parsebytes(raw)
     if not isinstance(msg, EmailMessage):  # what the parser builds; says so to mypy
         raise MalformedMail("unreadable message: not parsed as a message")
@@ -89,8 +90,8 @@ def _parse(raw: bytes) -> ParsedMail:
         raise MalformedMail("no usable sender address in From")
     sender = senders[0]
     subject = headers.subject(msg)
-    body = body_and_attachments(msg)
-    text = body.text[:TEXT_MAX_CHARS]
+    body = body_and_attachments(msg, max_chars=max_text_chars)
+    text = body.text
     return ParsedMail(
         message_id=headers.message_id(msg),
         sender=sender,

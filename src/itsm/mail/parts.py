@@ -21,10 +21,14 @@ from itsm.mail.html_text import html_to_text
 
 #: Most attachments kept from one message (a bomb of empty parts is cut short).
 ATTACHMENTS_MAX = 100
+#: How much longer than the text kept an HTML body may be before it is converted
+#: (markup and inline styles make HTML several times its text).
+HTML_FACTOR = 20
 #: Deepest MIME nesting followed.
 DEPTH_MAX = 20
 
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_SEPARATORS = re.compile(r"[/\\]")
 
 
 @dataclass(frozen=True)
@@ -102,16 +106,27 @@ def _disposition(part: Message) -> str:
         return ""
 
 
-def text_of(part: Message) -> str:
-    """A text part's content as ``str`` (HTML converted), whatever its charset."""
+def text_of(part: Message, *, max_chars: int) -> str:
+    """A text part's content as ``str`` (HTML converted), whatever its charset, cut at
+    ``max_chars`` (HTML is cut before conversion at ``HTML_FACTOR`` times that)."""
     try:
         charset = part.get_content_charset()
     except (ValueError, TypeError, LookupError, AttributeError):
         charset = None
     text = decode_text(_payload(part), charset)
     if _content_type(part) == "text/html":
-        return html_to_text(text)
-    return text
+        return html_to_text(text[: max_chars * HTML_FACTOR])[:max_chars]
+    return text[:max_chars]
+
+
+def _continues_body(part: Message) -> bool:
+    """An unnamed inline text/plain part after the body: Apple Mail splits a text
+    around an inline image into such parts, and they are the body's."""
+    return (
+        _content_type(part) == "text/plain"
+        and not _filename(part)
+        and _disposition(part) != "attachment"
+    )
 
 
 def _body_part(msg: EmailMessage, kind: str) -> Message | None:
@@ -139,16 +154,25 @@ def _leaves(part: Message, depth: int = 0) -> list[Message]:
     return leaves
 
 
+def _message_bytes(message: Message) -> bytes:
+    """An attached message written out again, with the CRLF line ends of mail."""
+    try:
+        return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError, UnicodeError):
+        return b""
+
+
 def _attachment(part: Message, number: int) -> Attachment:
     content_type = _content_type(part)
     if content_type == "message/rfc822":
         inner = part.get_payload()
         inner_message = inner[0] if isinstance(inner, list) and inner else None
-        if not isinstance(inner_message, Message):
-            inner_message = None
-        data = inner_message.as_bytes() if inner_message is not None else _payload(part)
-        subject = first_value(inner_message, "subject") if inner_message is not None else None
-        name = f"{subject or 'message'}.eml"
+        if isinstance(inner_message, Message):
+            data = _message_bytes(inner_message) or _payload(part)
+            subject = first_value(inner_message, "subject")
+        else:
+            data, subject = _payload(part), None
+        name = _SEPARATORS.sub("-", subject or "message") + ".eml"
     else:
         data = _payload(part)
         name = _filename(part) or ""
@@ -168,19 +192,24 @@ def _empty_text(part: Message) -> bool:
     )
 
 
-def body_and_attachments(msg: EmailMessage) -> Body:
-    """The message's body text and its attachments (body parts excluded)."""
+def body_and_attachments(msg: EmailMessage, *, max_chars: int) -> Body:
+    """The message's body text (at most ``max_chars``) and its attachments (body
+    parts excluded)."""
     plain = _body_part(msg, "plain")
     html = _body_part(msg, "html")
-    text = text_of(plain) if plain is not None else ""
-    if not text.strip() and html is not None:
-        text = text_of(html)
+    text = text_of(plain, max_chars=max_chars) if plain is not None else ""
+    from_plain = bool(text.strip())
+    if not from_plain and html is not None:
+        text = text_of(html, max_chars=max_chars)
     body_parts = {id(part) for part in (plain, html) if part is not None}
     attachments: list[Attachment] = []
     for leaf in _leaves(msg):
         if id(leaf) in body_parts or _empty_text(leaf):
             continue
-        attachments.append(_attachment(leaf, len(attachments) + 1))
-        if len(attachments) >= ATTACHMENTS_MAX:
-            break
+        if from_plain and _continues_body(leaf):
+            if len(text) < max_chars:
+                text = f"{text.rstrip()}\n\n{text_of(leaf, max_chars=max_chars)}"[:max_chars]
+            continue
+        if len(attachments) < ATTACHMENTS_MAX:
+            attachments.append(_attachment(leaf, len(attachments) + 1))
     return Body(text=text.strip(), attachments=tuple(attachments))

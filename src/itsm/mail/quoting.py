@@ -27,8 +27,10 @@ _ON = re.compile(r"^\s*(?:on|el)\s", re.IGNORECASE)
 _WROTE = re.compile(r"(?:wrote|escribió|escribio)\s*:\s*$", re.IGNORECASE)
 # The signature delimiter "-- " (many clients drop its trailing space).
 _SIGNATURE = re.compile(r"^--\s?$")
+# Phones' and apps' own signatures; "Enviado desde el almacén ..." is prose.
 _SENT_FROM = re.compile(
-    r"^\s*(?:sent from|enviado desde|get outlook for|obtener outlook para)\s+\S.{0,80}$",
+    r"^\s*(?:(?:sent from|enviado desde)\s+(?:my|mi|outlook|mail|correo|yahoo|samsung)\b"
+    r"|(?:get outlook for|obtener outlook para)\s).{0,60}$",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"^\s*>")

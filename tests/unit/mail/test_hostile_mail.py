@@ -82,7 +82,7 @@ def test_not_mail(message: bytes, reason: str) -> None:
 
 
 def test_deeply_nested_multipart() -> None:
-    depth = 500
+    depth = 200
     opening = b"".join(
         b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (n, n)
         for n in range(depth)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from itsm.mail.parse import Address, MalformedMail, parse
+from itsm.mail.parse import TEXT_MAX_CHARS, Address, MalformedMail, parse
 from tests.unit.mail.corpus import LIMIT, names, parsed, raw
 
 
@@ -234,3 +234,52 @@ def test_first_usable_sender(value: str, expected: Address) -> None:
 def test_unusable_sender(value: str) -> None:
     with pytest.raises(MalformedMail, match="no usable sender"):
         parse(f"From: {value}\r\n\r\nbody\r\n".encode(), max_bytes=LIMIT)
+
+
+def test_forward_as_attachment_is_one_eml_file() -> None:
+    mail = parsed("forward-attached")
+    assert mail.text == "Os reenvío el aviso que recibí anoche."
+    (forwarded,) = mail.attachments
+    assert forwarded.filename == "Copia fallida - día 7.eml"
+    assert forwarded.content_type == "message/rfc822"
+    inner = parse(forwarded.data, max_bytes=LIMIT)
+    assert inner.sender.email == "backup@nas.example.es"
+    assert inner.text == "La copia de seguridad ha fallado: disco lleno."
+
+
+def test_text_split_around_an_inline_image_is_one_body() -> None:
+    mail = parsed("apple-split")
+    assert mail.text == "Mirad la foto:\n\nLa grieta está en la esquina.\n\nEnviado desde mi iPad"
+    assert mail.reply_text == "Mirad la foto:\n\nLa grieta está en la esquina."
+    (photo,) = mail.attachments
+    assert photo.filename == "foto.png"
+    assert photo.data.startswith(b"\x89PNG")
+
+
+def test_raw_utf8_headers() -> None:
+    """RFC 6532: headers in UTF-8 without encoded words."""
+    mail = parsed("utf8-headers")
+    assert mail.sender == Address(name="Íñigo Peña", email="inigo.pena@ñandú.example")
+    assert mail.to == (Address(name="Soporte, Área TI", email="soporte@example.com"),)
+    assert mail.subject == "Contraseña caducada — urgente"
+
+
+def test_body_text_is_capped() -> None:
+    body = ("línea de registro\r\n" * 20_000).encode()
+    message = b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+    mail = parse(message, max_bytes=len(message))
+    assert len(mail.text) == TEXT_MAX_CHARS
+    assert mail.text.startswith("línea de registro\nlínea")
+
+
+def test_html_body_is_capped_before_conversion() -> None:
+    html = "<p>" + "<b>texto</b> " * 100_000 + "</p>"
+    message = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + html.encode()
+    mail = parse(message, max_bytes=len(message), max_text_chars=1000)
+    assert len(mail.text) == 1000
+    assert mail.text.startswith("texto texto")
+
+
+def test_caller_text_limit() -> None:
+    message = b"From: a@example.com\r\n\r\n" + b"x" * 5000
+    assert parse(message, max_bytes=LIMIT, max_text_chars=10).text == "x" * 10

@@ -34,6 +34,8 @@ def test_corpus_replies(name: str, reply: str) -> None:
         ("Hecho.\n\nEnviado desde mi iPhone", "Hecho."),
         ("Done.\n\nSent from my Galaxy", "Done."),
         ("Done.\n\nGet Outlook for Android", "Done."),
+        ("Hecho.\n\nEnviado desde Correo para Windows", "Hecho."),
+        ("Hecho.\n\nEnviado desde mi smartphone Samsung Galaxy.", "Hecho."),
         ("Hecho.\n-- \nJuan\nTel. 600", "Hecho."),
         ("Hecho.\n--\nJuan", "Hecho."),
         (

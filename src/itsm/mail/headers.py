@@ -27,9 +27,9 @@ SUBJECT_MAX = 1000
 ADDRESSES_MAX = 200
 
 _BRACKETED_ID = re.compile(r"<([^<>\s]+)>")
-_BARE_ID = re.compile(r"[^<>\s]+@[^<>\s]+")
 _TICKET_TAG = re.compile(r"\[\s*(TKT-\d{8}-\d{4,})\s*\]", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
 
 
@@ -84,7 +84,10 @@ def decode_words(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    return _WHITESPACE.sub(" ", clean_text(value).replace("\n", " ")).strip()
+    """``value`` on one line, without controls or the bidirectional overrides that
+    would show a subject or name reversed."""
+    text = _BIDI.sub("", clean_text(value).replace("\n", " "))
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def subject(msg: EmailMessage) -> str:
@@ -124,7 +127,9 @@ def message_ids(msg: EmailMessage, name: str) -> tuple[str, ...]:
     """The message ids in header ``name`` (In-Reply-To, References), in order, once each."""
     found: list[str] = []
     for value in raw_values(msg, name):
-        ids = _BRACKETED_ID.findall(value) or _BARE_ID.findall(value)
+        # Bare ids (no brackets) are the words holding an "@"; a regular expression
+        # here would backtrack quadratically over a long word without one.
+        ids = _BRACKETED_ID.findall(value) or [w.strip("<>") for w in value.split() if "@" in w]
         found.extend(normal for raw in ids if (normal := _normal_id(raw)) is not None)
     unique = list(dict.fromkeys(found))
     if len(unique) > REFERENCES_MAX:

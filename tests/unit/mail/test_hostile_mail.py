@@ -157,3 +157,27 @@ def test_mutated_corpus(name: str, edits: list[tuple[int, int, bytes]]) -> None:
         at = position % (len(message) + 1)
         message[at : at + cut] = insert
     _check(bytes(message))
+
+
+@pytest.mark.parametrize(
+    "value", ["text/plain; name*", "text/plain; charset*", "text/plain; c*1*=x; c*0*"]
+)
+def test_content_type_the_standard_parser_crashes_on(value: str) -> None:
+    """policy.default raises IndexError reading these; the message still reads."""
+    message = f"From: a@example.com\r\nContent-Type: {value}\r\n\r\nhola\r\n".encode()
+    assert parse(message, max_bytes=LIMIT).text == "hola"
+
+
+def test_long_reference_words_stay_fast() -> None:
+    word = "a" * 500_000
+    message = f"From: a@example.com\r\nReferences: {word} x@y\r\n\r\nbody\r\n".encode()
+    assert parse(message, max_bytes=LIMIT).references == ("x@y",)
+
+
+def test_bidirectional_overrides_removed_from_one_line_values() -> None:
+    subject = "=?utf-8?q?Factura_=E2=80=AEfdp.exe?="
+    name = "=?utf-8?q?=E2=80=AEnimda?="
+    message = f"From: {name} <a@example.com>\r\nSubject: {subject}\r\n\r\nx\r\n".encode()
+    mail = parse(message, max_bytes=LIMIT)
+    assert mail.subject == "Factura fdp.exe"
+    assert mail.sender.name == "nimda"

@@ -19,6 +19,7 @@ from tests.unit.mail.corpus import parsed
         ("reply-outlook-es", "Sigue sin imprimir en A3. Adjunto foto mañana.\n\nSaludos"),
         ("reply-outlook-en", "Thursday works for me.\n\nMary Jones\nFinance"),
         ("reply-all-cc", "A mí también me pasa en el puesto 4."),
+        ("reply-outlook-html-es", "Ya está, gracias.\n\nCarmen"),
     ],
 )
 def test_corpus_replies(name: str, reply: str) -> None:

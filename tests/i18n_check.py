@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "src" / "itsm" / "web"
 #: The notifications' texts, written in each recipient's language.
 NOTIFY = ROOT / "src" / "itsm" / "notify"
+#: The mail intake's texts (its answer to strangers, its notes), in the desk's language.
+MAIL = ROOT / "src" / "itsm" / "mail"
 # The same map as babel.cfg, relative to the web package.
 METHODS = [
     ("**.py", "python"),

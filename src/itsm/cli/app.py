@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("itsm.cli.serve", "app", "Run the REST API server."),
     "worker": ("itsm.cli.worker", "app", "Deliver notifications (email, in-app) from the outbox."),
     "notify": ("itsm.cli.notify", "app", "In-app notifications and failed deliveries."),
+    "mail": ("itsm.cli.mail", "app", "Read the desk's mailbox (IMAP) into tickets and comments."),
 }
 
 

@@ -6,6 +6,7 @@ from itsm.db.base import Base
 from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
 from itsm.kb.models import Article, Vote
+from itsm.mail.models import MailMessage
 from itsm.notify.models import Notification, NotifyPref, OutboxMessage
 from itsm.tickets.models import (
     Ticket,
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "DiagnosticReport",
     "LoginFailure",
+    "MailMessage",
     "Notification",
     "NotifyPref",
     "OutboxMessage",

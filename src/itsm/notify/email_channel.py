@@ -117,7 +117,11 @@ class Email:
     def send(self, delivery: Delivery) -> None:
         if not delivery.recipient.email:
             raise Permanent("the recipient has no email address")
-        message = self.compose(delivery)
+        self.send_message(self.compose(delivery))
+
+    def send_message(self, message: EmailMessage) -> None:
+        """Send a message composed here or elsewhere (the mail intake's one answer to a
+        stranger); :class:`Permanent` or :class:`Transient` if it is not taken."""
         try:
             self._connection().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:

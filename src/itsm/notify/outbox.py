@@ -151,3 +151,18 @@ def _payload(facts: Facts, recipient: Recipient) -> dict[str, object]:
         found["status"] = facts.status
         found["rate"] = rating_link(facts, recipient.user_id)
     return found
+
+
+def sent_about(session: Session, *, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
+    """token -> (ticket id, recipient id) of the email messages with those tokens that
+    were about a ticket: what a reply's In-Reply-To names (the mail intake threads by it)."""
+    if not tokens:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.token, OutboxMessage.ticket_id, OutboxMessage.recipient_id).where(
+            OutboxMessage.token.in_(sorted(tokens)),
+            OutboxMessage.channel == Channel.EMAIL,
+            OutboxMessage.ticket_id.is_not(None),
+        )
+    )
+    return {token: (ticket, recipient) for token, ticket, recipient in rows if ticket is not None}

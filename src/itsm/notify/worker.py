@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -318,6 +319,7 @@ class Worker:
         self.rng = rng or random.Random()  # jitter, not a secret
         self._stopping = False
         self._wake = threading.Event()
+        self._mail_due = 0.0  # time.monotonic() of the next look at the mailbox
 
     def stop(self) -> None:
         self._stopping = True
@@ -337,11 +339,35 @@ class Worker:
                 log.warning("notify.worker_waiting", extra=fields(error=str(exc)[:_ERROR_CHARS]))
                 if once:
                     raise
+            self._read_mail()
             if once:
                 break
-            self._wake.wait(self.cfg.poll_seconds)
+            self._wake.wait(self._pause())
             self._wake.clear()
         return total
+
+    def _read_mail(self) -> None:
+        """Read the desk's mailbox when ``[mail]`` is set and its poll is due; a mail
+        server away is one line and the next poll tries again (nothing is lost)."""
+        cfg = self.db.settings.mail
+        if not cfg.enabled or time.monotonic() < self._mail_due:
+            return
+        self._mail_due = time.monotonic() + cfg.poll_seconds
+        from itsm.mail.fetch import fetch_once, summary
+
+        try:
+            tally = fetch_once(self.db)
+        except (ItsmError, SQLAlchemyError) as exc:
+            log.warning("mail.fetch_waiting", extra=fields(error=str(exc)[:_ERROR_CHARS]))
+            return
+        if tally.total:
+            log.info("mail.fetched", extra=fields(summary=summary(tally)))
+
+    def _pause(self) -> float:
+        """Until the next look at the outbox, or at the mailbox if that comes first."""
+        if not self.db.settings.mail.enabled:
+            return self.cfg.poll_seconds
+        return max(0.0, min(self.cfg.poll_seconds, self._mail_due - time.monotonic()))
 
     def drain(self) -> Tally:
         """Deliver batches until nothing is due (or the worker is stopping)."""

@@ -334,3 +334,36 @@ def resolve_actor(session: Session, *, ref: str | None) -> User | None:
 
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def find_by_email(session: Session, *, address: str) -> User | None:
+    """The active person whose email is ``address``, whatever its case (the oldest
+    account if several share it); never a system account."""
+    return session.scalars(
+        select(User)
+        .where(
+            func.lower(User.email) == address.strip().lower(),
+            User.is_active.is_(True),
+            User.system.is_(False),
+        )
+        .order_by(User.id)
+        .limit(1)
+    ).first()
+
+
+def create_from_email(session: Session, *, address: str, name: str | None) -> User:
+    """A new end user (no password) for someone known only by ``address``, as the
+    mail intake makes them; the username is the address's local part, made unique."""
+    import re
+
+    local = address.partition("@")[0].lower()
+    base = re.sub(r"[^a-z0-9._-]", "", local).lstrip("._-")[:56] or "user"
+    taken = set(session.scalars(select(User.username).where(User.username.like(f"{base}%"))).all())
+    username = base
+    suffix = 1
+    while username in taken:
+        suffix += 1
+        username = f"{base}{suffix}"
+    full_name = (name or "").strip()[:200] or address[:200]
+    data = validated(UserCreate, {"username": username, "full_name": full_name, "email": address})
+    return create_user(session, data=data)

@@ -12,7 +12,7 @@ from itsm import i18n
 from itsm.config import load_settings
 from itsm.errors import ConfigError
 from itsm.i18n import formats
-from tests.i18n_check import NOTIFY, WEB, messages, untranslated
+from tests.i18n_check import MAIL, NOTIFY, WEB, messages, untranslated
 
 
 @pytest.mark.parametrize(
@@ -72,6 +72,11 @@ def test_every_message_of_the_web_app_is_in_both_catalogues() -> None:
 def test_every_notification_text_is_in_both_catalogues() -> None:
     assert messages(NOTIFY)  # the extractor finds the texts: the check below means something
     assert untranslated(NOTIFY) == []
+
+
+def test_every_mail_intake_text_is_in_both_catalogues() -> None:
+    assert messages(MAIL)
+    assert untranslated(MAIL) == []
 
 
 def test_a_message_missing_from_the_catalogues_is_reported(tmp_path: Path) -> None:

@@ -1,0 +1,44 @@
+"""Inbound mails already handled: one row per mail, written with what it caused.
+
+The row is the mail's "done" mark: it commits with the ticket or comment the mail
+made, so a mail seen again (a crash before it was moved) is only moved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from itsm.db.base import Base, UTCDateTime, enum_check, utcnow
+
+#: Longest Message-ID kept as it is; a longer one is kept as its SHA-256.
+KEY_CHARS = 255
+
+
+class Outcome(StrEnum):
+    TICKET = "ticket"  # opened a ticket
+    COMMENT = "comment"  # became a comment on a ticket
+    REFUSED = "refused"  # an unknown sender, told so once
+    IGNORED = "ignored"  # automatic, over the sender's rate, or nothing to do
+    QUARANTINED = "quarantined"  # malformed: moved aside for a person
+
+
+class MailMessage(Base):
+    __tablename__ = "mail_messages"
+    __table_args__ = (
+        enum_check("outcome", Outcome),
+        Index("ix_mail_messages_sender_received", "sender", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The Message-ID (no angle brackets), its ``sha256:`` when long, or ``raw-sha256:``
+    #: of the bytes for a mail without one.
+    message_key: Mapped[str] = mapped_column(String(KEY_CHARS), nullable=False, unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: The sender's address, lower case (the rate limit counts by it).
+    sender: Mapped[str | None] = mapped_column(String(320))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -1,0 +1,65 @@
+"""Which ticket a mail answers, if any, and whether its sender may write on it.
+
+By the ``[TKT-…]`` tag in the subject, for a sender who may see that ticket; else by
+In-Reply-To / References (nearest first): the desk's own messages (``<token@domain>``
+of a notification, ``<ticket-NUMBER@domain>`` of a ticket's thread) and the mails the
+desk received before (a reply to one's own first mail). A forwarded mail is a new
+matter: its copied tag does not thread it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itsm.mail.models import MailMessage
+from itsm.mail.parse import ParsedMail
+from itsm.mail.quoting import is_forward
+from itsm.notify import outbox
+from itsm.tickets import access
+from itsm.tickets.errors import TicketNotFound
+from itsm.tickets.models import Ticket
+from itsm.users.models import User
+
+_THREAD_PREFIX = "ticket-"
+
+
+def ticket_of(session: Session, *, mail: ParsedMail, sender: User, domain: str) -> Ticket | None:
+    """The ticket ``mail`` is a reply to and ``sender`` may comment on; None: a new one."""
+    if mail.ticket_number is not None and not is_forward(mail.subject):
+        found = _seen_by(session, mail.ticket_number, sender)
+        if found is not None:
+            return found
+    named = [*mail.in_reply_to, *reversed(mail.references)]
+    if not named:
+        return None
+    ours = {i: i.rpartition("@")[0] for i in named if i.rpartition("@")[2].lower() == domain}
+    tokens = {local for local in ours.values() if not local.startswith(_THREAD_PREFIX)}
+    sent = outbox.sent_about(session, tokens=tokens)
+    received = {
+        key: ticket_id
+        for key, ticket_id in session.execute(
+            select(MailMessage.message_key, MailMessage.ticket_id).where(
+                MailMessage.message_key.in_(sorted(set(named))),
+                MailMessage.ticket_id.is_not(None),
+            )
+        )
+    }
+    for message_id in dict.fromkeys(named):
+        local = ours.get(message_id)
+        if local is not None and local.startswith(_THREAD_PREFIX):
+            ref: int | str | None = local.removeprefix(_THREAD_PREFIX)
+        elif local is not None and local in sent:
+            ref = sent[local][0]
+        else:
+            ref = received.get(message_id)
+        if ref is not None and (found := _seen_by(session, ref, sender)) is not None:
+            return found
+    return None
+
+
+def _seen_by(session: Session, ref: int | str, sender: User) -> Ticket | None:
+    try:
+        return access.visible_ticket(session, ref=ref, viewer=sender)
+    except TicketNotFound:
+        return None

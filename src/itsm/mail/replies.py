@@ -3,7 +3,8 @@
 By the ``[TKT-…]`` tag in the subject, for a sender who may see that ticket; else by
 In-Reply-To / References (nearest first): the desk's own messages (``<token@domain>``
 of a notification, ``<ticket-NUMBER@domain>`` of a ticket's thread) and the mails the
-desk received before (a reply to one's own first mail). A forwarded mail is a new
+desk received before (a reply to one's own first mail; someone copied on it who
+replies to all becomes a watcher, osTicket #1426). A forwarded mail is a new
 matter: its copied tag does not thread it.
 """
 
@@ -16,7 +17,7 @@ from itsm.mail.models import MailMessage
 from itsm.mail.parse import ParsedMail
 from itsm.mail.quoting import is_forward
 from itsm.notify import outbox
-from itsm.tickets import access
+from itsm.tickets import access, watchers
 from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Ticket
 from itsm.users.models import User
@@ -53,9 +54,19 @@ def ticket_of(session: Session, *, mail: ParsedMail, sender: User, domain: str) 
             ref = sent[local][0]
         else:
             ref = received.get(message_id)
+            if ref is not None and _seen_by(session, ref, sender) is None:
+                return _copied(session, ticket_id=int(ref), sender=sender)
         if ref is not None and (found := _seen_by(session, ref, sender)) is not None:
             return found
     return None
+
+
+def _copied(session: Session, *, ticket_id: int, sender: User) -> Ticket:
+    """A reply-all to a mail the desk received: the sender was copied on it (only its
+    recipients know its Message-ID), so they watch the ticket now; never its requester."""
+    ticket = access.visible_ticket(session, ref=ticket_id, viewer=None)
+    watchers.add_watcher(session, user=sender, actor=None, ticket=ticket)
+    return ticket
 
 
 def _seen_by(session: Session, ref: int | str, sender: User) -> Ticket | None:

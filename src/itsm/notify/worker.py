@@ -13,6 +13,9 @@ notifications are written in the marking transaction and never duplicate).
 A failure is retried with exponential backoff and jitter until the message is
 ``notify.max_age_hours`` old, then dead-lettered; a permanent failure is
 dead-lettered at once (``itsm notify failed`` lists them, ``retry`` requeues).
+
+With ``[mail]`` set, the worker also reads the desk's mailbox every
+``mail.poll_seconds`` (:func:`itsm.mail.fetch.fetch_once`), between batches.
 """
 
 from __future__ import annotations

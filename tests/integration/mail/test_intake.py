@@ -15,6 +15,7 @@ from itsm.mail.fetch import fetch_once, summary
 from itsm.mail.models import MailMessage, Outcome
 from itsm.notify.worker import Worker
 from itsm.tickets import service as tickets
+from itsm.tickets import watchers
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
 from itsm.users.models import User
 from tests.factories import make_user
@@ -254,3 +255,43 @@ def test_a_spanish_latin1_mail_keeps_its_accents(
     [ticket] = _tickets(db)
     assert ticket.title == "Contraseña caducada"
     assert ticket.description == "No puedo iniciar sesión: la contraseña caducó ayer."
+
+
+def test_a_reply_all_by_someone_in_cc_is_a_comment_and_makes_them_a_watcher(
+    desk: DeskFactory, dovecot: ImapServer, mailbox: MailSettings
+) -> None:
+    """osTicket #1426: the colleague in Cc is not made the requester."""
+    db = desk()
+    people = _people(db)
+    with db.session() as session:
+        bob = make_user(session, username="bob", email="bob@example.org")
+    first = mail(Cc="bob@example.org")
+    deliver(dovecot, mailbox, first)
+    fetch_once(db)
+    reply_all = mail(
+        sender="Bob <bob@example.org>",
+        subject="Re: La impresora no imprime",
+        body="A mí tampoco me imprime.",
+        Cc="ana@example.org",
+        In_Reply_To=first["Message-ID"],
+        References=first["Message-ID"],
+    )
+    deliver(dovecot, mailbox, reply_all)
+    assert fetch_once(db)[Outcome.COMMENT] == 1
+    [ticket] = _tickets(db)
+    assert ticket.requester_id == people["ana"].id
+    assert _comments(db, ticket) == ["A mí tampoco me imprime."]
+    with db.session(write=False) as session:
+        assert [u.id for u in watchers.watchers_of(session, ticket)] == [bob.id]
+    guess = mail(
+        sender="bob@example.org",
+        subject="Re: otra",
+        body="¿Y esta?",
+        In_Reply_To=f"<ticket-{ticket.number}@example.org>",
+    )
+    with db.session() as session:
+        eve = make_user(session, username="eve", email="eve@example.org")
+    deliver(dovecot, mailbox, guess.replace_header("From", "eve@example.org") or guess)
+    assert fetch_once(db)[Outcome.TICKET] == 1  # a guessed thread id opens no door
+    with db.session(write=False) as session:
+        assert eve.id not in {u.id for u in watchers.watchers_of(session, ticket)}

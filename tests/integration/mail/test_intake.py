@@ -284,14 +284,14 @@ def test_a_reply_all_by_someone_in_cc_is_a_comment_and_makes_them_a_watcher(
     with db.session(write=False) as session:
         assert [u.id for u in watchers.watchers_of(session, ticket)] == [bob.id]
     guess = mail(
-        sender="bob@example.org",
+        sender="eve@example.org",
         subject="Re: otra",
         body="¿Y esta?",
         In_Reply_To=f"<ticket-{ticket.number}@example.org>",
     )
     with db.session() as session:
         eve = make_user(session, username="eve", email="eve@example.org")
-    deliver(dovecot, mailbox, guess.replace_header("From", "eve@example.org") or guess)
+    deliver(dovecot, mailbox, guess)
     assert fetch_once(db)[Outcome.TICKET] == 1  # a guessed thread id opens no door
     with db.session(write=False) as session:
         assert eve.id not in {u.id for u in watchers.watchers_of(session, ticket)}

@@ -13,17 +13,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
+from sse_starlette import EventSourceResponse
 
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, SettingsDep
+from itsm.api.live import RESYNC, event_stream
 from itsm.attachments import service as attachments
+from itsm.events.domain import DomainEvent
 from itsm.tickets import access, lifecycle
 from itsm.tickets.models import Category, EventKind, Priority, Status
 from itsm.tickets.schemas import TicketUpdate
+from itsm.users import policy as user_policy
 from itsm.users import service as users
 from itsm.validation import validated
 from itsm.web.labels import N_
-from itsm.web.session import ViewerDep, language
+from itsm.web.session import ViewerDep, language, login_check
 from itsm.web.templating import render
 
 router = APIRouter()
@@ -86,6 +90,19 @@ def page(
         },
         language=language(request, who),
     )
+
+
+@router.get("/tickets/{ref}/events")
+def events(ref: Ref, request: Request, session: SessionDep, who: ViewerDep) -> EventSourceResponse:
+    """The page's event stream: what happens to this ticket (``static/ticket.js`` reads
+    the changed parts again). Staff only, as the page is."""
+    user_policy.require_staff(who)
+    ticket_id = access.visible_ticket(session, ref=ref, viewer=who.user).id
+
+    def about_it(event: DomainEvent) -> bool:
+        return event.ticket_id == ticket_id or event.kind == RESYNC.kind
+
+    return event_stream(request, who, login=login_check(request), named=False, only=about_it)
 
 
 def back(number: str, done: str) -> Response:

@@ -1,6 +1,8 @@
 // The technician's ticket page. htmx leaves 4xx answers unswapped; a refused action's
 // answer names its slot (HX-Retarget), so show it there. After an action the page's
 // part is new: move focus to the line saying what was done, for keyboard users.
+// Live: on each event of the ticket's stream, read the page again and put its changed
+// parts in place, except a part the technician is typing in (their text stays).
 (function () {
   "use strict";
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -16,4 +18,99 @@
       done.focus();
     }
   });
+
+  var live = document.getElementById("desk-live");
+  if (!live) { return; }
+  var PARTS = ["desk-facts", "desk-sla", "desk-files", "desk-links", "desk-actions", "timeline"];
+  var QUIET_MS = 250;  // events closer than this are one change to show
+  var timer = null;
+  var loading = false;
+  var again = false;
+
+  function defaultIndex(select) {
+    for (var i = 0; i < select.options.length; i += 1) {
+      if (select.options[i].defaultSelected) { return i; }
+    }
+    return select.options.length ? 0 : -1;
+  }
+
+  // Whether the technician is using ``node``: focus in it, or a field changed from
+  // what the page was sent with.
+  function inUse(node) {
+    var active = document.activeElement;
+    if (active && active !== document.body && node.contains(active)) { return true; }
+    var fields = node.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i += 1) {
+      var f = fields[i];
+      if (f.tagName === "SELECT") {
+        if (!f.multiple && f.selectedIndex !== defaultIndex(f)) { return true; }
+      } else if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) { return true; }
+      } else if (f.type === "file") {
+        if (f.files && f.files.length) { return true; }
+      } else if (f.type !== "hidden" && f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function loggedOut(response) {
+    return response.status === 401 ||
+      (response.redirected && new URL(response.url).pathname === "/login");
+  }
+
+  function refresh() {
+    if (loading) { again = true; return; }
+    loading = true;
+    fetch(window.location.pathname, {
+      credentials: "same-origin", headers: { "Accept": "text/html" }
+    })
+      .then(function (response) {
+        if (loggedOut(response)) {
+          live.setAttribute("data-state", "logged-out");
+          window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
+          throw new Error("logged out");
+        }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        PARTS.forEach(function (id) {
+          var current = document.getElementById(id);
+          var fresh = page.getElementById(id);
+          if (!current || !fresh || inUse(current)) { return; }
+          if (current.innerHTML === fresh.innerHTML) { return; }
+          var node = document.importNode(fresh, true);
+          current.replaceWith(node);
+          if (window.htmx) { window.htmx.process(node); }
+        });
+        live.setAttribute("data-state", "live");
+      })
+      .catch(function () {
+        if (live.getAttribute("data-state") !== "logged-out") {
+          live.setAttribute("data-state", "stale");
+        }
+      })
+      .finally(function () {
+        loading = false;
+        if (again) { again = false; later(); }
+      });
+  }
+
+  function later() {
+    if (timer !== null) { return; }
+    timer = window.setTimeout(function () { timer = null; refresh(); }, QUIET_MS);
+  }
+
+  var source = new EventSource(live.getAttribute("data-events-url"));
+  source.onmessage = function () {
+    later();  // also on "ready": whatever changed while the stream was away
+  };
+  source.onerror = function () {
+    if (live.getAttribute("data-state") !== "logged-out") {
+      live.setAttribute("data-state", "stale");
+    }
+  };
 }());

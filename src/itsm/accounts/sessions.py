@@ -103,8 +103,21 @@ def visit(
         principal=Principal(user=user),
         session_id=web.id,
         csrf_token=web.csrf_token,
-        touch_due=now - web.last_seen_at >= _TOUCH_EVERY,
+        # A short idle time is judged more finely, so that regular use never lapses.
+        touch_due=now - web.last_seen_at >= min(_TOUCH_EVERY, lifetime.idle / 4),
     )
+
+
+def watch(
+    session: Session, *, secret: str, lifetime: Lifetime, now: datetime | None = None
+) -> Visit:
+    """:func:`visit` for a wall screen's open stream, which counts as use: its idle
+    clock is reset (so a dashboard on a wall stays logged in), but never past the
+    absolute expiry, and a logout, revocation or deactivation still ends it."""
+    found = visit(session, secret=secret, lifetime=lifetime, now=now)
+    if found.touch_due:
+        touch(session, session_id=found.session_id, now=now)
+    return found
 
 
 def prune(session: Session, *, lifetime: Lifetime, now: datetime | None = None) -> int:

@@ -112,11 +112,13 @@ def _touch(request: Request, session_id: int) -> None:
 VisitDep = Annotated[sessions.Visit | None, Depends(visit)]
 
 
-def login_check(request: Request) -> Callable[[Session], object]:
+def login_check(request: Request, *, in_use: bool = False) -> Callable[[Session], object]:
     """What an open event stream checks again: the cookie's session is still alive
-    (raises ``BadCredentials`` after logout, a new password, expiry, deactivation)."""
+    (raises ``BadCredentials`` after logout, a new password, expiry, deactivation).
+    ``in_use``: the stream itself is use (the wall-screen dashboard), so each check
+    resets the idle clock (:func:`sessions.watch`); other pages' streams do not."""
     return partial(
-        sessions.visit,
+        sessions.watch if in_use else sessions.visit,
         secret=request.cookies.get(COOKIE, ""),
         lifetime=lifetime(settings(request)),
     )

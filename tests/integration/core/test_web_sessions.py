@@ -101,3 +101,30 @@ def test_a_login_deletes_the_sessions_no_cookie_can_use_again(session: Session) 
 
     sessions.open_session(session, user=ana, address="a", lifetime=LIFE, now=T0 + LIFE.absolute)
     assert len(session.scalars(select(WebSession.id)).all()) == 1  # only the new one
+
+
+def test_a_watched_session_is_in_use_until_its_absolute_end_or_its_logout(
+    session: Session,
+) -> None:
+    short = sessions.Lifetime(idle=timedelta(minutes=1), absolute=timedelta(hours=1))
+    tina = make_user(session, username="tina", role="technician")
+    _, secret = sessions.open_session(session, user=tina, address="wall", lifetime=short, now=T0)
+    # A wall screen's stream checks every 15 s: never idle for the minute ...
+    moment = T0
+    while moment + timedelta(seconds=15) < T0 + timedelta(hours=1):
+        moment += timedelta(seconds=15)
+        sessions.watch(session, secret=secret, lifetime=short, now=moment)
+    # ... but over at its absolute end,
+    with pytest.raises(BadCredentials, match="expired"):
+        sessions.watch(session, secret=secret, lifetime=short, now=T0 + timedelta(hours=1))
+    # and a plain visit (another page's stream) does not count as use.
+    _, other = sessions.open_session(session, user=tina, address="desk", lifetime=short, now=T0)
+    for seconds in (15, 30, 45):
+        sessions.visit(session, secret=other, lifetime=short, now=T0 + timedelta(seconds=seconds))
+    with pytest.raises(BadCredentials, match="expired"):
+        sessions.visit(session, secret=other, lifetime=short, now=T0 + timedelta(seconds=60))
+    _, third = sessions.open_session(session, user=tina, address="wall", lifetime=short, now=T0)
+    sessions.watch(session, secret=third, lifetime=short, now=T0 + timedelta(seconds=15))
+    assert sessions.close_session(session, secret=third, now=T0 + timedelta(seconds=20))
+    with pytest.raises(BadCredentials, match="closed"):
+        sessions.watch(session, secret=third, lifetime=short, now=T0 + timedelta(seconds=30))

@@ -48,9 +48,12 @@ def panel(request: Request, session: SessionDep, who: ViewerDep) -> Response:
 
 @router.get("/dashboard/events")
 async def events(request: Request, who: ViewerDep) -> EventSourceResponse:
-    """The page's event stream (the session cookie's person; staff hear every change)."""
+    """The page's event stream (the session cookie's person; staff hear every change).
+    An open dashboard is in use, as a wall screen is: it keeps its session from idling
+    out, up to the session's absolute expiry."""
     require_staff(who)
-    return event_stream(request, who, login=login_check(request), named=False, only=moves_dashboard)
+    login = login_check(request, in_use=True)
+    return event_stream(request, who, login=login, named=False, only=moves_dashboard)
 
 
 def _context(request: Request, figures: Dashboard) -> dict[str, object]:

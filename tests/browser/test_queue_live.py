@@ -93,10 +93,21 @@ def test_a_ticket_filed_through_the_api_shows_on_an_open_queue_without_a_reload(
         check_page(page, "live", shots)
 
         page.get_by_text("Más filtros").click()
-        page.get_by_label("Prioridad").select_option("high")
+        priority = page.get_by_role("group", name="Prioridad")
+        priority.get_by_label("Alta").check()
         expect(page.locator("tbody tr[data-ticket]")).to_have_count(1, timeout=SHOWN_MS)
         expect(row).to_be_visible()
         assert "priority=high" in page.url
+        priority.get_by_label("Baja").check()  # several priorities: either matches
+        expect(page.locator("tbody tr[data-ticket]")).to_have_count(2, timeout=SHOWN_MS)
+        assert "priority=high&priority=low" in page.url
+        assert page.evaluate("window.queueStayed") is True
+        priority.get_by_label("Alta").uncheck()
+        expect(page.locator("tbody tr[data-ticket]")).to_have_count(1, timeout=SHOWN_MS)
+        expect(row).to_be_hidden()
+        assert "priority=low" in page.url
+        priority.get_by_label("Alta").check()
+        expect(page.locator("tbody tr[data-ticket]")).to_have_count(2, timeout=SHOWN_MS)
         assert page.evaluate("window.queueStayed") is True
         check_page(page, "filtered", shots)
     assert errors == []

@@ -222,3 +222,24 @@ def test_every_typed_text_is_escaped(api: Api, payload: str) -> None:
     searched = browser.get("/queue", params={"view": "unassigned", "q": payload})
     assert payload not in searched.text
     assert 'value="&lt;' in searched.text or 'value="&#34;&gt;' in searched.text
+
+
+def test_the_form_offers_several_choices_per_filter(
+    seeded: tuple[Browser, dict[str, dict[str, Any]]],
+) -> None:
+    browser, t = seeded
+    page = browser.get("/queue?view=active&priority=critical&priority=high&status=open").text
+
+    def ticked(name: str) -> tuple[list[str], list[str]]:
+        box = re.search(rf'<fieldset id="queue-{name}".*?</fieldset>', page, re.S)
+        assert box is not None, name
+        offered = re.findall(rf'<input type="checkbox" name="{name}" value="(\w+)"', box.group(0))
+        chosen = re.findall(r'value="(\w+)" checked', box.group(0))
+        return offered, chosen
+
+    assert ticked("priority") == (["critical", "high", "medium", "low"], ["critical", "high"])
+    assert ticked("status")[1] == ["open"]
+    assert ticked("category")[1] == []
+    assert ticked("source")[1] == []
+    assert "<legend>Prioridad</legend>" in page
+    assert _rows(page) == [t["late"]["number"], t["hers"]["number"]]

@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, str] = {
     "report_ingest": "benchmarks.report_ingest",
     "alert_storm": "benchmarks.alert_storm",
     "api_requests": "benchmarks.api_requests",
+    "mail_fetch": "benchmarks.mail_fetch",  # needs Dovecot (tests/imap_server.py)
 }
 SMOKE_BUDGET_S = 120.0
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"

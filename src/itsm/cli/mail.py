@@ -44,7 +44,7 @@ def fetch(
     if not cfg.enabled:
         raise ConfigError("no mailbox to read: set mail.host (and mail.username, mail.password)")
     if once:
-        tally = fetch_once(app_ctx.db)
+        tally = fetch_once(app_ctx.db, drain=True)
     else:
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -53,7 +53,7 @@ def fetch(
         tally = Tally()
         while not stop.is_set():
             try:
-                for outcome, n in fetch_once(app_ctx.db).counts.items():
+                for outcome, n in fetch_once(app_ctx.db, drain=True).counts.items():
                     tally.counts[outcome] += n
             except MailServerUnavailable as exc:
                 app_ctx.err.print(f"warning: {exc}; trying again", markup=False)

@@ -10,6 +10,7 @@ over ``mail.max_message_bytes`` is quarantined by its size, without downloading 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +20,16 @@ from itsm.db.runtime import Database
 from itsm.errors import ErrorKind, ItsmError
 from itsm.logs import fields
 from itsm.mail import answer, intake
-from itsm.mail.imap import Mailbox, connected
+from itsm.mail.imap import Mailbox, Waiting, connected
 from itsm.mail.models import Outcome
 
 log = logging.getLogger("itsm.mail")
 
 #: Failures of the database, not of the mail: the run stops and the mail waits.
 _RETRIED = frozenset({ErrorKind.UNAVAILABLE, ErrorKind.NOT_MIGRATED})
+#: Mails read by one FETCH at most, and their bytes (a chunk is held in memory).
+_CHUNK_MAILS = 50
+_CHUNK_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -45,41 +49,74 @@ class Tally:
         return sum(self.counts.values())
 
 
-def fetch_once(db: Database) -> Tally:
-    """Handle the mails waiting in the folder (``mail.batch_size`` at most)."""
-    settings = db.settings
-    cfg = settings.mail
-    store = Store(settings.attachments_dir)
+def fetch_once(db: Database, *, drain: bool = False) -> Tally:
+    """Handle the mails waiting in the folder: ``mail.batch_size`` at most, or with
+    ``drain`` batch after batch until it is empty (``itsm mail fetch --once``)."""
     tally = Tally()
-    with connected(cfg) as box:
-        for waiting in box.waiting(limit=cfg.batch_size):
-            if waiting.size > cfg.max_message_bytes:
-                log.warning(
-                    "mail.quarantined",
-                    extra=fields(
-                        reason=f"{waiting.size} bytes, over mail.max_message_bytes",
-                        uid=waiting.uid,
-                    ),
-                )
-                box.move(waiting.uid, cfg.quarantine_folder)
-                tally.add(Outcome.QUARANTINED)
-                continue
-            raw = box.fetch(waiting.uid)
-            if raw is None:  # taken meanwhile by another reader of the mailbox
+    with connected(db.settings.mail) as box:
+        while _batch(db, box, tally) and drain:
+            pass
+    return tally
+
+
+def _batch(db: Database, box: Mailbox, tally: Tally) -> int:
+    """One batch of the folder's mails; how many there were. Read in chunks (one FETCH
+    each) and moved after each chunk, once every mail of it is committed."""
+    cfg = db.settings.mail
+    batch = box.waiting(limit=cfg.batch_size)
+    oversized = [w.uid for w in batch if w.size > cfg.max_message_bytes]
+    for uid in oversized:
+        log.warning("mail.quarantined", extra=fields(reason="over mail.max_message_bytes", uid=uid))
+        tally.add(Outcome.QUARANTINED)
+    box.move(oversized, cfg.quarantine_folder)
+    for chunk in _chunks([w for w in batch if w.size <= cfg.max_message_bytes]):
+        _chunk(db, box, tally, [w.uid for w in chunk])
+    return len(batch)
+
+
+def _chunks(mails: list[Waiting]) -> Iterator[list[Waiting]]:
+    """The mails in runs of at most :data:`_CHUNK_MAILS` and :data:`_CHUNK_BYTES`."""
+    chunk: list[Waiting] = []
+    size = 0
+    for mail in mails:
+        if chunk and (len(chunk) >= _CHUNK_MAILS or size + mail.size > _CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(mail)
+        size += mail.size
+    if chunk:
+        yield chunk
+
+
+def _chunk(db: Database, box: Mailbox, tally: Tally, uids: list[int]) -> None:
+    settings = db.settings
+    store = Store(settings.attachments_dir)
+    raws = box.fetch(uids)  # one missing was taken meanwhile by another reader
+    done: dict[str, list[int]] = {}
+    refusals: list[intake.Handled] = []
+    try:
+        for uid in uids:
+            if (raw := raws.get(uid)) is None:
                 continue
             handled = _handle(db, raw=raw, store=store)
-            _put_away(box, waiting.uid, handled.outcome)
+            quarantined = handled.outcome == Outcome.QUARANTINED
+            folder = (
+                settings.mail.quarantine_folder if quarantined else settings.mail.processed_folder
+            )
+            done.setdefault(folder, []).append(uid)
             if handled.again:  # counted by the run that committed it
                 continue
             tally.add(handled.outcome)
             if handled.refused_to is not None:
-                answer.send_refusal(
-                    settings,
-                    to=handled.refused_to,
-                    subject=handled.subject,
-                    message_id=handled.message_id,
-                )
-    return tally
+                refusals.append(handled)
+    finally:  # what was committed leaves the folder, even when a later mail failed
+        for folder, moved in done.items():
+            box.move(moved, folder)
+    for handled in refusals:
+        assert handled.refused_to is not None
+        answer.send_refusal(
+            settings, to=handled.refused_to, subject=handled.subject, message_id=handled.message_id
+        )
 
 
 def _handle(db: Database, *, raw: bytes, store: Store) -> intake.Handled:
@@ -98,11 +135,6 @@ def _handle(db: Database, *, raw: bytes, store: Store) -> intake.Handled:
         with db.session() as session:
             intake.record_quarantined(session, raw=raw)
         return intake.Handled(Outcome.QUARANTINED)
-
-
-def _put_away(box: Mailbox, uid: int, outcome: Outcome) -> None:
-    cfg = box.cfg
-    box.move(uid, cfg.quarantine_folder if outcome == Outcome.QUARANTINED else cfg.processed_folder)
 
 
 def summary(tally: Tally) -> str:

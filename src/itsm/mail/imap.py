@@ -22,6 +22,7 @@ from itsm.errors import ConfigError
 from itsm.mail.config import MailSettings
 from itsm.mail.errors import MailboxError, MailLoginRefused, MailServerUnavailable
 
+_UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
 
@@ -107,25 +108,39 @@ class Mailbox:
                 sizes[int(uid)] = int(size)
         return [Waiting(uid=u, size=sizes[u]) for u in uids if u in sizes]
 
-    def fetch(self, uid: int) -> bytes | None:
-        """The mail's bytes, unchanged and still unseen; None if it left the folder."""
-        data = self._ok("read a mail", "FETCH", str(uid), "(BODY.PEEK[])")
+    def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """The mails' bytes by UID, unchanged and still unseen, in one command; a mail that
+        left the folder meanwhile is missing from the answer."""
+        if not uids:
+            return {}
+        data = self._ok("read mails", "FETCH", _set(uids), "(UID BODY.PEEK[])")
+        found: dict[int, bytes] = {}
         for item in data:
-            if isinstance(item, tuple) and isinstance(item[1], bytes):
-                return item[1]
-        return None
+            if not (isinstance(item, tuple) and len(item) == 2):
+                continue
+            header, body = item
+            if isinstance(body, bytes) and (m := _UID.search(header)) is not None:
+                found[int(m[1])] = body
+        return found
 
-    def move(self, uid: int, folder: str) -> None:
-        """Move the mail to ``folder``: MOVE (RFC 6851), else copy, flag deleted, expunge."""
-        if "MOVE" in self.capabilities:
-            self._ok(f"move a mail to {folder!r}", "MOVE", str(uid), quoted(folder))
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        """Move the mails to ``folder``: MOVE (RFC 6851), else copy, flag deleted, expunge."""
+        if not uids:
             return
-        self._ok(f"copy a mail to {folder!r}", "COPY", str(uid), quoted(folder))
-        self._ok("flag a mail deleted", "STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)")
+        which = _set(uids)
+        if "MOVE" in self.capabilities:
+            self._ok(f"move mails to {folder!r}", "MOVE", which, quoted(folder))
+            return
+        self._ok(f"copy mails to {folder!r}", "COPY", which, quoted(folder))
+        self._ok("flag mails deleted", "STORE", which, "+FLAGS.SILENT", r"(\Deleted)")
         if "UIDPLUS" in self.capabilities:
-            self._ok("expunge a mail", "EXPUNGE", str(uid))
+            self._ok("expunge mails", "EXPUNGE", which)
         else:  # every mail flagged deleted goes; only itsm's own flags are expected here
             self._ok("expunge the folder", "EXPUNGE_ALL")
+
+
+def _set(uids: Sequence[int]) -> str:
+    return ",".join(map(str, uids))
 
 
 def _where(cfg: MailSettings) -> str:

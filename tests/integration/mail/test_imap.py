@@ -18,14 +18,18 @@ MAIL = b"From: ana@example.org\r\nSubject: Hola\r\nMessage-ID: <m1@example.org>\
 
 def test_mails_are_listed_with_sizes_read_unseen_and_moved(tmp_path: Path) -> None:
     with imap_server(tmp_path) as server:
-        server.append(MAIL, MAIL.replace(b"m1@", b"m2@"))
+        second = MAIL.replace(b"m1@", b"m2@")
+        server.append(MAIL, second)
         cfg = server.settings()
         with connected(cfg) as box:
             waiting = box.waiting(limit=10)
             assert [w.size for w in waiting] == [len(MAIL), len(MAIL)]
-            assert box.fetch(waiting[0].uid) == MAIL
-            box.move(waiting[0].uid, cfg.processed_folder)
-            assert box.fetch(waiting[0].uid) is None
+            assert box.fetch([w.uid for w in waiting]) == {
+                waiting[0].uid: MAIL,
+                waiting[1].uid: second,
+            }
+            box.move([waiting[0].uid], cfg.processed_folder)
+            assert box.fetch([waiting[0].uid]) == {}
             assert len(box.waiting(limit=1)) == 1
         with server.client() as imap:
             imap.select("INBOX", readonly=True)
@@ -38,13 +42,13 @@ def test_mails_are_listed_with_sizes_read_unseen_and_moved(tmp_path: Path) -> No
 def test_without_move_a_mail_is_copied_flagged_and_expunged(tmp_path: Path) -> None:
     hidden = "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS"
     with imap_server(tmp_path, extra=hidden) as server:
-        server.append(MAIL)
+        server.append(MAIL, MAIL)
         cfg = server.settings(processed_folder="Hecho por itsm")
         with connected(cfg) as box:
             assert "MOVE" not in box.capabilities
-            box.move(box.waiting(limit=10)[0].uid, cfg.processed_folder)
+            box.move([w.uid for w in box.waiting(limit=10)], cfg.processed_folder)
         assert server.count("INBOX") == 0
-        assert server.messages("Hecho por itsm") == [MAIL]
+        assert server.messages("Hecho por itsm") == [MAIL, MAIL]
 
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])

@@ -48,7 +48,7 @@ from itsm.inventory.models import AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
-from itsm.tickets import access
+from itsm.tickets import access, watchers
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Category, Source, Status
 from itsm.tickets.schemas import (
@@ -114,6 +114,7 @@ class World:
     theirs: int  # a ticket ``other`` requested
     rated: int  # a ticket of the end user's, resolved again before each door rates it
     own_asset: int  # an inventory item the end user owns
+    watched: int  # a ticket ``other`` requested, with the end user copied on it
     fresh: int = 0  # the ticket an action's ``before`` made ready for the next door
     browsers: dict[str, tuple[Browser, str]] = field(default_factory=dict)
 
@@ -198,6 +199,13 @@ def _resolved_again(w: World) -> None:
             tickets.change_status(s, ref=w.rated, status=Status.OPEN, actor=None)
         tickets.change_status(s, ref=w.rated, status=Status.RESOLVED, actor=None, note="Done.")
     w.fresh = w.rated
+
+
+def _watching_again(w: World) -> None:
+    """The end user copied on ``w.watched`` again (an action took them off)."""
+    with w.api.session() as s:
+        ana = users.get_user(s, ref=w.names["user"])
+        watchers.add_watcher(s, ref=w.watched, user=ana, actor=None)
 
 
 def _person(act: Callable[[Session, Principal, World], object]) -> Callable[..., object]:
@@ -695,6 +703,59 @@ ACTIONS = [
         lambda w, role: ["ticket", "comment", str(w.theirs), "Hello", "--json"],
         web=_form(lambda w: f"/tickets/{w.theirs}/comments", body="Hello"),
     ),
+    # A watcher sees the ticket they are copied on as its requester does.
+    Action(
+        "read a ticket one is copied on",
+        PEOPLE,
+        _person(lambda s, who, w: access.comments(s, ref=w.watched, viewer=who.user)),
+        lambda w, role: ("GET", f"/tickets/{w.watched}/comments", {}),
+        lambda w, role: ["ticket", "show", str(w.watched), "--json"],
+        web=_page(lambda w: f"/tickets/{w.watched}"),
+    ),
+    Action(
+        "comment on a ticket one is copied on",
+        PEOPLE,
+        _person(
+            lambda s, who, w: access.add_comment(
+                s, ref=w.watched, data=CommentCreate(body="Me too"), actor=who.user
+            )
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.watched}/comments", {"json": {"body": "Me too"}}),
+        lambda w, role: ["ticket", "comment", str(w.watched), "Me too", "--json"],
+        web=_form(lambda w: f"/tickets/{w.watched}/comments", body="Me too"),
+    ),
+    Action(
+        "copy someone on one's own ticket",
+        PEOPLE,
+        _person(lambda s, who, w: watchers.watch(s, ref=w.mine, user_ref=w.other, actor=who.user)),
+        lambda w, role: ("POST", f"/tickets/{w.mine}/watchers", {"json": {"user": w.other}}),
+        lambda w, role: ["ticket", "watch", str(w.mine), w.other, "--json"],
+        web=lambda w, role: (f"/tickets/{w.mine}/watch", {"user": w.other}),
+    ),
+    # Only staff and the requester copy people on a ticket; a watcher may not.
+    Action(
+        "copy someone on a ticket one is copied on",
+        STAFF,
+        _person(
+            lambda s, who, w: watchers.watch(s, ref=w.watched, user_ref="tess", actor=who.user)
+        ),
+        lambda w, role: ("POST", f"/tickets/{w.watched}/watchers", {"json": {"user": "tess"}}),
+        lambda w, role: ["ticket", "watch", str(w.watched), "tess", "--json"],
+        web=_form(lambda w: f"/tickets/{w.watched}/watch", user="tess"),
+    ),
+    Action(
+        "stop watching a ticket one is copied on",
+        PEOPLE,
+        _person(
+            lambda s, who, w: watchers.unwatch(
+                s, ref=w.watched, user_ref=w.names["user"], actor=who.user
+            )
+        ),
+        lambda w, role: ("DELETE", f"/tickets/{w.watched}/watchers/{w.names['user']}", {}),
+        lambda w, role: ["ticket", "unwatch", str(w.watched), w.names["user"], "--json"],
+        before=_watching_again,
+        web=lambda w, role: (f"/tickets/{w.watched}/unwatch", {"user": w.names["user"]}),
+    ),
     Action(
         "post an internal note",
         STAFF,
@@ -936,6 +997,7 @@ class Seeded:
     theirs: int
     rated: int
     own_asset: int
+    watched: int
 
 
 def _seed(api: Api) -> Seeded:
@@ -992,6 +1054,8 @@ def _seed(api: Api) -> Seeded:
         mine = ticket(people["user"])
         note = CommentCreate(body=INTERNAL_NOTE, is_internal=True)
         tickets.add_comment(s, ref=mine, data=note, actor=people["technician"])
+        watched = ticket(other)
+        watchers.add_watcher(s, ref=watched, user=people["user"], actor=other)
         return Seeded(
             names=names,
             tokens=tokens,
@@ -1007,6 +1071,7 @@ def _seed(api: Api) -> Seeded:
             theirs=ticket(other),
             rated=ticket(people["user"]),
             own_asset=own_asset.id,
+            watched=watched,
         )
 
 
@@ -1045,6 +1110,7 @@ def world(
                 theirs=seeded.theirs,
                 rated=seeded.rated,
                 own_asset=seeded.own_asset,
+                watched=seeded.watched,
             )
     finally:
         if dropped is not None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.cli import tickets_attach, tickets_transfer
+from itsm.cli import tickets_attach, tickets_transfer, tickets_watch
 from itsm.cli.common import JsonOption, app_context, choice, choice_or_none, dump, read_text_arg
 from itsm.cli.ticket_filters import (
     ActiveOpt,
@@ -154,12 +154,13 @@ def list_(
 def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
     """A ticket with its comments, files and history."""
     from itsm.attachments import service as attachments
-    from itsm.tickets import access
+    from itsm.tickets import access, watchers
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
         viewer = app_ctx.actor(session)
         ticket = access.visible_ticket(session, ref=ref, viewer=viewer)
+        watching = watchers.watcher_reads(session, ref=ticket.id, viewer=viewer)
         read = access.ticket_view(session, viewer=viewer, ticket=ticket)
         comments = access.comments(session, ref=ticket.id, viewer=viewer)
         history = access.history(session, ref=ticket.id, viewer=viewer)
@@ -174,12 +175,14 @@ def show(ctx: typer.Context, ref: Ref, as_json: JsonOption = False) -> None:
             "attachments": [dump(f) for f in files],
             "events": [dump(ev) for ev in history],
             "links": [{"kind": k, "ticket": n} for k, n in links],
+            "watchers": [dump(w) for w in watching],
         }
         print_json(app_ctx.console, data)
         return
     from itsm.cli.tickets_view import detail
 
-    app_ctx.console.print(detail(read, comments, history, links, files))
+    names = [w.username for w in watching]
+    app_ctx.console.print(detail(read, comments, history, links, files, names))
 
 
 @app.command("history")
@@ -484,3 +487,5 @@ app.command("attach")(tickets_attach.attach)
 app.command("attachments")(tickets_attach.attachments)
 app.command("download")(tickets_attach.download)
 app.command("sweep-files")(tickets_attach.sweep_files)
+app.command("watch")(tickets_watch.watch)
+app.command("unwatch")(tickets_watch.unwatch)

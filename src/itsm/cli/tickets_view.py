@@ -129,6 +129,7 @@ def detail(
     events: Sequence[EventRead],
     links: Sequence[tuple[str, str | None]] = (),
     files: Sequence[AttachmentRead] = (),
+    watchers: Sequence[str] = (),
 ) -> Group:
     from itsm.tickets.access import HIDDEN_TICKET
 
@@ -142,6 +143,7 @@ def detail(
             ("Source", e(ticket.source)),
             ("Requester", e(ticket.requester)),
             ("Assignee", e(ticket.assignee)),
+            ("Watchers", e(", ".join(watchers))),
             ("Asset", e(ticket.asset or ticket.asset_id)),
             ("Created", when(ticket.created_at)),
             ("Updated", when(ticket.updated_at)),

@@ -238,6 +238,22 @@ class SearchResult(Schema):
     items: list[TicketHit]
 
 
+class WatcherRead(Schema):
+    """A person copied on a ticket: told what its requester is told (docs/notifications.md)."""
+
+    id: int
+    username: str
+    full_name: str
+
+
+class WatcherAdd(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(
+        min_length=1, max_length=64, description="The person to copy: a user id or username."
+    )
+
+
 class LinkRead(Schema):
     kind: str = Field(description="related, merged_into or merged_from")
     ticket: str | None = Field(

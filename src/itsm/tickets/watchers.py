@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from itsm.errors import Forbidden, InvalidInput
 from itsm.tickets import access, events
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Ticket, TicketWatcher
+from itsm.tickets.schemas import WatcherRead
 from itsm.users import service as users
 from itsm.users.models import User
 
@@ -142,11 +143,6 @@ def watcher_ids(session: Session, ticket_id: int) -> frozenset[int]:
     return frozenset(session.scalars(stmt))
 
 
-def watchers(session: Session, *, ref: int | str, viewer: User | None) -> list[User]:
-    """The watchers of the ticket ``ref``, for anyone who sees it."""
-    return watchers_of(session, access.visible_ticket(session, ref=ref, viewer=viewer))
-
-
 def watched_by(session: Session, *, user: User, limit: int = 50) -> Sequence[Ticket]:
     """The tickets ``user`` is copied on (not those they requested), active first, newest
     first within each."""
@@ -158,3 +154,48 @@ def watched_by(session: Session, *, user: User, limit: int = 50) -> Sequence[Tic
         .limit(limit)
     )
     return session.scalars(stmt).unique().all()
+
+
+def _refuse_before_lookup(
+    actor: User | None, ticket: Ticket, user_ref: int | str, *, adding: bool
+) -> None:
+    """:func:`check_change`'s refusals that do not depend on who ``user_ref`` is, made
+    before looking them up so that a refused end user learns nothing of other accounts."""
+    if actor is None or access.sees_all(actor) or actor.id == ticket.requester_id:
+        return
+    if adding or not users.names(actor, user_ref):
+        check_change(actor, ticket=ticket, user=actor, adding=True)  # refuses
+
+
+def watch(
+    session: Session, *, ref: int | str, user_ref: int | str, actor: User | None
+) -> tuple[Ticket, User, bool]:
+    """:func:`add_watcher` for the doors, by references: ``(ticket, user, added)``."""
+    ticket = access.visible_ticket(session, ref=ref, viewer=actor)
+    _refuse_before_lookup(actor, ticket, user_ref, adding=True)
+    user = access.user_ref(session, user_ref)
+    return ticket, user, add_watcher(session, ticket=ticket, user=user, actor=actor)
+
+
+def unwatch(
+    session: Session, *, ref: int | str, user_ref: int | str, actor: User | None
+) -> tuple[Ticket, User, bool]:
+    """:func:`remove_watcher` for the doors, by references: ``(ticket, user, removed)``."""
+    ticket = access.visible_ticket(session, ref=ref, viewer=actor)
+    _refuse_before_lookup(actor, ticket, user_ref, adding=False)
+    user = access.user_ref(session, user_ref)
+    return ticket, user, remove_watcher(session, ticket=ticket, user=user, actor=actor)
+
+
+def watcher_reads(session: Session, *, ref: int | str, viewer: User | None) -> list[WatcherRead]:
+    """The watchers of ``ref`` as its readers see them (all who see the ticket see who is
+    copied on it, as with Cc)."""
+    return reads_of(session, access.visible_ticket(session, ref=ref, viewer=viewer))
+
+
+def reads_of(session: Session, ticket: Ticket) -> list[WatcherRead]:
+    """The watchers of ``ticket``, which the caller has already found it may see."""
+    return [
+        WatcherRead(id=u.id, username=u.username, full_name=u.full_name)
+        for u in watchers_of(session, ticket)
+    ]

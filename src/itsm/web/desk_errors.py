@@ -14,7 +14,9 @@ from fastapi import Request
 
 from itsm.web.labels import N_
 
-_ACTION_PATH = re.compile(r"^/tickets/([^/]+)/(take|assign|status|comments|fields|merge|links)$")
+_ACTION_PATH = re.compile(
+    r"^/tickets/([^/]+)/(take|assign|status|comments|fields|merge|links|watch|unwatch)$"
+)
 _ACTIONS = {"comments": "comment", "links": "link"}
 
 _BY_STATUS = {
@@ -41,6 +43,11 @@ _BY_ACTION = {
     ("merge", 422): _NOT_ITSELF,
     ("link", 404): _OTHER_TICKET,
     ("link", 422): _NOT_ITSELF,
+    ("watch", 404): N_("No one has that username."),
+    ("watch", 422): N_(
+        "That account cannot be copied on tickets: it is deactivated or a system account."
+    ),
+    ("unwatch", 404): N_("No one has that username."),
 }
 _UNAVAILABLE = N_("The help desk could not answer. Try again in a moment.")
 

@@ -56,6 +56,8 @@ EVENT = {
     EventKind.SLA_BREACH: N_("SLA breached"),
     EventKind.MERGED: N_("Merged"),
     EventKind.LINKED: N_("Linked"),
+    EventKind.WATCHER_ADDED: N_("Watcher added"),
+    EventKind.WATCHER_REMOVED: N_("Watcher removed"),
 }
 #: The staff page's words for a ticket's links, by their kind.
 LINK = {

@@ -64,6 +64,8 @@ class Case:
 #   user_token           the id of a spare personal token of ``user`` (to revoke)
 #   own_attachment       a public file on ``own_ticket``
 #   internal_attachment  an internal file on ``own_ticket`` (staff only)
+#   watched_ticket       a ticket requested by the neighbour, with ``other`` copied on it
+#   other_name           the username of ``other`` (the watcher)
 SEED_KEYS = (
     "own_ticket",
     "own_resolved_ticket",
@@ -80,6 +82,8 @@ SEED_KEYS = (
     "user_token",
     "own_attachment",
     "internal_attachment",
+    "watched_ticket",
+    "other_name",
 )
 
 

@@ -43,6 +43,7 @@ from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
 from itsm.tickets import service as tickets
+from itsm.tickets import watchers
 from itsm.tickets.models import Category, Source, Status
 from itsm.tickets.schemas import CommentCreate, TicketCreate
 from itsm.users import service as users
@@ -141,6 +142,8 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             s, ref=resolved.id, status=Status.RESOLVED, actor=tech, note="New toner."
         )
         theirs = ticket(neighbour, "Neighbour's printer")
+        watched = ticket(neighbour, "Neighbour's screen")
+        watchers.add_watcher(s, ticket=watched, user=other, actor=neighbour)
 
         def article(published: bool) -> Any:
             data = ArticleCreate(
@@ -196,6 +199,8 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             "user_token": spare.id,
             "own_attachment": public_file.id,
             "internal_attachment": internal_file.id,
+            "watched_ticket": watched.id,
+            "other_name": other.username,
         }
     assert set(values) == set(SEED_KEYS)
     return Seed(values=values, tokens={**secrets, "anonymous": None})

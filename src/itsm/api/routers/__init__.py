@@ -25,6 +25,7 @@ from itsm.api.routers import (  # noqa: E402
     ticket_import,
     tickets,
     users,
+    watchers,
 )
 
 ROUTERS: list[tuple[APIRouter, bool]] = [
@@ -36,6 +37,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (ticket_import.router, True),
     (tickets.router, True),
     (attachments.router, True),
+    (watchers.router, True),
     (users.router, True),
     (kb.router, True),
     (inventory.router, True),

@@ -20,7 +20,8 @@ from itsm.api.deps import SessionDep, SettingsDep
 from itsm.api.live import RESYNC, event_stream
 from itsm.attachments import service as attachments
 from itsm.events.domain import DomainEvent
-from itsm.tickets import access, lifecycle
+from itsm.tickets import access, lifecycle, watchers
+from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Category, EventKind, Priority, Status
 from itsm.tickets.schemas import TicketUpdate
 from itsm.users import policy as user_policy
@@ -43,6 +44,8 @@ DONE = {
     "merge": N_("Ticket merged."),
     "link": N_("Tickets linked."),
     "file": N_("File attached."),
+    "watch": N_("Watcher added."),
+    "unwatch": N_("Watcher removed."),
 }
 #: Audit events the timeline shows: all but a comment's, shown as the comment itself.
 _SHOWN = frozenset(EventKind) - {EventKind.COMMENTED}
@@ -81,6 +84,7 @@ def page(
             "timeline": timeline(session, who, view.number, shown=_SHOWN),
             "links": access.links(session, ref=view.number, viewer=who.user),
             "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
+            "watchers": watchers.watcher_reads(session, ref=view.number, viewer=who.user),
             "next_statuses": lifecycle.allowed_next(view.status),
             "assignees": users.list_assignees(session, who=who),
             "priorities": list(Priority),
@@ -181,3 +185,37 @@ def link(
 ) -> Response:
     ticket = access.link(session, ref=ref, other_ref=other, actor=who.user)
     return back(ticket.number, "link")
+
+
+def _after_watchers(session: SessionDep, who: Principal, number: str, done: str) -> Response:
+    """Back to the ticket's page; to the list for someone who no longer sees the ticket."""
+    if access.sees_all(who.user):
+        return back(number, done)
+    try:
+        access.visible_ticket(session, ref=number, viewer=who.user)
+    except TicketNotFound:
+        return RedirectResponse("/tickets", status_code=303)
+    return RedirectResponse(f"/tickets/{number}#watchers", status_code=303)
+
+
+@router.post("/tickets/{ref}/watch")
+def watch(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    user: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    """Copy someone on the ticket (staff, or the requester on the portal's page)."""
+    ticket, _, _ = watchers.watch(session, ref=ref, user_ref=user.strip(), actor=who.user)
+    return _after_watchers(session, who, ticket.number, "watch")
+
+
+@router.post("/tickets/{ref}/unwatch")
+def unwatch(
+    ref: Ref,
+    session: SessionDep,
+    who: ViewerDep,
+    user: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    ticket, _, _ = watchers.unwatch(session, ref=ref, user_ref=user.strip(), actor=who.user)
+    return _after_watchers(session, who, ticket.number, "unwatch")

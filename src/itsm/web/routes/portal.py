@@ -13,7 +13,7 @@ from itsm.api.deps import SessionDep, SettingsDep
 from itsm.attachments import service as attachments
 from itsm.attachments.storage import Store
 from itsm.config import Settings
-from itsm.tickets import access, workflow
+from itsm.tickets import access, watchers, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
@@ -40,17 +40,23 @@ def home(who: ViewerDep) -> Response:
 
 @router.get("/tickets")
 def my_tickets(request: Request, session: SessionDep, who: ViewerDep) -> Response:
-    """The viewer's tickets as requester, the open ones first."""
+    """The viewer's tickets as requester, the open ones first, then those they are
+    copied on."""
     mine = str(who.user.id)
     groups = []
     for statuses in (list(ACTIVE_STATUSES), _DONE):
         filters = TicketFilters(status=statuses, requester=mine)
         rows, _ = access.list_page(session, viewer=who.user, filters=filters, limit=50)
         groups.append(access.ticket_views(session, viewer=who.user, tickets=rows))
+    copied = watchers.watched_by(session, user=who.user)
     return render(
         request,
         "portal/tickets.html",
-        {"active": groups[0], "done": groups[1]},
+        {
+            "active": groups[0],
+            "done": groups[1],
+            "copied": access.ticket_views(session, viewer=who.user, tickets=copied),
+        },
         language=language(request, who),
     )
 
@@ -157,6 +163,9 @@ def ticket_page(
             "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
             "may_rate": workflow.rating_refusal(view, who.user) is None,
             "may_reopen": access.reopenable(session, ticket, now=now, window_days=window),
+            "watchers": watchers.watcher_reads(session, ref=view.number, viewer=who.user),
+            "is_requester": ticket.requester_id == who.user.id,
+            "viewer_id": who.user.id,
         },
         language=language(request, who),
     )

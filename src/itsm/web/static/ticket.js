@@ -21,7 +21,9 @@
 
   var live = document.getElementById("desk-live");
   if (!live) { return; }
-  var PARTS = ["desk-facts", "desk-sla", "desk-files", "desk-links", "desk-actions", "timeline"];
+  var PARTS = [
+    "desk-facts", "desk-sla", "desk-files", "desk-watchers", "desk-links", "desk-actions", "timeline"
+  ];
   var QUIET_MS = 250;  // events closer than this are one change to show
   var timer = null;
   var loading = false;

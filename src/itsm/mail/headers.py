@@ -23,6 +23,9 @@ MESSAGE_ID_MAX = 255
 REFERENCES_MAX = 100
 #: Longest subject kept, in characters.
 SUBJECT_MAX = 1000
+#: Longest header value read, in characters: decoding encoded words takes time that
+#: grows faster than the value, and no real header comes near it.
+RAW_HEADER_MAX = 32 * 1024
 #: Most addresses kept per header.
 ADDRESSES_MAX = 200
 
@@ -48,9 +51,18 @@ def raw_values(msg: Message, name: str, *, decode: bool = True) -> list[str]:
     values = []
     for key, value in msg.raw_items():
         if key.lower() == wanted:
-            text = _unescape(str(value))
+            text = _unescape(_bounded(str(value)))
             values.append(_one_line(decode_words(text) if decode else text))
     return values
+
+
+def _bounded(value: str) -> str:
+    """``value`` if short; else its start and its end (where References keeps the
+    latest ids), ``RAW_HEADER_MAX`` characters in all."""
+    if len(value) <= RAW_HEADER_MAX:
+        return value
+    half = RAW_HEADER_MAX // 2
+    return f"{value[:half]} {value[-half:]}"
 
 
 def _unescape(value: str) -> str:

@@ -1,14 +1,19 @@
-"""An HTML mail body as readable plain text (the standard library's tolerant parser).
+"""An HTML mail body as readable plain text.
 
 Paragraphs and blocks are separated by blank lines, ``<br>`` breaks lines, list items
 start with "- " (numbered in ``<ol>``), links read "text (url)", table cells are
 separated by spaces; ``<head>``, ``<script>``, ``<style>`` and similar say nothing.
+
+Tags are found by one regular expression that never looks past the next ``<`` or
+``>``, so the work is linear in the input: the standard library's ``html.parser``
+rescans to the end of the input for every unclosed tag, and a hostile message of a
+few hundred kilobytes of ``<a <a <a`` kept it busy for hours.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
 
 from itsm.mail.charsets import clean_text
 
@@ -26,11 +31,14 @@ _BLOCKS = frozenset(
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# A tag: name and attributes up to the next ">", never across another "<". Other
+# markup (<!DOCTYPE>, <![if ...]>, <?xml ...?>) is dropped whole.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:._-]*)([^<>]*)>|<[!?][^<>]*>")
+_ATTRIBUTE = re.compile(r"""([^\s=/"'<>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
 
 
-class _Converter(HTMLParser):
+class _Converter:
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self._silent = 0
         self._pre = 0
@@ -59,6 +67,8 @@ class _Converter(HTMLParser):
         elif tag in {"td", "th"}:
             self.out.append(" ")
         elif tag == "a":
+            if self._links:  # links do not nest: a new one ends the open one, as browsers do
+                self.handle_endtag("a")
             href = next((value for name, value in attrs if name == "href" and value), "")
             self._links.append((href.strip(), len(self.out)))
         elif tag == "img":
@@ -112,14 +122,50 @@ def _worth_showing(href: str, text: str) -> bool:
     return text not in {href, bare}
 
 
-def html_to_text(html: str) -> str:
-    """``html`` as plain text; never raises (what cannot be parsed is dropped)."""
+def _attributes(text: str) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for match in _ATTRIBUTE.finditer(text):
+        name, double, single, bare = match.groups()
+        value = next((v for v in (double, single, bare) if v is not None), None)
+        found.append((name.lower(), html.unescape(value) if value is not None else None))
+    return found
+
+
+def _without_comments(markup: str) -> str:
+    """``markup`` without ``<!-- ... -->``; an unclosed comment runs to the end."""
+    kept = []
+    position = 0
+    while (start := markup.find("<!--", position)) != -1:
+        kept.append(markup[position:start])
+        end = markup.find("-->", start + 4)
+        if end == -1:
+            return "".join(kept)
+        position = end + 3
+    kept.append(markup[position:])
+    return "".join(kept)
+
+
+def html_to_text(markup: str) -> str:
+    """``markup`` as plain text; never raises, in time linear in its length."""
     converter = _Converter()
-    try:
-        converter.feed(html)
-        converter.close()
-    except (AssertionError, ValueError, IndexError):
-        pass  # the parser's rare complaints on broken markup: keep what was read
+    markup = _without_comments(markup)
+    position = 0
+    for match in _TAG.finditer(markup):
+        if match.start() > position:
+            converter.handle_data(html.unescape(markup[position : match.start()]))
+        position = match.end()
+        closing, name, attributes = match.groups()
+        if name is None:
+            continue
+        tag = name.lower()
+        if closing:
+            converter.handle_endtag(tag)
+        elif attributes.rstrip().endswith("/"):
+            converter.handle_startendtag(tag, _attributes(attributes.rstrip()[:-1]))
+        else:
+            converter.handle_starttag(tag, _attributes(attributes))
+    if position < len(markup):
+        converter.handle_data(html.unescape(markup[position:]))
     lines = [_SPACES.sub(" ", line).strip() for line in "".join(converter.out).split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return clean_text(text)

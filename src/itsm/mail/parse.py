@@ -26,6 +26,10 @@ __all__ = ["TEXT_MAX_CHARS", "Address", "Attachment", "MalformedMail", "ParsedMa
 TEXT_MAX_CHARS = 100_000
 
 
+#: Longest header value the email package's parsers are given (see _TolerantPolicy).
+HEADER_PARSE_MAX = 2000
+
+
 @dataclass(frozen=True)
 class ParsedMail:
     """What a help desk needs of one inbound message; see ``docs/architecture.md``."""
@@ -65,13 +69,19 @@ def parse(raw: bytes, *, max_bytes: int, max_text_chars: int = TEXT_MAX_CHARS) -
 
 
 class _TolerantPolicy(EmailPolicy):
-    """``policy.default``, but a header its parser chokes on is read as plain text.
+    """``policy.default``, but a header its parser chokes on is read as plain text, and
+    only the first ``HEADER_PARSE_MAX`` characters of a header are parsed.
 
     The standard library's structured-header parsers raise on some broken values
-    (an ``IndexError`` in Content-Type parameters), even inside the feed parser.
+    (an ``IndexError`` in Content-Type parameters), even inside the feed parser, and
+    take time that grows faster than the value (a Content-Type with thousands of
+    parameters); the package parses a header anew at every read. This module reads
+    addresses, ids and the subject from the raw values; the MIME headers this
+    policy parses say what they mean in their first characters.
     """
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
+        value = value[:HEADER_PARSE_MAX]
         try:
             return super().header_fetch_parse(name, value)
         except Exception:  # any parser failure: the raw value still says something

@@ -181,3 +181,42 @@ def test_bidirectional_overrides_removed_from_one_line_values() -> None:
     mail = parse(message, max_bytes=LIMIT)
     assert mail.subject == "Factura fdp.exe"
     assert mail.sender.name == "nimda"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Subject: " + "=?a?q?" * 200_000,
+        "From: " + "=?utf-8?q?a?= " * 100_000 + "<a@example.com>",
+        "Content-Type: text/plain" + "; a=b" * 200_000,
+        "Content-Type: text/plain" + "".join(f"; n*{i}*=x" for i in range(50_000)),
+    ],
+)
+def test_huge_headers_stay_cheap(header: str) -> None:
+    """Decoding words and parsing parameters cost more than linear time in the
+    standard library: only a bounded part of a header is read."""
+    message = f"From: a@example.com\r\n{header}\r\n\r\nhola\r\n".encode()
+    try:
+        mail = parse(message, max_bytes=len(message))
+    except MalformedMail as error:
+        assert str(error) == "no usable sender address in From"  # noqa: PT017
+    else:
+        assert mail.text == "hola"
+
+
+def test_long_references_keep_the_latest_ids() -> None:
+    ids = " ".join(f"<m{n:05d}@example.com>" for n in range(3000))
+    message = f"From: a@example.com\r\nReferences: {ids}\r\n\r\nbody\r\n".encode()
+    references = parse(message, max_bytes=LIMIT).references
+    assert references[0] == "m00000@example.com"
+    assert references[-1] == "m02999@example.com"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<a " * 100_000, '<a b="x>' * 40_000, "<!--" * 100_000, "<?" * 100_000, "<![" * 100_000],
+)
+def test_hostile_html_stays_cheap(markup: str) -> None:
+    """html.parser took hours on a few hundred kilobytes of unclosed tags."""
+    message = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + markup.encode()
+    assert isinstance(parse(message, max_bytes=len(message)), ParsedMail)

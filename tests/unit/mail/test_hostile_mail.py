@@ -121,7 +121,7 @@ def _check(message: bytes) -> None:
     assert mail.date is None or mail.date.utcoffset() is not None
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
 def test_random_bytes(message: bytes) -> None:
     _check(message)
@@ -130,7 +130,7 @@ def test_random_bytes(message: bytes) -> None:
 _CORPUS = {name: raw(name) for name in names()}
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(sorted(_CORPUS)),
     st.lists(

@@ -69,6 +69,13 @@ HELP_MAX_MS = 100.0  # ``itsm --help``, median
 FLEET_AGENT_MAX_RSS_MB = 50.0  # ``itsm diag watch --server``
 STORING_AGENT_MAX_RSS_MB = 75.0  # ``itsm diag watch`` storing into SQLite
 AGENT_MAX_CPU_PERCENT = 1.0  # of one core at a 10 s interval
+# Issue 14 ("The web app"): its "Speed" targets, 1M tickets, 8 concurrent clients.
+WEB_SERVER_P95_MS = 30.0  # queue, ticket, portal, dashboard: as the client sees it on loopback
+WEB_DCL_P95_MS = 300.0  # DOMContentLoaded in Chromium
+WEB_STATIC_MAX_KB = 100.0  # the JS and CSS of any page, compressed
+LIVE_CLIENTS = 200  # open dashboards
+LIVE_P95_MS = 1000.0  # a change reaches all of them
+LIVE_IDLE_MAX_PERCENT = 0.1  # of one core, per idle open dashboard
 
 
 @dataclass(frozen=True)

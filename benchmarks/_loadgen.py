@@ -1,12 +1,13 @@
 """An HTTP load generator in its own process: asyncio + httpx, keep-alive, fixed concurrency.
 
-``python -m benchmarks._loadgen BASE_URL CONNECTIONS``, with the API token in the
-environment variable ``LOADGEN_TOKEN``, opens one ``httpx.AsyncClient`` (at most
-``CONNECTIONS`` keep-alive connections, the token as a bearer header) and then
-reads one block per line on stdin, a JSON object ``{"paths": [...], "seconds": S}``:
-``CONNECTIONS`` workers send ``GET`` requests back to back for ``S`` seconds, each
-taking the next path of the list in turn, and one JSON line is written on stdout
-for the block:
+``python -m benchmarks._loadgen BASE_URL CONNECTIONS``, with an API token in the
+environment variable ``LOADGEN_TOKEN`` (optional), opens one ``httpx.AsyncClient`` (at
+most ``CONNECTIONS`` keep-alive connections, the token as a bearer header) and then
+reads one block per line on stdin, a JSON object ``{"paths": [...], "seconds": S}``
+(optionally ``"headers": {...}``, sent with every request of the block: a web
+session's cookie): ``CONNECTIONS`` workers send ``GET`` requests back to back for
+``S`` seconds, each taking the next path of the list in turn, and one JSON line is
+written on stdout for the block:
 
 ``{"requests", "errors", "first_error", "wall_s", "latencies_ms", "cpu_s"}``
 
@@ -29,7 +30,13 @@ from typing import Any
 import httpx
 
 
-async def _block(client: httpx.AsyncClient, paths: list[str], seconds: float, workers: int) -> Any:
+async def _block(
+    client: httpx.AsyncClient,
+    paths: list[str],
+    seconds: float,
+    workers: int,
+    headers: dict[str, str] | None = None,
+) -> Any:
     turn = itertools.cycle(paths)
     latencies: list[float] = []
     errors = 0
@@ -45,7 +52,7 @@ async def _block(client: httpx.AsyncClient, paths: list[str], seconds: float, wo
             path = next(turn)
             t0 = clock()
             try:
-                response = await client.get(path)
+                response = await client.get(path, headers=headers)
                 ok = response.status_code == 200
                 problem = f"{path}: {response.status_code} {response.text[:300]}"
             except httpx.HTTPError as exc:
@@ -68,7 +75,7 @@ async def _block(client: httpx.AsyncClient, paths: list[str], seconds: float, wo
 
 async def _serve(base_url: str, token: str, workers: int) -> None:
     limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     loop = asyncio.get_running_loop()
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=60
@@ -78,14 +85,15 @@ async def _serve(base_url: str, token: str, workers: int) -> None:
             if not line.strip():
                 return
             order = json.loads(line)
-            result = await _block(client, list(order["paths"]), float(order["seconds"]), workers)
+            paths, seconds = list(order["paths"]), float(order["seconds"])
+            result = await _block(client, paths, seconds, workers, order.get("headers"))
             sys.stdout.write(json.dumps(result) + "\n")
             sys.stdout.flush()
 
 
 def main(argv: list[str]) -> int:
     base_url, workers = argv[0], int(argv[1])
-    token = os.environ["LOADGEN_TOKEN"]
+    token = os.environ.get("LOADGEN_TOKEN", "")
     try:
         import uvloop
     except ImportError:

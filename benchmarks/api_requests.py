@@ -201,10 +201,15 @@ class LoadGenerator:
             text=True,
         )
 
-    def block(self, paths: Sequence[str], seconds: float) -> dict[str, Any]:
+    def block(
+        self, paths: Sequence[str], seconds: float, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"paths": list(paths), "seconds": seconds}) + "\n")
+        order: dict[str, Any] = {"paths": list(paths), "seconds": seconds}
+        if headers:
+            order["headers"] = headers
+        self.proc.stdin.write(json.dumps(order) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:

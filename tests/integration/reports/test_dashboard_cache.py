@@ -13,9 +13,11 @@ from sqlalchemy import event
 from itsm.accounts.principal import Principal
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
+from itsm.reports import dashboard_cache
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.schemas import Dashboard
 from tests.factories import UTC, make_ticket, make_user
+from tests.waiting import wait_until
 
 READERS = 4
 
@@ -66,3 +68,46 @@ def test_readers_at_once_share_one_computation(db: Database) -> None:
     assert len(got) == READERS
     assert all(figures is got[0] for figures in got)
     assert len(seen) == one_computation
+
+
+def test_readers_share_a_computation_however_long_it_takes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures stale the moment they are computed (no freshness at all) are still the
+    answer of every reader that waited for them: one computation, not one per reader."""
+    monkeypatch.setattr(dashboard_cache, "FRESH_S", 0.0)
+    with db.session() as session:
+        staff = Principal(user=make_user(session, role="technician"))
+        make_ticket(session)
+    shared = DashboardCache()
+    seen = _statements(db)
+    first = threading.Event()
+
+    def hold(*_args: Any) -> None:
+        # the first reader's computation waits until every other reader waits for it
+        if threading.current_thread().name == "reader-0" and not first.is_set():
+            first.set()
+            wait_until("the other readers wait", lambda: shared.waiting == READERS - 1)
+
+    event.listen(db.engine, "before_cursor_execute", hold)
+    got: list[Dashboard] = []
+
+    def reader() -> None:
+        with db.session(write=False) as session:
+            got.append(shared.figures(session, who=staff, generation=3, zone=UTC))
+
+    threads = [threading.Thread(target=reader, name=f"reader-{n}") for n in range(READERS)]
+    threads[0].start()
+    wait_until("the first computation runs", first.is_set)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    event.remove(db.engine, "before_cursor_execute", hold)
+    assert len(got) == READERS
+    assert all(figures is got[0] for figures in got)
+    computations = [s for s in seen if "tickets" in s]
+    seen.clear()
+    with db.session(write=False) as session:
+        DashboardCache().figures(session, who=staff, generation=3, zone=UTC)
+    assert len(computations) == len([s for s in seen if "tickets" in s])

@@ -4,8 +4,9 @@ Period figures (MTTA, MTTR, SLA %, satisfaction) are
 :func:`itsm.reports.service.service_report` of each period, and today's trend figures
 are today's report; the past days of the trend are :mod:`itsm.reports.trend` (the
 report's definitions, grouped by day in one query per measure); the counts of
-right now are the ticket gauges and statistics; host health is each host's latest
-diagnostics report. Nothing here computes a metric of its own.
+right now are :func:`itsm.tickets.queries.active_counts` (the active tickets only);
+host health is each host's latest diagnostics report. Nothing here computes a
+metric of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from itsm.diagnostics import service as diagnostics
-from itsm.reports import gauges
 from itsm.reports.schemas import (
     Dashboard,
     DayFigures,
@@ -30,7 +30,6 @@ from itsm.reports.schemas import (
 from itsm.reports.service import service_report
 from itsm.reports.trend import day_figures
 from itsm.tickets import queries
-from itsm.tickets.models import ACTIVE_STATUSES
 from itsm.users.policy import require_staff
 
 if TYPE_CHECKING:
@@ -64,15 +63,14 @@ def dashboard(
         "30d": service_report(session, start=now - timedelta(days=30), end=now),
     }
     before = list(past_days) if past_days is not None else _past_days(session, midnight, zone)
-    counts = gauges.snapshot(session).tickets
+    counts = queries.active_counts(session)
     active: dict[str, dict[str, int]] = {}
-    for (status, priority), count in counts.items():
-        if status in ACTIVE_STATUSES:
-            active.setdefault(status.value, {})[priority.value] = count
+    for (status, priority), count in counts.by_status_priority.items():
+        active.setdefault(status.value, {})[priority.value] = count
     return Dashboard(
         at=now,
         active=active,
-        unassigned=queries.stats(session).unassigned_active,
+        unassigned=counts.unassigned,
         due_within_hour=queries.due_between(session, start=now, end=now + DUE_SOON),
         breached_today=queries.breaches_since(session, since=midnight),
         technicians=[

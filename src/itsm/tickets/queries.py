@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    and_,
     bindparam,
     false,
     func,
@@ -347,9 +349,7 @@ def stats(session: Session) -> TicketStats:
     by_priority = _counts(session, Ticket.priority, Priority)
     by_category = _counts(session, Ticket.category, Category)
     unassigned = session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(status_in(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
+        select(func.count()).select_from(Ticket).where(_unassigned_active())
     )
     return TicketStats(
         total=sum(by_status.values()),
@@ -359,6 +359,40 @@ def stats(session: Session) -> TicketStats:
         by_priority=by_priority,
         by_category=by_category,
     )
+
+
+def _unassigned_active() -> ColumnElement[bool]:
+    return and_(status_in(ACTIVE_STATUSES), Ticket.assignee_id.is_(None))
+
+
+@dataclass(frozen=True)
+class ActiveCounts:
+    """Active tickets by status and priority (every pair, zeros too), and how many of
+    them nobody has taken."""
+
+    by_status_priority: dict[tuple[Status, Priority], int]
+    unassigned: int
+
+
+def active_counts(session: Session) -> ActiveCounts:
+    """The active queue's counts in one GROUP BY over the active tickets alone (their
+    partial index), not over every ticket as :func:`stats` reads."""
+    rows = session.execute(
+        select(
+            Ticket.status,
+            Ticket.priority,
+            func.count(),
+            func.count().filter(_unassigned_active()),
+        )
+        .where(status_in(ACTIVE_STATUSES))
+        .group_by(Ticket.status, Ticket.priority)
+    )
+    counts = {(s, p): 0 for s in ACTIVE_STATUSES for p in Priority}
+    unassigned = 0
+    for status, priority, count, nobody in rows:
+        counts[Status(status), Priority(priority)] = int(count)
+        unassigned += int(nobody)
+    return ActiveCounts(counts, unassigned)
 
 
 def due_between(session: Session, *, start: datetime, end: datetime) -> int:

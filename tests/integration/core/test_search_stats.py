@@ -14,7 +14,7 @@ from itsm.demo.service import load_demo
 from itsm.errors import Conflict, InvalidInput
 from itsm.tickets import queries
 from itsm.tickets import service as tickets
-from itsm.tickets.models import Status, Ticket
+from itsm.tickets.models import ACTIVE_STATUSES, Priority, Status, Ticket
 from itsm.tickets.schemas import CommentCreate, TicketUpdate
 from tests.factories import make_ticket, make_user
 
@@ -180,6 +180,21 @@ def test_stats_match_the_data(session: Session) -> None:
     assert sum(stats.by_priority.values()) == sum(stats.by_category.values()) == stats.total
     assert stats.active == 5
     assert stats.unassigned_active == 4
+    # the dashboard's active counts: the same tickets, read off the active ones alone
+    active = queries.active_counts(session)
+    assert active.unassigned == stats.unassigned_active
+    assert sum(active.by_status_priority.values()) == stats.active
+    assert {k: n for k, n in active.by_status_priority.items() if n} == {
+        (Status.OPEN, Priority.LOW): 2,
+        (Status.OPEN, Priority.MEDIUM): 1,
+        (Status.OPEN, Priority.HIGH): 1,
+        (Status.PENDING, Priority.LOW): 1,
+    }
+    assert len(active.by_status_priority) == len(ACTIVE_STATUSES) * len(Priority)
+    expected = Counter(
+        (Status(t.status), Priority(t.priority)) for t in rows if t.status in ACTIVE_STATUSES
+    )
+    assert {k: n for k, n in active.by_status_priority.items() if n} == dict(expected)
 
 
 def test_stats_of_an_empty_database(session: Session) -> None:

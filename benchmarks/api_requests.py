@@ -202,8 +202,14 @@ class LoadGenerator:
         )
 
     def block(
-        self, paths: Sequence[str], seconds: float, headers: dict[str, str] | None = None
+        self,
+        paths: Sequence[str],
+        seconds: float,
+        headers: dict[str, str] | None = None,
+        *,
+        errors_ok: bool = False,
     ) -> dict[str, Any]:
+        """One block's figures; failed requests raise unless ``errors_ok`` (then counted)."""
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         order: dict[str, Any] = {"paths": list(paths), "seconds": seconds}
@@ -215,7 +221,7 @@ class LoadGenerator:
         if not line:
             raise RuntimeError("the load generator died (see its stderr above)")
         result: dict[str, Any] = json.loads(line)
-        if result["errors"]:
+        if result["errors"] and not errors_ok:
             raise RuntimeError(
                 f"{result['errors']} of {result['requests']} requests failed, "
                 f"first: {result['first_error']}"

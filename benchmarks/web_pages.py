@@ -65,6 +65,7 @@ STAFF = "tech01"
 REQUESTER = "req00000"
 COOKIE = "itsm_session"
 QUEUE_VIEWS = ("active", "mine", "unassigned", "due-soon", "breached")
+SMOKE_PAGES = ("queue_active", "dashboard")  # loaded in Chromium by --smoke
 
 
 @dataclass(frozen=True)
@@ -179,37 +180,49 @@ def _dashboard_compute(settings: Settings, repeat: int) -> dict[str, float]:
                     ],
                 }
                 for key, call in runs.items():
+                    if key == "per_day_reports" and repeat == 1:
+                        timings[key].append(float("nan"))  # --smoke: not the old way
+                        continue
                     t0 = time.perf_counter()
                     call(now)
                     timings[key].append((time.perf_counter() - t0) * 1000)
     finally:
         db.dispose()
-    return {key: sorted(v)[len(v) // 2] for key, v in timings.items()}
+    return {key: sorted(v)[len(v) // 2] for key, v in timings.items() if v}
 
 
 def _server_times(
     cfg: RunConfig, gen: LoadGenerator, access: Access, todo: Sequence[Case], plan: Plan
-) -> dict[str, list[float]]:
+) -> tuple[dict[str, list[float]], dict[str, str]]:
     headers = {
         "staff": {"Cookie": f"{COOKIE}={access.staff_cookie}"},
         "user": {"Cookie": f"{COOKIE}={access.user_cookie}"},
         "api": {"Authorization": f"Bearer {access.token}"},
     }
+    failed: dict[str, str] = {}
+
+    def block(case: Case, seconds: float) -> list[float]:
+        got = gen.block(case.paths, seconds, headers[case.viewer], errors_ok=True)
+        if got["errors"]:  # timed as they came (a timeout counts its wait), and named
+            failed.setdefault(case.key, f"{got['errors']} failed: {got['first_error'][:120]}")
+        return list(got["latencies_ms"])
+
     for case in todo:
-        gen.block(case.paths, plan.warm_s, headers[case.viewer])
+        block(case, plan.warm_s)
     out: dict[str, list[float]] = {case.key: [] for case in todo}
     for r in range(plan.rounds):
         for case in todo if r % 2 == 0 else list(reversed(todo)):
-            got = gen.block(case.paths, plan.block_s, headers[case.viewer])
-            out[case.key] += got["latencies_ms"]
+            out[case.key] += block(case, plan.block_s)
     cfg.log(f"{NAME}: {sum(map(len, out.values())):,} requests timed")
-    return out
+    return out, failed
 
 
 def _measure(cfg: RunConfig, ds: _dataset.Dataset, plan: Plan, result: Result) -> None:
     label = ds.label
     sample = random.Random(_dataset.SEED).sample(range(1, plan.count + 1), min(plan.count, 200))
     todo = cases(sample)
+    if cfg.smoke:  # the pages of the targets only: a check that everything runs
+        todo = [c for c in todo if c.target]
     data: dict[str, Any] = {"dataset": ds.detail}
     with ExitStack() as stack:
         home = stack.enter_context(isolated_settings_env())
@@ -221,8 +234,8 @@ def _measure(cfg: RunConfig, ds: _dataset.Dataset, plan: Plan, result: Result) -
         stack.callback(gen.close)
         cfg.log(f"{NAME}/{ds.kind}: server time, {len(todo)} cases")
         load = _machine.load_average()
-        times = _server_times(cfg, gen, access, todo, plan)
-        _server_figures(result, label, todo, times, load)
+        times, failed = _server_times(cfg, gen, access, todo, plan)
+        _server_figures(result, label, todo, times, failed, load)
         data["server_ms"] = {
             k: {"p50": percentile(v, 50), "p95": percentile(v, 95), "n": len(v)}
             for k, v in times.items()
@@ -253,6 +266,7 @@ def _measure(cfg: RunConfig, ds: _dataset.Dataset, plan: Plan, result: Result) -
         data["server_rss_mb"] = round(psutil.Process(pid).memory_info().rss / 2**20, 1)
     cfg.log(f"{NAME}/{ds.kind}: dashboard figures uncached, in-process")
     compute = _dashboard_compute(settings, 3 if not cfg.smoke else 1)
+    old = compute.get("per_day_reports", float("nan"))
     result.figures.append(
         Figure(
             f"{label} dashboard figures, uncached",
@@ -260,8 +274,8 @@ def _measure(cfg: RunConfig, ds: _dataset.Dataset, plan: Plan, result: Result) -
             "ms",
             detail=(
                 f"in-process; the 30-day trend's past days {compute['trend']:.1f} ms "
-                f"(2 GROUP BY queries) against {compute['per_day_reports']:.1f} ms for the 29 "
-                "per-day service reports it replaced; served from the cache between changes"
+                f"(2 GROUP BY queries) against {old:.1f} ms for the 29 per-day service "
+                "reports it replaced; served from the cache between changes"
             ),
         )
     )
@@ -278,6 +292,7 @@ def _server_figures(
     label: str,
     todo: Sequence[Case],
     times: dict[str, list[float]],
+    failed: dict[str, str],
     load: Sequence[float] | None,
 ) -> None:
     for case in todo:
@@ -289,7 +304,8 @@ def _server_figures(
                 p95,
                 "ms",
                 detail=f"p50 {percentile(values, 50):.1f} ms, {len(values):,} requests"
-                + ("" if case.target else "; information"),
+                + ("" if case.target else "; information")
+                + (f"; {failed[case.key]}" if case.key in failed else ""),
             )
         )
     judged = [c for c in todo if c.target]
@@ -299,8 +315,9 @@ def _server_figures(
         Target(
             f"{label} server time p95 ≤ {WEB_SERVER_P95_MS:.0f} ms on every page "
             f"(8 clients, measured by the client on loopback)",
-            worst_p95 <= WEB_SERVER_P95_MS,
-            f"worst {worst.label} {worst_p95:.1f} ms; {_load_text(load)}",
+            worst_p95 <= WEB_SERVER_P95_MS and not any(c.key in failed for c in judged),
+            f"worst {worst.label} {worst_p95:.1f} ms; {_load_text(load)}"
+            + (f"; failed requests: {', '.join(sorted(failed))}" if failed else ""),
         )
     )
 
@@ -318,7 +335,7 @@ def _browser(
     pages = [
         _browser_pages.Page(c.key, c.paths[0], (COOKIE, cookies[c.viewer]))
         for c in todo
-        if c.target and c.key != "panel"
+        if c.target and c.key != "panel" and (plan.loads > 1 or c.key in SMOKE_PAGES)
     ]
     load = _machine.load_average()
     loaded = _browser_pages.load_pages(url, pages, plan.loads)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sse_starlette import EventSourceResponse
 
@@ -20,7 +20,7 @@ from itsm.api.deps import SessionDep, SettingsDep
 from itsm.api.live import RESYNC, event_stream
 from itsm.attachments import service as attachments
 from itsm.events.domain import DomainEvent
-from itsm.tickets import access, lifecycle, watchers
+from itsm.tickets import access, lifecycle, picker, watchers
 from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Category, EventKind, Priority, Status
 from itsm.tickets.schemas import TicketUpdate
@@ -107,6 +107,32 @@ def events(ref: Ref, request: Request, session: SessionDep, who: ViewerDep) -> E
         return event.ticket_id == ticket_id or event.kind == RESYNC.kind
 
     return event_stream(request, who, login=login_check(request), named=False, only=about_it)
+
+
+Typed = Annotated[str | None, Query(max_length=500)]
+
+
+@router.get("/tickets/{ref}/pick")
+def pick(
+    ref: Ref,
+    request: Request,
+    session: SessionDep,
+    who: ViewerDep,
+    into: Typed = None,
+    other: Typed = None,
+) -> Response:
+    """The options of the merge (``into``) or link (``other``) field's list, for what is
+    typed in it: htmx sends the field's own name and value."""
+    user_policy.require_staff(who)
+    ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
+    field, typed = ("merge", into) if into is not None else ("link", other or "")
+    found = picker.candidates(session, viewer=who.user, query=typed, exclude=ticket.id)
+    return render(
+        request,
+        "desk/_pick.html",
+        {"field": field, "options": access.ticket_views(session, viewer=who.user, tickets=found)},
+        language=language(request, who),
+    )
 
 
 def back(number: str, done: str) -> Response:

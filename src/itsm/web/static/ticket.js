@@ -19,6 +19,86 @@
     }
   });
 
+  // The merge and link pickers (WAI-ARIA combobox with a list): htmx fills the list as
+  // the technician types; arrow keys move through it, Enter or a click fills the field.
+  function listOf(input) { return document.getElementById(input.getAttribute("aria-controls")); }
+
+  function choices(list) {
+    return Array.prototype.filter.call(list.querySelectorAll("[role=option]"), function (o) {
+      return o.getAttribute("aria-disabled") !== "true";
+    });
+  }
+
+  function mark(input, option) {
+    var list = listOf(input);
+    Array.prototype.forEach.call(list.querySelectorAll("[role=option]"), function (o) {
+      o.setAttribute("aria-selected", o === option ? "true" : "false");
+    });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function closeList(input) {
+    var list = listOf(input);
+    if (list) { list.hidden = true; }
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(input, option) {
+    input.value = option.getAttribute("data-value");
+    closeList(input);
+    input.focus();
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail.target;
+    if (!list.classList || !list.classList.contains("picker-list")) { return; }
+    var input = document.querySelector("[aria-controls='" + list.id + "']");
+    if (!input || document.activeElement !== input) { closeList(input || list); return; }
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    mark(input, null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.getAttribute || input.getAttribute("role") !== "combobox") { return; }
+    var list = listOf(input);
+    if (!list || list.hidden) { return; }
+    var options = choices(list);
+    var active = document.getElementById(input.getAttribute("aria-activedescendant") || "");
+    var at = options.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) { return; }
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      mark(input, options[(at + step + options.length) % options.length]);
+    } else if (event.key === "Enter" && at >= 0) {
+      event.preventDefault();  // fill the field; a second Enter sends the form
+      choose(input, options[at]);
+    } else if (event.key === "Escape") {
+      closeList(input);
+    }
+  });
+
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest && event.target.closest(".picker-list [role=option]");
+    if (!option || option.getAttribute("aria-disabled") === "true") { return; }
+    event.preventDefault();  // keep the focus in the field
+    var input = document.querySelector("[aria-controls='" + option.parentNode.id + "']");
+    if (input) { choose(input, option); }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (input.getAttribute && input.getAttribute("role") === "combobox") { closeList(input); }
+  });
+
   var live = document.getElementById("desk-live");
   if (!live) { return; }
   var PARTS = [

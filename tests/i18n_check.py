@@ -15,6 +15,8 @@ WEB = ROOT / "src" / "itsm" / "web"
 NOTIFY = ROOT / "src" / "itsm" / "notify"
 #: The mail intake's texts (its answer to strangers, its notes), in the desk's language.
 MAIL = ROOT / "src" / "itsm" / "mail"
+#: The whole package: the services' error messages (marked ``N_``) are read on pages too.
+PACKAGE = ROOT / "src" / "itsm"
 # The same map as babel.cfg, relative to the web package.
 METHODS = [
     ("**.py", "python"),

@@ -7,12 +7,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput, Phrase, Said, render
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def explain(field: str, err: Mapping[str, Any]) -> str | None:
+def explain(field: str, err: Mapping[str, Any]) -> Said | None:
     """The sentence for the error kinds every door words alike (a bad choice, a missing or
     empty value, too long), or ``None`` for the others, which each door words itself."""
     kind = err.get("type")
@@ -21,36 +21,59 @@ def explain(field: str, err: Mapping[str, Any]) -> str | None:
         allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         given = err.get("input")
         if given is None:  # an explicit null, or an import row's empty column
-            return f"{field} is required; allowed: {allowed}"
-        return f"invalid {field} {given!r}; allowed: {allowed}"
+            return N_("%(field)s is required; allowed: %(allowed)s"), {
+                "field": field,
+                "allowed": allowed,
+            }
+        return N_("invalid %(field)s %(given)r; allowed: %(allowed)s"), {
+            "field": field,
+            "given": given,
+            "allowed": allowed,
+        }
     if kind == "missing":
-        return f"{field} is required"
+        return N_("%(field)s is required"), {"field": field}
     if kind in {"string_too_long", "too_long"}:
-        return f"{field} is too long (at most {ctx.get('max_length')} characters)"
+        return N_("%(field)s is too long (at most %(max_length)s characters)"), {
+            "field": field,
+            "max_length": ctx.get("max_length"),
+        }
     if kind in {"string_too_short", "too_short"}:
-        return f"{field} must not be empty"
+        return N_("%(field)s must not be empty"), {"field": field}
     return None
 
 
-def describe(exc: ValidationError) -> str:
+def said(exc: ValidationError) -> Said:
     """The first error, phrased for a person: field, given value, what is allowed."""
     err = exc.errors()[0]
     # List positions ("status.0") say nothing to a person: name the field only.
     field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "input"
-    said = explain(field, err)
-    if said is not None:
-        return said
+    known = explain(field, err)
+    if known is not None:
+        return known
     given = err.get("input")
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    shown = given if isinstance(given, int | float) else None
-    return f"invalid {field}{f' {shown!r}' if shown is not None else ''}: {msg}"
+    # A schema's own check says why; a reason it marked N_ is translated with the message.
+    reason = Phrase(str(err["msg"]).removeprefix("Value error, "))
+    if isinstance(given, int | float):
+        return N_("invalid %(field)s %(given)r: %(reason)s"), {
+            "field": field,
+            "given": given,
+            "reason": reason,
+        }
+    return N_("invalid %(field)s: %(reason)s"), {"field": field, "reason": reason}
+
+
+def describe(exc: ValidationError) -> str:
+    """:func:`said`, in English."""
+    template, params = said(exc)
+    return render(template, params)
 
 
 def validated(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(describe(exc)) from None
+        template, params = said(exc)
+        raise InvalidInput(template, **params) from None
 
 
 def refuse_nul(value: Any) -> Any:
@@ -61,7 +84,7 @@ def refuse_nul(value: Any) -> Any:
     """
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+            raise ValueError(N_("must not contain NUL characters"))
     elif isinstance(value, dict):
         for key, item in value.items():
             refuse_nul(key)

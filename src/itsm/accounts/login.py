@@ -11,6 +11,7 @@ from itsm.accounts import service
 from itsm.accounts.errors import BadCredentials
 from itsm.config import LoginThrottle
 from itsm.db.runtime import Database
+from itsm.errors import N_
 from itsm.users.models import User
 
 T = TypeVar("T")
@@ -42,4 +43,4 @@ def log_in(
             if user is not None:
                 service.rehash_if_needed(session, user=user, password=password)
                 return then(session, user)
-    raise BadCredentials("wrong username or password")
+    raise BadCredentials(N_("wrong username or password"))

@@ -22,7 +22,7 @@ from itsm.accounts.principal import Principal
 from itsm.config import LoginThrottle
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.events import domain as events
 from itsm.users import service as users
 from itsm.users.models import User
@@ -144,7 +144,7 @@ def begin_change(
     if not own:
         return PasswordChange(ref=ref, keep_token=keep, proof=None, actor_id=who.user.id)
     if current_password is None:
-        raise InvalidInput("current_password is required to change your own password")
+        raise InvalidInput(N_("current_password is required to change your own password"))
     passwords.check_strength(password)  # before spending a guess on the current one
     attempt = service.begin_login(
         session, username=who.user.username, address=address, rules=rules, now=now
@@ -217,5 +217,5 @@ def change_password(
         changed = finish_change(session, change=change, proven=proven, password=new)
         revoked = None if changed is None else changed.revoked_tokens
     if revoked is None:
-        raise WrongPassword("the current password is wrong; nothing changed")
+        raise WrongPassword(N_("the current password is wrong; nothing changed"))
     return revoked

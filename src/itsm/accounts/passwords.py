@@ -8,7 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
@@ -21,13 +21,17 @@ def _hasher() -> PasswordHasher:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"password is too short: at least {MIN_LENGTH} characters")
+        raise InvalidInput(
+            N_("password is too short: at least %(min_length)s characters"), min_length=MIN_LENGTH
+        )
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"password is too long: at most {MAX_LENGTH} characters")
+        raise InvalidInput(
+            N_("password is too long: at most %(max_length)s characters"), max_length=MAX_LENGTH
+        )
     if password.strip() == "":
-        raise InvalidInput("password must not be only spaces")
+        raise InvalidInput(N_("password must not be only spaces"))
     if "\x00" in password:
-        raise InvalidInput("password must not contain NUL characters")
+        raise InvalidInput(N_("password must not contain NUL characters"))
 
 
 def generate() -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from itsm.accounts.errors import MissingScope
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.principal import Principal
-from itsm.errors import Forbidden
+from itsm.errors import N_, Forbidden
 from itsm.users.models import Role, User
 
 
 def require_person(who: Principal | None) -> None:
     """Agent tokens send reports and alerts only: nothing about accounts or tokens."""
     if who is not None and who.is_agent:
-        raise Forbidden("agent tokens may only send diagnostic reports")
+        raise Forbidden(N_("agent tokens may only send diagnostic reports"))
 
 
 def check_scope(who: Principal | None, scope: TokenScope) -> None:
@@ -29,8 +29,13 @@ def check_scope(who: Principal | None, scope: TokenScope) -> None:
         return
     has = ", ".join(sorted(who.scopes)) or "none"
     raise MissingScope(
-        f"this agent token may not send {scope}: its scopes are {has}; "
-        f"send them with a token of scope {scope} ('itsm token create --agent --scope {scope}')"
+        N_(
+            "this agent token may not send %(scope)s: its scopes are %(has)s; send "
+            "them with a token of scope %(scope)s ('itsm token create --agent "
+            "--scope %(scope)s')"
+        ),
+        scope=scope,
+        has=has,
     )
 
 
@@ -48,9 +53,9 @@ def check_create_token(who: Principal | None, *, owner: User | None, kind: Token
     others, and agent tokens. ``owner`` ``None``: the diagnostics agent's account."""
     require_person(who)
     if owner is not None and _is_other(who, owner) and not is_admin(who):
-        raise Forbidden("only admins may create tokens for other people")
+        raise Forbidden(N_("only admins may create tokens for other people"))
     if kind is TokenKind.AGENT and not is_admin(who):
-        raise Forbidden("only admins may create agent tokens")
+        raise Forbidden(N_("only admins may create agent tokens"))
 
 
 def check_name_owner(who: Principal | None, *, own: bool) -> None:
@@ -58,7 +63,7 @@ def check_name_owner(who: Principal | None, *, own: bool) -> None:
     anyone but themselves, so that the refusal does not tell whether the name exists."""
     require_person(who)
     if not own and not is_admin(who):
-        raise Forbidden("only admins may see or create other people's tokens")
+        raise Forbidden(N_("only admins may see or create other people's tokens"))
 
 
 def token_days(who: Principal | None, *, requested: int | None, cap: int | None) -> int | None:
@@ -73,7 +78,7 @@ def check_unlock(who: Principal | None) -> None:
     """Only admins clear an account's failed logins."""
     require_person(who)
     if not is_admin(who):
-        raise Forbidden("only admins may unlock accounts")
+        raise Forbidden(N_("only admins may unlock accounts"))
 
 
 def check_list_tokens(who: Principal | None, *, owner: User | None) -> None:
@@ -81,7 +86,7 @@ def check_list_tokens(who: Principal | None, *, owner: User | None) -> None:
     ``None``: everyone's)."""
     require_person(who)
     if _is_other(who, owner) and not is_admin(who):
-        raise Forbidden("only admins may list other people's tokens")
+        raise Forbidden(N_("only admins may list other people's tokens"))
 
 
 def revocable_owner(who: Principal | None) -> User | None:
@@ -102,4 +107,4 @@ def check_set_password(who: Principal | None, *, own: bool) -> None:
     if own:
         return
     if not is_admin(who):
-        raise Forbidden("only admins may set other people's passwords")
+        raise Forbidden(N_("only admins may set other people's passwords"))

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from itsm.accounts.models import TokenKind, TokenScope
+from itsm.errors import N_
 from itsm.validation import refuse_nul
 
 
@@ -43,7 +44,7 @@ class TokenCreate(BaseModel):
     def _name(cls, value: str) -> str:
         value = refuse_nul(value).strip()
         if not value:
-            raise ValueError("name must not be empty")
+            raise ValueError(N_("name must not be empty"))
         return value
 
     @field_validator("host")
@@ -52,10 +53,10 @@ class TokenCreate(BaseModel):
         if value is None:
             return None
         if info.data.get("kind", TokenKind.AGENT) is not TokenKind.AGENT:
-            raise ValueError("only agent tokens may be bound to a host")
+            raise ValueError(N_("only agent tokens may be bound to a host"))
         value = refuse_nul(value).strip()
         if not value:
-            raise ValueError("must not be empty")
+            raise ValueError(N_("must not be empty"))
         return value
 
 

@@ -27,7 +27,7 @@ from itsm.db import locks
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
 from itsm.diagnostics.autoticket import agent_user
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.events import domain as events
 from itsm.inventory import service as inventory
 from itsm.users import service as users
@@ -72,8 +72,14 @@ def check_throttle(
         if oldest is not None:
             wait = max(1, math.ceil((oldest - since).total_seconds()))
         raise TooManyLogins(
-            f"too many failed logins for {username!r} or from {address}; try again in {wait} s",
+            N_(
+                "too many failed logins for %(username)r or from %(address)s; try "
+                "again in %(wait)s s"
+            ),
             retry_after=wait,
+            username=username,
+            address=address,
+            wait=wait,
         )
 
 
@@ -103,7 +109,7 @@ def begin_login(
     nobody waits for a hash. Raises :class:`TooManyLogins` once a budget is spent.
     """
     if "\x00" in username:  # no account has one, and PostgreSQL cannot store it
-        raise InvalidInput("username must not contain NUL characters")
+        raise InvalidInput(N_("username must not contain NUL characters"))
     now = now or utcnow()
     name = username.strip().lower()[:64]
     address = address[:64]
@@ -190,7 +196,7 @@ def create_token(
     host = None
     if data.host is not None:
         if data.kind is not TokenKind.AGENT:
-            raise InvalidInput("only agent tokens may be bound to a host")
+            raise InvalidInput(N_("only agent tokens may be bound to a host"))
         host = inventory.host_identity(session, ref=data.host)
     now = now or utcnow()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -224,16 +230,17 @@ def token_scopes(data: TokenCreate) -> frozenset[TokenScope] | None:
     given = frozenset(data.scopes or ())
     if data.kind is not TokenKind.AGENT:
         if given:
-            raise InvalidInput("only agent tokens have scopes")
+            raise InvalidInput(N_("only agent tokens have scopes"))
         return None
     allowed = ", ".join(TokenScope)
     if data.host is not None:
         if given - {TokenScope.REPORTS}:
-            raise InvalidInput("a host-bound agent token may have the 'reports' scope only")
+            raise InvalidInput(N_("a host-bound agent token may have the 'reports' scope only"))
         return frozenset({TokenScope.REPORTS})
     if not given:
         raise InvalidInput(
-            f"an agent token bound to no host needs its scopes: one or more of {allowed}"
+            N_("an agent token bound to no host needs its scopes: one or more of %(allowed)s"),
+            allowed=allowed,
         )
     return given
 
@@ -269,7 +276,7 @@ def issue_token(
     if account is not None:
         owner = agent_user(session, account)
     if owner is None:
-        raise InvalidInput("no acting user: give --user or --as")
+        raise InvalidInput(N_("no acting user: give --user or --as"))
     return create_token(session, owner=owner, data=data, actor_id=events.actor_id(who))
 
 
@@ -302,7 +309,7 @@ def get_token(session: Session, *, token_id: int | str, owner: User | None = Non
     token = session.get(ApiToken, key) if key is not None else None
     if token is None or (owner is not None and token.user_id != owner.id):
         shown = key if key is not None else repr(str(token_id)[:40])
-        raise TokenNotFound(f"token {shown} does not exist")
+        raise TokenNotFound(N_("token %(shown)s does not exist"), shown=shown)
     return token
 
 
@@ -337,27 +344,29 @@ def principal_for(session: Session, *, secret: str, now: datetime | None = None)
     """Who a bearer token belongs to; wrong, expired and revoked tokens are all refused."""
     row = session.execute(_TOKEN_BY_HASH, {"token_hash": _token_digest(secret)}).first()
     if row is None:
-        raise BadCredentials("invalid API token")
+        raise BadCredentials(N_("invalid API token"))
     token, user = row
     return _judged(token, user, now)
 
 
 def _token_digest(secret: str) -> str:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        raise BadCredentials("invalid API token")
+        raise BadCredentials(N_("invalid API token"))
     return _digest(secret)
 
 
 def _judged(token: ApiToken, user: User, now: datetime | None) -> Principal:
     now = now or utcnow()
     if token.revoked_at is not None:
-        raise BadCredentials(f"API token {token.prefix}… was revoked")
+        raise BadCredentials(N_("API token %(prefix)s… was revoked"), prefix=token.prefix)
     if token.expires_at is not None and token.expires_at <= now:
         raise BadCredentials(
-            f"API token {token.prefix}… expired at {token.expires_at:%Y-%m-%d %H:%M} UTC"
+            N_("API token %(prefix)s… expired at %(expires_at)s UTC"),
+            prefix=token.prefix,
+            expires_at=f"{token.expires_at:%Y-%m-%d %H:%M}",
         )
     if not user.is_active:
-        raise BadCredentials(f"user {user.username!r} is deactivated")
+        raise BadCredentials(N_("user %(username)r is deactivated"), username=user.username)
     due = token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY
     return Principal(
         user=user,

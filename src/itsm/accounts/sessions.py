@@ -19,6 +19,7 @@ from itsm.accounts.errors import BadCredentials
 from itsm.accounts.models import WebSession
 from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
+from itsm.errors import N_
 from itsm.users.models import User
 
 # Recording every request's time would turn page views into writes: once a minute is
@@ -87,18 +88,18 @@ def visit(
     """Who the cookie ``secret`` belongs to; a revoked, idle, expired or unknown session,
     or a deactivated user, is :class:`BadCredentials`."""
     if not secret or len(secret) > 200:
-        raise BadCredentials("no session")
+        raise BadCredentials(N_("no session"))
     row = session.execute(_SESSION_BY_HASH.where(WebSession.secret_hash == _digest(secret))).first()
     if row is None:
-        raise BadCredentials("unknown session")
+        raise BadCredentials(N_("unknown session"))
     web, user = row
     now = now or utcnow()
     if web.revoked_at is not None:
-        raise BadCredentials("the session was closed")
+        raise BadCredentials(N_("the session was closed"))
     if web.expires_at <= now or web.last_seen_at + lifetime.idle <= now:
-        raise BadCredentials("the session expired")
+        raise BadCredentials(N_("the session expired"))
     if not user.is_active:
-        raise BadCredentials(f"user {user.username!r} is deactivated")
+        raise BadCredentials(N_("user %(username)r is deactivated"), username=user.username)
     return Visit(
         principal=Principal(user=user),
         session_id=web.id,

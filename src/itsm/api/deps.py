@@ -28,7 +28,7 @@ from itsm.accounts.service import Principal
 from itsm.api import client_address as addresses
 from itsm.config import Settings
 from itsm.db.runtime import Database
-from itsm.errors import ItsmError, Unauthenticated
+from itsm.errors import N_, ItsmError, Unauthenticated
 from itsm.users.policy import require_staff
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,9 @@ def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("missing API token: send the header 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            N_("missing API token: send the header 'Authorization: Bearer <token>'")
+        )
     return secret.strip()
 
 

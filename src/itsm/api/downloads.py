@@ -16,6 +16,7 @@ from itsm.attachments import filenames, sniff
 from itsm.attachments.errors import AttachmentNotFound
 from itsm.attachments.models import Attachment
 from itsm.attachments.storage import Store
+from itsm.errors import N_
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,9 @@ def file_response(row: Attachment, store: Store) -> FileResponse:
     path = store.path_of(row.sha256)
     if not path.is_file():
         log.warning("attachment %s: its file %s is missing from the store", row.id, path)
-        raise AttachmentNotFound(f"the file of attachment {row.id} is missing on the server")
+        raise AttachmentNotFound(
+            N_("the file of attachment %(id)s is missing on the server"), id=row.id
+        )
     return FileResponse(
         path,
         media_type=sniff.served_type(row.media_type),

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from itsm.errors import ErrorKind, ItsmError, RateLimited
+from itsm.errors import N_, ErrorKind, ItsmError, Phrase, RateLimited, Said, render
 from itsm.validation import explain
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _said(err: dict[str, Any]) -> Said:
     """One error, phrased for a person: the field and what is allowed."""
     field = _field(tuple(err.get("loc", ())))
     said = explain(field, err)
@@ -137,15 +137,16 @@ def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown field {field!r}"
+        return N_("unknown field %(field)r"), {"field": field}
     if kind == "json_invalid":
-        return f"body is not valid JSON: {ctx.get('error', 'parse error')}"
-    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"invalid {field}: {msg}"
+        return N_("body is not valid JSON: %(reason)s"), {"reason": ctx.get("error", "parse error")}
+    reason = Phrase(str(err.get("msg", "invalid")).removeprefix("Value error, "))
+    return N_("invalid %(field)s: %(reason)s"), {"field": field, "reason": reason}
 
 
-#: Renders an error as a web page for a request of the web app (``None``: not one).
-PageRenderer = Callable[[Request, int, str, dict[str, str]], Response | None]
+#: Renders an error as a web page for a request of the web app (``None``: not one); the
+#: page words the error (a message id and its parameters) in the visitor's language.
+PageRenderer = Callable[[Request, int, Said | None, dict[str, str]], Response | None]
 
 
 def install(app: FastAPI, *, page: PageRenderer | None = None) -> None:
@@ -153,11 +154,16 @@ def install(app: FastAPI, *, page: PageRenderer | None = None) -> None:
     the web app's error page (``page``) for a request the web app serves."""
 
     def answer(
-        request: Request, status: int, type_slug: str, detail: str, **extra: Any
+        request: Request,
+        status: int,
+        type_slug: str,
+        detail: str,
+        said: Said | None = None,
+        **extra: Any,
     ) -> Response:
         headers: dict[str, str] = extra.pop("headers", None) or {}
         if page is not None:
-            shown = page(request, status, detail, headers)
+            shown = page(request, status, said, headers)
             if shown is not None:
                 return shown
         return problem(
@@ -172,14 +178,17 @@ def install(app: FastAPI, *, page: PageRenderer | None = None) -> None:
             headers["WWW-Authenticate"] = 'Bearer realm="itsm"'
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
-        return answer(request, status, slug(type(exc)), exc.message, headers=headers)
+        said = (exc.template, exc.params)
+        return answer(request, status, slug(type(exc)), exc.message, said, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [dict(e) for e in exc.errors()]
         broken_json = any(e.get("type") == "json_invalid" for e in errors)
+        said = [_said(e) for e in errors]
         fields = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors
+            {"field": _field(tuple(e.get("loc", ()))), "message": render(*s)}
+            for e, s in zip(errors, said, strict=True)
         ]
         status = 400 if broken_json else 422
         return answer(
@@ -187,6 +196,7 @@ def install(app: FastAPI, *, page: PageRenderer | None = None) -> None:
             status,
             "malformed-json" if broken_json else "invalid-input",
             "; ".join(f["message"] for f in fields[:3]),
+            said[0] if said else None,
             errors=fields,
         )
 

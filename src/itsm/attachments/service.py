@@ -20,6 +20,7 @@ from itsm.attachments.errors import AttachmentNotFound, TooManyAttachments
 from itsm.attachments.models import Attachment
 from itsm.attachments.schemas import AttachmentRead
 from itsm.attachments.storage import Store
+from itsm.errors import N_, Counted
 from itsm.events.domain import TICKET_PREFIX, DomainEvent, emit
 from itsm.sla.config import SlaSettings
 from itsm.tickets import access
@@ -27,7 +28,6 @@ from itsm.tickets import service as tickets
 from itsm.tickets.schemas import CommentCreate
 from itsm.users.models import User
 from itsm.validation import validated
-from itsm.wording import count
 
 #: The domain event of a file attached (``internal`` for staff-only files).
 TICKET_ATTACHED = TICKET_PREFIX + "attached"
@@ -49,7 +49,7 @@ def attach(
     """Attach the file read from ``source`` to the ticket ``ref``, with a new comment
     (or internal note) of text ``comment`` when one is given. Internal files: staff only."""
     if internal:
-        access.require_staff(actor, "attach internal files")
+        access.require_staff(actor, N_("attach internal files"))
     note = None
     if comment is not None:
         note = validated(CommentCreate, {"body": comment, "is_internal": internal})
@@ -60,8 +60,13 @@ def attach(
     )
     if (held or 0) >= limits.max_per_ticket:
         raise TooManyAttachments(
-            f"{ticket.number} already has {count(held or 0, 'attachment')}; the limit is "
-            f"{limits.max_per_ticket} per ticket (attachments.max_per_ticket)"
+            N_(
+                "%(number)s already has %(attachments)s; the limit is %(max_per_ticket)s per "
+                "ticket (attachments.max_per_ticket)"
+            ),
+            number=ticket.number,
+            attachments=Counted(held or 0, N_("%(num)s attachment"), N_("%(num)s attachments")),
+            max_per_ticket=limits.max_per_ticket,
         )
     stored = store.put(source, max_bytes=limits.max_bytes)
     comment_id = None
@@ -119,7 +124,11 @@ def get_attachment(
         or row.ticket_id != ticket.id
         or (row.is_internal and not access.sees_all(viewer))
     ):
-        raise AttachmentNotFound(f"{ticket.number} has no attachment {attachment_id}")
+        raise AttachmentNotFound(
+            N_("%(number)s has no attachment %(attachment_id)s"),
+            number=ticket.number,
+            attachment_id=attachment_id,
+        )
     return row
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from itsm.attachments.errors import AttachmentTooLarge
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 
 _CHUNK = 64 * 1024
 #: Names of files not yet whole (an upload) and of files being swept.
@@ -38,7 +38,8 @@ class Stored:
 
 def too_large(max_bytes: int) -> AttachmentTooLarge:
     return AttachmentTooLarge(
-        f"the file is over the limit of {max_bytes} bytes (attachments.max_bytes)"
+        N_("the file is over the limit of %(max_bytes)s bytes (attachments.max_bytes)"),
+        max_bytes=max_bytes,
     )
 
 
@@ -105,7 +106,7 @@ class Store:
                 out.flush()
                 os.fsync(out.fileno())
             if size == 0:
-                raise InvalidInput("the file is empty; attach a file with content")
+                raise InvalidInput(N_("the file is empty; attach a file with content"))
             sha = digest.hexdigest()
             final = self.path_of(sha)
             self._dir(final.parent)

@@ -45,6 +45,7 @@ def import_(
     """Import tickets: every row is checked first; any invalid row stops it all."""
     from pathlib import Path
 
+    from itsm.errors import N_
     from itsm.tickets import access, transfer
 
     app_ctx = app_context(ctx)
@@ -53,7 +54,7 @@ def import_(
     try:
         with app_ctx.session() as session:
             actor = app_ctx.actor(session)
-            access.require_staff(actor, "import tickets")
+            access.require_staff(actor, N_("import tickets"))
             result = transfer.import_tickets(
                 session,
                 path=path,
@@ -66,7 +67,7 @@ def import_(
     except transfer.ImportRejected as exc:
         lines = [f"line {p.line}: {p.reason}" for p in exc.problems]
         _print_problems(app_ctx, lines, exc.invalid, err=True)
-        raise
+        raise exc.fill(skip_invalid="--skip-invalid") from None
     skipped = [{"line": p.line, "reason": p.reason} for p in result.problems]
     if as_json:
         from itsm.cli.output import print_json
@@ -147,13 +148,13 @@ def export(
     from pathlib import Path
 
     from itsm.cli.files import written
-    from itsm.errors import InvalidInput
+    from itsm.errors import N_, InvalidInput
     from itsm.tickets import access, transfer
     from itsm.wording import count
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:  # refused before a file is touched
-        access.require_staff(app_ctx.actor(session), "export tickets")
+        access.require_staff(app_ctx.actor(session), N_("export tickets"))
     filters = ticket_filters(
         status,
         priority,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.accounts import password_change
-from itsm.errors import Conflict
+from itsm.errors import N_, Conflict
 from itsm.inventory import service as inventory
 from itsm.inventory.models import Asset
 from itsm.inventory.schemas import AssetCreate
@@ -138,9 +138,12 @@ def has_data(session: Session) -> bool:
 def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoResult:
     if has_data(session) and not force:
         raise Conflict(
-            f"the database already has data ({count(users.count_users(session), 'user')}, "
-            f"{count(queries.stats(session).total, 'ticket')}); "
-            "use --force to add the demo data anyway"
+            N_(
+                "the database already has data (%(users)s, %(tickets)s); use --force to "
+                "add the demo data anyway"
+            ),
+            users=count(users.count_users(session), "user"),
+            tickets=count(queries.stats(session).total, "ticket"),
         )
     people: dict[str, User] = {}
     logins: list[DemoLogin] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from itsm.errors import ErrorKind, ItsmError
+from itsm.errors import N_, ErrorKind, ItsmError
 
 
 class DiagnosticsError(ItsmError):
@@ -21,7 +21,11 @@ class ReportDirectoryNotWritable(DiagnosticsError):
     kind = ErrorKind.CONFIG
 
     def __init__(self, directory: Path, reason: str) -> None:
-        super().__init__(f"cannot write diagnostics reports to {directory}: {reason}")
+        super().__init__(
+            N_("cannot write diagnostics reports to %(directory)s: %(reason)s"),
+            directory=directory,
+            reason=reason,
+        )
         self.directory = directory
 
 
@@ -29,7 +33,7 @@ class ReportNotFound(DiagnosticsError):
     kind = ErrorKind.NOT_FOUND
 
     def __init__(self, ref: str | Path) -> None:
-        super().__init__(f"diagnostics report {ref} does not exist")
+        super().__init__(N_("diagnostics report %(ref)s does not exist"), ref=ref)
         self.ref = ref
 
 
@@ -37,7 +41,11 @@ class InvalidReport(DiagnosticsError):
     kind = ErrorKind.INVALID
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source} is not a valid diagnostics report: {reason}")
+        super().__init__(
+            N_("%(source)s is not a valid diagnostics report: %(reason)s"),
+            source=source,
+            reason=reason,
+        )
         self.source = source
 
 
@@ -67,5 +75,9 @@ class SpoolNotWritable(DiagnosticsError):
     kind = ErrorKind.CONFIG
 
     def __init__(self, directory: Path, reason: str) -> None:
-        super().__init__(f"cannot use the report spool {directory}: {reason}")
+        super().__init__(
+            N_("cannot use the report spool %(directory)s: %(reason)s"),
+            directory=directory,
+            reason=reason,
+        )
         self.directory = directory

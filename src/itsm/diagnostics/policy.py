@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from itsm.diagnostics.errors import ReportHostMismatch
 from itsm.diagnostics.hostfacts import MAX_IDENTITY, identity_of, stored_identity
 from itsm.diagnostics.report import HostIdentity, Report
-from itsm.errors import Forbidden
+from itsm.errors import N_, Forbidden
 from itsm.users.models import Role
 
 if TYPE_CHECKING:  # the storing agent does not load the accounts domain
@@ -30,7 +30,7 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
     if who is None:
         return
     if not who.is_agent and who.user.role != Role.ADMIN:
-        raise Forbidden("only agent tokens and admins may send diagnostic reports")
+        raise Forbidden(N_("only agent tokens and admins may send diagnostic reports"))
     # Here, not at the top, as in check_read: the storing agent (who is None) stays
     # without the accounts domain.
     from itsm.accounts.models import TokenScope
@@ -43,9 +43,17 @@ def check_send(who: Principal | None, reports: Sequence[Report]) -> None:
         identity = stored_identity(report)
         if identity != who.bound_host:
             raise ReportHostMismatch(
-                f"this agent token is bound to host {who.bound_host!r}; report {position} of "
-                f"{len(reports)} ({report.report_id}) is from host "
-                f"{report.host.hostname!r}, identity {identity!r}; nothing was stored"
+                N_(
+                    "this agent token is bound to host %(bound_host)r; report %(position)s "
+                    "of %(count)s (%(report_id)s) is from host %(hostname)r, identity "
+                    "%(identity)r; nothing was stored"
+                ),
+                bound_host=who.bound_host,
+                position=position,
+                count=len(reports),
+                report_id=report.report_id,
+                hostname=report.host.hostname,
+                identity=identity,
             )
 
 
@@ -70,4 +78,4 @@ def check_read(who: Principal | None) -> None:
 
     require_person(who)
     if who is not None and not who.user.is_staff:
-        raise Forbidden("only technicians and admins may do this")
+        raise Forbidden(N_("only technicians and admins may do this"))

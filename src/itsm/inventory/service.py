@@ -13,6 +13,7 @@ from sqlalchemy.orm.util import identity_key
 
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
+from itsm.errors import N_
 from itsm.events import domain as events
 from itsm.inventory import policy
 from itsm.inventory.errors import (
@@ -32,11 +33,15 @@ if TYPE_CHECKING:  # the storing agent does not load the accounts domain
 
 def create_asset(session: Session, *, data: AssetCreate, actor_id: int | None = None) -> Asset:
     if session.scalar(select(Asset.id).where(Asset.asset_tag == data.asset_tag)) is not None:
-        raise AssetTagTaken(f"asset tag {data.asset_tag!r} is already in the inventory")
+        raise AssetTagTaken(
+            N_("asset tag %(asset_tag)r is already in the inventory"), asset_tag=data.asset_tag
+        )
     if data.machine_id is not None and session.scalar(
         select(Asset.id).where(Asset.machine_id == data.machine_id)
     ):
-        raise AssetTagTaken(f"machine id {data.machine_id!r} is already in the inventory")
+        raise AssetTagTaken(
+            N_("machine id %(machine_id)r is already in the inventory"), machine_id=data.machine_id
+        )
     if data.owner_id is not None:
         users.get_user(session, ref=data.owner_id)
     asset = Asset(**data.model_dump())
@@ -46,8 +51,9 @@ def create_asset(session: Session, *, data: AssetCreate, actor_id: int | None = 
             session.flush()
     except IntegrityError:
         raise AssetTagTaken(
-            f"asset tag {data.asset_tag!r} or machine id {data.machine_id!r} "
-            "is already in the inventory"
+            N_("asset tag %(asset_tag)r or machine id %(machine_id)r is already in the inventory"),
+            asset_tag=data.asset_tag,
+            machine_id=data.machine_id,
         ) from None
     _told(session, events.ASSET_CREATED, asset, actor_id)
     return asset
@@ -124,7 +130,8 @@ def asset_read(session: Session, asset: Asset) -> AssetRead:
 
 def asset_not_found(text: str) -> AssetNotFound:
     return AssetNotFound(
-        f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname)"
+        N_("inventory item %(text)r does not exist (id, asset tag or hostname)"),
+        text=text[:_MAX_REF],
     )
 
 
@@ -165,18 +172,30 @@ def host_identity(session: Session, *, ref: int | str) -> str:
         asset = get_asset(session, ref=text)
     except AmbiguousHostname as exc:
         raise AmbiguousHostname(
-            f"{exc.message}, or the host's identity: {_IDENTITY_FORMS}"
+            N_("%(message)s, or the host's identity: %(identity_forms)s"),
+            message=exc.message,
+            identity_forms=_IDENTITY_FORMS,
         ) from None
     except AssetNotFound:
         raise AssetNotFound(
-            f"inventory item {text[:_MAX_REF]!r} does not exist (id, asset tag or hostname); "
-            f"for a host that has not reported yet, give its identity: {_IDENTITY_FORMS}"
+            N_(
+                "inventory item %(text)r does not exist (id, asset tag or hostname); "
+                "for a host that has not reported yet, give its identity: "
+                "%(identity_forms)s"
+            ),
+            text=text[:_MAX_REF],
+            identity_forms=_IDENTITY_FORMS,
         ) from None
     stored = asset.machine_id
     if stored is None or stored.partition(":")[0] not in _IDENTITY_KINDS:
         raise NoMachineIdentity(
-            f"inventory item {asset.asset_tag!r} was not recorded by a diagnostics report, "
-            f"so it has no machine identity; give the host's: {_IDENTITY_FORMS}"
+            N_(
+                "inventory item %(asset_tag)r was not recorded by a diagnostics "
+                "report, so it has no machine identity; give the host's: "
+                "%(identity_forms)s"
+            ),
+            asset_tag=asset.asset_tag,
+            identity_forms=_IDENTITY_FORMS,
         )
     return stored
 
@@ -194,8 +213,13 @@ def _require_one_host(session: Session, hostname: str, hint: str) -> None:
     if len(tags) > 1:
         listed = ", ".join(repr(t) for t in tags[:shown]) + (", …" if len(tags) > shown else "")
         raise AmbiguousHostname(
-            f"{len(tags) if len(tags) <= shown else 'more than ' + str(shown)} inventory items "
-            f"have the hostname {hostname!r} ({listed}); {hint}"
+            N_(
+                "%(how_many)s inventory items have the hostname %(hostname)r (%(listed)s); %(hint)s"
+            ),
+            how_many=len(tags) if len(tags) <= shown else "more than " + str(shown),
+            hostname=hostname,
+            listed=listed,
+            hint=hint,
         )
 
 

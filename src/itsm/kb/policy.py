@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.users.policy import require_staff
 
 
@@ -32,5 +32,5 @@ def voter(who: Principal | None) -> int:
     """The user id a vote is counted for: a vote is a person's, so the system has none."""
     require_person(who)
     if who is None:
-        raise InvalidInput("a vote is a person's: name the voter with --as USER")
+        raise InvalidInput(N_("a vote is a person's: name the voter with --as USER"))
     return who.user.id

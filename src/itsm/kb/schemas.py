@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from itsm.errors import N_
 from itsm.schema import Schema
 from itsm.tickets.models import Category
 from itsm.validation import refuse_nul
@@ -84,7 +85,7 @@ class ArticleUpdate(Schema):
     @model_validator(mode="after")
     def _one_way_to_change_tags(self) -> ArticleUpdate:
         if self.tags is not None and (self.add_tags or self.remove_tags):
-            raise ValueError("give either tags (to replace them) or add_tags / remove_tags")
+            raise ValueError(N_("give either tags (to replace them) or add_tags / remove_tags"))
         both = set(self.add_tags or ()) & set(self.remove_tags or ())
         if both:
             raise ValueError(f"tag {sorted(both)[0]!r} is both added and removed")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from itsm.db.base import utcnow
 from itsm.db.fulltext import ranked_matches
 from itsm.db.ids import parse_id
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.events import domain as events
 from itsm.kb import policy
 from itsm.kb.errors import ArticleNotFound
@@ -65,7 +65,7 @@ def _article(
     key = parse_id(text)
     article = session.get(Article, key) if key is not None else None
     if article is None or (published_only and not article.published):
-        raise ArticleNotFound(f"knowledge-base article {text[:64]!r} does not exist")
+        raise ArticleNotFound(N_("knowledge-base article %(text)r does not exist"), text=text[:64])
     if count_view:
         # An atomic increment: concurrent readers never lose a view.
         session.execute(
@@ -120,7 +120,9 @@ def update_article(
     tags = data.tags_of(article.tags)
     if tags is not None and len(tags) > MAX_TAGS:
         raise InvalidInput(
-            f"an article has at most {MAX_TAGS} tags; these changes make {len(tags)}"
+            N_("an article has at most %(max_tags)s tags; these changes make %(count)s"),
+            max_tags=MAX_TAGS,
+            count=len(tags),
         )
     fields = data.model_dump(
         exclude_unset=True, exclude_none=True, exclude={"tags", "add_tags", "remove_tags"}

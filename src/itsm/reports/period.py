@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from itsm.errors import N_
 from itsm.reports.errors import InvalidPeriod
 
 DEFAULT_DAYS = 30
@@ -32,7 +33,12 @@ def parse_moment(text: str, *, bound: str) -> datetime:
         moment = datetime.fromisoformat(value)
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise InvalidPeriod(f"invalid '{bound}' date {text!r}: {_EXPECTED}") from None
+        raise InvalidPeriod(
+            N_("invalid '%(bound)s' date %(text)r: %(expected)s"),
+            bound=bound,
+            text=text,
+            expected=_EXPECTED,
+        ) from None
 
 
 def check_period(
@@ -43,13 +49,16 @@ def check_period(
     ``names`` are what the caller's door calls the bounds, for the error message.
     """
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidPeriod("report period bounds must carry a time zone")
+        raise InvalidPeriod(N_("report period bounds must carry a time zone"))
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if start >= end:
         first, last = names
         raise InvalidPeriod(
-            f"empty report period: '{first}' {start.isoformat()} "
-            f"is not before '{last}' {end.isoformat()}"
+            N_("empty report period: '%(first)s' %(start)s is not before '%(last)s' %(end)s"),
+            first=first,
+            start=start.isoformat(),
+            last=last,
+            end=end.isoformat(),
         )
     return Period(start, end)
 
@@ -76,7 +85,13 @@ def resolve_period(
             start_at = end_at - timedelta(days=DEFAULT_DAYS)
         except OverflowError:
             raise InvalidPeriod(
-                f"'{last}' {end_at.date().isoformat()} leaves no room for the default"
-                f" {DEFAULT_DAYS} days before it: give '{first}' too"
+                N_(
+                    "'%(last)s' %(end)s leaves no room for the default %(default_days)s "
+                    "days before it: give '%(first)s' too"
+                ),
+                last=last,
+                end=end_at.date().isoformat(),
+                default_days=DEFAULT_DAYS,
+                first=first,
             ) from None
     return check_period(start_at, end_at, names=names)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from itsm.db.base import utcnow
 from itsm.db.fulltext import has_terms
 from itsm.db.ids import parse_id
-from itsm.errors import Forbidden, InvalidInput
+from itsm.errors import N_, Forbidden, InvalidInput, Phrase
 from itsm.inventory import service as inventory
 from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
@@ -69,7 +69,7 @@ def end_user(user: User | None) -> User | None:
 
 def require_staff(user: User | None, what: str) -> None:
     if not sees_all(user):
-        raise Forbidden(f"only technicians and admins may {what}")
+        raise Forbidden(N_("only technicians and admins may %(what)s"), what=Phrase(what))
 
 
 def _bad_ref(text: str) -> bool:
@@ -83,20 +83,22 @@ def ticket_ref(ref: int | str) -> str:
     """``ref`` as text, refused as not found when it cannot be any ticket's id or number."""
     text = str(ref).strip()
     if _bad_ref(text):
-        raise TicketNotFound(not_found_message(text[:_MAX_REF]))
+        raise not_found(text[:_MAX_REF])
     return text
 
 
-def not_found_message(text: str) -> str:
+def not_found(text: str) -> TicketNotFound:
     """What a missing ticket ``text`` is told as, the same on every path."""
-    return f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"
+    return TicketNotFound(
+        N_("ticket %(text)r does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"), text=text
+    )
 
 
 def user_ref(session: Session, ref: int | str) -> User:
     """A user by id or username, with references no user can have refused as not found."""
     text = str(ref).strip()
     if _bad_ref(text):
-        raise UserNotFound(f"user {text[:_MAX_REF]!r} does not exist")
+        raise UserNotFound(N_("user %(text)r does not exist"), text=text[:_MAX_REF])
     return users.get_user(session, ref=text)
 
 
@@ -105,7 +107,7 @@ def visible_ticket(session: Session, *, ref: int | str, viewer: User | None) -> 
     text = ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
     if (own := end_user(viewer)) is not None and not visibility.sees(session, ticket, own):
-        raise TicketNotFound(not_found_message(text))
+        raise not_found(text)
     return ticket
 
 
@@ -288,9 +290,9 @@ def _check_open(actor: User | None, *, for_other: bool, assigned: bool) -> None:
     if end_user(actor) is None:
         return
     if for_other:
-        raise Forbidden("end users may open tickets only for themselves")
+        raise Forbidden(N_("end users may open tickets only for themselves"))
     if assigned:
-        raise Forbidden("only technicians and admins may assign tickets")
+        raise Forbidden(N_("only technicians and admins may assign tickets"))
 
 
 def attachable_asset(session: Session, *, viewer: User | None, ref: int | str) -> Asset:
@@ -332,7 +334,7 @@ def open_ticket(
         attachable_asset(session, viewer=own, ref=data.asset_id)
     requester_id = data.requester_id or (actor.id if actor is not None else None)
     if requester_id is None:
-        raise InvalidInput("no requester given and no acting user known; pass a user id")
+        raise InvalidInput(N_("no requester given and no acting user known; pass a user id"))
     create = TicketCreate(
         title=data.title,
         description=data.description,
@@ -353,7 +355,7 @@ def own_requester_filter(viewer: User | None, filters: TicketFilters) -> int | N
         return None
     asked = (filters.requester or "").strip().lower()
     if asked and asked not in {str(own.id), own.username}:
-        raise Forbidden("end users may list only their own tickets")
+        raise Forbidden(N_("end users may list only their own tickets"))
     return own.id
 
 
@@ -452,7 +454,7 @@ def search(
 
 
 def stats(session: Session, *, viewer: User | None) -> TicketStats:
-    require_staff(viewer, "see ticket statistics")
+    require_staff(viewer, N_("see ticket statistics"))
     return queries.stats(session)
 
 
@@ -528,16 +530,16 @@ def add_comment(
 ) -> TicketComment:
     """End users comment publicly on their own tickets; staff also post internal notes."""
     if data.is_internal:
-        require_staff(actor, "post internal notes")
+        require_staff(actor, N_("post internal notes"))
     if data.time_spent_minutes:
-        require_staff(actor, "record time spent")
+        require_staff(actor, N_("record time spent"))
     ticket = visible_ticket(session, ref=ref, viewer=actor)
     return service.add_comment(session, ref=ticket.id, data=data, actor=actor, sla=sla)
 
 
 def check_update(actor: User | None) -> None:
     """Only staff change a ticket's fields (before any lookup of what the change names)."""
-    require_staff(actor, "change tickets")
+    require_staff(actor, N_("change tickets"))
 
 
 def update(
@@ -557,7 +559,7 @@ def assign(
 ) -> Ticket:
     """Give the ticket to a technician or admin (never a system account:
     :func:`itsm.tickets.assignees.require_assignable`)."""
-    require_staff(actor, "assign tickets")
+    require_staff(actor, N_("assign tickets"))
     text = ticket_ref(ref)
     assignee = None if assignee_ref is None else user_ref(session, assignee_ref).id
     return service.assign(session, ref=text, assignee_ref=assignee, actor=actor)
@@ -572,7 +574,7 @@ def change_status(
     actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
-    require_staff(actor, "change the status of tickets")
+    require_staff(actor, N_("change the status of tickets"))
     return service.change_status(
         session, ref=ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
     )
@@ -616,7 +618,7 @@ def merge(
     actor: User | None,
     sla: SlaSettings | None = None,
 ) -> Ticket:
-    require_staff(actor, "merge tickets")
+    require_staff(actor, N_("merge tickets"))
     return workflow.merge(
         session,
         duplicate_ref=ticket_ref(duplicate_ref),
@@ -628,7 +630,7 @@ def merge(
 
 def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User | None) -> Ticket:
     """Relate two tickets; returns the first."""
-    require_staff(actor, "link tickets")
+    require_staff(actor, N_("link tickets"))
     ticket = service.get_ticket(session, ref=ticket_ref(ref))
     workflow.link(session, ref=ticket.id, other_ref=ticket_ref(other_ref), actor=actor)
     return ticket

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.users import service as users
 from itsm.users.models import User
 
@@ -16,7 +16,10 @@ def require_assignable(user: User) -> User:
     system account (:attr:`User.system`), whatever role that account was given."""
     if user.system:
         raise SystemAccount(
-            f"{user.username!r} is the diagnostics agent's account and cannot be assigned "
-            "tickets; give a technician or admin"
+            N_(
+                "%(username)r is the diagnostics agent's account and cannot be "
+                "assigned tickets; give a technician or admin"
+            ),
+            username=user.username,
         )
     return users.require_staff(user)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itsm.errors import choices
+from itsm.errors import N_, Counted, choices
 from itsm.tickets.errors import InvalidTransition
 from itsm.tickets.models import Status
-from itsm.wording import count
 
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.OPEN: (Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED),
@@ -25,8 +24,13 @@ def allowed_next(current: Status) -> tuple[Status, ...]:
 def check_transition(current: Status, target: Status) -> None:
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(
-            f"cannot change status from {current} to {target}; "
-            f"allowed from {current}: {choices(TRANSITIONS[current])}"
+            N_(
+                "cannot change status from %(current)s to %(target)s; allowed from "
+                "%(current)s: %(allowed)s"
+            ),
+            current=current,
+            target=target,
+            allowed=choices(TRANSITIONS[current]),
         )
 
 
@@ -36,8 +40,12 @@ def check_reopen_window(closed_at: datetime | None, now: datetime, window_days: 
         return
     age = (now - closed_at).days
     raise InvalidTransition(
-        f"this ticket was closed {count(age, 'day')} ago and can be reopened only within "
-        f"{count(window_days, 'day')}; open a new ticket that refers to it"
+        N_(
+            "this ticket was closed %(age)s ago and can be reopened only within "
+            "%(window)s; open a new ticket that refers to it"
+        ),
+        age=Counted(age, N_("%(num)s day"), N_("%(num)s days")),
+        window=Counted(window_days, N_("%(num)s day"), N_("%(num)s days")),
     )
 
 
@@ -50,7 +58,9 @@ def check_reopen(
     """A ticket may be reopened (back to open) when resolved, or closed within
     ``window_days``: what the reopen action enforces and a page asks before offering it."""
     if status not in REOPENED_FROM:
-        raise InvalidTransition(f"{number} is {status}, not resolved or closed")
+        raise InvalidTransition(
+            N_("%(number)s is %(status)s, not resolved or closed"), number=number, status=status
+        )
     check_transition(status, Status.OPEN)
     if status == Status.CLOSED:
         check_reopen_window(closed_at, now, window_days)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import UTCDateTime, utcnow
 from itsm.db.fulltext import matching, ranked_matches
+from itsm.errors import N_
 from itsm.sla.due import SlaFilter
 from itsm.tickets import visibility
 from itsm.tickets.errors import InvalidCursor
@@ -105,7 +106,7 @@ def decode_cursor(sort: Sort, cursor: str) -> list[Any]:
         return [_aware(key[0]), _key_int(key[1])]
     except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
         reason = str(exc) if "sort order" in str(exc) else "it is not one this list gave out"
-        raise InvalidCursor(f"invalid cursor: {reason}") from None
+        raise InvalidCursor(N_("invalid cursor: %(reason)s"), reason=reason) from None
 
 
 def status_in(statuses: Sequence[str]) -> ColumnElement[bool]:

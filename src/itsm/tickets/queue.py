@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from itsm.errors import NotFound
+from itsm.errors import N_, NotFound
 from itsm.sla.due import SlaFilter
 from itsm.tickets.access import sees_all
 from itsm.tickets.models import ACTIVE_STATUSES
@@ -34,7 +34,7 @@ def check_queue(viewer: User | None) -> None:
     """Staff only; anyone else is told there is no such page, as for any unknown path,
     so that the staff pages are not advertised to end users."""
     if not sees_all(viewer):
-        raise NotFound("page not found")
+        raise NotFound(N_("page not found"))
 
 
 def default_sort(view: QueueView) -> Sort:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from itsm.db.ids import MAX_ID
+from itsm.errors import N_
 from itsm.schema import Schema
 from itsm.sla.due import DueClock, SlaFilter
 from itsm.tickets.models import Category, Priority, Source, Status
@@ -47,7 +48,7 @@ class TicketCreate(Schema):
     def _title(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("title must not be empty")
+            raise ValueError(N_("title must not be empty"))
         return _no_nul(value, "title")
 
     @field_validator("description")
@@ -77,14 +78,14 @@ class TicketUpdate(Schema):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("must not be null; leave it out to keep the current value")
+            raise ValueError(N_("must not be null; leave it out to keep the current value"))
         return value
 
     @field_validator("title")
     @classmethod
     def _title(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("title must not be empty")
+            raise ValueError(N_("title must not be empty"))
         return _no_nul(value.strip(), "title") if value else value
 
     @field_validator("description")
@@ -104,7 +105,7 @@ class CommentCreate(Schema):
     @classmethod
     def _body(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("comment must not be empty")
+            raise ValueError(N_("comment must not be empty"))
         return _within_bytes(value, "comment")
 
 
@@ -281,7 +282,7 @@ Ref = Annotated[int, Field(gt=0, le=MAX_ID)] | Annotated[str, Field(min_length=1
 def _title_text(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError("title must not be empty")
+        raise ValueError(N_("title must not be empty"))
     return _no_nul(value, "title")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
@@ -130,7 +130,9 @@ def create_tickets(
         taken = next((f for f in fingerprints if _active_number(session, f) is not None), None)
         if taken is None:
             raise  # some other constraint
-        raise DuplicateFingerprint(f"an active ticket already has fingerprint {taken!r}") from None
+        raise DuplicateFingerprint(
+            N_("an active ticket already has fingerprint %(taken)r"), taken=taken
+        ) from None
     return tickets
 
 
@@ -187,7 +189,8 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
         ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
     if ticket is None:
         raise TicketNotFound(
-            f"ticket {text!r} does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"
+            N_("ticket %(text)r does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"),
+            text=text,
         )
     return ticket
 
@@ -354,7 +357,7 @@ def change_statuses(
     for ticket_id, note in notes.items():
         ticket = locked.get(ticket_id)
         if ticket is None:
-            raise TicketNotFound(f"ticket {ticket_id!r} does not exist")
+            raise TicketNotFound(N_("ticket %(ticket_id)r does not exist"), ticket_id=ticket_id)
         _change_status(session, ticket, status=status, actor=actor, note=note, sla=sla, now=now)
         changed.append(ticket)
     session.flush()
@@ -376,11 +379,15 @@ def _change_status(
     lifecycle.check_transition(current, status)
     note = (note or "").strip() or None
     if status == Status.RESOLVED and note is None:
-        raise InvalidInput("resolving a ticket needs a resolution note (what fixed it)")
+        raise InvalidInput(N_("resolving a ticket needs a resolution note (what fixed it)"))
     if note is not None and status not in (Status.RESOLVED, Status.CLOSED):
         # It would be recorded in the audit trail but stored nowhere on the ticket.
         raise InvalidInput(
-            f"a resolution note goes with resolved or closed, not {status}; add a comment instead"
+            N_(
+                "a resolution note goes with resolved or closed, not %(status)s; add a "
+                "comment instead"
+            ),
+            status=status,
         )
     if current == Status.CLOSED:
         window = (sla or SlaSettings()).reopen_window_days
@@ -482,7 +489,7 @@ def add_comments(
     for ticket_id, data in comments:
         ticket = locked.get(ticket_id)
         if ticket is None:
-            raise TicketNotFound(f"ticket {ticket_id!r} does not exist")
+            raise TicketNotFound(N_("ticket %(ticket_id)r does not exist"), ticket_id=ticket_id)
         comment = TicketComment(
             ticket_id=ticket.id,
             author_id=actor.id if actor else None,
@@ -541,8 +548,11 @@ def refuse_merged_duplicate(session: Session, ticket: Ticket) -> None:
     )
     if merged is not None:
         raise MergedDuplicate(
-            f"{ticket.number} was merged into another ticket as a duplicate and cannot be "
-            "reopened; follow up on the ticket it was merged into"
+            N_(
+                "%(number)s was merged into another ticket as a duplicate and cannot "
+                "be reopened; follow up on the ticket it was merged into"
+            ),
+            number=ticket.number,
         )
 
 
@@ -552,8 +562,13 @@ def _require_free_fingerprint(session: Session, ticket: Ticket) -> None:
     other = _active_number(session, ticket.fingerprint, other_than=ticket.id)
     if other is not None:
         raise DuplicateFingerprint(
-            f"cannot reopen {ticket.number}: active ticket {other} already has "
-            f"fingerprint {ticket.fingerprint!r}"
+            N_(
+                "cannot reopen %(number)s: active ticket %(other)s already has "
+                "fingerprint %(fingerprint)r"
+            ),
+            number=ticket.number,
+            other=other,
+            fingerprint=ticket.fingerprint,
         )
 
 

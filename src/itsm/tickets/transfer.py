@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.db.locks import serialize_on
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.events.domain import TICKETS_IMPORTED, DomainEvent, emit
 from itsm.sla.config import SlaSettings
 from itsm.tickets.queries import existing_external_ids
@@ -65,8 +65,11 @@ class ImportResult:
 class ImportRejected(InvalidInput):
     """Invalid rows (or an unusable header): nothing was imported."""
 
-    def __init__(self, message: str, problems: list[RowProblem], invalid: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, template: str, problems: list[RowProblem], invalid: int, **params: object
+    ) -> None:
+        # Each door names its own way to skip the invalid rows (CLI flag, API parameter).
+        super().__init__(template, **{"skip_invalid": "skip_invalid", **params})
         self.problems = problems
         self.invalid = invalid
 
@@ -148,17 +151,17 @@ def import_tickets(
                     result.problems.append(RowProblem(record.line, outcome))
         except HeaderError as exc:
             raise ImportRejected(
-                f"the header of {path.name if isinstance(path, Path) else 'the body'} is not"
-                " usable; nothing imported",
+                N_("the header of %(source)s is not usable; nothing imported"),
                 [RowProblem(1, exc.reason)],
                 1,
+                source=path.name if isinstance(path, Path) else "the body",
             ) from None
         if result.skipped and not skip_invalid:
             raise ImportRejected(
-                f"{_rows(result.skipped)}; nothing imported "
-                "(use --skip-invalid to import the valid ones)",
+                N_("%(rows)s; nothing imported (use %(skip_invalid)s to import the valid ones)"),
                 result.problems,
                 result.skipped,
+                rows=_rows(result.skipped),
             )
         arrivals.flush()
         if arrivals.days:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.tickets.csv_cells import unguard
 from itsm.wording import count
 
@@ -54,12 +54,17 @@ def format_of(path: Path, given: str | None) -> Format:
         try:
             return Format(given.strip().lower())
         except ValueError:
-            raise InvalidInput(f"invalid format {given!r}; allowed: csv, jsonl") from None
+            raise InvalidInput(
+                N_("invalid format %(given)r; allowed: csv, jsonl"), given=given
+            ) from None
     found = _EXTENSIONS.get(path.suffix.lower())
     if found is None:
         raise InvalidInput(
-            f"cannot tell the format of {path.name!r} from its extension "
-            "(.csv, .jsonl or .ndjson); pass --format csv or --format jsonl"
+            N_(
+                "cannot tell the format of %(name)r from its extension (.csv, .jsonl "
+                "or .ndjson); pass --format csv or --format jsonl"
+            ),
+            name=path.name,
         )
     return found
 
@@ -77,7 +82,7 @@ class HeaderError(InvalidInput):
     """The CSV header itself is unusable: no row can be read."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"line 1: {reason}")
+        super().__init__(N_("line 1: %(reason)s"), reason=reason)
         self.reason = reason
 
 
@@ -127,7 +132,9 @@ def read_records(path: Path | IO[bytes], fmt: Format) -> Iterator[Record]:
     try:
         raw = path.open("rb") if isinstance(path, Path) else path
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            N_("cannot read %(path)s: %(reason)s"), path=path, reason=exc.strerror or exc
+        ) from None
     with raw:
         lines = _Lines(raw)
         if fmt is Format.CSV:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from itsm.db import bulk
 from itsm.db.base import utcnow
 from itsm.db.fulltext import ticket_search_terms
-from itsm.errors import ConfigError
+from itsm.errors import N_, ConfigError
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
 from itsm.sla.due import next_due
@@ -155,8 +155,12 @@ class Staging:
             self._spool.write(data)
         except OSError as exc:
             raise ConfigError(
-                f"cannot keep the checked rows in a temporary file in {tempfile.gettempdir()}: "
-                f"{exc.strerror or exc} (TMPDIR chooses the folder)"
+                N_(
+                    "cannot keep the checked rows in a temporary file in %(folder)s: "
+                    "%(reason)s (TMPDIR chooses the folder)"
+                ),
+                folder=tempfile.gettempdir(),
+                reason=exc.strerror or exc,
             ) from None
         self._pending.clear()
 

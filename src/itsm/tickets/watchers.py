@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itsm.errors import Forbidden, InvalidInput
+from itsm.errors import N_, Forbidden, InvalidInput
 from itsm.tickets import access, events
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Ticket, TicketWatcher
 from itsm.tickets.schemas import WatcherRead
@@ -36,8 +36,10 @@ def check_change(actor: User | None, *, ticket: Ticket, user: User, adding: bool
     if actor.id == ticket.requester_id or (not adding and actor.id == user.id):
         return
     raise Forbidden(
-        "only staff and the ticket's requester may change its watchers "
-        "(a watcher may remove only themselves)"
+        N_(
+            "only staff and the ticket's requester may change its watchers "
+            "(a watcher may remove only themselves)"
+        )
     )
 
 
@@ -45,8 +47,11 @@ def require_watchable(user: User) -> User:
     """``user`` if they may watch tickets: an active account that is no system account."""
     if user.system:
         raise SystemAccountWatcher(
-            f"{user.username!r} is the diagnostics agent's account and cannot watch tickets; "
-            "give a person"
+            N_(
+                "%(username)r is the diagnostics agent's account and cannot watch "
+                "tickets; give a person"
+            ),
+            username=user.username,
         )
     return users.require_active(user)
 
@@ -57,7 +62,7 @@ def _ticket(
     if ticket is not None:
         return ticket
     if ref is None:
-        raise InvalidInput("no ticket given; pass an id or a TKT-YYYYMMDD-NNNN number")
+        raise InvalidInput(N_("no ticket given; pass an id or a TKT-YYYYMMDD-NNNN number"))
     return access.visible_ticket(session, ref=ref, viewer=actor)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from itsm.attachments.merge import copy_attachments
 from itsm.db.base import utcnow
-from itsm.errors import Conflict, Forbidden, InvalidInput, ItsmError
+from itsm.errors import N_, Conflict, Forbidden, InvalidInput, ItsmError
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events
 from itsm.tickets.errors import InvalidTransition
@@ -45,13 +45,15 @@ def merge(
     duplicate = get_ticket_for_update(session, ref=duplicate_ref)
     target = get_ticket_for_update(session, ref=target_ref)
     if duplicate.id == target.id:
-        raise InvalidInput("a ticket cannot be merged into itself")
+        raise InvalidInput(N_("a ticket cannot be merged into itself"))
     if target.status not in ACTIVE_STATUSES:
         raise InvalidTransition(
-            f"cannot merge into {target.number}: it is {target.status}; reopen it first"
+            N_("cannot merge into %(number)s: it is %(status)s; reopen it first"),
+            number=target.number,
+            status=target.status,
         )
     if duplicate.status == Status.CLOSED:
-        raise InvalidTransition(f"{duplicate.number} is already closed")
+        raise InvalidTransition(N_("%(number)s is already closed"), number=duplicate.number)
     comments = session.scalars(
         select(TicketComment)
         .where(TicketComment.ticket_id == duplicate.id)
@@ -120,7 +122,7 @@ def link(
     first = get_ticket_for_update(session, ref=ref)
     second = get_ticket_for_update(session, ref=other_ref)
     if first.id == second.id:
-        raise InvalidInput("a ticket cannot be linked to itself")
+        raise InvalidInput(N_("a ticket cannot be linked to itself"))
     low, high = sorted((first, second), key=lambda t: t.id)
     existing = session.scalar(
         select(TicketLink).where(
@@ -206,13 +208,17 @@ def rating_refusal(ticket: Rateable, actor: User | None) -> ItsmError | None:
     resolved_at = ticket.resolved_at
     if ticket.status not in (Status.RESOLVED, Status.CLOSED) or resolved_at is None:
         return InvalidTransition(
-            f"{ticket.number} is {ticket.status}; only a resolved ticket can be rated"
+            N_("%(number)s is %(status)s; only a resolved ticket can be rated"),
+            number=ticket.number,
+            status=ticket.status,
         )
     if actor is None or (actor.id != ticket.requester_id and actor.role != Role.ADMIN):
-        return Forbidden(f"only the requester of {ticket.number} can rate it")
+        return Forbidden(N_("only the requester of %(number)s can rate it"), number=ticket.number)
     rated_at = ticket.satisfaction_rated_at
     if rated_at is not None and rated_at >= resolved_at:
-        return Conflict(f"{ticket.number} was already rated for this resolution")
+        return Conflict(
+            N_("%(number)s was already rated for this resolution"), number=ticket.number
+        )
     return None
 
 
@@ -227,9 +233,9 @@ def rate(
 ) -> Ticket:
     """The requester rates a resolution 1–5, once per resolution."""
     if not 1 <= rating <= 5:
-        raise InvalidInput(f"invalid rating {rating}; allowed: 1, 2, 3, 4, 5")
+        raise InvalidInput(N_("invalid rating %(rating)s; allowed: 1, 2, 3, 4, 5"), rating=rating)
     if comment is not None and len(comment.encode("utf-8")) > 64 * 1024:
-        raise InvalidInput("rating comment is over 64 KiB")
+        raise InvalidInput(N_("rating comment is over 64 KiB"))
     ticket = get_ticket_for_update(session, ref=ref)
     refused = rating_refusal(ticket, actor)
     if refused is not None:

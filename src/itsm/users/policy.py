@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from itsm.errors import Forbidden
+from itsm.errors import N_, Forbidden
 
 if TYPE_CHECKING:  # the storing agent (who is None) does not load the accounts domain
     from itsm.accounts.principal import Principal
@@ -38,14 +38,14 @@ def require_staff(who: Principal | None) -> None:
     """Technicians and admins only."""
     require_person(who)
     if who is not None and not who.user.is_staff:
-        raise Forbidden("only technicians and admins may do this")
+        raise Forbidden(N_("only technicians and admins may do this"))
 
 
 def require_admin(who: Principal | None) -> None:
     """Admins only."""
     require_person(who)
     if not is_admin(who):
-        raise Forbidden("only admins may do this")
+        raise Forbidden(N_("only admins may do this"))
 
 
 def check_list(who: Principal | None) -> None:
@@ -59,7 +59,7 @@ def check_show(who: Principal | None, *, own: bool) -> None:
     require_person(who)
     if who is None or own or who.user.is_staff:
         return
-    raise Forbidden("end users may only see their own account")
+    raise Forbidden(N_("end users may only see their own account"))
 
 
 def check_manage(who: Principal | None) -> None:

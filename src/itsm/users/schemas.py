@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field, field_validator
 
+from itsm.errors import N_
 from itsm.schema import Schema
 from itsm.users.models import Role
 from itsm.validation import refuse_nul
@@ -18,7 +19,7 @@ def _email_shape(value: str | None) -> str | None:
         return None
     local, _, domain = value.partition("@")
     if not local or "." not in domain or " " in value:
-        raise ValueError("expected an address like name@example.org")
+        raise ValueError(N_("expected an address like name@example.org"))
     return value
 
 
@@ -43,7 +44,7 @@ class UserCreate(Schema):
 
         if not re.fullmatch(USERNAME_PATTERN, value):
             raise ValueError(
-                "use letters, digits, '.', '_' or '-' (starting with a letter or digit)"
+                N_("use letters, digits, '.', '_' or '-' (starting with a letter or digit)")
             )
         return value
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from itsm.db.ids import parse_id
-from itsm.errors import InvalidInput, choices
+from itsm.errors import N_, InvalidInput, choices
 from itsm.events import domain as events
 from itsm.i18n import LANGUAGES
 from itsm.users import policy
@@ -37,14 +37,16 @@ def create_user(
     """A new account; ``system`` for one no person uses (:attr:`User.system`). ``actor``:
     who made it (``None``: the system), for the ``user.created`` event."""
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
-        raise UsernameTaken(f"username {data.username!r} is already taken")
+        raise UsernameTaken(N_("username %(username)r is already taken"), username=data.username)
     user = User(**data.model_dump(), system=system)
     try:
         with session.begin_nested():  # a concurrent twin got in first: the same refusal
             session.add(user)
             session.flush()
     except IntegrityError:
-        raise UsernameTaken(f"username {data.username!r} is already taken") from None
+        raise UsernameTaken(
+            N_("username %(username)r is already taken"), username=data.username
+        ) from None
     told = events.DomainEvent(
         kind=events.USER_CREATED,
         user_id=user.id,
@@ -65,7 +67,7 @@ _MAX_REF = 64  # no username or id is longer
 
 
 def _not_found(text: str) -> UserNotFound:
-    return UserNotFound(f"user {text[:_MAX_REF]!r} does not exist")
+    return UserNotFound(N_("user %(text)r does not exist"), text=text[:_MAX_REF])
 
 
 def get_user(session: Session, *, ref: int | str) -> User:
@@ -129,7 +131,7 @@ def list_users(
         stmt = stmt.where(User.is_active.is_(True))
     words = (text or "").strip().lower()[: _MAX_REF * 4]
     if "\x00" in words:
-        raise InvalidInput("the search text must not contain NUL characters")
+        raise InvalidInput(N_("the search text must not contain NUL characters"))
     if words:
         stmt = stmt.where(
             or_(
@@ -166,9 +168,9 @@ def _refuse_self_lockout(user: User, actor: User | None, *, role: str | None = N
     if actor is None or actor.id != user.id:
         return
     if role is None:
-        raise SelfLockout("you cannot deactivate your own account; another admin can")
+        raise SelfLockout(N_("you cannot deactivate your own account; another admin can"))
     if user.role == Role.ADMIN and role != Role.ADMIN:
-        raise SelfLockout("you cannot give up your own admin role; another admin can")
+        raise SelfLockout(N_("you cannot give up your own admin role; another admin can"))
 
 
 def _refuse_last_admin(session: Session, user: User, *, role: str | None = None) -> None:
@@ -188,10 +190,21 @@ def _refuse_last_admin(session: Session, user: User, *, role: str | None = None)
         .with_for_update()
     ).all()
     if admins == [user.id]:
-        change = "deactivated" if role is None else f"made {role}"
+        if role is None:
+            raise LastAdmin(
+                N_(
+                    "%(username)r is the last active admin and cannot be deactivated; make "
+                    "another user admin first"
+                ),
+                username=user.username,
+            )
         raise LastAdmin(
-            f"{user.username!r} is the last active admin and cannot be {change}; "
-            "make another user admin first"
+            N_(
+                "%(username)r is the last active admin and cannot be made %(role)s; make "
+                "another user admin first"
+            ),
+            username=user.username,
+            role=role,
         )
 
 
@@ -258,7 +271,11 @@ def shipped_language(language: str | None) -> str | None:
     if not language:
         return None
     if language not in LANGUAGES:
-        raise InvalidInput(f"unknown language {language[:20]!r}; allowed: {choices(LANGUAGES)}")
+        raise InvalidInput(
+            N_("unknown language %(language)r; allowed: %(allowed)s"),
+            language=language[:20],
+            allowed=choices(LANGUAGES),
+        )
     return language
 
 
@@ -296,7 +313,7 @@ def reactivate_user(session: Session, *, who: Principal | None, ref: int | str) 
 
 def require_active(user: User) -> User:
     if not user.is_active:
-        raise InactiveUser(f"user {user.username!r} is deactivated")
+        raise InactiveUser(N_("user %(username)r is deactivated"), username=user.username)
     return user
 
 
@@ -305,8 +322,10 @@ def require_staff(user: User) -> User:
     require_active(user)
     if user.role not in STAFF_ROLES:
         raise NotStaff(
-            f"user {user.username!r} is a {user.role}; tickets can be assigned to: "
-            f"{choices(sorted(STAFF_ROLES))}"
+            N_("user %(username)r is a %(role)s; tickets can be assigned to: %(allowed)s"),
+            username=user.username,
+            role=user.role,
+            allowed=choices(sorted(STAFF_ROLES)),
         )
     return user
 

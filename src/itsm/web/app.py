@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
+from itsm.errors import Said
 from itsm.web import desk_errors
 from itsm.web.routes import (
     admin,
@@ -38,9 +39,11 @@ def is_web(request: Request) -> bool:
 
 
 def error_page(
-    request: Request, status: int, detail: str, headers: dict[str, str]
+    request: Request, status: int, detail: Said | None, headers: dict[str, str]
 ) -> Response | None:
-    """A web request's error as a page in the visitor's language (``None``: an API one)."""
+    """A web request's error as a page in the visitor's language (``None``: an API one);
+    ``detail`` is what was wrong (a message id and its parameters), if it says more
+    than the status."""
     if not is_web(request):
         return None
     refused = desk_errors.action_of(request)

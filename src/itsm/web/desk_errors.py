@@ -1,7 +1,8 @@
 """A refused action of the technician's ticket page, in the visitor's words.
 
-The services' messages are English; the page says what went wrong in its own
-language, by the action (the path posted to) and the refusal's HTTP status. htmx
+The page says what went wrong in its own language by the action (the path posted
+to) and the refusal's HTTP status: one sentence per action that tells what to do in
+that form, where the service's message (``web/error_texts.py``) would name fields. htmx
 gets the line alone, swapped into the action's slot (``#problem-<action>``); a
 form posted without JavaScript gets the error page with the same line.
 """

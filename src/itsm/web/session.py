@@ -24,7 +24,7 @@ from itsm.accounts.errors import BadCredentials
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, database, settings
 from itsm.config import Settings
-from itsm.errors import Forbidden, ItsmError
+from itsm.errors import N_, Forbidden, ItsmError
 from itsm.notify import inapp
 from itsm.users.models import Role
 from itsm.web.security import over_tls
@@ -144,7 +144,7 @@ async def _check_csrf(request: Request, expected: str | None) -> None:
         field = form.get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None
     if not expected or not sent or not secrets.compare_digest(expected, sent):
-        raise CsrfRefused("the form expired or did not come from this site; reload the page")
+        raise CsrfRefused(N_("the form expired or did not come from this site; reload the page"))
 
 
 async def viewer(found: VisitDep) -> Principal:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Depends
 
 from itsm.accounts.principal import Principal
-from itsm.errors import Forbidden, NotFound
+from itsm.errors import N_, Forbidden, NotFound
 from itsm.web.session import ViewerDep
 
 
@@ -25,7 +25,7 @@ def staff_gate(check: Callable[[Principal], None]) -> Any:
         try:
             check(who)
         except Forbidden:
-            raise StaffPageNotFound("page not found") from None
+            raise StaffPageNotFound(N_("page not found")) from None
         return who
 
     return Depends(gate)

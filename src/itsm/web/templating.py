@@ -14,6 +14,7 @@ from itsm import i18n
 from itsm.config import Settings
 from itsm.i18n import formats
 from itsm.web import labels
+from itsm.web.error_texts import error_text
 
 ENV = Environment(
     loader=PackageLoader("itsm.web", "templates"),
@@ -47,6 +48,7 @@ def render(
         "when": lambda value: formats.when(value, zone=zone),
         "ago": lambda value: formats.ago(value, now=now),
         "number": formats.number,
+        "error_text": error_text,
         "csrf_token": getattr(request.state, "csrf_token", None),
         "viewer": getattr(request.state, "viewer", None),
         **labels.ALL,

@@ -55,7 +55,9 @@ def test_invalid_rows_stop_it_all_unless_skipped(api: Api, admin: httpx.Client) 
     ]
     body = "".join(json.dumps(r) + "\n" for r in rows)
     refused = problem(_post(tech, body, "application/x-ndjson"), 422, "import-rejected")
-    assert refused["detail"].startswith("2 invalid rows; nothing imported")
+    assert refused["detail"] == (
+        "2 invalid rows; nothing imported (use skip_invalid=true to import the valid ones)"
+    )
     assert refused["invalid"] == 2
     assert [r["line"] for r in refused["rows"]] == [2, 3]
     assert "furniture" in refused["rows"][0]["reason"]

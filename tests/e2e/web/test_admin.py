@@ -263,3 +263,38 @@ def test_what_people_typed_is_escaped_on_the_admin_pages(api: Api) -> None:
     searched = browser.get("/admin/users", params={"q": HOSTILE})
     assert HOSTILE not in searched.text
     assert ESCAPED in searched.text
+
+
+def test_a_spanish_admin_reads_each_refusal_in_spanish_with_what_is_allowed(api: Api) -> None:
+    api.user("root", role="admin", password=PASSWORD)
+    browser = Browser(api, language="es")
+    assert browser.login("root", PASSWORD).status_code == 303
+    token = browser.csrf("/admin/users")
+    unknown = browser.get("/admin/users", params={"role": "boss"})  # the error page
+    assert unknown.status_code == 422
+    assert "rol no válido &#39;boss&#39;; permitidos: admin, technician, user" in unknown.text
+    assert "invalid role" not in unknown.text
+    form = {"csrf_token": token, "full_name": "N", "role": "technician"}
+    bad = browser.post("/admin/users", {**form, "username": "no spaces"})  # the form again
+    assert bad.status_code == 422
+    assert (
+        "username no válido: use letras, dígitos, &#39;.&#39;, &#39;_&#39; o &#39;-&#39;"
+        " (empezando por una letra o un dígito)"
+    ) in bad.text
+    role = browser.post("/admin/users", {**form, "username": "nora", "role": "boss"})
+    assert "role no válido: &#39;boss&#39;; valores permitidos: admin, technician, user" in (
+        role.text
+    )
+    api.user("eve")
+    # What the person typed goes into the sentence as text, escaped.
+    taken = browser.post("/admin/users", {**form, "username": "eve"})
+    assert taken.status_code == 409
+    assert "el nombre de usuario &#39;eve&#39; ya está en uso" in taken.text
+    myself = browser.post("/admin/users/root/role", {"csrf_token": token, "role": "user"})
+    assert myself.status_code == 403
+    assert "no puede renunciar a su propio rol de administrador; otro administrador sí puede" in (
+        myself.text
+    )
+    hostile = browser.post("/admin/users", {**form, "username": HOSTILE})
+    assert hostile.status_code == 422
+    assert HOSTILE not in hostile.text

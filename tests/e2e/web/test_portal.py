@@ -256,7 +256,7 @@ def test_a_requester_reopens_a_resolved_ticket_or_a_closed_one_within_the_window
     assert "Reabrir la incidencia" not in browser.get(f"/tickets/{numbers['old']}").text
     late = browser.post(f"/tickets/{numbers['old']}/reopen", {"csrf_token": token})
     assert late.status_code == 409
-    assert "can be reopened only within 14 days" in late.text
+    assert "solo puede reabrirse en un plazo de 14 días" in late.text  # the page's language
     theirs = browser.post(f"/tickets/{numbers['theirs']}/reopen", {"csrf_token": token})
     assert theirs.status_code == 404
 

@@ -151,12 +151,13 @@ def test_every_filter_and_order_of_the_api_list(
     assert _rows(no_words) == []
     assert "Ninguna incidencia coincide." in no_words
 
+    # The page's language (Spanish), with the values that are allowed.
     for query, said in (
-        ("view=everything", "invalid view 'everything'; allowed: mine, unassigned, active"),
-        ("priority=urgent", "invalid priority 'urgent'; allowed: critical, high"),
-        ("sort=random", "invalid sort 'random'; allowed: newest, oldest, priority, due"),
-        ("sla=overdue", "invalid sla 'overdue'; allowed: due-soon, breached"),
-        ("cursor=bm90LWEtY3Vyc29y", "invalid cursor"),
+        ("view=everything", "view no válido: 'everything'; valores permitidos: mine, unassigned"),
+        ("priority=urgent", "priority no válido: 'urgent'; valores permitidos: critical, high"),
+        ("sort=random", "sort no válido: 'random'; valores permitidos: newest, oldest, priority"),
+        ("sla=overdue", "sla no válido: 'overdue'; valores permitidos: due-soon, breached"),
+        ("cursor=bm90LWEtY3Vyc29y", "cursor no válido"),
     ):
         refused = browser.get(f"/queue?{query}")
         assert refused.status_code == 422, (query, refused.text)
@@ -164,7 +165,7 @@ def test_every_filter_and_order_of_the_api_list(
         assert "Traceback" not in refused.text
     unknown = browser.get("/queue?view=active&requester=nadie-asi")
     assert unknown.status_code == 422
-    assert "user 'nadie-asi' does not exist" in html.unescape(unknown.text)
+    assert "el usuario 'nadie-asi' no existe" in html.unescape(unknown.text)
 
 
 def test_keyset_pages_through_the_rows_partial_and_the_whole_page(api: Api) -> None:

@@ -17,7 +17,7 @@ from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep, SettingsDep, allowed
 from itsm.api.problems import problem
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.tickets import access, transfer
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -34,7 +34,7 @@ _MEDIA_TYPES = {
 def _may_import(who: Principal) -> None:
     """The CLI's rule, refused before the body is read: people only, staff only."""
     require_person(who)
-    access.require_staff(who.user, "import tickets")
+    access.require_staff(who.user, N_("import tickets"))
 
 
 Importer = Annotated[Principal, allowed(_may_import)]
@@ -105,7 +105,8 @@ def import_tickets(
         )
     except transfer.ImportRejected as exc:
         rows = [{"line": p.line, "reason": p.reason} for p in exc.problems]
-        return problem(422, "import-rejected", exc.message, invalid=exc.invalid, rows=rows)
+        detail = exc.fill(skip_invalid="skip_invalid=true").message
+        return problem(422, "import-rejected", detail, invalid=exc.invalid, rows=rows)
     return ImportReport(
         imported=result.imported,
         already_present=result.present,

@@ -22,7 +22,7 @@ from itsm.api.deps import (
     database,
     own_write_transactions,
 )
-from itsm.errors import ErrorKind, InvalidInput, ItsmError, choices
+from itsm.errors import N_, ErrorKind, InvalidInput, ItsmError, choices
 from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
@@ -67,7 +67,9 @@ def user_list(
     """Everyone but the diagnostics agent's account; the rows alone for htmx, which
     asks again as the search is typed."""
     if role and role not in set(Role):
-        raise InvalidInput(f"invalid role {role[:32]!r}; allowed: {choices(Role)}")
+        raise InvalidInput(
+            N_("invalid role %(role)r; allowed: %(allowed)s"), role=role[:32], allowed=choices(Role)
+        )
     chosen = Role(role) if role else None
     rows = users.list_users(
         session,
@@ -110,7 +112,7 @@ def add_user(
         with session.begin_nested():  # a refusal leaves nothing written
             user = users.add_user(session, who=who, data=validated(UserCreate, values))
     except ItsmError as exc:  # the form again, as typed, with what was wrong
-        context = {"values": values, "roles": list(Role), "error": exc.message}
+        context = {"values": values, "roles": list(Role), "error": exc}
         status = 409 if exc.kind == ErrorKind.CONFLICT else 422
         return page(request, who, "admin/user_new.html", context, status=status)
     return _user_page(user.username, "added")

@@ -28,7 +28,7 @@ def _list_page(
     *,
     revoked: bool,
     values: dict[str, object] | None = None,
-    error: str | None = None,
+    error: ItsmError | None = None,
     status: int = 200,
 ) -> Response:
     tokens = accounts.token_reads(
@@ -95,7 +95,7 @@ def create_agent_token(
             )
     except ItsmError as exc:  # the form again, as typed, with what was wrong
         return _list_page(
-            request, session, who, revoked=False, values=values, error=exc.message, status=422
+            request, session, who, revoked=False, values=values, error=exc, status=422
         )
     issued = accounts.issued_token(session, token, secret)
     return page(request, who, "admin/token_created.html", {"token": issued})

@@ -13,6 +13,7 @@ from itsm.api.deps import SessionDep
 from itsm.diagnostics import policy as diagnostics_policy
 from itsm.diagnostics import service as diagnostics
 from itsm.diagnostics.report import Report
+from itsm.errors import N_
 from itsm.inventory import policy
 from itsm.inventory import service as inventory
 from itsm.inventory.errors import AssetNotFound
@@ -120,7 +121,7 @@ def host(
     """A host's latest report, a page of its report history and its tickets."""
     newest = diagnostics.history(session, who=who, host=host, limit=1)
     if not newest:
-        raise AssetNotFound(f"no diagnostics report from host {host[:255]!r}")
+        raise AssetNotFound(N_("no diagnostics report from host %(host)r"), host=host[:255])
     # One more than a page: whether there is a page after this one.
     rows = diagnostics.history(
         session, who=who, host=host, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from itsm.accounts.principal import Principal
 from itsm.api.deps import SessionDep
-from itsm.errors import InvalidInput
+from itsm.errors import InvalidInput, ItsmError
 from itsm.kb import policy
 from itsm.kb import service as kb
 from itsm.kb.render import to_html
@@ -83,7 +83,7 @@ def _editor(
     *,
     values: dict[str, Any],
     article: Any = None,
-    error: str | None = None,
+    error: ItsmError | None = None,
     status: int = 200,
 ) -> Response:
     return render(
@@ -113,7 +113,7 @@ def create(request: Request, session: SessionDep, who: Writer, typed: Typed) -> 
     try:
         data = validated(ArticleInput, {**values, "tags": typed.tag_list(), "published": False})
     except InvalidInput as exc:
-        return _editor(request, who, values=values, error=exc.message, status=422)
+        return _editor(request, who, values=values, error=exc, status=422)
     article = kb.add_article(session, who=who, data=data)
     return RedirectResponse(f"{router.prefix}/{article.id}", status_code=303)
 
@@ -152,7 +152,7 @@ def save(
         kb.update_article(session, who=who, ref=article_id, data=data)
     except InvalidInput as exc:
         article = kb.get_article(session, who=who, ref=article_id)
-        return _editor(request, who, values=values, article=article, error=exc.message, status=422)
+        return _editor(request, who, values=values, article=article, error=exc, status=422)
     return RedirectResponse(f"{router.prefix}/{article_id}", status_code=303)
 
 

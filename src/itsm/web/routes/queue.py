@@ -149,7 +149,7 @@ def _context(
             cursor=query.cursor or None,
         )
     except UserNotFound as exc:  # a name typed in the form: told as bad input, not a 404 page
-        raise InvalidInput(exc.message) from None
+        raise InvalidInput(exc.template, **exc.params) from None
     now = datetime.now(UTC)
     soon = timedelta(minutes=cfg.sla.due_soon_minutes)
     tickets = access.ticket_views(session, viewer=who.user, tickets=rows)

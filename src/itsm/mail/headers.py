@@ -1,8 +1,10 @@
-"""Header values read defensively: addresses, message ids, subject, date, automatic mail.
+"""Header values read from the raw header: addresses, message ids, subject, date, and
+whether a machine sent the mail.
 
-``email.policy.default`` parses structured headers, and raises on some broken ones
-only when they are read; every reader here falls back to the raw value, decoded by
-hand, so a bad header costs its own value and never the message.
+``email.policy.default`` parses structured headers only when they are read, and some
+broken ones raise then; every reader here takes the raw value instead (bounded,
+8-bit bytes and RFC 2047 words decoded by hand), so a bad header costs its own value
+and never the message.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.header import decode_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from itsm.mail.charsets import clean_text, decode_text
@@ -102,7 +104,7 @@ def _one_line(value: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def subject(msg: EmailMessage) -> str:
+def subject(msg: Message) -> str:
     """The decoded subject on one line, without control characters (CR/LF included)."""
     return (first_value(msg, "subject") or "")[:SUBJECT_MAX]
 
@@ -122,7 +124,7 @@ def _normal_id(value: str) -> str | None:
     return value
 
 
-def message_id(msg: EmailMessage) -> str | None:
+def message_id(msg: Message) -> str | None:
     """The Message-ID without angle brackets; ``None`` when absent or garbage."""
     value = first_value(msg, "message-id")
     if value is None:
@@ -135,7 +137,7 @@ def message_id(msg: EmailMessage) -> str | None:
     return _normal_id(value)
 
 
-def message_ids(msg: EmailMessage, name: str) -> tuple[str, ...]:
+def message_ids(msg: Message, name: str) -> tuple[str, ...]:
     """The message ids in header ``name`` (In-Reply-To, References), in order, once each."""
     found: list[str] = []
     for value in raw_values(msg, name):
@@ -168,7 +170,7 @@ def _email(addr_spec: str) -> str | None:
     return f"{local}@{'.'.join(labels)}".lower()
 
 
-def addresses(msg: EmailMessage, name: str) -> tuple[Address, ...]:
+def addresses(msg: Message, name: str) -> tuple[Address, ...]:
     """The usable mailboxes of header ``name`` (groups flattened), once each."""
     found: list[Address] = []
     # Names are decoded after splitting: a decoded name may hold commas or brackets.
@@ -186,7 +188,7 @@ def addresses(msg: EmailMessage, name: str) -> tuple[Address, ...]:
     return tuple(found)
 
 
-def date(msg: EmailMessage) -> datetime | None:
+def date(msg: Message) -> datetime | None:
     """The Date header in UTC (a zone-less date taken as UTC); ``None`` if unreadable."""
     value = first_value(msg, "date")
     if not value:
@@ -209,7 +211,7 @@ _LIST_HEADERS = ("list-id", "list-unsubscribe")
 _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
 
 
-def automatic(msg: EmailMessage, sender: Address | None) -> bool:
+def automatic(msg: Message, sender: Address | None) -> bool:
     """Whether a machine sent ``msg``: autoresponders, bulk and list mail, bounces.
 
     Such mail must never open a ticket nor be answered (mail loops).
@@ -222,8 +224,10 @@ def automatic(msg: EmailMessage, sender: Address | None) -> bool:
         return True
     if any(first_value(msg, header) is not None for header in _AUTORESPONDER_HEADERS):
         return True
+    # Exchange's own auto-replies say "All"; "OOF, AutoReply" alone is also set on
+    # mail people send through some Exchange set-ups, which must still open tickets.
     suppress = (first_value(msg, "x-auto-response-suppress") or "").lower()
-    if any(token.strip() in {"all", "oof", "autoreply"} for token in suppress.split(",")):
+    if any(token.strip() == "all" for token in suppress.split(",")):
         return True
     if any(first_value(msg, header) is not None for header in _LIST_HEADERS):
         return True
@@ -234,6 +238,5 @@ def automatic(msg: EmailMessage, sender: Address | None) -> bool:
     return _content_type(msg) == "multipart/report"
 
 
-def _content_type(msg: EmailMessage) -> str:
-    value = (first_value(msg, "content-type") or "").split(";")[0].strip().lower()
-    return value
+def _content_type(msg: Message) -> str:
+    return (first_value(msg, "content-type") or "").split(";")[0].strip().lower()

@@ -206,6 +206,12 @@ def body_and_attachments(msg: EmailMessage, *, max_chars: int) -> Body:
     for leaf in _leaves(msg):
         if id(leaf) in body_parts or _empty_text(leaf):
             continue
+        if _content_type(leaf).startswith("multipart/"):
+            # A multipart whose parts were never found (no boundary, or none in the
+            # content): mail clients show its content as text.
+            if not text.strip():
+                text = text_of(leaf, max_chars=max_chars)
+            continue
         if from_plain and _continues_body(leaf):
             if len(text) < max_chars:
                 text = f"{text.rstrip()}\n\n{text_of(leaf, max_chars=max_chars)}"[:max_chars]

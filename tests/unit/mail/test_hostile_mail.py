@@ -220,3 +220,13 @@ def test_hostile_html_stays_cheap(markup: str) -> None:
     """html.parser took hours on a few hundred kilobytes of unclosed tags."""
     message = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n" + markup.encode()
     assert isinstance(parse(message, max_bytes=len(message)), ParsedMail)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/mixed", 'multipart/mixed; boundary="X"', "multipart/alternative"]
+)
+def test_multipart_without_parts_reads_as_text(content_type: str) -> None:
+    message = f"From: a@example.com\r\nContent-Type: {content_type}\r\n\r\nhola qué tal\r\n"
+    mail = parse(message.encode(), max_bytes=LIMIT)
+    assert mail.text == "hola qué tal"
+    assert mail.attachments == ()

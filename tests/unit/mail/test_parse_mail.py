@@ -153,7 +153,13 @@ def test_automatic_headers(header: str) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["Auto-Submitted: no", "Precedence: first-class", "Return-Path: <a@example.com>", "X-Other: 1"],
+    [
+        "Auto-Submitted: no",
+        "Precedence: first-class",
+        "Return-Path: <a@example.com>",
+        "X-Auto-Response-Suppress: OOF, AutoReply",
+        "X-Other: 1",
+    ],
 )
 def test_person_headers(header: str) -> None:
     message = f"From: a@example.com\r\n{header}\r\nSubject: x\r\n\r\nbody\r\n".encode()

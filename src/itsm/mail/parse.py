@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
+from functools import lru_cache
 from typing import Any
 
 from itsm.mail import headers
@@ -81,11 +83,17 @@ class _TolerantPolicy(EmailPolicy):
     """
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
-        value = value[:HEADER_PARSE_MAX]
-        try:
-            return super().header_fetch_parse(name, value)
-        except Exception:  # any parser failure: the raw value still says something
-            return "".join(value.splitlines())
+        return _parsed_header(name, value[:HEADER_PARSE_MAX])
+
+
+@lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str) -> Any:
+    """A header as ``policy.default`` parses it, once per distinct value: the package
+    parses Content-Type anew at each of the many reads a message's walk makes."""
+    try:
+        return policy.default.header_fetch_parse(name, value)
+    except Exception:  # any parser failure: the raw value still says something
+        return "".join(value.splitlines())
 
 
 _POLICY = _TolerantPolicy()

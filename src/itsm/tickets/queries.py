@@ -37,6 +37,7 @@ from itsm.tickets import visibility
 from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import (
     ACTIVE_STATUSES,
+    PRIORITY_RANK,
     RUNNING_STATUSES,
     Category,
     EventKind,
@@ -376,24 +377,22 @@ class ActiveCounts:
 
 
 def active_counts(session: Session) -> ActiveCounts:
-    """The active queue's counts in one GROUP BY over the active tickets alone (their
-    partial index), not over every ticket as :func:`stats` reads."""
+    """The active queue's counts from two index-only scans (``ix_tickets_queue`` by
+    status and priority rank, ``ix_tickets_active_unassigned``), not from the ticket
+    rows, which a large table no longer keeps in memory."""
     rows = session.execute(
-        select(
-            Ticket.status,
-            Ticket.priority,
-            func.count(),
-            func.count().filter(_unassigned_active()),
-        )
+        select(Ticket.status, Ticket.priority_rank, func.count())
         .where(status_in(ACTIVE_STATUSES))
-        .group_by(Ticket.status, Ticket.priority)
+        .group_by(Ticket.status, Ticket.priority_rank)
     )
+    by_rank = {rank: priority for priority, rank in PRIORITY_RANK.items()}
     counts = {(s, p): 0 for s in ACTIVE_STATUSES for p in Priority}
-    unassigned = 0
-    for status, priority, count, nobody in rows:
-        counts[Status(status), Priority(priority)] = int(count)
-        unassigned += int(nobody)
-    return ActiveCounts(counts, unassigned)
+    for status, rank, count in rows:
+        counts[Status(status), by_rank[rank]] = int(count)
+    unassigned = session.scalar(
+        select(func.count()).select_from(Ticket).where(_unassigned_active())
+    )
+    return ActiveCounts(counts, int(unassigned or 0))
 
 
 def due_between(session: Session, *, start: datetime, end: datetime) -> int:

@@ -35,7 +35,7 @@ from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.errors import ConfigError, choices
 from itsm.integrations.config import IntegrationsSettings
 from itsm.mail.config import MailSettings
-from itsm.notify.config import EmailSettings, NotifySettings
+from itsm.notify.config import EmailSettings, NotifySettings, PushSettings
 from itsm.sla.config import SlaSettings
 
 APP_NAME = "itsm"
@@ -229,6 +229,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     mail: MailSettings = Field(default_factory=MailSettings)

@@ -1,7 +1,8 @@
 """Optional parts of itsm, installed as pip extras: one clear error when one is missing.
 
 ``pip install itsm`` gives the CLI, the agent and SQLite; the API server and the
-PostgreSQL driver come with ``itsm[server]`` and ``itsm[postgresql]``.
+PostgreSQL driver come with ``itsm[server]`` and ``itsm[postgresql]``, web push with
+``itsm[push]``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from itsm.errors import ErrorKind, ItsmError
 MODULES: dict[str, tuple[str, ...]] = {
     "server": ("fastapi", "uvicorn", "prometheus_client"),
     "postgresql": ("psycopg",),
+    "push": ("pywebpush", "py_vapid", "cryptography"),
 }
 
 

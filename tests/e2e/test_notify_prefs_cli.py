@@ -10,7 +10,7 @@ def test_a_user_shows_and_changes_their_preferences(cli: Cli) -> None:
     cli.ok("user", "add", "ana", "Ana")
     shown = {(p["kind"], p["channel"]): p["enabled"] for p in cli.json("user", "notify-prefs")}
     assert shown[("comment", "email")] is True
-    assert shown[("comment", "push")] is False
+    assert shown[("comment", "push")] is True  # push reaches subscribed browsers only
     changed = cli.json(
         "--as",
         "ana",
@@ -19,16 +19,16 @@ def test_a_user_shows_and_changes_their_preferences(cli: Cli) -> None:
         "--set",
         "comment:email=off",
         "--set",
-        "status:push=on",
+        "status:push=off",
     )
     after = {(p["kind"], p["channel"]): p["enabled"] for p in changed}
-    assert after == {**shown, ("comment", "email"): False, ("status", "push"): True}
+    assert after == {**shown, ("comment", "email"): False, ("status", "push"): False}
     root = {(p["kind"], p["channel"]): p["enabled"] for p in cli.json("user", "notify-prefs")}
     assert root == shown  # ana's choice is hers only
     out = cli.ok("--as", "ana", "user", "notify-prefs", env={"COLUMNS": "200"})
     assert "Notifications of ana" in out
     comment = next(line for line in out.splitlines() if "│ comment " in line)
-    assert [cell.strip() for cell in comment.split("│")[1:-1]] == ["comment", "off", "on", "off"]
+    assert [cell.strip() for cell in comment.split("│")[1:-1]] == ["comment", "off", "on", "on"]
 
 
 def test_a_wrong_choice_is_one_line_and_changes_nothing(cli: Cli) -> None:

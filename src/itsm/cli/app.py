@@ -26,9 +26,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("itsm.cli.reports", "app", "Service metrics over a period."),
     "token": ("itsm.cli.tokens", "app", "Create, list and revoke API tokens."),
     "serve": ("itsm.cli.serve", "app", "Run the REST API server."),
-    "worker": ("itsm.cli.worker", "app", "Deliver notifications (email, in-app) from the outbox."),
+    "worker": ("itsm.cli.worker", "app", "Deliver notifications (email, in-app, push)."),
     "notify": ("itsm.cli.notify", "app", "In-app notifications and failed deliveries."),
     "mail": ("itsm.cli.mail", "app", "Read the desk's mailbox (IMAP) into tickets and comments."),
+    "push": ("itsm.cli.push", "app", "Web push: the desk's VAPID keys."),
 }
 
 

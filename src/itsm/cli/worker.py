@@ -8,7 +8,7 @@ import typer
 
 from itsm.cli.common import JsonOption, app_context
 
-app = typer.Typer(help="Deliver notifications (email, in-app) from the outbox.")
+app = typer.Typer(help="Deliver notifications (email, in-app, push) from the outbox.")
 
 
 @app.callback(invoke_without_command=True)

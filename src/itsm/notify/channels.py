@@ -20,10 +20,13 @@ from itsm.notify.models import Channel
 
 def delivered(settings: Settings) -> frozenset[str]:
     """The channels this installation delivers: in-app always, email once an SMTP server
-    is set. The outbox writes no message for the others, so none piles up unsent."""
+    is set, push once VAPID is. The outbox writes no message for the others, so none
+    piles up unsent."""
     found = {Channel.IN_APP}
     if settings.email.smtp.host:
         found.add(Channel.EMAIL)
+    if settings.push.enabled:
+        found.add(Channel.PUSH)
     return frozenset(found)
 
 

@@ -1,11 +1,12 @@
-"""Settings of notifications: the worker (``[notify]``) and email (``[email]``)."""
+"""Settings of notifications: the worker (``[notify]``), email (``[email]``) and web push
+(``[push]``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class SmtpSettings(BaseModel):
@@ -95,3 +96,52 @@ class NotifySettings(BaseModel):
     worker_in_server: bool = Field(
         default=False, description="Run one worker inside `itsm serve` (--with-worker)."
     )
+
+
+class PushSettings(BaseModel):
+    """Web push (``[push]``, ``ITSM_PUSH__*``): on once both VAPID settings are given
+    (``itsm push keys`` makes the key and prints them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vapid_private_key_file: Path | None = Field(
+        default=None, description="The VAPID private key (PEM, P-256); null: no web push."
+    )
+    vapid_subject: str | None = Field(
+        default=None,
+        description="How push services reach the desk's admin: mailto:… or https://….",
+    )
+    ttl_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        le=28 * 86_400,
+        description="How long a push service keeps a message for a browser that is offline.",
+    )
+    timeout_seconds: float = Field(default=10, gt=0, le=600)
+    allow_http_loopback: bool = Field(
+        default=False,
+        description="Accept http:// push endpoints on loopback addresses (tests, a local "
+        "push service); any other endpoint must be https://.",
+    )
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _a_contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if value.startswith("mailto:") and "@" in value:
+            return value
+        if value.startswith("https://") and len(value) > len("https://"):
+            return value
+        raise ValueError(f"{value!r} is not a contact (mailto:admin@example.org or https://…)")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> PushSettings:
+        if (self.vapid_private_key_file is None) != (self.vapid_subject is None):
+            missing = "vapid_subject" if self.vapid_subject is None else "vapid_private_key_file"
+            raise ValueError(f"push.{missing} is needed too: web push needs both VAPID settings")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.vapid_private_key_file is not None and self.vapid_subject is not None

@@ -106,3 +106,26 @@ class Notification(Base):
         UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
     )
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PushSubscription(Base):
+    """A browser that receives web push for a person (the Push API's ``PushSubscription``).
+
+    The endpoint is the push service's address for that browser: one browser, one row,
+    whoever switched it on last.
+    """
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    endpoint: Mapped[str] = mapped_column(String(2048), nullable=False, unique=True)
+    #: The browser's P-256 public key and auth secret (base64url), for RFC 8291 encryption.
+    p256dh: Mapped[str] = mapped_column(String(100), nullable=False)
+    auth: Mapped[str] = mapped_column(String(50), nullable=False)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+    )
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.events.domain import TICKET_PREFIX, Bus, DomainEvent
-from itsm.notify import prefs
+from itsm.notify import prefs, push_subscriptions
 from itsm.notify.models import Channel, OutboxMessage
 from itsm.notify.policy import Facts, Recipient, audience, rating_link
 from itsm.tickets import watchers
@@ -55,6 +55,9 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
         )
     }
     chosen = prefs.for_users(session, people)
+    subscribed = (
+        push_subscriptions.subscribers(session, list(people)) if Channel.PUSH in channels else set()
+    )
     for item, facts, recipient in planned:
         person = people.get(recipient.user_id)
         if person is None:
@@ -63,6 +66,8 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
             if channel not in channels or not chosen[person.id][(recipient.kind, channel)]:
                 continue
             if channel == Channel.EMAIL and not person.email:
+                continue
+            if channel == Channel.PUSH and person.id not in subscribed:
                 continue
             session.add(
                 OutboxMessage(

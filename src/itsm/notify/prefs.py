@@ -1,7 +1,8 @@
 """Per-user notification preferences: which kinds each channel carries, with defaults.
 
 A person has no rows until they change something; a missing row means the default
-of its channel (:data:`DEFAULTS`). Push is off until a browser is subscribed.
+of its channel (:data:`DEFAULTS`). Push is on by default but reaches only people who
+switched it on in a browser (the outbox writes no push message for anyone else).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from itsm.events import domain as events
 from itsm.notify.models import Channel, NotifyKind, NotifyPref
 from itsm.users.models import User
 
-DEFAULTS: dict[Channel, bool] = {Channel.EMAIL: True, Channel.IN_APP: True, Channel.PUSH: False}
+DEFAULTS: dict[Channel, bool] = {Channel.EMAIL: True, Channel.IN_APP: True, Channel.PUSH: True}
 
 Prefs = dict[tuple[NotifyKind, Channel], bool]
 

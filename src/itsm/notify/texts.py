@@ -45,3 +45,35 @@ def _template(delivery: Delivery) -> str:
     if kind == NotifyKind.ESCALATED:
         return _("{number} was escalated to you after missing its due time: {title}")
     return _("Alert ticket {number} opened: {title}")
+
+
+def headline(delivery: Delivery) -> str:
+    """A few words for what happened (a push notification's title), in the recipient's
+    language; :func:`summary` is its body."""
+    with i18n.activated(delivery.recipient.language):
+        return _headline(delivery)
+
+
+def _headline(delivery: Delivery) -> str:
+    kind = delivery.kind
+    if kind == NotifyKind.TICKET_CREATED:
+        return _("Ticket received")
+    if kind == NotifyKind.NEW_TICKET:
+        return _("New ticket")
+    if kind == NotifyKind.ASSIGNED:
+        return _("Assigned to you")
+    if kind == NotifyKind.COMMENT:
+        return _("New reply")
+    if kind == NotifyKind.STATUS:
+        if delivery.payload.get("status") == "resolved":
+            return _("Ticket resolved")
+        return _("Waiting for your reply")
+    if kind == NotifyKind.REOPENED:
+        return _("Ticket reopened")
+    if kind == NotifyKind.SLA_WARNING:
+        return _("Close to its due time")
+    if kind == NotifyKind.SLA_BREACH:
+        return _("Past its due time")
+    if kind == NotifyKind.ESCALATED:
+        return _("Escalated to you")
+    return _("Alert ticket")

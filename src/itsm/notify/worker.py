@@ -33,7 +33,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
@@ -62,8 +61,9 @@ log = logging.getLogger("itsm.notify")
 _ERROR_CHARS = 1000
 
 
-def default_channels(settings: Settings) -> dict[str, Deliverer]:
+def default_channels(db: Database) -> dict[str, Deliverer]:
     """A deliverer for each channel this installation delivers (:func:`delivered`)."""
+    settings = db.settings
     found: dict[str, Deliverer] = {}
     for channel in delivered(settings):
         if channel == Channel.IN_APP:
@@ -72,6 +72,10 @@ def default_channels(settings: Settings) -> dict[str, Deliverer]:
             from itsm.notify.email_channel import Email
 
             found[channel] = Email(settings)
+        elif channel == Channel.PUSH:
+            from itsm.notify.push_channel import Push
+
+            found[channel] = Push(settings, db)
     return found
 
 
@@ -318,7 +322,7 @@ class Worker:
     ) -> None:
         self.db = db
         self.cfg = db.settings.notify
-        self.channels = dict(channels) if channels is not None else default_channels(db.settings)
+        self.channels = dict(channels) if channels is not None else default_channels(db)
         self.rng = rng or random.Random()  # jitter, not a secret
         self._stopping = False
         self._wake = threading.Event()

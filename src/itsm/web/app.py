@@ -24,6 +24,7 @@ from itsm.web.routes import (
     kb_staff,
     me,
     portal,
+    push,
     queue,
 )
 from itsm.web.security import SecurityHeaders
@@ -91,6 +92,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
         queue,
         inventory,
         me,
+        push,
         inbox,
         admin,
         admin_tokens,

@@ -12,7 +12,7 @@ def test_a_person_reads_and_changes_their_own_preferences(api: Api) -> None:
     assert got.status_code == 200, got.text
     defaults = {(p["kind"], p["channel"]): p["enabled"] for p in got.json()}
     assert defaults[("comment", "email")] is True
-    assert defaults[("comment", "push")] is False
+    assert defaults[("comment", "push")] is True  # reaches subscribed browsers only
     put = ana.put(
         "/me/notify-prefs",
         json={"prefs": [{"kind": "comment", "channel": "email", "enabled": False}]},

@@ -101,7 +101,7 @@ def test_a_person_chooses_which_notifications_reach_them_by_which_channel(api: A
     assert "A new comment" in page.text
     assert "Monitoring opened a ticket" not in page.text
     assert 'aria-label="A new comment: Email" checked' in page.text  # the defaults
-    assert 'aria-label="A new comment: Push">' in page.text
+    assert 'aria-label="A new comment: Push" checked' in page.text
     assert 'value="comment:push"' in page.text
     token = csrf_of(page.text)
 
@@ -109,7 +109,7 @@ def test_a_person_chooses_which_notifications_reach_them_by_which_channel(api: A
     assert refused.status_code == 403
     saved = browser.client.post(
         "/me/notifications",
-        data={"csrf_token": token, "on": ["comment:push", "status:email", "bogus:email"]},
+        data={"csrf_token": token, "on": ["status:email", "bogus:email"]},
     )
     assert (saved.status_code, saved.headers["location"]) == (
         303,
@@ -117,7 +117,7 @@ def test_a_person_chooses_which_notifications_reach_them_by_which_channel(api: A
     )
     with api.session() as session:
         chosen = prefs.preferences(session, user=users.get_user(session, ref="ana"))
-    assert chosen[(NotifyKind.COMMENT, Channel.PUSH)] is True
+    assert chosen[(NotifyKind.COMMENT, Channel.PUSH)] is False
     assert chosen[(NotifyKind.COMMENT, Channel.EMAIL)] is False
     assert chosen[(NotifyKind.STATUS, Channel.EMAIL)] is True
     assert chosen[(NotifyKind.TICKET_CREATED, Channel.IN_APP)] is False
@@ -125,7 +125,7 @@ def test_a_person_chooses_which_notifications_reach_them_by_which_channel(api: A
     assert chosen[(NotifyKind.ALERT_TICKET, Channel.EMAIL)] is True
     again = browser.get("/me/notifications?saved=true").text
     assert 'value="comment:push" id="on-comment-push"' in again
-    assert 'aria-label="A new comment: Push" checked' in again
+    assert 'aria-label="A new comment: Push">' in again
     assert 'aria-label="A new comment: Email">' in again
 
     tech = Browser(api, language="es")

@@ -197,4 +197,4 @@ def test_preferences_choose_the_channels_and_people_without_email_get_none(
         chosen = prefs.preferences(session, user=ana)
     assert chosen[(NotifyKind.TICKET_CREATED, Channel.EMAIL)] is False
     assert chosen[(NotifyKind.COMMENT, Channel.EMAIL)] is True
-    assert chosen[(NotifyKind.COMMENT, Channel.PUSH)] is False
+    assert chosen[(NotifyKind.COMMENT, Channel.PUSH)] is True  # reaches subscribed browsers only

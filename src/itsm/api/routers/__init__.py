@@ -21,6 +21,7 @@ from itsm.api.routers import (  # noqa: E402
     me,
     metrics,
     notify,
+    push,
     reports,
     ticket_import,
     tickets,
@@ -45,4 +46,5 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (events.router, True),
     (me.router, True),
     (notify.router, True),
+    (push.router, True),
 ]

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from itsm.api.deps import SessionDep
-from itsm.notify import policy, prefs
+from itsm.api.deps import SessionDep, SettingsDep
+from itsm.notify import policy, prefs, push_subscriptions
 from itsm.notify.models import Channel
 from itsm.users import service as users
 from itsm.web.session import ViewerDep, language
@@ -41,7 +41,7 @@ def choose_language(
 
 @router.get("/me/notifications")
 def notifications_page(
-    request: Request, session: SessionDep, who: ViewerDep, saved: Saved = False
+    request: Request, session: SessionDep, cfg: SettingsDep, who: ViewerDep, saved: Saved = False
 ) -> Response:
     return render(
         request,
@@ -51,6 +51,7 @@ def notifications_page(
             "channels": list(Channel),
             "chosen": prefs.preferences(session, user=who.user),
             "saved": saved,
+            "push_key": push_subscriptions.public_key(cfg),
         },
         language=language(request, who),
     )

@@ -1,0 +1,98 @@
+"""Web push: the desk's public key (``/push/key``) and the caller's subscribed browsers
+(``/me/push-subscriptions``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from itsm.api.deps import PersonDep, SessionDep, SettingsDep
+from itsm.notify import push_subscriptions as subscriptions
+from itsm.notify.push_subscriptions import MAX_ENDPOINT
+
+router = APIRouter(tags=["push"])
+
+
+class PushKey(BaseModel):
+    enabled: bool = Field(description="Whether this desk sends web push at all.")
+    public_key: str | None = Field(
+        description="The VAPID public key (base64url): PushManager.subscribe's "
+        "applicationServerKey; null when web push is off."
+    )
+
+
+class SubscriptionKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+
+
+class SubscriptionCreate(BaseModel):
+    """``PushSubscription.toJSON()`` as the browser gives it."""
+
+    model_config = ConfigDict(extra="ignore")  # expirationTime and what browsers add later
+
+    endpoint: str = Field(max_length=MAX_ENDPOINT)
+    keys: SubscriptionKeys
+
+
+class SubscriptionRead(BaseModel):
+    id: int
+    endpoint: str
+    user_agent: str | None
+    created_at: datetime
+    last_success_at: datetime | None
+
+
+@router.get("/push/key", summary="The key browsers subscribe to web push with")
+def push_key(cfg: SettingsDep, who: PersonDep) -> PushKey:
+    key = subscriptions.public_key(cfg)
+    return PushKey(enabled=key is not None, public_key=key)
+
+
+@router.get("/me/push-subscriptions", summary="Your browsers subscribed to web push")
+def list_subscriptions(session: SessionDep, who: PersonDep) -> list[SubscriptionRead]:
+    return [
+        SubscriptionRead.model_validate(s, from_attributes=True)
+        for s in subscriptions.listed(session, user=who.user)
+    ]
+
+
+@router.post(
+    "/me/push-subscriptions", status_code=201, summary="Subscribe a browser of yours to web push"
+)
+def subscribe(
+    session: SessionDep,
+    cfg: SettingsDep,
+    who: PersonDep,
+    data: SubscriptionCreate,
+    user_agent: Annotated[str | None, Header()] = None,
+) -> SubscriptionRead:
+    row = subscriptions.subscribe(
+        session,
+        settings=cfg,
+        user=who.user,
+        endpoint=data.endpoint,
+        p256dh=data.keys.p256dh,
+        auth=data.keys.auth,
+        user_agent=user_agent,
+    )
+    return SubscriptionRead.model_validate(row, from_attributes=True)
+
+
+@router.delete(
+    "/me/push-subscriptions",
+    status_code=204,
+    summary="Unsubscribe a browser of yours (by its endpoint); done if it was not subscribed",
+)
+def unsubscribe(
+    session: SessionDep,
+    who: PersonDep,
+    endpoint: Annotated[str, Query(max_length=MAX_ENDPOINT)],
+) -> Response:
+    subscriptions.unsubscribe(session, user=who.user, endpoint=endpoint)
+    return Response(status_code=204)

@@ -55,14 +55,21 @@ def _up(url: str) -> bool:
 
 @pytest.fixture
 def served(fresh_db_url: str, tmp_path: Path) -> Iterator[Served]:
+    with serving(fresh_db_url, tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def serving(database_url: str, tmp_path: Path, **settings: str) -> Iterator[Served]:
+    """``itsm serve`` on ``database_url`` in Spanish, with ``settings`` (ITSM_* variables)."""
     port = _free_port()
-    env = make_env(fresh_db_url, ITSM_LANGUAGE="es")
+    env = make_env(database_url, ITSM_LANGUAGE="es", **settings)
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [str(ITSM), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
-    db = open_database(Settings(database_url=fresh_db_url))
+    db = open_database(Settings(database_url=database_url))
     try:
         wait_until("itsm serve answers", lambda: _up(url) or proc.poll() is not None, timeout=60)
         assert proc.poll() is None, (tmp_path / "serve.log").read_text()

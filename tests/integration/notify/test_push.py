@@ -22,6 +22,7 @@ from itsm.notify.models import Channel, NotifyKind, OutboxMessage, OutboxState, 
 from itsm.notify.push_channel import Push
 from itsm.notify.worker import Worker
 from itsm.tickets import service as tickets
+from itsm.tickets.models import Status
 from itsm.tickets.schemas import CommentCreate
 from itsm.users.models import User
 from tests.factories import make_ticket, make_user
@@ -199,7 +200,7 @@ def test_push_follows_preferences_and_only_subscribers_get_messages(
         _subscribe(db, ana, browser)
         _reply(db, ticket.id, tech, "Hecho.")
         with db.session() as session:
-            tickets.change_status(session, ref=ticket.id, status="pending", actor=tech)
+            tickets.change_status(session, ref=ticket.id, status=Status.PENDING, actor=tech)
         Worker(db).run(once=True)
         rows = _push_rows(db)
         assert [(r.recipient_id, r.kind) for r in rows] == [(ana.id, "status")]

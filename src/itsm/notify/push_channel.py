@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
-from itsm.errors import ConfigError
+from itsm.errors import N_, ConfigError
 from itsm.extras import require
 from itsm.notify import push_subscriptions, vapid
 from itsm.notify.channels import Delivery, Permanent, Transient
@@ -64,7 +64,9 @@ class Push:
 
         cfg = settings.push
         if cfg.vapid_private_key_file is None or cfg.vapid_subject is None:
-            raise ConfigError("web push needs push.vapid_private_key_file and push.vapid_subject")
+            raise ConfigError(
+                N_("web push needs push.vapid_private_key_file and push.vapid_subject")
+            )
         self.cfg = cfg
         self.db = db
         self.subject = cfg.vapid_subject

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from itsm.config import Settings
-from itsm.errors import InvalidInput
+from itsm.errors import N_, InvalidInput
 from itsm.notify.models import PushSubscription
 from itsm.users.models import User
 
@@ -122,21 +122,27 @@ def reached(session: Session, *, ids: Sequence[int], at: datetime) -> None:
 def checked_endpoint(endpoint: str, *, allow_http_loopback: bool) -> str:
     """``endpoint`` if a push service may be there; else one line saying what is allowed."""
     if len(endpoint) > MAX_ENDPOINT:
-        raise InvalidInput(f"endpoint is longer than {MAX_ENDPOINT} characters")
+        raise InvalidInput(N_("endpoint is longer than %(limit)s characters"), limit=MAX_ENDPOINT)
     try:
         parts = urlsplit(endpoint)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - reading it checks it
     except ValueError:
-        raise InvalidInput("endpoint is not a URL (https://push.example.com/…)") from None
+        raise InvalidInput(N_("endpoint is not a URL (https://push.example.com/…)")) from None
     if any(c.isspace() or ord(c) < 0x20 for c in endpoint) or not host or parts.username:
-        raise InvalidInput("endpoint is not a URL (https://push.example.com/…)")
+        raise InvalidInput(N_("endpoint is not a URL (https://push.example.com/…)"))
     if parts.scheme == "https":
         return endpoint
     if parts.scheme == "http" and allow_http_loopback and _loopback(host):
         return endpoint
-    allowed = "https://" + (", or http:// on a loopback address" if allow_http_loopback else "")
-    raise InvalidInput(f"endpoint must be a push service's address: {allowed}")
+    if allow_http_loopback:
+        raise InvalidInput(
+            N_(
+                "endpoint must be a push service's address: https://, or http:// on a "
+                "loopback address"
+            )
+        )
+    raise InvalidInput(N_("endpoint must be a push service's address: https://"))
 
 
 def _loopback(host: str) -> bool:
@@ -149,10 +155,18 @@ def _loopback(host: str) -> bool:
 
 
 def _key(value: str, *, name: str, size: int, first: bytes = b"") -> None:
-    wrong = InvalidInput(
-        f"{name} is not a base64url {'P-256 public key' if first else 'auth secret'} "
-        f"of {size} bytes, as PushSubscription.toJSON() gives"
+    template = (
+        N_(
+            "%(field)s is not a base64url P-256 public key of %(size)s bytes, as "
+            "PushSubscription.toJSON() gives"
+        )
+        if first
+        else N_(
+            "%(field)s is not a base64url auth secret of %(size)s bytes, as "
+            "PushSubscription.toJSON() gives"
+        )
     )
+    wrong = InvalidInput(template, field=name, size=size)
     if not _B64URL.fullmatch(value) or len(value) > 4 * size:
         raise wrong
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from itsm.errors import ConfigError, Conflict
+from itsm.errors import N_, ConfigError, Conflict
 
 _SETTING = "push.vapid_private_key_file"
 
@@ -48,11 +48,16 @@ def write(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise Conflict(
-            f"{path} exists already: a new key would stop every subscribed browser; "
-            "choose another --out"
+            N_(
+                "%(path)s exists already: a new key would stop every subscribed browser; "
+                "choose another --out"
+            ),
+            path=str(path),
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+        raise ConfigError(
+            N_("cannot write %(path)s: %(reason)s"), path=str(path), reason=exc.strerror
+        ) from None
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
 
@@ -63,18 +68,29 @@ def load(path: Path) -> ec.EllipticCurvePrivateKey:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(
-            f"invalid setting {_SETTING}: cannot read {path}: {exc.strerror}"
+            N_("invalid setting %(setting)s: cannot read %(path)s: %(reason)s"),
+            setting=_SETTING,
+            path=str(path),
+            reason=exc.strerror,
         ) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
         raise ConfigError(
-            f"invalid setting {_SETTING}: {path} is not a PEM private key without a password "
-            "(make one with itsm push keys)"
+            N_(
+                "invalid setting %(setting)s: %(path)s is not a PEM private key without a "
+                "password (make one with itsm push keys)"
+            ),
+            setting=_SETTING,
+            path=str(path),
         ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ConfigError(
-            f"invalid setting {_SETTING}: {path} is not a P-256 (prime256v1) key, "
-            "which VAPID requires (make one with itsm push keys)"
+            N_(
+                "invalid setting %(setting)s: %(path)s is not a P-256 (prime256v1) key, "
+                "which VAPID requires (make one with itsm push keys)"
+            ),
+            setting=_SETTING,
+            path=str(path),
         )
     return key

@@ -22,6 +22,10 @@ from itsm.errors import ConfigError
 from itsm.mail.config import MailSettings
 from itsm.mail.errors import MailboxError, MailLoginRefused, MailServerUnavailable
 
+#: An IMAP response code at the start of a tagged answer: "[ALREADYEXISTS] ...".
+_CODE = re.compile(r"\[([A-Za-z-]+)")
+_EXISTS = frozenset({"ALREADYEXISTS"})
+_GONE = frozenset({"EXPUNGEISSUED", "NONEXISTENT"})
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
@@ -71,6 +75,13 @@ class Mailbox:
 
     def _ok(self, what: str, command: str, *args: str) -> list[object]:
         """Send ``command``; its data if the server said OK, else :class:`MailboxError`."""
+        return self._tried(what, command, *args)[1]
+
+    def _tried(
+        self, what: str, command: str, *args: str, unless: frozenset[str] = frozenset()
+    ) -> tuple[bool, list[object]]:
+        """(whether the server said OK, its data); a refusal with a response code in
+        ``unless`` is (False, the data it sent anyway), any other :class:`MailboxError`."""
         with _talking(self.cfg):
             if command in {"SEARCH", "FETCH", "MOVE", "COPY", "STORE", "EXPUNGE"}:
                 typ, data = self._imap.uid(command, *args)
@@ -80,15 +91,18 @@ class Mailbox:
                 typ, data = getattr(self._imap, command.lower())(*args)
         if typ != "OK":
             said = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
+            if (m := _CODE.match(said)) is not None and m[1].upper() in unless:
+                return False, data
             raise MailboxError(f"the mail server refused to {what}: {said or typ}")
-        return data
+        return True, data
 
     def ensure_folders(self, names: Sequence[str]) -> None:
         """Create the folders mails are moved to, when missing."""
         for name in names:
             if any(d for d in self._ok("list the folders", "LIST", '""', quoted(name)) if d):
                 continue
-            self._ok(f"create the folder {name!r}", "CREATE", quoted(name))
+            # Another reader may create it between the two commands.
+            self._tried(f"create the folder {name!r}", "CREATE", quoted(name), unless=_EXISTS)
 
     def select(self, name: str) -> None:
         self._ok(f"open the folder {name!r}", "SELECT", quoted(name))
@@ -113,7 +127,8 @@ class Mailbox:
         left the folder meanwhile is missing from the answer."""
         if not uids:
             return {}
-        data = self._ok("read mails", "FETCH", _set(uids), "(UID BODY.PEEK[])")
+        # Mails another reader moved meanwhile are left out (EXPUNGEISSUED): the rest come.
+        _, data = self._tried("read mails", "FETCH", _set(uids), "(UID BODY.PEEK[])", unless=_GONE)
         found: dict[int, bytes] = {}
         for item in data:
             if not (isinstance(item, tuple) and len(item) == 2):
@@ -124,19 +139,31 @@ class Mailbox:
         return found
 
     def move(self, uids: Sequence[int], folder: str) -> None:
-        """Move the mails to ``folder``: MOVE (RFC 6851), else copy, flag deleted, expunge."""
+        """Move the mails to ``folder``: MOVE (RFC 6851), else copy, flag deleted, expunge.
+
+        Another reader of the folder may have moved some already: the server then
+        refuses the set (EXPUNGEISSUED), and each mail is moved alone, the gone ones
+        skipped."""
         if not uids:
             return
-        which = _set(uids)
-        if "MOVE" in self.capabilities:
-            self._ok(f"move mails to {folder!r}", "MOVE", which, quoted(folder))
+        if self._moved(_set(uids), folder):
             return
-        self._ok(f"copy mails to {folder!r}", "COPY", which, quoted(folder))
+        for uid in uids:
+            self._moved(str(uid), folder)
+
+    def _moved(self, which: str, folder: str) -> bool:
+        """Move the UID set ``which``; False if some of it was gone (nothing moved then)."""
+        target = quoted(folder)
+        if "MOVE" in self.capabilities:
+            return self._tried(f"move mails to {folder!r}", "MOVE", which, target, unless=_GONE)[0]
+        if not self._tried(f"copy mails to {folder!r}", "COPY", which, target, unless=_GONE)[0]:
+            return False
         self._ok("flag mails deleted", "STORE", which, "+FLAGS.SILENT", r"(\Deleted)")
         if "UIDPLUS" in self.capabilities:
             self._ok("expunge mails", "EXPUNGE", which)
         else:  # every mail flagged deleted goes; only itsm's own flags are expected here
             self._ok("expunge the folder", "EXPUNGE_ALL")
+        return True
 
 
 def _set(uids: Sequence[int]) -> str:

@@ -345,3 +345,47 @@ def _pref_choice(text: str) -> tuple[NotifyKind, Channel, bool]:
             f"{', '.join(sorted(kinds))} and CHANNEL one of {', '.join(sorted(channels))}"
         )
     return NotifyKind(kind), Channel(channel), switch[value]
+
+
+@app.command("categories")
+def categories(
+    ctx: typer.Context,
+    ref: UserRef,
+    set_: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="Comma-separated categories the technician works on (admins only).",
+        ),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="None set: every category (admins only).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """A technician's ticket categories: they are told of new, alert and breached
+    tickets of these only (none set: every category)."""
+    from itsm.accounts.principal import acting
+    from itsm.errors import InvalidInput
+    from itsm.tickets import technician_categories as cats
+
+    app_ctx = app_context(ctx)
+    if set_ is not None and clear:
+        raise InvalidInput("give --set CATEGORIES or --clear, not both")
+    with app_ctx.session(write=set_ is not None or clear) as session:
+        who = acting(app_ctx.actor(session))
+        if set_ is not None or clear:
+            wanted = [] if clear else (set_ or "").split(",")
+            if set_ is not None and not cats.parse(wanted):
+                raise InvalidInput("--set needs at least one category; --clear sets none")
+            user, found = cats.set_categories(session, who=who, ref=ref, categories=wanted)
+        else:
+            user, found = cats.show(session, who=who, ref=ref)
+        name = user.username
+    if as_json:
+        from itsm.cli.output import print_json
+
+        print_json(app_ctx.console, {"username": name, "categories": [str(c) for c in found]})
+        return
+    shown = ", ".join(found) if found else "every category"
+    app_ctx.console.print(f"{name}: {shown}.", markup=False)

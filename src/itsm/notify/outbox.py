@@ -10,7 +10,7 @@ The worker delivers the rows later, in the recipient's language.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 
 from sqlalchemy import select
@@ -20,13 +20,15 @@ from itsm.events.domain import TICKET_PREFIX, Bus, DomainEvent
 from itsm.notify import prefs, push_subscriptions
 from itsm.notify.models import Channel, OutboxMessage
 from itsm.notify.policy import Facts, Recipient, audience, rating_link
-from itsm.tickets import watchers
+from itsm.tickets import technician_categories, watchers
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import Role, User
 
 _BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
 #: The events whose audience includes the ticket's watchers (read only for these).
 _TOLD_TO_WATCHERS = frozenset({EventKind.COMMENTED, EventKind.STATUS_CHANGED})
+#: The events told to staff by the ticket's category (technicians' categories read for these).
+_BY_CATEGORY = frozenset({EventKind.CREATED, EventKind.SLA_BREACH})
 
 
 def install(bus: Bus, *, channels: Collection[str]) -> None:
@@ -93,6 +95,12 @@ class _Staff:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._ids: tuple[frozenset[int], frozenset[int]] | None = None
+        self._categories: Mapping[int, frozenset[str]] | None = None
+
+    def categories(self) -> Mapping[int, frozenset[str]]:
+        if self._categories is None:
+            self._categories = technician_categories.by_technician(self._session)
+        return self._categories
 
     def ids(self) -> tuple[frozenset[int], frozenset[int]]:
         if self._ids is None:
@@ -140,6 +148,8 @@ def _facts(
         system_ids=frozenset(
             u.id for u in (ticket.requester, ticket.assignee) if u is not None and u.system
         ),
+        category=ticket.category,
+        categories=staff.categories() if kind in _BY_CATEGORY else {},
         watcher_ids=(
             watchers.watcher_ids(session, ticket.id)
             if kind in _TOLD_TO_WATCHERS and not item.internal

@@ -8,7 +8,7 @@ internal event keeps only staff recipients (:func:`audience` checks it last).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from itsm.notify.models import NotifyKind
@@ -47,6 +47,9 @@ class Facts:
     system_ids: frozenset[int] = field(default_factory=frozenset)  # of requester, assignee
     # The people copied on the ticket (commented, status_changed): told what the requester is.
     watcher_ids: frozenset[int] = field(default_factory=frozenset)
+    category: str | None = None  # the ticket's
+    # Technicians with categories set, and those (tickets.technician_categories).
+    categories: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, order=True)
@@ -75,11 +78,11 @@ def _rules(f: Facts) -> Iterable[tuple[int | None, NotifyKind]]:
     staff = sorted(f.staff_ids)
     if f.event == EventKind.CREATED:
         if f.source in _AUTOMATIC_SOURCES:
-            yield from ((s, NotifyKind.ALERT_TICKET) for s in staff)
+            yield from ((s, NotifyKind.ALERT_TICKET) for s in of_category(f))
             return
         yield f.requester_id, NotifyKind.TICKET_CREATED
         if f.assignee_id is None:
-            yield from ((s, NotifyKind.NEW_TICKET) for s in staff)
+            yield from ((s, NotifyKind.NEW_TICKET) for s in of_category(f))
     elif f.event == EventKind.ASSIGNED:
         yield f.assignee_id, NotifyKind.ASSIGNED
         if f.breached_now:  # sla tick reassigned it: an escalation
@@ -103,7 +106,7 @@ def _rules(f: Facts) -> Iterable[tuple[int | None, NotifyKind]]:
         yield f.assignee_id, NotifyKind.SLA_WARNING
     elif f.event == EventKind.SLA_BREACH:
         yield f.assignee_id, NotifyKind.SLA_BREACH
-        yield from ((s, NotifyKind.SLA_BREACH) for s in staff)
+        yield from ((s, NotifyKind.SLA_BREACH) for s in of_category(f))
 
 
 def _requester_side(f: Facts) -> list[int | None]:
@@ -126,3 +129,14 @@ def rating_link(facts: Facts, user_id: int) -> bool:
         and facts.status == Status.RESOLVED
         and user_id == facts.requester_id
     )
+
+
+def of_category(f: Facts) -> list[int]:
+    """The staff told of a ticket by its category (new unassigned, alert or diagnostics,
+    SLA breach): every admin, and each technician whose categories include it or who
+    has none set (every category: so nothing changes until an admin sets some)."""
+    return [
+        s
+        for s in sorted(f.staff_ids)
+        if s in f.admin_ids or (mine := f.categories.get(s)) is None or f.category in mine
+    ]

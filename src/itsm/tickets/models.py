@@ -380,3 +380,16 @@ class TicketWatcher(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class TechnicianCategory(Base):
+    """A ticket category a technician works on: they are told of new, alert and breached
+    tickets of their categories only (none set: every category); migration 0024."""
+
+    __tablename__ = "technician_categories"
+    __table_args__ = (enum_check("category", Category),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -139,3 +139,37 @@ def test_only_the_requester_is_asked_for_a_rating() -> None:
     assert not rating_link(facts, WATCHER)
     pending = Facts(**{**facts.__dict__, "status": "pending"})
     assert not rating_link(pending, REQUESTER)
+
+
+HARDWARE_TECH, NETWORK_TECH = 7, 8
+BY_CATEGORY = {
+    "staff_ids": frozenset({TECH, ADMIN, HARDWARE_TECH, NETWORK_TECH}),
+    "admin_ids": frozenset({ADMIN}),
+    "categories": {HARDWARE_TECH: frozenset({"hardware"}), NETWORK_TECH: frozenset({"network"})},
+}
+
+
+def test_new_alert_and_breached_tickets_go_to_the_technicians_of_their_category() -> None:
+    # TECH has no categories set: every category; admins: every category, as before.
+    hardware = {TECH, ADMIN, HARDWARE_TECH}
+    told = _told(
+        event="created", assignee_id=None, actor_id=REQUESTER, category="hardware", **BY_CATEGORY
+    )
+    assert {u for u, k in told if k == K.NEW_TICKET} == hardware
+    told = _told(
+        event="created", source="alert", assignee_id=None, category="network", **BY_CATEGORY
+    )
+    assert told == {(u, K.ALERT_TICKET) for u in (TECH, ADMIN, NETWORK_TECH)}
+    told = _told(event="sla_breach", assignee_id=None, category="hardware", **BY_CATEGORY)
+    assert told == {(u, K.SLA_BREACH) for u in hardware}
+    # The assignee is told of a breach whatever their categories.
+    told = _told(event="sla_breach", assignee_id=NETWORK_TECH, category="hardware", **BY_CATEGORY)
+    assert (NETWORK_TECH, K.SLA_BREACH) in told
+
+
+def test_without_categories_set_nothing_changes() -> None:
+    staff = frozenset({TECH, ADMIN, HARDWARE_TECH})
+    told = _told(
+        event="created", source="diagnostic", assignee_id=None, category="other", staff_ids=staff
+    )
+    assert told == {(u, K.ALERT_TICKET) for u in staff}

@@ -86,12 +86,11 @@ def _content_type(part: Message) -> str:
 
 
 def _filename(part: Message) -> str | None:
+    # get_filename falls back to Content-Type's "name" and joins RFC 2231 pieces.
     try:
-        name = part.get_filename() or part.get_param("name")
+        name = part.get_filename()
     except (ValueError, TypeError, IndexError, LookupError, AttributeError):
         name = None
-    if isinstance(name, tuple):  # an RFC 2231 value the package left undecoded
-        name = name[2]
     if not isinstance(name, str) or not name.strip():
         return None
     if "=?" in name:  # RFC 2047 words inside a parameter: Outlook and Gmail still send them

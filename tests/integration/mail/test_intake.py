@@ -295,3 +295,36 @@ def test_a_reply_all_by_someone_in_cc_is_a_comment_and_makes_them_a_watcher(
     assert fetch_once(db)[Outcome.TICKET] == 1  # a guessed thread id opens no door
     with db.session(write=False) as session:
         assert eve.id not in {u.id for u in watchers.watchers_of(session, ticket)}
+
+
+def test_a_file_over_the_limit_is_left_out_with_a_note_and_the_mail_is_taken(
+    desk: DeskFactory, dovecot: ImapServer, mailbox: MailSettings
+) -> None:
+    db = desk()
+    db.settings.attachments.max_bytes = 1024
+    _people(db)
+    letter = mail()
+    letter.add_attachment(b"%PDF-1.4\n" + b"0" * 4096, "application", "pdf", filename="big.pdf")
+    letter.add_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image", "png", filename="ok.png")
+    deliver(dovecot, mailbox, letter)
+    assert fetch_once(db)[Outcome.TICKET] == 1
+    [ticket] = _tickets(db)
+    with db.session(write=False) as session:
+        files = session.scalars(
+            select(Attachment.filename).where(Attachment.ticket_id == ticket.id)
+        )
+        assert list(files) == ["ok.png"]
+    [note] = _comments(db, ticket)
+    assert note.startswith("Algunos archivos de este correo no se han adjuntado")
+    assert note.endswith("big.pdf")
+
+
+def test_the_worker_reads_the_mailbox_when_mail_is_set(
+    desk: DeskFactory, dovecot: ImapServer, mailbox: MailSettings
+) -> None:
+    db = desk()
+    _people(db)
+    deliver(dovecot, mailbox, mail())
+    Worker(db).run(once=True)
+    assert [t.title for t in _tickets(db)] == ["La impresora no imprime"]
+    assert dovecot.count(mailbox.processed_folder) == 1

@@ -33,6 +33,8 @@ from itsm.mail.html_text import html_to_text
         ("<p>broken <b>bold", "broken bold"),
         ("<div><div><div>x</div></div></div>\n\n\n\n<p>y</p>", "x\n\ny"),
         ("<!-- comentario -->visible<![CDATA[x]]>", "visible"),
+        ("uno<hr>dos", "uno\n\n----\n\ndos"),
+        ("<p/>uno<div/>dos", "uno\n\ndos"),
         ("", ""),
     ],
 )

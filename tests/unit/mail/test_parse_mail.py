@@ -289,3 +289,45 @@ def test_html_body_is_capped_before_conversion() -> None:
 def test_caller_text_limit() -> None:
     message = b"From: a@example.com\r\n\r\n" + b"x" * 5000
     assert parse(message, max_bytes=LIMIT, max_text_chars=10).text == "x" * 10
+
+
+def test_attachment_names_from_every_place_senders_put_them() -> None:
+    parts = [
+        "Content-Type: text/plain\r\n\r\nhola",
+        # Content-Type's name only, RFC 2231 encoded.
+        "Content-Type: application/pdf; name*=utf-8''factura%20n%C2%BA.pdf\r\n\r\nx",
+        # A disposition the standard parser crashes on, with an RFC 2047 name.
+        'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="=?utf-8?q?a=C3=B1o.pdf?="; x*\r\n\r\ny',  # noqa: E501
+        # RFC 2231 continuations.
+        "Content-Type: application/pdf; name*0*=utf-8''fac; name*1*=%C2%BA.pdf\r\n\r\nz",
+        # No name at all: one made from the type.
+        "Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n\r\nw",
+    ]
+    body = "".join(f"--B\r\n{part}\r\n" for part in parts) + "--B--\r\n"
+    message = f"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n{body}"
+    mail = parse(message.encode(), max_bytes=LIMIT)
+    assert mail.text == "hola"
+    assert [a.filename for a in mail.attachments] == [
+        "factura nº.pdf",
+        "año.pdf",
+        "facº.pdf",
+        "attachment-4.pdf",
+    ]
+
+
+def test_address_lists_are_capped() -> None:
+    many = ", ".join(f"u{n}@example.com" for n in range(500))
+    message = f"From: a@example.com\r\nTo: {many}\r\n\r\nbody\r\n".encode()
+    to = parse(message, max_bytes=LIMIT).to
+    assert len(to) == 200
+    assert to[-1].email == "u199@example.com"
+
+
+def test_message_id_with_an_invisible_character_is_garbage() -> None:
+    message = "From: a@example.com\r\nMessage-ID: <a\u200b@x.example>\r\n\r\nbody\r\n"
+    assert parse(message.encode(), max_bytes=LIMIT).message_id is None
+
+
+def test_mailer_daemon_alone_is_automatic() -> None:
+    message = b"From: MAILER-DAEMON@mx.example.com\r\nSubject: x\r\n\r\nbody\r\n"
+    assert parse(message, max_bytes=LIMIT).automatic

@@ -191,7 +191,13 @@ def _open(cfg: MailSettings) -> imaplib.IMAP4:
         return imaplib.IMAP4_SSL(cfg.host, port, ssl_context=_tls(cfg), timeout=timeout)
     imap = imaplib.IMAP4(cfg.host, port, timeout=timeout)
     if cfg.security == "starttls":
-        imap.starttls(ssl_context=_tls(cfg))
+        try:
+            imap.starttls(ssl_context=_tls(cfg))
+        except BaseException:
+            # The socket is open (unless the failed handshake closed it): never leak it.
+            with contextlib.suppress(OSError):
+                imap.shutdown()
+            raise
     return imap
 
 

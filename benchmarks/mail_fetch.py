@@ -130,7 +130,7 @@ def _append(imap: imaplib.IMAP4, folder: str, mails: list[bytes]) -> None:
 def run(cfg: RunConfig) -> Result:
     from tests.imap_server import DOVECOT, PASSWORD, USER, imap_server
 
-    count = cfg.size(full=MAILS, smoke=100)
+    count = cfg.size(full=MAILS, smoke=40)
     limit = MAX_S * count / MAILS
     result = Result(name=NAME, title=TITLE)
     if not DOVECOT.exists():

@@ -23,6 +23,8 @@ from itsm.api.deps import (
     own_write_transactions,
 )
 from itsm.errors import N_, ErrorKind, InvalidInput, ItsmError, choices
+from itsm.tickets import technician_categories
+from itsm.tickets.models import Category
 from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role
@@ -138,8 +140,24 @@ def user_page(
         "count": count,
         "roles": list(Role),
         "is_me": user.id == who.user.id,
+        "categories": technician_categories.categories_of(session, user),
+        "all_categories": list(Category),
     }
     return page(request, who, "admin/user.html", context)
+
+
+@router.post("/users/{ref}/categories")
+def set_categories(
+    ref: UserRef,
+    session: SessionDep,
+    who: AdminDep,
+    category: Annotated[list[str] | None, Form(max_length=len(Category))] = None,
+) -> Response:
+    """A technician's categories: the boxes ticked (none: every category)."""
+    user, _ = technician_categories.set_categories(
+        session, who=who, ref=ref, categories=category or []
+    )
+    return _user_page(user.username, "categories")
 
 
 @router.post("/users/{ref}/role")

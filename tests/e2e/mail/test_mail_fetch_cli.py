@@ -1,14 +1,18 @@
 """``itsm mail fetch`` as a person runs it, against a real Dovecot, on both databases:
-the one-line summary, a server away (exit 13) and a mailbox not configured (exit 7)."""
+the one-line summary, the reading loop stopped by SIGTERM, a server away (exit 13) and
+a mailbox not configured (exit 7)."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
 
-from tests.e2e.cli import Cli
+from tests.e2e.cli import ITSM, Cli
 from tests.imap_server import PASSWORD, USER, imap_server
 from tests.integration.mail.corpus import mail
 from tests.smtp_server import free_port
+from tests.waiting import wait_until
 
 
 def _mail_env(port: int) -> dict[str, str]:
@@ -45,3 +49,27 @@ def test_a_server_away_is_exit_13_and_no_mailbox_exit_7(cli: Cli) -> None:
     wrong = cli.run("mail", "fetch", "--once", env={"ITSM_MAIL__SECURITY": "tls"})
     assert wrong.returncode == 7
     assert "mail.security" in wrong.stderr
+
+
+def test_fetch_keeps_reading_until_sigterm_and_then_sums_up(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("user", "add", "ana", "Ana Pérez", "--email", "ana@example.org")
+    with imap_server(tmp_path) as server:
+        env = {**cli.env, **_mail_env(server.port), "ITSM_MAIL__POLL_SECONDS": "0.2"}
+        reader = subprocess.Popen(
+            [str(ITSM), "mail", "fetch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            server.append(mail().as_bytes())
+            wait_until("the first mail is handled", lambda: server.count("itsm-processed") == 1)
+            server.append(mail(subject="Otra").as_bytes())
+            wait_until("the second mail is handled", lambda: server.count("itsm-processed") == 2)
+        finally:
+            reader.send_signal(signal.SIGTERM)
+            out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    assert out.strip() == "tickets 2, comments 0, refused 0, ignored 0, quarantined 0"
+    assert err.strip() == "itsm mail fetch: reading the mailbox (Ctrl+C stops)"

@@ -251,18 +251,25 @@ def _measure(cfg: RunConfig, ds: _dataset.Dataset, plan: Plan, result: Result) -
 
         cfg.log(f"{NAME}/{ds.kind}: {plan.clients} live dashboards")
         load = _machine.load_average()
-        live = _live_dashboards.measure(
-            url,
-            cookie=f"{COOKIE}={access.staff_cookie}",
-            token=access.token,
-            requester_id=access.requester_id,
-            clients=plan.clients,
-            changes=plan.changes,
-            idle_s=plan.idle_s,
-            server_pid=pid,
-        )
-        _live_figures(result, label, live, load)
-        data["live"] = {**live.as_json(), "load": load}
+        try:
+            live = _live_dashboards.measure(
+                url,
+                cookie=f"{COOKIE}={access.staff_cookie}",
+                token=access.token,
+                requester_id=access.requester_id,
+                clients=plan.clients,
+                changes=plan.changes,
+                idle_s=plan.idle_s,
+                server_pid=pid,
+            )
+        except (RuntimeError, TimeoutError) as exc:  # a MISS with its reason, not a crash
+            errors = [ln for ln in (home / "server.log").read_text().splitlines() if ln.strip()]
+            reason = f"{type(exc).__name__}: {exc}; server log: {' | '.join(errors[-6:])[-600:]}"
+            result.targets.append(Target(f"{label} live dashboards", False, reason))
+            data["live"] = {"error": reason, "load": load}
+        else:
+            _live_figures(result, label, live, load)
+            data["live"] = {**live.as_json(), "load": load}
         data["server_rss_mb"] = round(psutil.Process(pid).memory_info().rss / 2**20, 1)
     cfg.log(f"{NAME}/{ds.kind}: dashboard figures uncached, in-process")
     compute = _dashboard_compute(settings, 3 if not cfg.smoke else 1)

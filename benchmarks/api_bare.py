@@ -1,6 +1,6 @@
 """The API app of ``itsm serve`` plus bare endpoints that do the same work by hand (benchmark only).
 
-``create_app(settings)`` is :func:`itsm.api.app.create_app` with two plain
+``create_app(settings)`` is :func:`itsm.server.app.create_app` with two plain
 Starlette routes added under ``/bare``, served by the same process, the same
 middleware and the same database engine as the real ones:
 
@@ -43,9 +43,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from itsm.api.app import create_app as create_real_app
 from itsm.config import Settings, load_settings
 from itsm.db.runtime import Database
+from itsm.server.app import create_app as create_real_app
 from itsm.sla.due import due_clock
 from itsm.tickets.models import RUNNING_STATUSES
 

@@ -21,9 +21,9 @@ from itsm.accounts import password_change
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.schemas import TokenCreate
-from itsm.api.app import create_app
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
+from itsm.server.app import create_app
 from itsm.users import service as users
 from itsm.users.models import User
 from itsm.users.schemas import UserCreate

@@ -55,7 +55,7 @@ def serve(
         markup=False,
     )
     if count == 1:
-        from itsm.api.app import create_app
+        from itsm.server.app import create_app
 
         uvicorn.run(
             create_app(cfg),
@@ -74,7 +74,7 @@ def serve(
     sys.stderr.flush()
     os.execve(  # noqa: S606 - our own interpreter, argv without a shell
         sys.executable,
-        [sys.executable, "-m", "uvicorn", "--factory", "itsm.api.app:create_app", *args],
+        [sys.executable, "-m", "uvicorn", "--factory", "itsm.server.app:create_app", *args],
         worker_environment(dict(os.environ), app_ctx.overrides, with_worker=with_worker),
     )
 

@@ -1,4 +1,5 @@
-"""Mount the web app on the API's FastAPI app: routes, static files, error pages."""
+"""Mount the web app on the server's FastAPI app (``itsm.server.app``): routes, static files,
+error pages."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ from fastapi import Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from itsm.api import client_address as addresses
 from itsm.config import Settings
+from itsm.server import client_address as addresses
 
 # No inline script or style anywhere: pages load only their own files.
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -22,10 +22,10 @@ from itsm import i18n
 from itsm.accounts import sessions
 from itsm.accounts.errors import BadCredentials
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, database, settings
 from itsm.config import Settings
 from itsm.errors import N_, Forbidden, ItsmError
 from itsm.notify import inapp
+from itsm.server.deps import SessionDep, database, settings
 from itsm.users.models import Role
 from itsm.web.security import over_tls
 

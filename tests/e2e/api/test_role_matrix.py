@@ -29,7 +29,7 @@ from itsm.accounts import password_change
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind
 from itsm.accounts.schemas import TokenCreate
-from itsm.api.app import API_PREFIX, create_app
+from itsm.api.app import API_PREFIX
 from itsm.attachments import service as attachments
 from itsm.attachments.storage import Store
 from itsm.config import Settings
@@ -42,6 +42,7 @@ from itsm.inventory.models import AssetType
 from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
+from itsm.server.app import create_app
 from itsm.tickets import service as tickets
 from itsm.tickets import watchers
 from itsm.tickets.models import Category, Source, Status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from itsm.api.client_address import client_address
+from itsm.server.client_address import client_address
 
 PROXY = ("10.0.0.5",)
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from itsm.accounts.principal import Principal
-from itsm.api.live import Hub
 from itsm.events.domain import DomainEvent
 from itsm.events.policy import may_hear, moves_dashboard
+from itsm.server.live import Hub
 from itsm.users.models import User
 
 ADMIN = Principal(user=User(id=1, username="root", role="admin"))

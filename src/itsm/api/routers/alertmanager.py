@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from itsm.accounts.service import Principal
-from itsm.api.deps import CallerDep, SessionDep, SettingsDep
+from itsm.api.deps import CallerDep
 from itsm.integrations import alertmanager
 from itsm.integrations.schemas import Receipt, WebhookPayload
+from itsm.server.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["integrations"])
 

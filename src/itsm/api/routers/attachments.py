@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from itsm.api.deps import PersonDep, SessionDep, SettingsDep
-from itsm.api.downloads import file_response
+from itsm.api.deps import PersonDep
 from itsm.api.routers.tickets import Ref
 from itsm.attachments import service
 from itsm.attachments.schemas import AttachmentRead
 from itsm.attachments.storage import Store
+from itsm.server.deps import SessionDep, SettingsDep
+from itsm.server.downloads import file_response
 
 router = APIRouter(prefix="/tickets", tags=["attachments"])
 

@@ -14,16 +14,9 @@ from itsm.accounts.login import log_in
 from itsm.accounts.models import TokenKind
 from itsm.accounts.principal import Principal
 from itsm.accounts.schemas import IssuedToken, TokenCreate, TokenRead
-from itsm.api.deps import (
-    CallerDep,
-    PersonDep,
-    SessionDep,
-    SettingsDep,
-    allowed,
-    client_address,
-    database,
-)
+from itsm.api.deps import CallerDep, PersonDep, allowed
 from itsm.db.runtime import Database
+from itsm.server.deps import SessionDep, SettingsDep, client_address, database
 from itsm.users.models import User
 from itsm.users.schemas import UserRead
 from itsm.validation import refuse_nul

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import AwareDatetime
 
-from itsm.api.deps import CallerDep, PersonDep, SessionDep, SettingsDep
+from itsm.api.deps import CallerDep, PersonDep
 from itsm.diagnostics import service
 from itsm.diagnostics.autoticket import policy_from
 from itsm.diagnostics.findings import Check
@@ -26,6 +26,7 @@ from itsm.diagnostics.schemas import (
 )
 from itsm.diagnostics.severity import Severity
 from itsm.errors import InvalidInput
+from itsm.server.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/diagnostics", tags=["diagnostics"])
 

@@ -9,7 +9,7 @@ from sse_starlette import EventSourceResponse
 
 from itsm.accounts import service as accounts
 from itsm.api.deps import PersonDep, bearer
-from itsm.api.live import event_stream
+from itsm.server.live import event_stream
 
 router = APIRouter(tags=["events"])
 

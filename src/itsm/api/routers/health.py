@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from itsm.api.deps import database
 from itsm.api.problems import problem
 from itsm.db import migrate
 from itsm.db.runtime import Database
+from itsm.server.deps import database
 
 router = APIRouter(tags=["health"])
 

@@ -20,11 +20,12 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, allowed
+from itsm.api.deps import allowed
 from itsm.inventory import policy
 from itsm.inventory import service as inventory
 from itsm.inventory.models import AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate, AssetRead
+from itsm.server.deps import SessionDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, allowed, writes
+from itsm.api.deps import allowed
 from itsm.kb import policy
 from itsm.kb import service as kb
 from itsm.kb.schemas import (
@@ -24,6 +24,7 @@ from itsm.kb.schemas import (
     ArticleUpdate,
     VoteInput,
 )
+from itsm.server.deps import SessionDep, writes
 from itsm.tickets.models import Category
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from itsm.api.deps import PersonDep, SessionDep
+from itsm.api.deps import PersonDep
 from itsm.db.ids import MAX_ID
 from itsm.notify import inapp, prefs
 from itsm.notify.models import Channel, NotifyKind
+from itsm.server.deps import SessionDep
 
 router = APIRouter(prefix="/me", tags=["me"])
 

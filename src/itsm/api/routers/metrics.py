@@ -15,12 +15,12 @@ from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
-from itsm.api.deps import SettingsDep, database
 from itsm.api.metrics import exposition
 from itsm.db.runtime import Database
 from itsm.errors import DatabaseUnavailable, Unauthenticated
 from itsm.reports import gauges as gauges_service
 from itsm.reports.gauges import Gauges
+from itsm.server.deps import SettingsDep, database
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, allowed
+from itsm.api.deps import allowed
 from itsm.db.ids import MAX_ID
 from itsm.notify import dead_letters
 from itsm.notify.models import Channel, NotifyKind
+from itsm.server.deps import SessionDep
 from itsm.users.policy import require_admin
 
 router = APIRouter(prefix="/notify", tags=["notifications"])

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from itsm.api.deps import PersonDep, SessionDep, SettingsDep
+from itsm.api.deps import PersonDep
 from itsm.notify import push_subscriptions as subscriptions
 from itsm.notify.push_subscriptions import MAX_ENDPOINT
+from itsm.notify.schemas import SubscriptionCreate
+from itsm.server.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["push"])
 
@@ -22,22 +24,6 @@ class PushKey(BaseModel):
         description="The VAPID public key (base64url): PushManager.subscribe's "
         "applicationServerKey; null when web push is off."
     )
-
-
-class SubscriptionKeys(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    p256dh: str = Field(max_length=200)
-    auth: str = Field(max_length=100)
-
-
-class SubscriptionCreate(BaseModel):
-    """``PushSubscription.toJSON()`` as the browser gives it."""
-
-    model_config = ConfigDict(extra="ignore")  # expirationTime and what browsers add later
-
-    endpoint: str = Field(max_length=MAX_ENDPOINT)
-    keys: SubscriptionKeys
 
 
 class SubscriptionRead(BaseModel):

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from itsm.api.deps import SessionDep, SettingsDep, StaffDep
+from itsm.api.deps import StaffDep
 from itsm.db.base import utcnow
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.period import resolve_period
 from itsm.reports.schemas import Dashboard, ServiceReport
 from itsm.reports.service import service_report
+from itsm.server.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from itsm.api.deps import PersonDep, SessionDep
+from itsm.api.deps import PersonDep
+from itsm.server.deps import SessionDep
 from itsm.tickets import technician_categories as cats
 from itsm.tickets.models import Category
 from itsm.users.models import User

@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 
 from itsm.accounts.policy import require_person
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, SettingsDep, allowed
+from itsm.api.deps import allowed
 from itsm.api.problems import problem
 from itsm.errors import N_, InvalidInput
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.tickets import access, transfer
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])

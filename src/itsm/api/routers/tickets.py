@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from itsm.api.deps import PersonDep, SessionDep, SettingsDep
+from itsm.api.deps import PersonDep
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.sla.due import SlaFilter
 from itsm.tickets import access, queries
 from itsm.tickets.models import ACTIVE_STATUSES, Category, Priority, Source, Status

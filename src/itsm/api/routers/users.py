@@ -17,16 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from itsm.accounts import password_change, reactivation
 from itsm.accounts.passwords import MAX_LENGTH
 from itsm.accounts.principal import Principal
-from itsm.api.deps import (
-    PersonDep,
+from itsm.api.deps import PersonDep, allowed
+from itsm.db.runtime import Database
+from itsm.server.deps import (
     SessionDep,
     SettingsDep,
-    allowed,
     client_address,
     database,
     own_write_transactions,
 )
-from itsm.db.runtime import Database
 from itsm.users import policy
 from itsm.users import service as users
 from itsm.users.models import Role

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from itsm.api.deps import PersonDep, SessionDep
+from itsm.api.deps import PersonDep
 from itsm.api.routers.tickets import Ref
+from itsm.server.deps import SessionDep
 from itsm.tickets import watchers
 from itsm.tickets.schemas import WatcherAdd, WatcherRead
 

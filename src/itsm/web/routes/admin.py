@@ -15,14 +15,14 @@ from fastapi.responses import RedirectResponse
 from itsm.accounts import password_change, passwords, reactivation
 from itsm.accounts import service as accounts
 from itsm.accounts.principal import Principal
-from itsm.api.deps import (
+from itsm.errors import N_, ErrorKind, InvalidInput, ItsmError, choices
+from itsm.server.deps import (
     SessionDep,
     SettingsDep,
     client_address,
     database,
     own_write_transactions,
 )
-from itsm.errors import N_, ErrorKind, InvalidInput, ItsmError, choices
 from itsm.tickets import technician_categories
 from itsm.tickets.models import Category
 from itsm.users import policy

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 from itsm.accounts import service as accounts
 from itsm.accounts.models import TokenKind, TokenScope
 from itsm.accounts.schemas import TokenCreate
-from itsm.api.deps import SessionDep, SettingsDep
 from itsm.errors import ItsmError
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.validation import validated
 from itsm.web.routes.admin import AdminDep, page
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from itsm.accounts import sessions
 from itsm.accounts.errors import BadCredentials, TooManyLogins
 from itsm.accounts.login import log_in
-from itsm.api.deps import SessionDep, client_address, database, settings
 from itsm.db.runtime import Database
+from itsm.server.deps import SessionDep, client_address, database, settings
 from itsm.users import service as users
 from itsm.users.models import User
 from itsm.web.session import (

@@ -8,11 +8,11 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
-from itsm.api.deps import SessionDep
-from itsm.api.live import Hub, event_stream
 from itsm.events.policy import moves_dashboard
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.schemas import Dashboard
+from itsm.server.deps import SessionDep
+from itsm.server.live import Hub, event_stream
 from itsm.users.policy import require_staff
 from itsm.web.session import ViewerDep, language, login_check
 from itsm.web.templating import render

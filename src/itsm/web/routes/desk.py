@@ -16,10 +16,10 @@ from fastapi.responses import RedirectResponse
 from sse_starlette import EventSourceResponse
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, SettingsDep
-from itsm.api.live import RESYNC, event_stream
 from itsm.attachments import service as attachments
 from itsm.events.domain import DomainEvent
+from itsm.server.deps import SessionDep, SettingsDep
+from itsm.server.live import RESYNC, event_stream
 from itsm.tickets import access, lifecycle, picker, watchers
 from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Category, EventKind, Priority, Status

@@ -1,5 +1,5 @@
 """A ticket's files for the signed-in visitor: downloads (the same response as the
-API's, :mod:`itsm.api.downloads`, by the same rules) and the technician's page's upload."""
+API's, :mod:`itsm.server.downloads`, by the same rules) and the technician's page's upload."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 
-from itsm.api.deps import SessionDep, SettingsDep
-from itsm.api.downloads import file_response
 from itsm.attachments import service as attachments
 from itsm.attachments.storage import Store
+from itsm.server.deps import SessionDep, SettingsDep
+from itsm.server.downloads import file_response
 from itsm.tickets import access
 from itsm.web.routes import desk
 from itsm.web.session import ViewerDep

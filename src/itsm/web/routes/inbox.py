@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from itsm.api.deps import SessionDep
 from itsm.notify import inapp
+from itsm.server.deps import SessionDep
 from itsm.web.session import ViewerDep, language
 from itsm.web.templating import render
 

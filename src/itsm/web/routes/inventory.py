@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep
 from itsm.diagnostics import policy as diagnostics_policy
 from itsm.diagnostics import service as diagnostics
 from itsm.diagnostics.report import Report
@@ -18,6 +17,7 @@ from itsm.inventory import policy
 from itsm.inventory import service as inventory
 from itsm.inventory.errors import AssetNotFound
 from itsm.inventory.models import AssetStatus, AssetType
+from itsm.server.deps import SessionDep
 from itsm.tickets import access
 from itsm.tickets.schemas import TicketFilters, TicketRead
 from itsm.users import service as users

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from itsm.api.deps import SessionDep, writes
 from itsm.kb import service as kb
 from itsm.kb.render import to_html
+from itsm.server.deps import SessionDep, writes
 from itsm.web.session import ViewerDep, language
 from itsm.web.templating import render
 

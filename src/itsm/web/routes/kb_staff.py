@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep
 from itsm.errors import InvalidInput, ItsmError
 from itsm.kb import policy
 from itsm.kb import service as kb
 from itsm.kb.render import to_html
 from itsm.kb.schemas import ArticleInput, ArticleUpdate
+from itsm.server.deps import SessionDep
 from itsm.tickets.models import Category
 from itsm.validation import validated
 from itsm.web.session import language

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from itsm.api.deps import SessionDep, SettingsDep
 from itsm.notify import policy, prefs, push_subscriptions
 from itsm.notify.models import Channel
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.users import service as users
 from itsm.web.session import ViewerDep, language
 from itsm.web.templating import render

@@ -9,10 +9,10 @@ from typing import Annotated, Literal, TypeGuard
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
-from itsm.api.deps import SessionDep, SettingsDep
 from itsm.attachments import service as attachments
 from itsm.attachments.storage import Store
 from itsm.config import Settings
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.tickets import access, watchers, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen

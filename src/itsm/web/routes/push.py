@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from itsm.api.deps import SessionDep, SettingsDep
-from itsm.api.routers.push import SubscriptionCreate
 from itsm.notify import push_subscriptions as subscriptions
 from itsm.notify.push_subscriptions import MAX_ENDPOINT
+from itsm.notify.schemas import SubscriptionCreate
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.web.session import ViewerDep
 
 router = APIRouter()

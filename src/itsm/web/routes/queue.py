@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from itsm.api.deps import SessionDep, SettingsDep
 from itsm.config import Settings
 from itsm.errors import InvalidInput
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.sla.due import SlaFilter, due_state
 from itsm.tickets import access, queries
 from itsm.tickets.models import Category, Priority, Source, Status

@@ -106,3 +106,11 @@ def test_the_service_worker_registers_and_the_switch_stores_only_real_subscripti
             refused = page.request.post("/me/push-subscriptions", data=phone.subscription())
             assert refused.status == 403  # no CSRF token
             assert _endpoints(served) == []
+
+            # Logging out (push.js unsubscribes the browser first, where it has a
+            # subscription) forgets the browsers switched on in this login.
+            assert page.evaluate(_SEND, ["/me/push-subscriptions", phone.subscription()]) == 204
+            assert _endpoints(served) == [phone.endpoint]
+            page.get_by_role("button", name="Cerrar sesión").click()
+            page.wait_for_url(f"{served.base_url}/login**")
+            assert _endpoints(served) == []

@@ -20,6 +20,7 @@ from itsm.accounts.models import WebSession
 from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
 from itsm.errors import N_
+from itsm.notify import push_subscriptions
 from itsm.users.models import User
 
 # Recording every request's time would turn page views into writes: once a minute is
@@ -150,6 +151,7 @@ def close_session(session: Session, *, secret: str, now: datetime | None = None)
         .values(revoked_at=now or utcnow())
         .returning(WebSession.id)
     ).all()
+    push_subscriptions.forget_logins(session, web_session_ids=done)
     return bool(done)
 
 
@@ -161,4 +163,5 @@ def revoke_user_sessions(session: Session, *, user: User, now: datetime | None =
         .values(revoked_at=now or utcnow())
         .returning(WebSession.id)
     ).all()
+    push_subscriptions.forget_logins(session, web_session_ids=done)
     return len(done)

@@ -112,14 +112,23 @@ class PushSubscription(Base):
     """A browser that receives web push for a person (the Push API's ``PushSubscription``).
 
     The endpoint is the push service's address for that browser: one browser, one row,
-    whoever switched it on last.
+    whoever switched it on last. One switched on from the web app lives as long as that
+    login (``web_session_id``): a logout, or the session's end, forgets it, so the next
+    person on a shared browser is not sent the previous one's notifications.
     """
 
     __tablename__ = "push_subscriptions"
-    __table_args__ = (Index("ix_push_subscriptions_user_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_push_subscriptions_user_id", "user_id"),
+        Index("ix_push_subscriptions_web_session_id", "web_session_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    #: The web login that switched it on; None: through the API (a token, no session).
+    web_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("web_sessions.id", ondelete="CASCADE")
+    )
     endpoint: Mapped[str] = mapped_column(String(2048), nullable=False, unique=True)
     #: The browser's P-256 public key and auth secret (base64url), for RFC 8291 encryption.
     p256dh: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -51,9 +51,11 @@ def subscribe(
     p256dh: str,
     auth: str,
     user_agent: str | None = None,
+    web_session_id: int | None = None,
 ) -> PushSubscription:
     """Record ``user``'s browser; a browser already known (by its endpoint) now belongs
-    to ``user`` with the keys it sent (a shared computer, a new login)."""
+    to ``user`` with the keys it sent (a shared computer, a new login). From the web
+    app, ``web_session_id`` is the login it lives as long as (see :func:`forget_logins`)."""
     checked_endpoint(endpoint, allow_http_loopback=settings.push.allow_http_loopback)
     _key(p256dh, name="keys.p256dh", size=65, first=b"\x04")
     _key(auth, name="keys.auth", size=16)
@@ -63,6 +65,7 @@ def subscribe(
         row = PushSubscription(user_id=user.id, endpoint=endpoint)
         session.add(row)
     row.user_id, row.p256dh, row.auth, row.user_agent = user.id, p256dh, auth, agent
+    row.web_session_id = web_session_id
     session.flush()
     return row
 
@@ -107,6 +110,16 @@ def forget(session: Session, *, ids: Sequence[int]) -> None:
     """Drop subscriptions the push service said are gone (404, 410)."""
     if ids:
         session.execute(delete(PushSubscription).where(PushSubscription.id.in_(ids)))
+
+
+def forget_logins(session: Session, *, web_session_ids: Sequence[int]) -> None:
+    """Drop the browsers switched on in these web logins, which just ended (a logout,
+    a new password, a deactivation): whoever uses that browser next must not be sent
+    the notifications of the person who left."""
+    if web_session_ids:
+        session.execute(
+            delete(PushSubscription).where(PushSubscription.web_session_id.in_(web_session_ids))
+        )
 
 
 def reached(session: Session, *, ids: Sequence[int], at: datetime) -> None:

@@ -14,7 +14,7 @@ from itsm.notify import push_subscriptions as subscriptions
 from itsm.notify.push_subscriptions import MAX_ENDPOINT
 from itsm.notify.schemas import SubscriptionCreate
 from itsm.server.deps import SessionDep, SettingsDep
-from itsm.web.session import ViewerDep
+from itsm.web.session import ViewerDep, VisitDep
 
 router = APIRouter()
 
@@ -41,9 +41,11 @@ def subscribe(
     session: SessionDep,
     cfg: SettingsDep,
     who: ViewerDep,
+    found: VisitDep,
     data: SubscriptionCreate,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
+    # Tied to this login: logging out forgets the browser (a shared computer).
     subscriptions.subscribe(
         session,
         settings=cfg,
@@ -52,6 +54,7 @@ def subscribe(
         p256dh=data.keys.p256dh,
         auth=data.keys.auth,
         user_agent=user_agent,
+        web_session_id=found.session_id if found is not None else None,
     )
     return Response(status_code=204)
 

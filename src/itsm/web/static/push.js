@@ -1,8 +1,26 @@
 // "Push on this browser" on the notification preferences page: registers the service
 // worker, subscribes this browser with the desk's VAPID key and tells the server, or
 // unsubscribes it. Every text comes from the page (data-say-*), already translated.
+// On every page, logging out unsubscribes this browser first: the next person on a
+// shared computer must not get the previous one's notifications (the server forgets
+// the subscriptions of the login too).
 (function () {
   "use strict";
+  var logout = document.querySelector("form.logout");
+  if (logout && "serviceWorker" in navigator) {
+    logout.addEventListener("submit", function (event) {
+      event.preventDefault();
+      navigator.serviceWorker.getRegistration("/").then(function (registration) {
+        return registration ? registration.pushManager.getSubscription() : null;
+      }).then(function (subscription) {
+        return subscription ? subscription.unsubscribe() : false;
+      }).catch(function () {
+        return false;
+      }).then(function () {
+        logout.submit();  // submit() fires no submit event: no second round
+      });
+    });
+  }
   var root = document.getElementById("push");
   if (!root) {
     return;
@@ -87,6 +105,12 @@
 
   ready.then(function (registration) {
     return registration.pushManager.getSubscription();
+  }).then(function (subscription) {
+    // The server forgets a browser when its login ends (expiry, a new password): told
+    // again, so that the switch says what the server will do, for whoever is here now.
+    return subscription ? post("/me/push-subscriptions", subscription.toJSON()).then(function () {
+      return subscription;
+    }) : null;
   }).then(function (subscription) {
     box.checked = Boolean(subscription);
     box.disabled = false;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -100,13 +101,31 @@ def visit(request: Request, session: SessionDep) -> sessions.Visit | None:
     return found
 
 
+#: Sessions whose use is being recorded in this process: one touch each at a time.
+_touching: set[int] = set()
+_touching_lock = threading.Lock()
+
+
 def _touch(request: Request, session_id: int) -> None:
-    """Best effort: a busy database must not fail the page over a timestamp."""
+    """Best effort: a busy database must not fail the page over a timestamp.
+
+    The touch takes a second connection while the request holds its first: a burst of
+    requests of one session (a page and its partials, many screens on one login) would
+    each take one and, past the pool's size, wait for each other until it timed out.
+    Only the first of them touches; the others have nothing new to record.
+    """
+    with _touching_lock:
+        if session_id in _touching:
+            return
+        _touching.add(session_id)
     try:
         with database(request).session() as session:
             sessions.touch(session, session_id=session_id)
     except (ItsmError, SQLAlchemyError) as exc:
         log.info("could not record use of web session %s: %s", session_id, exc)
+    finally:
+        with _touching_lock:
+            _touching.discard(session_id)
 
 
 VisitDep = Annotated[sessions.Visit | None, Depends(visit)]

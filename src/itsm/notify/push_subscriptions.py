@@ -73,6 +73,8 @@ def subscribe(
 def unsubscribe(session: Session, *, user: User, endpoint: str) -> bool:
     """Forget ``user``'s browser; whether it was theirs. Another person's is left alone
     and not told apart from none, so that nobody learns of others' browsers."""
+    if "\x00" in endpoint:  # none stored has one (subscribe refuses it); PostgreSQL refuses it
+        return False
     gone = session.execute(
         delete(PushSubscription).where(
             PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id

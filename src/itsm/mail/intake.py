@@ -142,6 +142,9 @@ def _decide(
             f"over mail.max_per_sender_per_hour ({cfg.max_per_sender_per_hour})", sender
         )
     person = users.find_by_email(session, address=sender)
+    if person is None and users.has_account(session, address=sender):
+        # A deactivated person must not come back as a new end user (nor be told why).
+        return _ignored("the address is a deactivated or system account's", sender)
     if person is None:
         if cfg.unknown_senders == "refuse":
             told = _recent(session, sender, {Outcome.REFUSED}, _TOLD_ONCE_IN) > 0

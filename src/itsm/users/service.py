@@ -370,6 +370,14 @@ def find_by_email(session: Session, *, address: str) -> User | None:
     ).first()
 
 
+def has_account(session: Session, *, address: str) -> bool:
+    """Whether any account, deactivated or a system one too, has the email ``address``."""
+    found = session.scalar(
+        select(User.id).where(func.lower(User.email) == address.strip().lower()).limit(1)
+    )
+    return found is not None
+
+
 def create_from_email(session: Session, *, address: str, name: str | None) -> User:
     """A new end user (no password) for someone known only by ``address``, as the
     mail intake makes them; the username is the address's local part, made unique."""

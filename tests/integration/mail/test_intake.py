@@ -17,6 +17,7 @@ from itsm.notify.worker import Worker
 from itsm.tickets import service as tickets
 from itsm.tickets import watchers
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
+from itsm.users import service as users
 from itsm.users.models import User
 from tests.factories import make_user
 from tests.imap_server import ImapServer
@@ -185,6 +186,28 @@ def test_strangers_are_refused_once_politely_or_made_end_users(
             None,
         )
     assert _tickets(db)[0].requester_id == zoe.id
+
+
+def test_a_deactivated_persons_mail_is_ignored_never_a_new_account(
+    desk: DeskFactory, dovecot: ImapServer, mailbox: MailSettings
+) -> None:
+    with smtp_server() as (sent, port):
+        db = desk(smtp_port=port, unknown_senders="create")
+        people = _people(db)
+        with db.session() as session:
+            users.deactivate(session, ref=people["ana"].id)
+        deliver(dovecot, mailbox, mail(sender="Ana Pérez <ana@EXAMPLE.org>"))
+        assert summary(fetch_once(db)) == (
+            "tickets 0, comments 0, refused 0, ignored 1, quarantined 0"
+        )
+        assert sent.received == []  # not told, as a stranger would be
+    assert _tickets(db) == []
+    with db.session(write=False) as session:
+        named = session.scalars(
+            select(User.username).where(func.lower(User.email) == "ana@example.org")
+        )
+        assert list(named) == ["ana"]
+    assert dovecot.count(mailbox.processed_folder) == 1
 
 
 def test_autoreplies_never_comment_and_a_storm_is_cut_at_the_rate(

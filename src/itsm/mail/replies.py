@@ -17,7 +17,7 @@ from itsm.mail.models import MailMessage
 from itsm.mail.parse import ParsedMail
 from itsm.mail.quoting import is_forward
 from itsm.notify import outbox
-from itsm.tickets import access, watchers
+from itsm.tickets import access, watchers, workflow
 from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Ticket
 from itsm.users.models import User
@@ -26,7 +26,19 @@ _THREAD_PREFIX = "ticket-"
 
 
 def ticket_of(session: Session, *, mail: ParsedMail, sender: User, domain: str) -> Ticket | None:
-    """The ticket ``mail`` is a reply to and ``sender`` may comment on; None: a new one."""
+    """The ticket ``mail`` is a reply to and ``sender`` may comment on; None: a new one.
+    A reply to a duplicate merged into another ticket goes on to that one, where the
+    work goes on, when the sender may see it (else it stays on the duplicate)."""
+    found = _named(session, mail=mail, sender=sender, domain=domain)
+    if found is None:
+        return None
+    survivor = workflow.merge_targets(session, ticket_ids=[found.id]).get(found.id)
+    if survivor is not None and (followed := _seen_by(session, survivor, sender)) is not None:
+        return followed
+    return found
+
+
+def _named(session: Session, *, mail: ParsedMail, sender: User, domain: str) -> Ticket | None:
     if mail.ticket_number is not None and not is_forward(mail.subject):
         found = _seen_by(session, mail.ticket_number, sender)
         if found is not None:

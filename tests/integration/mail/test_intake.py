@@ -15,7 +15,7 @@ from itsm.mail.fetch import fetch_once, summary
 from itsm.mail.models import MailMessage, Outcome
 from itsm.notify.worker import Worker
 from itsm.tickets import service as tickets
-from itsm.tickets import watchers
+from itsm.tickets import watchers, workflow
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
 from itsm.users import service as users
 from itsm.users.models import User
@@ -136,6 +136,25 @@ def test_a_reply_to_ones_own_first_mail_is_a_comment_and_a_forward_a_new_ticket(
     assert (tally[Outcome.COMMENT], tally[Outcome.TICKET]) == (1, 1)
     assert _comments(db, ticket) == ["Ahora tampoco escanea."]
     assert [t.title for t in _tickets(db)][1] == forward["Subject"]
+
+
+def test_a_reply_to_a_merged_duplicate_goes_to_the_ticket_it_was_merged_into(
+    desk: DeskFactory, dovecot: ImapServer, mailbox: MailSettings
+) -> None:
+    db = desk()
+    people = _people(db)
+    deliver(dovecot, mailbox, mail())
+    deliver(dovecot, mailbox, mail(subject="Otra vez la impresora"))
+    fetch_once(db)
+    first, second = _tickets(db)
+    with db.session() as session:
+        workflow.merge(session, duplicate_ref=second.id, target_ref=first.id, actor=people["tina"])
+    reply = mail(subject=f"RE: [{second.number}] Otra vez", body="Sigue sin imprimir.")
+    deliver(dovecot, mailbox, reply)
+    assert fetch_once(db)[Outcome.COMMENT] == 1
+    assert _comments(db, first)[-1] == "Sigue sin imprimir."
+    assert "Sigue sin imprimir." not in _comments(db, second)
+    assert [t.status for t in _tickets(db)] == [Status.OPEN, Status.CLOSED]
 
 
 def test_a_tag_of_someone_elses_ticket_opens_a_new_one(

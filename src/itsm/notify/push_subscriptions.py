@@ -116,7 +116,7 @@ def forget(session: Session, *, ids: Sequence[int]) -> None:
 
 def forget_logins(session: Session, *, web_session_ids: Sequence[int]) -> None:
     """Drop the browsers switched on in these web logins, which just ended (a logout,
-    a new password, a deactivation): whoever uses that browser next must not be sent
+    a new password, a reactivation): whoever uses that browser next must not be sent
     the notifications of the person who left."""
     if web_session_ids:
         session.execute(

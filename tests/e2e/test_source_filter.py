@@ -25,6 +25,19 @@ def test_list_and_export_by_source(demo: Cli) -> None:
     lines = demo.ok("ticket", "export", "--format", "jsonl", "--source", "cli").splitlines()
     assert {json.loads(line)["number"] for line in lines} == {t["number"] for t in from_cli}
 
+    # Several assignees: repeated or comma-separated, any of them.
+    demo.ok("ticket", "assign", made["number"], "tech")
+    mine = demo.json("ticket", "list", "--assignee", "tech", "--limit", "500")["items"]
+    assert made["number"] in {t["number"] for t in mine}
+    both = demo.json("ticket", "list", "--assignee", "tech,admin", "--limit", "500")["items"]
+    again = demo.json(
+        "ticket", "list", "--assignee", "tech", "--assignee", "admin", "--limit", "500"
+    )["items"]
+    assert (
+        {t["number"] for t in both} == {t["number"] for t in again} >= {t["number"] for t in mine}
+    )
+    assert {t["assignee"] for t in both} <= {"tech", "admin"}
+
     said = demo.fail(ExitStatus.INVALID_INPUT, "ticket", "list", "--source", "fax")
     assert "fax" in said
     assert "cli, api, web, email, diagnostic, alert" in said

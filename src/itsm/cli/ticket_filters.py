@@ -19,7 +19,10 @@ SourceOpt = Annotated[
     list[str] | None,
     typer.Option(help="Filter by where it came from: cli, api, web, email, diagnostic, alert."),
 ]
-AssigneeOpt = Annotated[str | None, typer.Option(help="Assigned to this user.")]
+AssigneeOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Assigned to this user (comma-separated or repeated: any of several)."),
+]
 RequesterOpt = Annotated[str | None, typer.Option(help="Requested by this user.")]
 UnassignedOpt = Annotated[bool, typer.Option(help="Only tickets nobody has taken.")]
 ActiveOpt = Annotated[bool, typer.Option(help="Only open, in_progress and pending.")]
@@ -34,7 +37,7 @@ def ticket_filters(
     status: list[str] | None,
     priority: list[str] | None,
     category: list[str] | None,
-    assignee: str | None,
+    assignee: list[str] | None,
     requester: str | None,
     unassigned: bool,
     active: bool,
@@ -60,7 +63,8 @@ def ticket_filters(
             "priority": choice_list(Priority, priority, name="priority"),
             "category": choice_list(Category, category, name="category"),
             "source": choice_list(Source, source, name="source"),
-            "assignee": assignee,
+            # Repeated, or comma-separated as the other lists (no username has a comma).
+            "assignee": [p.strip() for a in assignee or [] for p in a.split(",") if p.strip()],
             "requester": requester,
             "unassigned": unassigned,
             "text": text,

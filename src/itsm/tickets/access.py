@@ -368,9 +368,9 @@ def check_people(session: Session, *, viewer: User | None, filters: TicketFilter
     has an account. Their ``requester`` can only be themselves
     (:func:`own_requester_filter`).
     """
-    if filters.assignee is not None:
+    for assignee in filters.assignee:
         try:
-            user_ref(session, filters.assignee)
+            user_ref(session, assignee)
         except UserNotFound:
             if sees_all(viewer):
                 raise

@@ -151,14 +151,14 @@ def filtered(
     if filters.source:
         stmt = stmt.where(Ticket.source.in_(filters.source))
     if filters.assignee:
-        try:
-            assignee = users.get_user(session, ref=filters.assignee)
-        except UserNotFound:
-            if not unknown_assignee_empty:
-                raise
-            stmt = stmt.where(false())
-        else:
-            stmt = stmt.where(Ticket.assignee_id == assignee.id)
+        ids = []
+        for ref in filters.assignee:
+            try:
+                ids.append(users.get_user(session, ref=ref).id)
+            except UserNotFound:
+                if not unknown_assignee_empty:
+                    raise
+        stmt = stmt.where(Ticket.assignee_id.in_(ids) if ids else false())
     if filters.unassigned:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
     if filters.requester:

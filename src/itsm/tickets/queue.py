@@ -51,11 +51,11 @@ def view_filters(view: QueueView, *, viewer: User, filters: TicketFilters) -> Ti
     if not filters.status and view in {QueueView.MINE, QueueView.UNASSIGNED, QueueView.ACTIVE}:
         update["status"] = list(ACTIVE_STATUSES)
     if view is QueueView.MINE:
-        update["assignee"] = str(viewer.id)
+        update["assignee"] = [str(viewer.id)]
         update["unassigned"] = False
     elif view is QueueView.UNASSIGNED:
         update["unassigned"] = True
-        update["assignee"] = None
+        update["assignee"] = []
     elif view is QueueView.DUE_SOON:
         update["sla"] = SlaFilter.DUE_SOON
     elif view is QueueView.BREACHED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from itsm.db.ids import MAX_ID
 from itsm.errors import N_
@@ -116,7 +116,10 @@ class TicketFilters(Schema):
     priority: list[Priority] = Field(default_factory=list)
     category: list[Category] = Field(default_factory=list)
     source: list[Source] = Field(default_factory=list)
-    assignee: str | None = Field(default=None, max_length=64)
+    # Several people: assigned to any of them (ids or usernames).
+    assignee: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=32
+    )
     requester: str | None = Field(default=None, max_length=64)
     unassigned: bool = False
     text: str | None = Field(default=None, max_length=500)
@@ -124,6 +127,14 @@ class TicketFilters(Schema):
     asset_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     # The window of ``sla=due-soon``: the setting sla.due_soon_minutes, filled in by the door.
     due_soon_minutes: int = Field(default=60, gt=0, le=525_600)
+
+    @field_validator("assignee", mode="before")
+    @classmethod
+    def _people(cls, value: object) -> object:
+        """One person (a string) is a list of one; none (None or "") an empty list."""
+        if value is None or value == "":
+            return []
+        return [value] if isinstance(value, str) else value
 
 
 class CommentRead(Schema):

@@ -176,7 +176,16 @@ def test_list_filters_match_the_cli(api: Api, admin: httpx.Client) -> None:
     assert numbers(category="network") == {c["number"]}
     assert numbers(assignee="tina") == {c["number"]}
     assert numbers(assignee=str(tech.id)) == {c["number"]}
+    d = _new(
+        admin,
+        title="Printer jam",
+        category="hardware",
+        assignee_id=api.user("omar", role="technician").id,
+    )
+    assert numbers(assignee=["tina", "omar"]) == {c["number"], d["number"]}
+    assert numbers(assignee=["omar"]) == {d["number"]}
     assert numbers(unassigned=True) == {a["number"], b["number"]}
+    _problem(admin.get("/tickets", params={"assignee": ["tina", "nobody"]}), 404, "user-not-found")
     assert numbers(requester="frank") == {a["number"]}
     assert numbers(text="disk") == {a["number"]}
     assert numbers(text="wifi", category="hardware") == set()

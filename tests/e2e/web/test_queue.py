@@ -135,6 +135,7 @@ def test_every_filter_and_order_of_the_api_list(
     assert rows("view=active&status=open&status=in_progress&priority=low") == [n["free"]]
     assert rows("view=active&priority=critical&priority=high") == [n["late"], n["hers"]]
     assert rows("view=active&category=other&assignee=omar") == [n["late"]]
+    assert rows("view=active&assignee=omar&assignee=tina") == [n["late"], n["hers"]]
     assert rows("view=active&category=hardware") == []
     assert rows("view=active&requester=ana") == [n["free"]]
     assert rows("view=active&source=api&q=rat%C3%B3n") == [n["free"]]
@@ -242,5 +243,10 @@ def test_the_form_offers_several_choices_per_filter(
     assert ticked("status")[1] == ["open"]
     assert ticked("category")[1] == []
     assert ticked("source")[1] == []
+    people = browser.get("/queue?view=active&assignee=omar").text
+    box = re.search(r'<fieldset id="queue-assignee".*?</fieldset>', people, re.S)
+    assert box is not None
+    assert re.findall(r'name="assignee" value="(\w+)"', box.group(0)) == ["omar", "tina"]
+    assert re.findall(r'value="(\w+)" checked', box.group(0)) == ["omar"]
     assert "<legend>Prioridad</legend>" in page
     assert _rows(page) == [t["late"]["number"], t["hers"]["number"]]

@@ -40,10 +40,10 @@ def test_each_view_lays_its_slice_over_the_chosen_filters() -> None:
     active = list(ACTIVE_STATUSES)
 
     mine = view_filters(QueueView.MINE, viewer=tech, filters=chosen)
-    assert (mine.assignee, mine.status, mine.priority) == ("7", active, ["high"])
+    assert (mine.assignee, mine.status, mine.priority) == (["7"], active, ["high"])
     free = view_filters(QueueView.UNASSIGNED, viewer=tech, filters=chosen)
-    assert (free.assignee, free.unassigned, free.status) == (None, True, active)
-    assert view_filters(QueueView.ACTIVE, viewer=tech, filters=chosen).assignee == "omar"
+    assert (free.assignee, free.unassigned, free.status) == ([], True, active)
+    assert view_filters(QueueView.ACTIVE, viewer=tech, filters=chosen).assignee == ["omar"]
     resolved = TicketFilters(status=[Status.RESOLVED])
     assert view_filters(QueueView.ACTIVE, viewer=tech, filters=resolved).status == ["resolved"]
     soon = view_filters(QueueView.DUE_SOON, viewer=tech, filters=chosen)

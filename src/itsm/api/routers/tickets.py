@@ -87,7 +87,10 @@ def list_tickets(
     priority: Annotated[list[Priority] | None, Query()] = None,
     category: Annotated[list[Category] | None, Query()] = None,
     source: Annotated[list[Source] | None, Query(description="Where it came from.")] = None,
-    assignee: Annotated[str | None, Query(max_length=64, description="Id or username.")] = None,
+    assignee: Annotated[
+        list[str] | None,
+        Query(max_length=32, description="Id or username; repeat it for any of several."),
+    ] = None,
     requester: Annotated[str | None, Query(max_length=64, description="Id or username.")] = None,
     unassigned: bool = False,
     active: Annotated[bool, Query(description="Only open, in_progress and pending.")] = False,

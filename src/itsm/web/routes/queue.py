@@ -24,6 +24,7 @@ from itsm.tickets import access, queries
 from itsm.tickets.models import Category, Priority, Source, Status
 from itsm.tickets.queue import QueueView, check_queue, default_sort, view_filters
 from itsm.tickets.schemas import TicketFilters
+from itsm.users import service as users
 from itsm.users.errors import UserNotFound
 from itsm.validation import validated
 from itsm.web.session import ViewerDep, language
@@ -45,7 +46,7 @@ class QueueQuery:
     priority: list[str]
     category: list[str]
     source: list[str]
-    assignee: str
+    assignee: list[str]
     requester: str
     sla: str
     sort: str
@@ -69,7 +70,7 @@ def queue_query(
     priority: Choices = None,
     category: Choices = None,
     source: Choices = None,
-    assignee: Word = "",
+    assignee: Choices = None,
     requester: Word = "",
     sla: Word = "",
     sort: Word = "",
@@ -85,7 +86,7 @@ def queue_query(
         priority=chosen(priority),
         category=chosen(category),
         source=chosen(source),
-        assignee=assignee.strip(),
+        assignee=chosen([a.strip() for a in assignee or []]),
         requester=requester.strip(),
         sla=sla,
         sort=sort,
@@ -122,7 +123,7 @@ def _chosen(query: QueueQuery, cfg: Settings) -> _Chosen:
             "priority": query.priority,
             "category": query.category,
             "source": query.source,
-            "assignee": query.assignee or None,
+            "assignee": query.assignee,
             "requester": query.requester or None,
             "text": query.q or None,
             "sla": query.sla or None,
@@ -165,6 +166,7 @@ def _context(
         "priorities": list(Priority),
         "categories": list(Category),
         "sources": list(Source),
+        "staff": users.list_assignees(session, who=who),
         "slas": list(SlaFilter),
         "sorts": list(queries.Sort),
     }

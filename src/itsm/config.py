@@ -37,6 +37,7 @@ from itsm.integrations.config import IntegrationsSettings
 from itsm.mail.config import MailSettings
 from itsm.notify.config import EmailSettings, NotifySettings, PushSettings
 from itsm.sla.config import SlaSettings
+from itsm.webhooks.config import WebhookSettings
 
 APP_NAME = "itsm"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
@@ -230,6 +231,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     push: PushSettings = Field(default_factory=PushSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     mail: MailSettings = Field(default_factory=MailSettings)

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "notify": ("itsm.cli.notify", "app", "In-app notifications and failed deliveries."),
     "mail": ("itsm.cli.mail", "app", "Read the desk's mailbox (IMAP) into tickets and comments."),
     "push": ("itsm.cli.push", "app", "Web push: the desk's VAPID keys."),
+    "webhook": ("itsm.cli.webhooks", "app", "Outgoing webhooks for ticket events (admins)."),
 }
 
 

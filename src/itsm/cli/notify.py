@@ -107,6 +107,7 @@ def failed(ctx: typer.Context, limit: LimitOption = 50, as_json: JsonOption = Fa
                 "channel": m.channel,
                 "kind": m.kind,
                 "recipient_id": m.recipient_id,
+                "webhook_id": m.webhook_id,
                 "attempts": m.attempts,
                 "created_at": m.created_at,
                 "error": m.last_error or "",

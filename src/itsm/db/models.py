@@ -16,6 +16,7 @@ from itsm.tickets.models import (
     TicketLink,
 )
 from itsm.users.models import User
+from itsm.webhooks.models import Webhook
 
 __all__ = [
     "ApiToken",
@@ -37,4 +38,5 @@ __all__ = [
     "User",
     "Vote",
     "WebSession",
+    "Webhook",
 ]

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from itsm.config import Settings
-from itsm.notify.models import Channel
+from itsm.notify.models import Channel, OutboxMessage
 
 
 def delivered(settings: Settings) -> frozenset[str]:
@@ -35,7 +35,11 @@ class DeliveryFailed(Exception):
 
 
 class Transient(DeliveryFailed):
-    """Try again later."""
+    """Try again later (``retry_after``: not before so many seconds, the server said)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Permanent(DeliveryFailed):
@@ -74,6 +78,8 @@ class Delivery:
     created_at: datetime | None = None
     #: What the channel's :meth:`Deliverer.prepare` looked up for it.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The webhook a ``webhook`` message goes to (its ``recipient`` is then the desk).
+    webhook_id: int | None = None
 
 
 class Deliverer(Protocol):
@@ -93,6 +99,10 @@ class Deliverer(Protocol):
     def send(self, delivery: Delivery) -> None: ...
 
     def record(self, session: Session, delivery: Delivery) -> None: ...
+
+    def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
+        """A try failed (in the transaction that records it): a channel that counts
+        failures (a webhook's, to disable it) counts it here."""
 
     def close(self) -> None:
         """The batch is done: let go of connections kept for it."""

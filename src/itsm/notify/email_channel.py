@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from itsm import i18n
 from itsm.config import Settings
 from itsm.db.base import utcnow
-from itsm.notify.channels import Delivery, Permanent, Transient
+from itsm.notify.channels import Delivery, DeliveryFailed, Permanent, Transient
 from itsm.notify.models import Channel, NotifyKind, OutboxMessage, OutboxState
 from itsm.notify.texts import summary
 from itsm.tickets.models import TicketComment
@@ -143,6 +143,9 @@ class Email:
 
     def record(self, session: Session, delivery: Delivery) -> None:
         """The outbox row's token is the Message-ID: nothing more to keep."""
+
+    def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
+        """The worker's retries and dead letters are enough."""
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
 from itsm.db.ids import MAX_ID, possible_ids
-from itsm.notify.channels import Delivery
-from itsm.notify.models import Notification
+from itsm.notify.channels import Delivery, DeliveryFailed
+from itsm.notify.models import Notification, OutboxMessage
 from itsm.notify.texts import summary
 from itsm.users.models import User
 
@@ -31,6 +31,9 @@ class InApp:
         """Nothing leaves the database: the notification is written by :meth:`record`."""
 
     def close(self) -> None:
+        pass
+
+    def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
         pass
 
     def record(self, session: Session, delivery: Delivery) -> None:

@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from itsm.db.base import Base, UTCDateTime, enum_check, utcnow
@@ -33,6 +43,15 @@ class Channel(StrEnum):
     PUSH = "push"
 
 
+class OutboxChannel(StrEnum):
+    """What an outbox row goes by: a person's channels, or a webhook."""
+
+    EMAIL = "email"
+    IN_APP = "in_app"
+    PUSH = "push"
+    WEBHOOK = "webhook"
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -40,12 +59,14 @@ class OutboxState(StrEnum):
 
 
 class OutboxMessage(Base):
-    """One message to one person by one channel, written in the changing transaction."""
+    """One message to one person by one channel, or to one webhook, written in the
+    changing transaction."""
 
     __tablename__ = "notify_outbox"
     __table_args__ = (
         enum_check("kind", NotifyKind),
-        enum_check("channel", Channel),
+        enum_check("channel", OutboxChannel),
+        CheckConstraint("(recipient_id IS NULL) <> (webhook_id IS NULL)", name="one_addressee"),
         enum_check("state", OutboxState),
         Index("ix_notify_outbox_state_due", "state", "available_at", "id"),
     )
@@ -53,8 +74,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Stable identity of the message (email ``Message-ID``, idempotent delivery).
     token: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
-    recipient_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session
 
 from itsm.events.domain import TICKET_PREFIX, Bus, DomainEvent
 from itsm.notify import prefs, push_subscriptions
-from itsm.notify.models import Channel, OutboxMessage
+from itsm.notify.models import Channel, OutboxChannel, OutboxMessage
 from itsm.notify.policy import Facts, Recipient, audience, rating_link
 from itsm.tickets import technician_categories, watchers
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import Role, User
+from itsm.webhooks import service as webhooks
+from itsm.webhooks.events import KIND, event_of
+from itsm.webhooks.models import WebhookEvent
 
 _BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
 #: The events whose audience includes the ticket's watchers (read only for these).
@@ -44,10 +47,15 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
     staff = _Staff(session)
     breached = {e.ticket_id for e in ticket_events if e.kind == _BREACH}
     planned: list[tuple[DomainEvent, Facts, Recipient]] = []
+    hooked: list[tuple[DomainEvent, Facts, WebhookEvent]] = []
     for item in ticket_events:
         facts = _facts(session, item, staff, breached)
         if facts is not None:
             planned.extend((item, facts, r) for r in audience(facts))
+            if (event := event_of(facts)) is not None:
+                hooked.append((item, facts, event))
+    if hooked:
+        _write_webhooks(session, hooked)
     if not planned:
         return
     people = {
@@ -86,6 +94,27 @@ def write(session: Session, events: Sequence[DomainEvent], *, channels: Collecti
 def told(events: Sequence[DomainEvent]) -> list[DomainEvent]:
     """The events of ``events`` that may tell someone something: a ticket's."""
     return [e for e in events if e.kind.startswith(TICKET_PREFIX) and e.ticket_id]
+
+
+def _write_webhooks(
+    session: Session, hooked: Sequence[tuple[DomainEvent, Facts, WebhookEvent]]
+) -> None:
+    """One row per event and active webhook subscribed to it (never an internal event:
+    :func:`itsm.webhooks.events.event_of` has none)."""
+    hooks = webhooks.subscribed(session, {event for _, _, event in hooked})
+    for item, facts, event in hooked:
+        for hook in hooks:
+            if event in hook.events:
+                session.add(
+                    OutboxMessage(
+                        token=str(uuid.uuid4()),
+                        webhook_id=hook.id,
+                        channel=OutboxChannel.WEBHOOK,
+                        kind=KIND[event],
+                        ticket_id=item.ticket_id,
+                        payload=_webhook_payload(facts, event),
+                    )
+                )
 
 
 class _Staff:
@@ -156,6 +185,15 @@ def _facts(
             else frozenset()
         ),
     )
+
+
+def _webhook_payload(facts: Facts, event: WebhookEvent) -> dict[str, object]:
+    found: dict[str, object] = {"event": event.value}
+    if facts.actor_id is not None:
+        found["actor_id"] = facts.actor_id
+    if facts.status is not None:
+        found["status"] = facts.status
+    return found
 
 
 def _payload(facts: Facts, recipient: Recipient) -> dict[str, object]:

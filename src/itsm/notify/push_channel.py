@@ -23,8 +23,8 @@ from itsm.db.runtime import Database
 from itsm.errors import N_, ConfigError
 from itsm.extras import require
 from itsm.notify import push_subscriptions, vapid
-from itsm.notify.channels import Delivery, Permanent, Transient
-from itsm.notify.models import NotifyKind
+from itsm.notify.channels import Delivery, DeliveryFailed, Permanent, Transient
+from itsm.notify.models import NotifyKind, OutboxMessage
 from itsm.notify.texts import headline, summary
 
 #: A browser gone (404, 410) or subscribed with another VAPID key (403, RFC 8292).
@@ -117,6 +117,9 @@ class Push:
 
     def record(self, session: Session, delivery: Delivery) -> None:
         push_subscriptions.reached(session, ids=delivery.extra.get("reached", []), at=utcnow())
+
+    def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
+        """The worker's retries and dead letters are enough."""
 
     def close(self) -> None:
         if self._http is not None:

@@ -33,6 +33,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from itsm import extras
+from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
@@ -51,7 +53,7 @@ from itsm.notify.channels import (
 )
 from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
-from itsm.notify.models import Channel, OutboxMessage, OutboxState
+from itsm.notify.models import Channel, OutboxChannel, OutboxMessage, OutboxState
 from itsm.tickets.models import Ticket
 from itsm.users.models import User
 
@@ -76,6 +78,12 @@ def default_channels(db: Database) -> dict[str, Deliverer]:
             from itsm.notify.push_channel import Push
 
             found[channel] = Push(settings, db)
+    # Webhooks need the server extra's HTTP client; without it their rows wait for a
+    # worker that has it.
+    if extras.installed("server"):
+        from itsm.notify.webhook_channel import Webhooks
+
+        found[OutboxChannel.WEBHOOK] = Webhooks(settings)
     return found
 
 
@@ -180,7 +188,7 @@ def deliver(
             channel.close()
     tally = _mark_sent(db, sent, channels) if sent else Tally()
     if failures:
-        tally.add(_failed(db, failures, cfg=cfg, rng=rng))
+        tally.add(_failed(db, failures, cfg=cfg, rng=rng, channels=channels))
     return tally
 
 
@@ -196,20 +204,33 @@ def _prepare(
         .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING)
         .order_by(OutboxMessage.id)
     ).all()  # a message missing here was done meanwhile by a worker whose lease ran out
-    people = {
-        u.id: u
-        for u in session.scalars(
-            select(User).where(User.id.in_({m.recipient_id for m in messages}))
-        )
-    }
+    wanted = {m.recipient_id for m in messages if m.recipient_id is not None}
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
     ticket_ids = {m.ticket_id for m in messages if m.ticket_id is not None}
     tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))}
     prepared = []
     for message in messages:
-        person = people.get(message.recipient_id)
-        if person is None or not person.is_active:
-            failures[message.id] = Permanent("the recipient is no longer an active user")
-            continue
+        if message.webhook_id is not None:
+            # A webhook is told in the desk's language; the channel reads the rest.
+            recipient = Recipient(
+                id=0,
+                username=f"webhook {message.webhook_id}",
+                name="",
+                email=None,
+                language=default_language,
+            )
+        else:
+            person = people.get(message.recipient_id) if message.recipient_id else None
+            if person is None or not person.is_active:
+                failures[message.id] = Permanent("the recipient is no longer an active user")
+                continue
+            recipient = Recipient(
+                id=person.id,
+                username=person.username,
+                name=person.full_name,
+                email=person.email,
+                language=person.language or default_language,
+            )
         ticket = tickets.get(message.ticket_id) if message.ticket_id is not None else None
         prepared.append(
             Delivery(
@@ -217,13 +238,7 @@ def _prepare(
                 token=message.token,
                 channel=message.channel,
                 kind=message.kind,
-                recipient=Recipient(
-                    id=person.id,
-                    username=person.username,
-                    name=person.full_name,
-                    email=person.email,
-                    language=person.language or default_language,
-                ),
+                recipient=recipient,
                 ticket=(
                     TicketFacts(
                         id=ticket.id, number=ticket.number, title=ticket.title, status=ticket.status
@@ -234,6 +249,7 @@ def _prepare(
                 payload=dict(message.payload or {}),
                 attempt=message.attempts,
                 created_at=message.created_at,
+                webhook_id=message.webhook_id,
             )
         )
     return prepared
@@ -266,6 +282,7 @@ def _failed(
     *,
     cfg: NotifySettings,
     rng: random.Random,
+    channels: Mapping[str, Deliverer],
 ) -> Tally:
     now = utcnow()
     tally = Tally()
@@ -279,6 +296,8 @@ def _failed(
         for message in messages:
             failure = failures[message.id]
             message.last_error = str(failure)[:_ERROR_CHARS]
+            if message.channel in channels:
+                channels[message.channel].failed(session, message, failure)
             too_old = now - message.created_at >= timedelta(hours=cfg.max_age_hours)
             facts: dict[str, object] = {"outbox_id": message.id, "channel": message.channel}
             facts |= {"kind": message.kind, "attempt": message.attempts}
@@ -288,7 +307,11 @@ def _failed(
                 tally.dead += 1
                 lines.append(("notify.dead", facts))
             else:
-                message.available_at = now + backoff(message.attempts, cfg, rng)
+                wait = backoff(message.attempts, cfg, rng)
+                if isinstance(failure, Transient) and failure.retry_after is not None:
+                    asked = timedelta(seconds=min(failure.retry_after, cfg.retry_max_seconds))
+                    wait = max(wait, asked)
+                message.available_at = now + wait
                 tally.retried += 1
                 lines.append(("notify.retry", facts))
     for what, facts in lines:

@@ -51,6 +51,9 @@ class Failing:
     def record(self, session: object, delivery: Delivery) -> None:
         raise AssertionError("a failed send is never recorded")
 
+    def failed(self, session: object, message: object, failure: object) -> None:
+        pass
+
 
 def _rows(db: Database, channel: str | None = None) -> list[OutboxMessage]:
     with db.session(write=False) as session:

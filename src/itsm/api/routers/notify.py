@@ -12,7 +12,7 @@ from itsm.accounts.principal import Principal
 from itsm.api.deps import allowed
 from itsm.db.ids import MAX_ID
 from itsm.notify import dead_letters
-from itsm.notify.models import Channel, NotifyKind
+from itsm.notify.models import NotifyKind, OutboxChannel
 from itsm.server.deps import SessionDep
 from itsm.users.policy import require_admin
 
@@ -22,9 +22,10 @@ Admin = Annotated[Principal, allowed(require_admin)]
 
 class FailedRead(BaseModel):
     id: int
-    channel: Channel
+    channel: OutboxChannel
     kind: NotifyKind
-    recipient_id: int
+    recipient_id: int | None  # a person's message ...
+    webhook_id: int | None  # ... or a webhook's
     ticket_id: int | None
     attempts: int
     created_at: datetime

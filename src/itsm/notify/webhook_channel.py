@@ -1,0 +1,272 @@
+"""The webhook channel: each outbox row for a webhook becomes one signed HTTP POST.
+
+The body is JSON (``generic``) or a Slack-compatible ``{"text": ...}`` line in the
+desk's language (``slack``). Headers: ``X-Itsm-Event``, ``X-Itsm-Delivery`` (the
+outbox token: the same on a retry, for the receiver's de-duplication),
+``X-Itsm-Timestamp`` (Unix seconds) and ``X-Itsm-Signature-256``
+(:mod:`itsm.webhooks.signing`). The URL is checked again before each POST and the
+request goes to the very address checked, with no redirect followed
+(:mod:`itsm.webhooks.address`). 2xx is delivered; 408, 429, 5xx, timeouts and
+connection errors are retried (``Retry-After`` honoured); other answers are given
+up. A webhook failing ``webhooks.disable_after`` times in a row is disabled.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session
+
+from itsm import i18n
+from itsm.config import Settings
+from itsm.db.base import utcnow
+from itsm.i18n import gettext as _
+from itsm.logs import fields
+from itsm.notify.channels import Delivery, DeliveryFailed, Permanent, Transient
+from itsm.notify.models import OutboxMessage
+from itsm.tickets.models import Ticket
+from itsm.webhooks import address, service, signing
+from itsm.webhooks.config import WebhookSettings
+from itsm.webhooks.errors import RefusedAddress, Unresolved
+from itsm.webhooks.models import Webhook, WebhookEvent, WebhookFormat
+
+log = logging.getLogger("itsm.notify")
+
+#: Longest part of a refusing server's answer kept with the error.
+_ANSWER_CHARS = 200
+_RETRIED_STATUSES = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class Hook:
+    """What a delivery needs of its webhook, read in the worker's read transaction."""
+
+    id: int
+    name: str
+    url: str
+    secret: str
+    format: str
+
+
+def post(
+    client: httpx.Client,
+    hook: Hook,
+    *,
+    event: str,
+    token: str,
+    document: dict[str, Any],
+    cfg: WebhookSettings,
+) -> int:
+    """POST ``document`` to ``hook``, signed; the HTTP status of a 2xx answer, else
+    :class:`Transient` or :class:`Permanent` with the reason in one line."""
+    try:
+        target = address.check(hook.url, allow_private=cfg.allow_private)
+    except Unresolved as exc:
+        raise Transient(str(exc)) from None
+    except RefusedAddress as exc:
+        raise Permanent(str(exc)) from None
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    stamp = str(int(time.time()))
+    literal = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+    default_port = 443 if target.scheme == "https" else 80
+    host = target.host if ":" not in target.host else f"[{target.host}]"
+    headers = {
+        "Host": host if target.port == default_port else f"{host}:{target.port}",
+        "Content-Type": "application/json",
+        "X-Itsm-Event": event,
+        "X-Itsm-Delivery": token,
+        "X-Itsm-Timestamp": stamp,
+        "X-Itsm-Signature-256": signing.signature(hook.secret, stamp, body),
+    }
+    url = f"{target.scheme}://{literal}:{target.port}{target.path}"
+    # TLS names and checks the host as written, though the connection goes to the address.
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    try:
+        answer = client.post(url, content=body, headers=headers, extensions=extensions)
+    except httpx.TimeoutException as exc:
+        raise Transient(f"{target.host}: timed out ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise Transient(f"{target.host}: {type(exc).__name__}: {exc}") from None
+    status = answer.status_code
+    if 200 <= status < 300:
+        return status
+    said = " ".join(answer.text[:_ANSWER_CHARS].split())
+    reason = f"HTTP {status} from {target.host}" + (f": {said}" if said else "")
+    if status >= 500 or status in _RETRIED_STATUSES:
+        raise Transient(reason, retry_after=_retry_after(answer.headers.get("Retry-After")))
+    if 300 <= status < 400:
+        raise Permanent(f"{reason} (redirects are not followed: register the final URL)")
+    raise Permanent(reason)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date); ``None`` when
+    it is missing or makes no sense (negative, unreadable)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    seconds = (moment - datetime.now(UTC)).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def client(cfg: WebhookSettings) -> httpx.Client:
+    """The HTTP client of a batch: timeouts, no redirects, no proxies from the
+    environment (the request must go to the address that was checked)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(cfg.timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": "itsm-webhooks"},
+    )
+
+
+class Webhooks:
+    """The webhook :class:`~itsm.notify.channels.Deliverer`; one HTTP client (and its
+    kept-alive connections) per batch."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cfg = settings.webhooks
+        self._client: httpx.Client | None = None
+
+    def prepare(self, session: Session, delivery: Delivery) -> Delivery:
+        hook = session.get(Webhook, delivery.webhook_id) if delivery.webhook_id else None
+        if hook is None or not hook.active:
+            return replace(delivery, extra={"refused": "the webhook is disabled or deleted"})
+        facts = Hook(hook.id, hook.name, hook.url, hook.secret, hook.format)
+        ticket = session.get(Ticket, delivery.ticket.id) if delivery.ticket else None
+        return replace(delivery, extra={"hook": facts, "ticket": _ticket(ticket, self.settings)})
+
+    def send(self, delivery: Delivery) -> None:
+        refused = delivery.extra.get("refused")
+        if refused:
+            raise Permanent(str(refused))
+        hook: Hook = delivery.extra["hook"]
+        event = str(delivery.payload.get("event", ""))
+        if self._client is None:
+            self._client = client(self.cfg)
+        post(
+            self._client,
+            hook,
+            event=event,
+            token=delivery.token,
+            document=document(delivery, hook.format, event=event),
+            cfg=self.cfg,
+        )
+
+    def record(self, session: Session, delivery: Delivery) -> None:
+        hook = session.get(Webhook, delivery.webhook_id) if delivery.webhook_id else None
+        if hook is not None:
+            service.record_success(hook)
+
+    def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
+        hook = session.get(Webhook, message.webhook_id) if message.webhook_id else None
+        if hook is None or not hook.active:
+            return
+        if service.record_failure(hook, reason=str(failure), cfg=self.cfg):
+            log.warning(
+                "webhook.disabled",
+                extra=fields(webhook=hook.name, failures=hook.consecutive_failures),
+            )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _ticket(ticket: Ticket | None, settings: Settings) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    base = settings.email.base_url
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "requester": ticket.requester.full_name if ticket.requester else None,
+        "assignee": ticket.assignee.full_name if ticket.assignee else None,
+        "url": f"{base}/tickets/{ticket.number}" if base else None,
+    }
+
+
+def document(delivery: Delivery, fmt: str, *, event: str) -> dict[str, Any]:
+    """The JSON body of ``delivery``: the generic document or the Slack line."""
+    ticket: dict[str, Any] | None = delivery.extra.get("ticket")
+    occurred = delivery.created_at or utcnow()
+    if fmt == WebhookFormat.SLACK:
+        return {"text": slack_text(event, ticket, language=delivery.recipient.language)}
+    return {
+        "event": event,
+        "delivery": delivery.token,
+        "occurred_at": occurred.astimezone(UTC).isoformat(),
+        "ticket": ticket,
+    }
+
+
+def slack_text(event: str, ticket: dict[str, Any] | None, *, language: str) -> str:
+    """One line for a chat room, escaped as Slack's ``text`` requires."""
+    with i18n.activated(language):
+        line = _line(event).format(
+            number=ticket["number"] if ticket else "",
+            title=ticket["title"] if ticket else "",
+            assignee=(ticket or {}).get("assignee") or _("nobody"),
+            status=_(_STATUS.get(ticket["status"], ticket["status"])) if ticket else "",
+        )
+    text = _escaped(line)
+    url = (ticket or {}).get("url")
+    return f"{text} <{_escaped(url)}|{_escaped(ticket['number'])}>" if url and ticket else text
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's marker, as the extractor knows it
+    return message
+
+
+#: A status as a chat line says it ("TKT-… is now resolved").
+_STATUS = {
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "pending": N_("waiting for the requester"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _line(event: str) -> str:
+    if event == WebhookEvent.CREATED:
+        return _("New ticket {number}: {title}")
+    if event == WebhookEvent.ASSIGNED:
+        return _("{number} assigned to {assignee}: {title}")
+    if event == WebhookEvent.COMMENTED:
+        return _("New public reply on {number}: {title}")
+    if event == WebhookEvent.STATUS_CHANGED:
+        return _("{number} is now {status}: {title}")
+    if event == WebhookEvent.REOPENED:
+        return _("{number} was reopened: {title}")
+    if event == WebhookEvent.SLA_WARNING:
+        return _("{number} is close to its due time: {title}")
+    if event == WebhookEvent.SLA_BREACH:
+        return _("{number} is past its due time: {title}")
+    if event == WebhookEvent.ESCALATED:
+        return _("{number} was escalated to {assignee}: {title}")
+    return _("Test message from the IT help desk")

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed JSON (or a Slack-compatible line) for ticket events."""

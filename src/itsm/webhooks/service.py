@@ -1,0 +1,162 @@
+"""Webhooks: registered, listed, enabled, disabled, deleted and tested by admins.
+
+The secret is made here and given back once, by :func:`add`; :class:`WebhookRead`
+never carries it. Whether a URL may be used is :mod:`itsm.webhooks.address`;
+delivery is the ``webhook`` channel (:mod:`itsm.notify.webhook_channel`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from itsm.accounts.principal import Principal
+from itsm.db.base import utcnow
+from itsm.db.ids import parse_id
+from itsm.users.policy import require_admin
+from itsm.webhooks import address, signing
+from itsm.webhooks.config import WebhookSettings
+from itsm.webhooks.errors import WebhookNameTaken, WebhookNotFound
+from itsm.webhooks.models import Webhook, WebhookEvent, WebhookFormat
+from itsm.webhooks.schemas import WebhookCreate
+
+if TYPE_CHECKING:
+    from itsm.config import Settings
+
+
+def add(
+    session: Session, *, who: Principal | None, data: WebhookCreate, cfg: WebhookSettings
+) -> tuple[Webhook, str]:
+    """Register a webhook; it and its secret (shown this once)."""
+    require_admin(who)
+    address.check(data.url, allow_private=cfg.allow_private)
+    if session.scalar(select(Webhook.id).where(Webhook.name == data.name)) is not None:
+        raise WebhookNameTaken(data.name)
+    secret = signing.new_secret()
+    hook = Webhook(
+        name=data.name,
+        url=data.url,
+        events=[e.value for e in data.events],
+        secret=secret,
+        format=data.format,
+        active=True,
+        consecutive_failures=0,
+        created_by_id=who.user.id if who is not None else None,
+    )
+    session.add(hook)
+    session.flush()
+    return hook, secret
+
+
+def listed(session: Session, *, who: Principal | None) -> Sequence[Webhook]:
+    require_admin(who)
+    return session.scalars(select(Webhook).order_by(Webhook.id)).all()
+
+
+def get(session: Session, *, who: Principal | None, ref: int | str) -> Webhook:
+    """The webhook ``ref`` names: its id or its name."""
+    require_admin(who)
+    found: Webhook | None = None
+    if (hook_id := parse_id(ref)) is not None:
+        found = session.get(Webhook, hook_id)
+    if found is None and isinstance(ref, str):
+        found = session.scalar(select(Webhook).where(Webhook.name == ref.strip()))
+    if found is None:
+        raise WebhookNotFound(ref)
+    return found
+
+
+def set_active(session: Session, *, who: Principal | None, ref: int | str, active: bool) -> Webhook:
+    """Enable (its failures forgotten) or disable (by hand) a webhook."""
+    hook = get(session, who=who, ref=ref)
+    if active:
+        hook.active = True
+        hook.consecutive_failures = 0
+        hook.disabled_reason = None
+        hook.disabled_at = None
+    elif hook.active:
+        hook.active = False
+        hook.disabled_reason = "disabled by an admin"
+        hook.disabled_at = utcnow()
+    session.flush()
+    return hook
+
+
+def delete(session: Session, *, who: Principal | None, ref: int | str) -> Webhook:
+    """Remove a webhook, with its undelivered messages."""
+    hook = get(session, who=who, ref=ref)
+    session.delete(hook)
+    session.flush()
+    return hook
+
+
+def subscribed(session: Session, events: set[WebhookEvent]) -> list[Webhook]:
+    """Active webhooks that receive any of ``events`` (the outbox's read per commit)."""
+    if not events:
+        return []
+    hooks = session.scalars(select(Webhook).where(Webhook.active)).all()
+    return [h for h in hooks if events.intersection(h.events)]
+
+
+def record_success(hook: Webhook) -> None:
+    hook.consecutive_failures = 0
+
+
+def record_failure(hook: Webhook, *, reason: str, cfg: WebhookSettings) -> bool:
+    """Count one more failed delivery; disable the webhook after ``cfg.disable_after``
+    in a row. Whether this failure disabled it."""
+    hook.consecutive_failures += 1
+    if hook.active and hook.consecutive_failures >= cfg.disable_after:
+        hook.active = False
+        hook.disabled_reason = (
+            f"{hook.consecutive_failures} failed deliveries in a row; last: {reason}"
+        )
+        hook.disabled_at = utcnow()
+        return True
+    return False
+
+
+def send_test(
+    session: Session, *, who: Principal | None, ref: int | str, settings: Settings
+) -> tuple[bool, int | None, str]:
+    """POST a signed ``ping`` to the webhook now (whether it is active or not): whether
+    it was taken, the HTTP status, and what went wrong. Counts no failure."""
+    from itsm import extras
+
+    hook = get(session, who=who, ref=ref)
+    extras.require("server", needed_by="a webhook's delivery")
+    from itsm.notify.channels import DeliveryFailed
+    from itsm.notify.webhook_channel import Hook, client, post
+
+    facts = Hook(hook.id, hook.name, hook.url, hook.secret, hook.format)
+    token = str(uuid.uuid4())
+    if hook.format == WebhookFormat.SLACK:
+        from itsm.notify.webhook_channel import slack_text
+
+        document: dict[str, object] = {"text": slack_text(PING, None, language=settings.language)}
+    else:
+        document = {"event": PING, "delivery": token, "occurred_at": utcnow().isoformat()}
+        document["webhook"] = hook.name
+    with client(settings.webhooks) as http:
+        try:
+            status = post(
+                http, facts, event=PING, token=token, document=document, cfg=settings.webhooks
+            )
+        except DeliveryFailed as exc:
+            return False, _status_of(str(exc)), str(exc)
+    return True, status, f"HTTP {status}"
+
+
+#: The event of a test delivery (``itsm webhook test``).
+PING = "ping"
+
+
+def _status_of(reason: str) -> int | None:
+    words = reason.split()
+    if len(words) > 1 and words[0] == "HTTP" and words[1].isdigit():
+        return int(words[1])
+    return None

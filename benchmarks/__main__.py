@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, str] = {
     "api_requests": "benchmarks.api_requests",
     "mail_fetch": "benchmarks.mail_fetch",  # needs Dovecot (tests/imap_server.py)
     "web_pages": "benchmarks.web_pages",  # reuses the shared data set too
+    "notify_delivery": "benchmarks.notify_delivery",
 }
 SMOKE_BUDGET_S = 120.0
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"

@@ -76,6 +76,10 @@ WEB_STATIC_MAX_KB = 100.0  # the JS and CSS of any page, compressed
 LIVE_CLIENTS = 200  # open dashboards
 LIVE_P95_MS = 1000.0  # a change reaches all of them
 LIVE_IDLE_MAX_PERCENT = 0.1  # of one core, per idle open dashboard
+# Issue 15: one worker, the outbox at 100,000 rows; the change that writes outbox rows.
+DELIVERY_MIN_EMAILS = 200.0  # emails/s to a local SMTP sink
+DELIVERY_MIN_WEBHOOKS = 500.0  # webhook calls/s to a local receiver
+OUTBOX_MAX_RATIO = 1.2  # / the same change with the outbox subscriber off
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from itsm.web import desk_errors
 from itsm.web.routes import (
     admin,
     admin_tokens,
+    admin_webhooks,
     auth,
     dashboard,
     desk,
@@ -97,6 +98,7 @@ def install(app: FastAPI, *, docs_path: str) -> None:
         inbox,
         admin,
         admin_tokens,
+        admin_webhooks,
     )
     for module in pages:
         app.include_router(

@@ -13,6 +13,7 @@ from itsm.tickets.queries import Sort
 from itsm.tickets.queue import QueueView
 from itsm.tickets.urgency import Urgency
 from itsm.users.models import Role
+from itsm.webhooks.models import WebhookEvent, WebhookFormat
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker, as the extractor knows it
@@ -164,6 +165,20 @@ DUE = {
     DueState.SOON: N_("Due soon, %(when)s"),
     DueState.BREACHED: N_("Breached %(when)s"),
 }
+WEBHOOK_EVENT = {
+    WebhookEvent.CREATED: N_("A ticket is opened"),
+    WebhookEvent.ASSIGNED: N_("A ticket is assigned"),
+    WebhookEvent.COMMENTED: N_("A public reply (never internal notes)"),
+    WebhookEvent.STATUS_CHANGED: N_("A ticket's status changes"),
+    WebhookEvent.REOPENED: N_("A ticket is reopened"),
+    WebhookEvent.SLA_WARNING: N_("A ticket is close to its due time"),
+    WebhookEvent.SLA_BREACH: N_("A ticket is past its due time"),
+    WebhookEvent.ESCALATED: N_("An overdue ticket is escalated"),
+}
+WEBHOOK_FORMAT = {
+    WebhookFormat.GENERIC: N_("Signed JSON"),
+    WebhookFormat.SLACK: N_("Chat (Slack, Mattermost, Rocket.Chat)"),
+}
 #: Every label table, as templates reach them.
 ALL = {
     "hidden_ticket": HIDDEN_TICKET,
@@ -177,6 +192,8 @@ ALL = {
     "role_label": ROLE,
     "token_kind_label": TOKEN_KIND,
     "token_scope_label": TOKEN_SCOPE,
+    "webhook_event_label": WEBHOOK_EVENT,
+    "webhook_format_label": WEBHOOK_FORMAT,
     "language_name": LANGUAGE_NAME,
     "link_label": LINK,
     "field_label": FIELD,

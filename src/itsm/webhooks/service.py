@@ -63,7 +63,7 @@ def get(session: Session, *, who: Principal | None, ref: int | str) -> Webhook:
     found: Webhook | None = None
     if (hook_id := parse_id(ref)) is not None:
         found = session.get(Webhook, hook_id)
-    if found is None and isinstance(ref, str):
+    if found is None and isinstance(ref, str) and "\x00" not in ref:  # no name holds NUL
         found = session.scalar(select(Webhook).where(Webhook.name == ref.strip()))
     if found is None:
         raise WebhookNotFound(ref)

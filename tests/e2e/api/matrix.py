@@ -66,6 +66,7 @@ class Case:
 #   internal_attachment  an internal file on ``own_ticket`` (staff only)
 #   watched_ticket       a ticket requested by the neighbour, with ``other`` copied on it
 #   other_name           the username of ``other`` (the watcher)
+#   webhook              a webhook's id (its host does not resolve: a test delivery fails fast)
 SEED_KEYS = (
     "own_ticket",
     "own_resolved_ticket",
@@ -84,6 +85,7 @@ SEED_KEYS = (
     "internal_attachment",
     "watched_ticket",
     "other_name",
+    "webhook",
 )
 
 

@@ -99,6 +99,17 @@ API: tuple[tuple[str, Request], ...] = (
         lambda r, p: ("POST", "/auth/login", {"json": {"username": "root", "password": r}}),
     ),
     ("token name", lambda r, p: ("POST", "/tokens", {"json": {"name": r}})),
+    ("GET webhook", lambda r, p: ("GET", f"/webhooks/{p}", {})),
+    ("disable webhook", lambda r, p: ("POST", f"/webhooks/{p}/disable", {})),
+    ("delete webhook", lambda r, p: ("DELETE", f"/webhooks/{p}", {})),
+    (
+        "webhook url",
+        lambda r, p: (
+            "POST",
+            "/webhooks",
+            {"json": {"name": "x", "url": r, "events": ["ticket.created"]}},
+        ),
+    ),
 )
 #: What a route may answer: success, a documented refusal (problem+json), or the
 #: redirect of a path a '/' ref ends in '/' to the same path without it.
@@ -175,6 +186,8 @@ CLI: tuple[tuple[str, ...], ...] = (
     ("token", "revoke", "--", "{}"),
     ("token", "list", "--user", "{}"),
     ("token", "create", "x", "--user", "{}"),
+    ("webhook", "show", "--", "{}"),
+    ("webhook", "disable", "--", "{}"),
 )
 #: Success, or a documented failure: usage, invalid input, not found, conflict, forbidden.
 CLI_ANSWERS = {

@@ -49,6 +49,7 @@ from itsm.tickets.models import Category, Source, Status
 from itsm.tickets.schemas import CommentCreate, TicketCreate
 from itsm.users import service as users
 from itsm.users.schemas import UserCreate
+from itsm.webhooks.models import Webhook
 from tests import pg
 from tests.conftest import BACKENDS
 from tests.e2e.api.matrix import ROLES, SEED_KEYS, Case, expected_status
@@ -184,6 +185,15 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             )
 
         public_file, internal_file = attach(False), attach(True)
+        # Written as a row: the service would refuse a host that does not resolve.
+        hook = Webhook(
+            name=f"matrix-{tag}",
+            url="https://hooks.invalid/matrix",
+            events=["ticket.created"],
+            secret="matrix-secret",
+        )
+        s.add(hook)
+        s.flush()
         values: dict[str, Any] = {
             "own_ticket": own.id,
             "own_resolved_ticket": resolved.id,
@@ -202,6 +212,7 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
             "internal_attachment": internal_file.id,
             "watched_ticket": watched.id,
             "other_name": other.username,
+            "webhook": hook.id,
         }
     assert set(values) == set(SEED_KEYS)
     return Seed(values=values, tokens={**secrets, "anonymous": None})

@@ -28,6 +28,7 @@ from itsm.api.routers import (  # noqa: E402
     tickets,
     users,
     watchers,
+    webhooks,
 )
 
 ROUTERS: list[tuple[APIRouter, bool]] = [
@@ -49,4 +50,5 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (me.router, True),
     (notify.router, True),
     (push.router, True),
+    (webhooks.router, True),
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import ssl
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -124,10 +125,11 @@ def _retry_after(value: str | None) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def client(cfg: WebhookSettings) -> httpx.Client:
+def client(cfg: WebhookSettings, *, tls: ssl.SSLContext | None = None) -> httpx.Client:
     """The HTTP client of a batch: timeouts, no redirects, no proxies from the
     environment (the request must go to the address that was checked)."""
     return httpx.Client(
+        verify=tls if tls is not None else True,
         timeout=httpx.Timeout(cfg.timeout_seconds),
         follow_redirects=False,
         trust_env=False,
@@ -143,14 +145,28 @@ class Webhooks:
         self.settings = settings
         self.cfg = settings.webhooks
         self._client: httpx.Client | None = None
+        self._tls: ssl.SSLContext | None = None  # loading the CA bundle is slow: once
+        # Read once per batch: a batch is mostly a few webhooks told of a few tickets.
+        self._hooks: dict[int, Hook | None] = {}
+        self._tickets: dict[int, dict[str, Any] | None] = {}
 
     def prepare(self, session: Session, delivery: Delivery) -> Delivery:
-        hook = session.get(Webhook, delivery.webhook_id) if delivery.webhook_id else None
-        if hook is None or not hook.active:
+        hook_id = delivery.webhook_id or 0
+        if hook_id not in self._hooks:
+            found = session.get(Webhook, hook_id) if hook_id else None
+            self._hooks[hook_id] = (
+                Hook(found.id, found.name, found.url, found.secret, found.format)
+                if found is not None and found.active
+                else None
+            )
+        facts = self._hooks[hook_id]
+        if facts is None:
             return replace(delivery, extra={"refused": "the webhook is disabled or deleted"})
-        facts = Hook(hook.id, hook.name, hook.url, hook.secret, hook.format)
-        ticket = session.get(Ticket, delivery.ticket.id) if delivery.ticket else None
-        return replace(delivery, extra={"hook": facts, "ticket": _ticket(ticket, self.settings)})
+        ticket_id = delivery.ticket.id if delivery.ticket else 0
+        if ticket_id not in self._tickets:
+            ticket = session.get(Ticket, ticket_id) if ticket_id else None
+            self._tickets[ticket_id] = _ticket(ticket, self.settings)
+        return replace(delivery, extra={"hook": facts, "ticket": self._tickets[ticket_id]})
 
     def send(self, delivery: Delivery) -> None:
         refused = delivery.extra.get("refused")
@@ -159,7 +175,9 @@ class Webhooks:
         hook: Hook = delivery.extra["hook"]
         event = str(delivery.payload.get("event", ""))
         if self._client is None:
-            self._client = client(self.cfg)
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
+            self._client = client(self.cfg, tls=self._tls)
         post(
             self._client,
             hook,
@@ -170,12 +188,12 @@ class Webhooks:
         )
 
     def record(self, session: Session, delivery: Delivery) -> None:
-        hook = session.get(Webhook, delivery.webhook_id) if delivery.webhook_id else None
+        hook = _held(session, delivery.webhook_id)
         if hook is not None:
             service.record_success(hook)
 
     def failed(self, session: Session, message: OutboxMessage, failure: DeliveryFailed) -> None:
-        hook = session.get(Webhook, message.webhook_id) if message.webhook_id else None
+        hook = _held(session, message.webhook_id)
         if hook is None or not hook.active:
             return
         if service.record_failure(hook, reason=str(failure), cfg=self.cfg):
@@ -185,9 +203,22 @@ class Webhooks:
             )
 
     def close(self) -> None:
+        self._hooks.clear()
+        self._tickets.clear()
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _held(session: Session, hook_id: int | None) -> Webhook | None:
+    """The webhook, read once per marking transaction (the session holds it for the
+    batch's other messages, which its identity map alone would not)."""
+    if not hook_id:
+        return None
+    held: dict[int, Webhook | None] = session.info.setdefault("itsm.webhooks", {})
+    if hook_id not in held:
+        held[hook_id] = session.get(Webhook, hook_id)
+    return held[hook_id]
 
 
 def _ticket(ticket: Ticket | None, settings: Settings) -> dict[str, Any] | None:

@@ -103,7 +103,8 @@ def subscribed(session: Session, events: set[WebhookEvent]) -> list[Webhook]:
 
 
 def record_success(hook: Webhook) -> None:
-    hook.consecutive_failures = 0
+    if hook.consecutive_failures:
+        hook.consecutive_failures = 0
 
 
 def record_failure(hook: Webhook, *, reason: str, cfg: WebhookSettings) -> bool:

@@ -2,8 +2,9 @@
 
 An outbox row now goes to a person (``recipient_id``) or to a webhook
 (``webhook_id``), exactly one of the two (a CHECK), by the new channel
-``webhook``. Existing rows are all people's and stay as they are. The downgrade
-drops the webhooks with their undelivered rows.
+``webhook``. Existing rows are all people's and stay as they are. An index on
+(ticket, recipient, id) serves the email channel's look-up of a message's previous
+one. The downgrade drops the webhooks with their undelivered rows.
 
 Revision ID: 0025
 Revises: 0024
@@ -71,11 +72,15 @@ def upgrade() -> None:
             "one_addressee", sa.text("(recipient_id IS NULL) <> (webhook_id IS NULL)")
         )
         batch.create_index("ix_notify_outbox_webhook_id", ["webhook_id"])
+        # The email channel reads each message's previous one in its thread: without it,
+        # a scan of the whole outbox per email.
+        batch.create_index("ix_notify_outbox_thread", ["ticket_id", "recipient_id", "id"])
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM notify_outbox WHERE webhook_id IS NOT NULL")
     with op.batch_alter_table("notify_outbox") as batch:
+        batch.drop_index("ix_notify_outbox_thread")
         batch.drop_index("ix_notify_outbox_webhook_id")
         batch.drop_constraint(op.f("ck_notify_outbox_one_addressee"), type_="check")
         batch.drop_constraint(op.f("ck_notify_outbox_channel_valid"), type_="check")

@@ -218,4 +218,8 @@ def sent_about(session: Session, *, tokens: Collection[str]) -> dict[str, tuple[
             OutboxMessage.ticket_id.is_not(None),
         )
     )
-    return {token: (ticket, recipient) for token, ticket, recipient in rows if ticket is not None}
+    return {
+        token: (ticket, recipient)
+        for token, ticket, recipient in rows
+        if ticket is not None and recipient is not None  # an email row always has one
+    }

@@ -15,6 +15,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from itsm.errors import N_
 from itsm.webhooks.errors import RefusedAddress, Unresolved
 
 MAX_URL_CHARS = 2000
@@ -37,20 +38,20 @@ def parse(url: str) -> tuple[str, str, int, str]:
     """``url``'s scheme, host, port and path; :class:`RefusedAddress` if it is no
     http(s) URL a webhook may have."""
     if len(url) > MAX_URL_CHARS:
-        raise RefusedAddress(f"the URL is longer than {MAX_URL_CHARS} characters")
+        raise RefusedAddress(N_("the URL is longer than %(max)s characters"), max=MAX_URL_CHARS)
     if any(c.isspace() or ord(c) < 32 for c in url):
-        raise RefusedAddress("the URL has spaces or control characters in it")
+        raise RefusedAddress(N_("the URL has spaces or control characters in it"))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise RefusedAddress(f"the URL is not valid: {exc}") from None
+        raise RefusedAddress(N_("the URL is not valid: %(reason)s"), reason=str(exc)) from None
     if parts.scheme not in ("http", "https"):
-        raise RefusedAddress("the URL must start with https:// or http://")
+        raise RefusedAddress(N_("the URL must start with https:// or http://"))
     if not parts.hostname:
-        raise RefusedAddress("the URL has no host (https://hooks.example.org/...)")
+        raise RefusedAddress(N_("the URL has no host (https://hooks.example.org/...)"))
     if parts.username is not None or parts.password is not None:
-        raise RefusedAddress("the URL must not carry a user name or password")
+        raise RefusedAddress(N_("the URL must not carry a user name or password"))
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -85,20 +86,26 @@ def check(url: str, *, allow_private: bool) -> Target:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise Unresolved(f"the host {host!r} does not resolve: {exc}") from None
+        raise Unresolved(
+            N_("the host %(host)s does not resolve: %(reason)s"), host=repr(host), reason=str(exc)
+        ) from None
     addresses: list[IPAddress] = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise Unresolved(f"the host {host!r} does not resolve")
+        raise Unresolved(N_("the host %(host)s does not resolve"), host=repr(host))
     if not allow_private:
         for address in addresses:
             if not is_public(address):
                 raise RefusedAddress(
-                    f"the host {host!r} resolves to {address}, a loopback, private or "
-                    "reserved address; only public addresses are allowed "
-                    "(webhooks.allow_private allows the others)"
+                    N_(
+                        "the host %(host)s resolves to %(address)s, a loopback, private or "
+                        "reserved address; only public addresses are allowed "
+                        "(webhooks.allow_private allows the others)"
+                    ),
+                    host=repr(host),
+                    address=str(address),
                 )
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from itsm.errors import Conflict, InvalidInput, NotFound
+from itsm.errors import N_, Conflict, InvalidInput, NotFound
 
 
 class WebhookNotFound(NotFound):
     def __init__(self, ref: object) -> None:
-        super().__init__(f"no webhook {ref!s}")
+        super().__init__(N_("no webhook %(ref)s"), ref=str(ref))
 
 
 class WebhookNameTaken(Conflict):
     def __init__(self, name: str) -> None:
-        super().__init__(f"a webhook named {name!r} exists already; choose another name")
+        super().__init__(
+            N_("a webhook named %(name)s exists already; choose another name"), name=repr(name)
+        )
 
 
 class RefusedAddress(InvalidInput):

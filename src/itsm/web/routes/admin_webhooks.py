@@ -28,7 +28,7 @@ def _list_page(
     who: AdminDep,
     *,
     values: dict[str, object] | None = None,
-    error: str | None = None,
+    error: ItsmError | None = None,
     status: int = 200,
 ) -> Response:
     context = {
@@ -70,7 +70,7 @@ def add_webhook(
         )
         hook, secret = webhooks.add(session, who=who, data=data, cfg=cfg.webhooks)
     except ItsmError as exc:  # the form again, as typed, with what was wrong
-        return _list_page(request, session, who, values=values, error=exc.message, status=422)
+        return _list_page(request, session, who, values=values, error=exc, status=422)
     made = WebhookRead.model_validate(hook)
     return page(request, who, "admin/webhook_created.html", {"hook": made, "secret": secret})
 

@@ -87,3 +87,14 @@ def test_an_admin_manages_webhooks_on_their_page(api: Api) -> None:
     spanish = Browser(api, language="es")
     spanish.login("root", PASSWORD)
     assert "Webhooks registrados" in spanish.get("/admin/webhooks").text
+    refused_es = spanish.client.post(
+        "/admin/webhooks",
+        data={
+            "csrf_token": spanish.csrf("/admin/webhooks"),
+            "name": "local",
+            "url": "http://10.0.0.5/hook",
+            "event": ["ticket.created"],
+        },
+    )
+    assert refused_es.status_code == 422
+    assert "se resuelve en 10.0.0.5, una dirección local, privada o reservada" in refused_es.text

@@ -81,11 +81,11 @@ _CHUNK = 5000
 def run(cfg: RunConfig) -> Result:
     result = Result(NAME, TITLE)
     sizes = {
-        "outbox": cfg.size(full=100_000, smoke=5_000),
-        "emails": cfg.size(full=3_000, smoke=300),
-        "calls": cfg.size(full=5_000, smoke=500),
-        "changes": cfg.size(full=40, smoke=10),  # per block
-        "blocks": cfg.size(full=8, smoke=3),
+        "outbox": cfg.size(full=100_000, smoke=2_000),
+        "emails": cfg.size(full=3_000, smoke=100),
+        "calls": cfg.size(full=5_000, smoke=200),
+        "changes": cfg.size(full=40, smoke=5),  # per block
+        "blocks": cfg.size(full=8, smoke=2),
     }
     result.data["sizes"] = sizes
     with isolated_settings_env() as home, sink("smtp") as smtp_port, sink("http") as http_port:

@@ -34,7 +34,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from itsm import extras
-from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError

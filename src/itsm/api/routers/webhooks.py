@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from itsm.accounts.principal import Principal
-from itsm.api.deps import SessionDep, SettingsDep, allowed
+from itsm.api.deps import allowed
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.users.policy import require_admin
 from itsm.webhooks import service
 from itsm.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead, WebhookTested

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from itsm.api.deps import SessionDep, SettingsDep
 from itsm.errors import ItsmError
+from itsm.server.deps import SessionDep, SettingsDep
 from itsm.validation import validated
 from itsm.web.routes.admin import AdminDep, page
 from itsm.webhooks import service as webhooks

@@ -6,8 +6,8 @@ An outbox row now goes to a person (``recipient_id``) or to a webhook
 (ticket, recipient, id) serves the email channel's look-up of a message's previous
 one. The downgrade drops the webhooks with their undelivered rows.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""0025 on both databases: the outbox's rows stay as they were, a row goes to a person
+"""0026 on both databases: the outbox's rows stay as they were, a row goes to a person
 or a webhook (exactly one), a webhook's rows go with it; the downgrade goes back."""
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ def _row(conn: object, rid: int | None, channel: str, n: int, hook: int | None =
     conn.execute(text(sql), params)  # type: ignore[attr-defined]
 
 
-def test_0025_keeps_people_s_messages_and_addresses_webhooks(engine: Engine) -> None:
-    migrate.upgrade(engine, "0024")
+def test_0026_keeps_people_s_messages_and_addresses_webhooks(engine: Engine) -> None:
+    migrate.upgrade(engine, "0025")
     with engine.begin() as conn:
         seed.user(conn, 1, "ana", at=AT)
         _row(conn, 1, "email", 1)
         _row(conn, 1, "in_app", 2)
-    migrate.upgrade(engine, "0025")
+    migrate.upgrade(engine, "0026")
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT id, recipient_id, webhook_id, channel FROM notify_outbox ORDER BY id")
@@ -54,7 +54,7 @@ def test_0025_keeps_people_s_messages_and_addresses_webhooks(engine: Engine) -> 
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM webhooks WHERE id = 1"))
         assert conn.execute(text("SELECT count(*) FROM notify_outbox")).scalar() == 2
-    migrate.downgrade(engine, "0024")
+    migrate.downgrade(engine, "0025")
     assert "webhooks" not in inspect(engine).get_table_names()
     assert "webhook_id" not in {c["name"] for c in inspect(engine).get_columns("notify_outbox")}
     with engine.connect() as conn:

@@ -112,7 +112,13 @@ def _users(as_root: bool) -> tuple[str, str, int, int]:
 
 
 def _config(
-    work: Path, home: Path, port: int, security: Security, tls: tuple[Path, Path] | None, extra: str
+    work: Path,
+    run: Path,
+    home: Path,
+    port: int,
+    security: Security,
+    tls: tuple[Path, Path] | None,
+    extra: str,
 ) -> str:
     login_user, internal_user, uid, gid = _users(os.geteuid() == 0)
     plain_port, tls_port = (0, port) if security == "ssl" else (port, 0)
@@ -122,7 +128,7 @@ def _config(
     return f"""
 protocols = imap
 listen = 127.0.0.1
-base_dir = {work}/run
+base_dir = {run}
 state_dir = {work}/state
 instance_name = itsm-test-{port}
 default_internal_user = {internal_user}
@@ -194,7 +200,11 @@ def imap_server(
     os.chown(home, uid, gid)
     (work / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{home}\n")
     port = free_port()
-    (work / "dovecot.conf").write_text(_config(work, home, port, security, tls, extra))
+    # Unix sockets live in base_dir and a socket's path is limited (sun_path): pytest's
+    # per-test directories under xdist are too long for it, so the sockets get a short one.
+    run = Path(tempfile.mkdtemp(prefix="itsm-dc-"))
+    run.chmod(0o755)
+    (work / "dovecot.conf").write_text(_config(work, run, home, port, security, tls, extra))
     process = subprocess.Popen(
         [str(DOVECOT), "-F", "-c", str(work / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
@@ -216,6 +226,7 @@ def imap_server(
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def _failed(process: subprocess.Popen[bytes], log: Path) -> bool:

@@ -23,8 +23,7 @@ from itsm.notify.policy import Facts, Recipient, audience, rating_link
 from itsm.tickets import technician_categories, watchers
 from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import Role, User
-from itsm.webhooks import service as webhooks
-from itsm.webhooks.events import KIND, event_of
+from itsm.webhooks.events import KIND, event_of, subscribed
 from itsm.webhooks.models import WebhookEvent
 
 _BREACH = TICKET_PREFIX + EventKind.SLA_BREACH
@@ -101,7 +100,7 @@ def _write_webhooks(
 ) -> None:
     """One row per event and active webhook subscribed to it (never an internal event:
     :func:`itsm.webhooks.events.event_of` has none)."""
-    hooks = webhooks.subscribed(session, {event for _, _, event in hooked})
+    hooks = subscribed(session, {event for _, _, event in hooked})
     for item, facts, event in hooked:
         for hook in hooks:
             if event in hook.events:

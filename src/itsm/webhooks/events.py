@@ -6,10 +6,13 @@ receiver is outside the desk, like an end user.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from itsm.notify.models import NotifyKind
 from itsm.notify.policy import Facts
 from itsm.tickets.models import EventKind, Status
-from itsm.webhooks.models import WebhookEvent
+from itsm.webhooks.models import Webhook, WebhookEvent
 
 _CLOSED = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -47,3 +50,11 @@ def event_of(facts: Facts) -> WebhookEvent | None:
     if kind == EventKind.SLA_BREACH:
         return WebhookEvent.SLA_BREACH
     return None
+
+
+def subscribed(session: Session, events: set[WebhookEvent]) -> list[Webhook]:
+    """Active webhooks that receive any of ``events`` (the outbox's read per commit)."""
+    if not events:
+        return []
+    hooks = session.scalars(select(Webhook).where(Webhook.active)).all()
+    return [h for h in hooks if events.intersection(h.events)]

@@ -21,7 +21,7 @@ from itsm.users.policy import require_admin
 from itsm.webhooks import address, signing
 from itsm.webhooks.config import WebhookSettings
 from itsm.webhooks.errors import WebhookNameTaken, WebhookNotFound
-from itsm.webhooks.models import Webhook, WebhookEvent, WebhookFormat
+from itsm.webhooks.models import Webhook, WebhookFormat
 from itsm.webhooks.schemas import WebhookCreate
 
 if TYPE_CHECKING:
@@ -92,14 +92,6 @@ def delete(session: Session, *, who: Principal | None, ref: int | str) -> Webhoo
     session.delete(hook)
     session.flush()
     return hook
-
-
-def subscribed(session: Session, events: set[WebhookEvent]) -> list[Webhook]:
-    """Active webhooks that receive any of ``events`` (the outbox's read per commit)."""
-    if not events:
-        return []
-    hooks = session.scalars(select(Webhook).where(Webhook.active)).all()
-    return [h for h in hooks if events.intersection(h.events)]
 
 
 def record_success(hook: Webhook) -> None:

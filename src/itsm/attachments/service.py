@@ -26,6 +26,7 @@ from itsm.sla.config import SlaSettings
 from itsm.tickets import access
 from itsm.tickets import service as tickets
 from itsm.tickets.schemas import CommentCreate
+from itsm.tickets.visibility import sees_all, shown_person
 from itsm.users.models import User
 from itsm.validation import validated
 
@@ -107,7 +108,7 @@ def attachments_of(
         .where(Attachment.ticket_id == ticket.id)
         .order_by(Attachment.created_at, Attachment.id)
     )
-    if not access.sees_all(viewer):
+    if not sees_all(viewer):
         stmt = stmt.where(Attachment.is_internal.is_(False))
     return session.scalars(stmt).all()
 
@@ -119,11 +120,7 @@ def get_attachment(
     is :class:`AttachmentNotFound` like one that does not exist."""
     ticket = access.visible_ticket(session, ref=ref, viewer=viewer)
     row = session.get(Attachment, attachment_id)
-    if (
-        row is None
-        or row.ticket_id != ticket.id
-        or (row.is_internal and not access.sees_all(viewer))
-    ):
+    if row is None or row.ticket_id != ticket.id or (row.is_internal and not sees_all(viewer)):
         raise AttachmentNotFound(
             N_("%(number)s has no attachment %(attachment_id)s"),
             number=ticket.number,
@@ -143,7 +140,7 @@ def attachment_read(row: Attachment, *, viewer: User | None) -> AttachmentRead:
         sha256=row.sha256,
         is_internal=row.is_internal,
         previewable=sniff.previewable(row.media_type),
-        uploader=access.shown_person(row.uploader, viewer=viewer),
+        uploader=shown_person(row.uploader, viewer=viewer),
         created_at=row.created_at,
     )
 

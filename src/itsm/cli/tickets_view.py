@@ -131,7 +131,7 @@ def detail(
     files: Sequence[AttachmentRead] = (),
     watchers: Sequence[str] = (),
 ) -> Group:
-    from itsm.tickets.access import HIDDEN_TICKET
+    from itsm.tickets.visibility import HIDDEN_TICKET
 
     head = key_values(
         f"{ticket.number} (#{ticket.id})",

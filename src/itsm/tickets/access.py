@@ -1,9 +1,9 @@
 """Who may see and do what with tickets: the role rules for doors whose callers have roles.
 
 Staff see and change every ticket. An end user sees only the tickets they requested or
-watch (:mod:`itsm.tickets.visibility`; any other is "not found", so existence does not
-leak), never internal notes, and
-learns nothing of other people's tickets or accounts through their own. Role-only
+watch (any other is "not found", so existence does not leak), never internal notes, and
+learns nothing of other people's tickets or accounts through their own: those rules are
+in :mod:`itsm.tickets.visibility`, applied here to every read. Role-only
 refusals come before any lookup. Each rule is one function below; docs/architecture.md
 summarises them. A viewer or actor ``None`` is the system (a CLI command on a database
 with nobody to act as), which sees and may do everything, as in :mod:`itsm.accounts.policy`.
@@ -11,8 +11,7 @@ with nobody to act as), which sees and may do everything, as in :mod:`itsm.accou
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
-from itsm.db.fulltext import has_terms
 from itsm.db.ids import parse_id
 from itsm.errors import N_, Forbidden, InvalidInput, Phrase
 from itsm.inventory import service as inventory
@@ -29,7 +27,7 @@ from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
 from itsm.tickets import events, lifecycle, queries, service, visibility, workflow
 from itsm.tickets.errors import InvalidTransition, TicketNotFound
-from itsm.tickets.models import EventKind, LinkKind, Source, Status, Ticket, TicketComment
+from itsm.tickets.models import EventKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
     CommentRead,
@@ -50,25 +48,12 @@ from itsm.users.models import User
 
 _MAX_REF = 64
 
-#: What a ticket number in a text reads as for someone who may not open that ticket.
-HIDDEN_TICKET = "another ticket"
-_NUMBER_IN_TEXT = re.compile(r"TKT-\d{8}-\d{4,}", re.IGNORECASE | re.ASCII)
 #: The texts of a ticket (:class:`TicketRead`'s fields) that may name another ticket.
 _TICKET_TEXTS = ("title", "description", "resolution_note", "satisfaction_comment")
 
 
-def sees_all(user: User | None) -> bool:
-    """Whether ``user`` sees every ticket and internal note: staff, and the system."""
-    return user is None or user.is_staff
-
-
-def end_user(user: User | None) -> User | None:
-    """``user`` if the end users' limits apply to them, else ``None`` (staff, the system)."""
-    return None if sees_all(user) else user
-
-
 def require_staff(user: User | None, what: str) -> None:
-    if not sees_all(user):
+    if not visibility.sees_all(user):
         raise Forbidden(N_("only technicians and admins may %(what)s"), what=Phrase(what))
 
 
@@ -106,109 +91,11 @@ def visible_ticket(session: Session, *, ref: int | str, viewer: User | None) -> 
     """The ticket if ``viewer`` may see it, else :class:`TicketNotFound` as if it did not exist."""
     text = ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
-    if (own := end_user(viewer)) is not None and not visibility.sees(session, ticket, own):
+    if (own := visibility.end_user(viewer)) is not None and not visibility.sees(
+        session, ticket, own
+    ):
         raise not_found(text)
     return ticket
-
-
-def unseen_numbers(
-    session: Session, *, viewer: User | None, numbers: Iterable[str]
-) -> frozenset[str]:
-    """Those of ``numbers`` (upper case) whose ticket ``viewer`` may not open.
-
-    None for staff (and no query); for an end user, every one they neither requested
-    nor watch, or that names no ticket. One query, only when there is a number to check.
-    """
-    asked = {n.upper() for n in numbers}
-    if (reader := end_user(viewer)) is None or not asked:
-        return frozenset()
-    own = session.scalars(
-        select(Ticket.number).where(Ticket.number.in_(sorted(asked)), visibility.seen_by(reader.id))
-    )
-    return frozenset(asked.difference(own))
-
-
-def _numbers_in(texts: Iterable[str | None]) -> set[str]:
-    return {m.upper() for text in texts if text for m in _NUMBER_IN_TEXT.findall(text)}
-
-
-def _without(text: str | None, unseen: frozenset[str]) -> str | None:
-    if not text or not unseen:
-        return text
-    return _NUMBER_IN_TEXT.sub(
-        lambda m: HIDDEN_TICKET if m.group().upper() in unseen else m.group(), text
-    )
-
-
-def hide_unseen(
-    session: Session, *, viewer: User | None, texts: Sequence[str | None]
-) -> list[str | None]:
-    """``texts`` as ``viewer`` may read them: each number of a ticket they may not
-    open replaced by :data:`HIDDEN_TICKET`. Unchanged for staff, without a query."""
-    if sees_all(viewer):
-        return list(texts)
-    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
-    return [_without(text, unseen) for text in texts]
-
-
-def shown_person(person: User | None, *, viewer: User | None) -> str | None:
-    """The username of ``person`` (a comment's author, an event's actor) as ``viewer``
-    may read it: ``None`` for an end user when ``person`` is another end user (the
-    author of a comment copied from a merged ticket), whose name is not theirs to know.
-    Staff, and the viewer themselves, are always named."""
-    if person is None:
-        return None
-    if (reader := end_user(viewer)) is None or person.is_staff or person.id == reader.id:
-        return person.username
-    return None
-
-
-def searched_text(session: Session, *, viewer: User | None, query: str) -> str | None:
-    """``query`` (a search's words, a list's ``text``) as ``viewer`` may search with it.
-
-    Unchanged for staff, without a query. For an end user, every ticket number in it
-    of a ticket they may not open (:func:`unseen_numbers`: also a number of no ticket)
-    is taken out: the comments of a ticket merged into theirs were copied with
-    "[from TKT-…]", and a hit on that number would tell them that ticket exists and
-    was merged. ``None`` when that leaves no word to look for: the search then
-    matches nothing (an empty result, where a query that never had a word is refused).
-    """
-    if sees_all(viewer):
-        return query
-    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in([query]))
-    if not unseen:
-        return query
-    left = _NUMBER_IN_TEXT.sub(lambda m: " " if m.group().upper() in unseen else m.group(), query)
-    return left if has_terms(left) else None
-
-
-def searched_filters(
-    session: Session, *, viewer: User | None, filters: TicketFilters
-) -> TicketFilters | None:
-    """``filters`` with their ``text`` as ``viewer`` may search with it
-    (:func:`searched_text`); ``None`` when they can match no ticket."""
-    if not filters.text or sees_all(viewer):
-        return filters
-    text = searched_text(session, viewer=viewer, query=filters.text)
-    if text is None:
-        return None
-    return filters if text == filters.text else filters.model_copy(update={"text": text})
-
-
-def shown_link(
-    kind: str, number: str | None, unseen: frozenset[str]
-) -> tuple[str, str | None] | None:
-    """A link ``(kind, other ticket's number)`` as a viewer who may not open ``unseen`` sees it.
-
-    A link to a ticket they may open is shown as it is. One to a ticket they may not
-    open is left out (``None``), except ``merged_into``: it says why their ticket was
-    closed, so it is shown, with the number ``None``.
-    """
-    if number is None or number.upper() not in unseen:
-        return kind, number
-    if kind == LinkKind.MERGED_INTO:
-        return kind, None
-    return None
 
 
 def _asset_tags(session: Session, tickets: Sequence[Ticket]) -> dict[int, str]:
@@ -229,9 +116,9 @@ def _duplicates(
     searched, and its parts found by the duplicate's requester)."""
     closed = {t.id for t in tickets if t.status == Status.CLOSED}
     targets = workflow.merge_targets(session, ticket_ids=closed)
-    unseen = unseen_numbers(session, viewer=viewer, numbers=targets.values())
+    unseen = visibility.unseen_numbers(session, viewer=viewer, numbers=targets.values())
     shown = {
-        key: HIDDEN_TICKET if number.upper() in unseen else number
+        key: visibility.HIDDEN_TICKET if number.upper() in unseen else number
         for key, number in targets.items()
     }
     return {
@@ -245,9 +132,9 @@ def _duplicates(
 def ticket_views(
     session: Session, *, viewer: User | None, tickets: Sequence[Ticket]
 ) -> list[TicketRead]:
-    """``tickets`` as ``viewer`` may read them (:func:`hide_unseen` on their texts), each
-    linked inventory item named by its asset tag, each merged duplicate with what it
-    was merged into (one query each for the page)."""
+    """``tickets`` as ``viewer`` may read them (:func:`visibility.hide_unseen` on their
+    texts), each linked inventory item named by its asset tag, each merged duplicate with
+    what it was merged into (one query each for the page)."""
     tags = _asset_tags(session, tickets)
     merged = _duplicates(session, viewer=viewer, tickets=tickets)
     views = [
@@ -257,10 +144,10 @@ def ticket_views(
         )
         for t in tickets
     ]
-    if sees_all(viewer):
+    if visibility.sees_all(viewer):
         return views
     texts = [getattr(v, f) for v in views for f in _TICKET_TEXTS]
-    shown = iter(hide_unseen(session, viewer=viewer, texts=texts))
+    shown = iter(visibility.hide_unseen(session, viewer=viewer, texts=texts))
     return [v.model_copy(update={f: next(shown) for f in _TICKET_TEXTS}) for v in views]
 
 
@@ -287,7 +174,7 @@ def check_open_refs(
 
 
 def _check_open(actor: User | None, *, for_other: bool, assigned: bool) -> None:
-    if end_user(actor) is None:
+    if visibility.end_user(actor) is None:
         return
     if for_other:
         raise Forbidden(N_("end users may open tickets only for themselves"))
@@ -299,7 +186,7 @@ def attachable_asset(session: Session, *, viewer: User | None, ref: int | str) -
     """The inventory item ``ref`` if ``viewer`` may attach it to a ticket: any for staff;
     for an end user only one they own. Any other is told as not existing, in the same
     words as one that does not, so that item ids and names cannot be probed."""
-    if (own := end_user(viewer)) is None:
+    if (own := visibility.end_user(viewer)) is None:
         return inventory.get_asset(session, ref=ref)
     try:
         asset: Asset | None = inventory.get_asset(session, ref=ref)
@@ -324,7 +211,7 @@ def open_ticket(
     End users open tickets for themselves only, may not assign them and may attach
     only their own inventory items (:func:`attachable_asset`).
     """
-    own = end_user(actor)
+    own = visibility.end_user(actor)
     _check_open(
         actor,
         for_other=own is not None and data.requester_id not in {None, own.id},
@@ -351,7 +238,7 @@ def open_ticket(
 def own_requester_filter(viewer: User | None, filters: TicketFilters) -> int | None:
     """The end user every result must be seen by (:mod:`~itsm.tickets.visibility`): the
     viewer's own id for end users, who may filter by no other requester."""
-    if (own := end_user(viewer)) is None:
+    if (own := visibility.end_user(viewer)) is None:
         return None
     asked = (filters.requester or "").strip().lower()
     if asked and asked not in {str(own.id), own.username}:
@@ -372,7 +259,7 @@ def check_people(session: Session, *, viewer: User | None, filters: TicketFilter
         try:
             user_ref(session, assignee)
         except UserNotFound:
-            if sees_all(viewer):
+            if visibility.sees_all(viewer):
                 raise
     if filters.requester is not None:
         user_ref(session, filters.requester)
@@ -386,11 +273,11 @@ def viewer_filters(
     ``own`` is the end user who must see every row (:func:`own_requester_filter`);
     people named in the filters are checked (:func:`check_people`); ``searched`` is
     ``filters`` with their text as ``viewer`` may search with it, ``None`` when they
-    can match no ticket (:func:`searched_filters`).
+    can match no ticket (:func:`visibility.searched_filters`).
     """
     own = own_requester_filter(viewer, filters)
     check_people(session, viewer=viewer, filters=filters)
-    return own, searched_filters(session, viewer=viewer, filters=filters)
+    return own, visibility.searched_filters(session, viewer=viewer, filters=filters)
 
 
 def list_page(
@@ -418,8 +305,8 @@ def list_page(
         limit=limit,
         cursor=cursor,
         viewer_id=own,
-        public_only=not sees_all(viewer),
-        unknown_assignee_empty=not sees_all(viewer),
+        public_only=not visibility.sees_all(viewer),
+        unknown_assignee_empty=not visibility.sees_all(viewer),
     )
 
 
@@ -433,13 +320,13 @@ def search(
 ) -> tuple[list[tuple[Ticket, float | None]], int]:
     """Full-text search over what ``viewer`` may see: end users, their own tickets and
     public comments only, and not by the numbers of tickets they may not open
-    (:func:`searched_text`).
+    (:func:`visibility.searched_text`).
 
     End users get the tickets in rank order without scores (``None``): a BM25 or
     ts_rank score weighs a word by how often every row uses it, so it would change
     with other people's tickets and internal notes.
     """
-    searched = searched_text(session, viewer=viewer, query=query)
+    searched = visibility.searched_text(session, viewer=viewer, query=query)
     if searched is None:
         return [], 0
     found, total = queries.search(
@@ -447,10 +334,12 @@ def search(
         query=searched,
         limit=limit,
         active_only=active_only,
-        viewer_id=None if (own := end_user(viewer)) is None else own.id,
-        public_only=not sees_all(viewer),
+        viewer_id=None if (own := visibility.end_user(viewer)) is None else own.id,
+        public_only=not visibility.sees_all(viewer),
     )
-    return [(ticket, score if sees_all(viewer) else None) for ticket, score in found], total
+    return [
+        (ticket, score if visibility.sees_all(viewer) else None) for ticket, score in found
+    ], total
 
 
 def stats(session: Session, *, viewer: User | None) -> TicketStats:
@@ -463,11 +352,13 @@ def comments(session: Session, *, ref: int | str, viewer: User | None) -> list[C
     other tickets' numbers, in the body or as the origin of a merged copy, or other end
     users' names)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    found = service.comments_of(session, ticket=ticket, include_internal=sees_all(viewer))
+    found = service.comments_of(
+        session, ticket=ticket, include_internal=visibility.sees_all(viewer)
+    )
     rows = [comment_read(c) for c in found]
-    if sees_all(viewer):
+    if visibility.sees_all(viewer):
         return rows
-    texts = hide_unseen(
+    texts = visibility.hide_unseen(
         session, viewer=viewer, texts=[t for c in rows for t in (c.body, c.copied_from)]
     )
     return [
@@ -475,7 +366,7 @@ def comments(session: Session, *, ref: int | str, viewer: User | None) -> list[C
             update={
                 "body": texts[2 * i],
                 "copied_from": texts[2 * i + 1],
-                "author": shown_person(c.author, viewer=viewer),
+                "author": visibility.shown_person(c.author, viewer=viewer),
             }
         )
         for i, (row, c) in enumerate(zip(rows, found, strict=True))
@@ -488,25 +379,30 @@ _LINK_EVENTS = frozenset({EventKind.LINKED, EventKind.MERGED})
 
 def history(session: Session, *, ref: int | str, viewer: User | None) -> list[EventRead]:
     """The audit trail as ``viewer`` may read it: end users see no event of an internal
-    note, the events of links as they see the links (:func:`shown_link`), and no other
-    end user's name (:func:`shown_person`)."""
+    note, the events of links as they see the links (:func:`visibility.shown_link`), and
+    no other end user's name (:func:`visibility.shown_person`)."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
-    found = events.history(session, ticket_id=ticket.id, include_internal=sees_all(viewer))
+    found = events.history(
+        session, ticket_id=ticket.id, include_internal=visibility.sees_all(viewer)
+    )
     rows = [event_read(e) for e in found]
-    if sees_all(viewer):
+    if visibility.sees_all(viewer):
         return rows
     texts = [text for e in rows for text in (e.old_value, e.new_value)]
-    unseen = unseen_numbers(session, viewer=viewer, numbers=_numbers_in(texts))
+    unseen = visibility.unseen_numbers(session, viewer=viewer, numbers=visibility.numbers_in(texts))
     shown: list[EventRead] = []
     for e, orm in zip(rows, found, strict=True):
-        actor = shown_person(orm.actor, viewer=viewer)
+        actor = visibility.shown_person(orm.actor, viewer=viewer)
         if e.kind in _LINK_EVENTS and e.field is not None:
-            link = shown_link(e.field, e.new_value, unseen)
+            link = visibility.shown_link(e.field, e.new_value, unseen)
             if link is None:
                 continue
             shown.append(e.model_copy(update={"new_value": link[1], "actor": actor}))
         else:
-            old, new = _without(e.old_value, unseen), _without(e.new_value, unseen)
+            old, new = (
+                visibility.without_unseen(e.old_value, unseen),
+                visibility.without_unseen(e.new_value, unseen),
+            )
             shown.append(e.model_copy(update={"old_value": old, "new_value": new, "actor": actor}))
     return shown
 
@@ -515,8 +411,8 @@ def links(session: Session, *, ref: int | str, viewer: User | None) -> list[tupl
     """``(kind, other ticket's number)`` of the ticket's links, as ``viewer`` may see them."""
     ticket = visible_ticket(session, ref=ref, viewer=viewer)
     rows = workflow.links_of(session, ticket=ticket)
-    unseen = unseen_numbers(session, viewer=viewer, numbers=[n for _, n in rows])
-    shown = (shown_link(kind, number, unseen) for kind, number in rows)
+    unseen = visibility.unseen_numbers(session, viewer=viewer, numbers=[n for _, n in rows])
+    shown = (visibility.shown_link(kind, number, unseen) for kind, number in rows)
     return [link for link in shown if link is not None]
 
 

@@ -11,10 +11,10 @@ from enum import StrEnum
 
 from itsm.errors import N_, NotFound
 from itsm.sla.due import SlaFilter
-from itsm.tickets.access import sees_all
 from itsm.tickets.models import ACTIVE_STATUSES
 from itsm.tickets.queries import Sort
 from itsm.tickets.schemas import TicketFilters
+from itsm.tickets.visibility import sees_all
 from itsm.users.models import User
 
 

@@ -7,11 +7,11 @@ from itsm.diagnostics.severity import Severity
 from itsm.inventory.models import AssetStatus, AssetType
 from itsm.notify.models import Channel, NotifyKind
 from itsm.sla.due import DueState, SlaFilter
-from itsm.tickets.access import HIDDEN_TICKET
 from itsm.tickets.models import Category, EventKind, LinkKind, Priority, Source, Status
 from itsm.tickets.queries import Sort
 from itsm.tickets.queue import QueueView
 from itsm.tickets.urgency import Urgency
+from itsm.tickets.visibility import HIDDEN_TICKET
 from itsm.users.models import Role
 from itsm.webhooks.models import WebhookEvent, WebhookFormat
 

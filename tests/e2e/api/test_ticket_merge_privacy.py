@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from itsm.tickets import service
-from itsm.tickets.access import HIDDEN_TICKET
 from itsm.tickets.schemas import CommentCreate
+from itsm.tickets.visibility import HIDDEN_TICKET
 from itsm.users import service as users
 from tests.e2e.api.support import ok, problem
 from tests.live_server import Api

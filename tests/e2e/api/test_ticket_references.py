@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from itsm.tickets.access import HIDDEN_TICKET
+from itsm.tickets.visibility import HIDDEN_TICKET
 from tests.e2e.api.support import ok, problem
 from tests.live_server import Api
 

@@ -16,7 +16,7 @@ import pytest
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-from itsm.tickets import access, workflow
+from itsm.tickets import access, visibility, workflow
 from itsm.tickets.errors import InvalidCursor
 from itsm.tickets.models import Ticket
 from itsm.tickets.queries import Sort
@@ -26,7 +26,7 @@ from itsm.users.errors import UserNotFound
 from itsm.users.models import User
 from tests.factories import make_ticket, make_user
 
-HIDDEN = access.HIDDEN_TICKET
+HIDDEN = visibility.HIDDEN_TICKET
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from itsm.errors import ErrorKind, Forbidden
 from itsm.sla.config import SlaSettings
-from itsm.tickets import access, watchers
+from itsm.tickets import access, visibility, watchers
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import TicketNotFound
 from itsm.tickets.models import Status, Ticket, TicketWatcher
@@ -142,7 +142,7 @@ def test_a_watcher_sees_the_ticket_as_its_requester(session: Session, desk: Desk
     found, total = access.search(session, viewer=cora, query="zebracorn")
     assert total == 1
     assert [t.id for t, _ in found] == [desk.ticket.id]
-    assert access.unseen_numbers(session, viewer=cora, numbers=[desk.ticket.number]) == set()
+    assert visibility.unseen_numbers(session, viewer=cora, numbers=[desk.ticket.number]) == set()
     assert [t.id for t in watchers.watched_by(session, user=cora)] == [desk.ticket.id]
     # Someone else sees none of it.
     assert access.list_page(session, viewer=desk.other, filters=TicketFilters())[0] == []

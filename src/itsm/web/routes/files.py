@@ -13,6 +13,7 @@ from itsm.attachments.storage import Store
 from itsm.server.deps import SessionDep, SettingsDep
 from itsm.server.downloads import file_response
 from itsm.tickets import access
+from itsm.tickets.visibility import sees_all
 from itsm.web.routes import desk
 from itsm.web.session import ViewerDep
 
@@ -56,6 +57,6 @@ def upload(
         sla=cfg.sla,
     )
     number = access.visible_ticket(session, ref=row.ticket_id, viewer=who.user).number
-    if access.sees_all(who.user):
+    if sees_all(who.user):
         return desk.back(number, "file")
     return RedirectResponse(f"/tickets/{number}", status_code=303)

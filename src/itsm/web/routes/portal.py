@@ -17,6 +17,7 @@ from itsm.tickets import access, watchers, workflow
 from itsm.tickets.models import ACTIVE_STATUSES, Category, EventKind, Source, Status
 from itsm.tickets.schemas import CommentCreate, RatingCreate, TicketFilters, TicketOpen
 from itsm.tickets.urgency import Urgency, priority_of
+from itsm.tickets.visibility import sees_all
 from itsm.users.models import User
 from itsm.validation import validated
 from itsm.web.routes import desk
@@ -35,7 +36,7 @@ _TIMELINE_EVENTS = frozenset({EventKind.CREATED, EventKind.STATUS_CHANGED, Event
 @router.get("/")
 def home(who: ViewerDep) -> Response:
     """Staff start at their queue; end users at their own tickets."""
-    return RedirectResponse("/queue" if access.sees_all(who.user) else "/tickets", status_code=303)
+    return RedirectResponse("/queue" if sees_all(who.user) else "/tickets", status_code=303)
 
 
 @router.get("/tickets")
@@ -148,7 +149,7 @@ def ticket_page(
     ref: Ref, request: Request, session: SessionDep, who: ViewerDep, cfg: SettingsDep
 ) -> Response:
     """The requester's public view; staff get the technician's page (:mod:`.desk`)."""
-    if access.sees_all(who.user):
+    if sees_all(who.user):
         return desk.page(request, session, who, cfg, ref)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     view = access.ticket_view(session, viewer=who.user, ticket=ticket)
@@ -196,7 +197,7 @@ def add_comment(
         if _chosen(file):
             _attach(session, cfg, who.user, ref, file, comment=None, internal=internal)
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
-    if access.sees_all(who.user):
+    if sees_all(who.user):
         return desk.back(ticket.number, "note" if internal else "comment")
     return RedirectResponse(f"/tickets/{ticket.number}#timeline", status_code=303)
 

@@ -62,6 +62,7 @@ from itsm.notify.email_channel import Email
 from itsm.notify.models import NotifyKind, OutboxChannel, OutboxMessage, OutboxState
 from itsm.notify.webhook_channel import Webhooks
 from itsm.notify.worker import Worker
+from itsm.tickets import creation
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Category
 from itsm.tickets.schemas import CommentCreate, TicketCreate
@@ -199,7 +200,7 @@ def _people(db: Database, hook_url: str) -> dict[str, Any]:
         ana = users.create_user(
             session, data=UserCreate(username="ana", full_name="Ana", email="ana@example.org")
         )
-        ticket = tickets.create_ticket(
+        ticket = creation.create_ticket(
             session,
             data=TicketCreate(
                 title="Impresora atascada",

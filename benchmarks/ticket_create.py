@@ -3,7 +3,7 @@
 For each database kind (SQLite file, PostgreSQL server), in a throw-away
 database migrated to head and opened with ``itsm.db.runtime.open_database``:
 
-* **service**: ``tickets.service.create_ticket`` in its own unit of work per
+* **service**: ``tickets.creation.create_ticket`` in its own unit of work per
   ticket (``Database.session()``: requester check, per-day number, ticket row,
   'created' audit event, commit), the path every door takes;
 * **raw baseline**: one ``INSERT INTO tickets`` of the same columns with a
@@ -59,7 +59,7 @@ from benchmarks._env import (
     sqlite_url,
 )
 from itsm.db.runtime import Database, open_database
-from itsm.tickets import service as tickets
+from itsm.tickets import creation
 from itsm.tickets.models import Category, Priority, Ticket, TicketCounter, TicketEvent
 from itsm.tickets.numbering import format_number
 from itsm.tickets.schemas import TicketCreate
@@ -288,7 +288,7 @@ def _time_service(
     for data in items:
         start = clock()
         with db.session() as session:
-            tickets.create_ticket(session, data=data, actor=actor, zone=zone)
+            creation.create_ticket(session, data=data, actor=actor, zone=zone)
         out.append(clock() - start)
     return out
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from itsm.tickets import service as tickets
+from itsm.tickets import creation
 from itsm.tickets.models import Ticket
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
@@ -38,6 +38,6 @@ def make_ticket(
         "requester_id": requester.id,
     }
     data.update(fields)
-    return tickets.create_ticket(
+    return creation.create_ticket(
         session, data=TicketCreate.model_validate(data), actor=actor or requester, zone=UTC
     )

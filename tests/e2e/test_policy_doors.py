@@ -48,7 +48,7 @@ from itsm.inventory.models import AssetStatus, AssetType
 from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate, ArticleInput, ArticleUpdate
-from itsm.tickets import access, watchers
+from itsm.tickets import access, creation, watchers
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Category, Source, Status
 from itsm.tickets.schemas import (
@@ -180,7 +180,7 @@ def _new_ticket(w: World) -> None:
     what they act on for good (a status, a merge, a link)."""
     with w.api.session() as s:
         data = TicketCreate(title="Doors", category=Category.OTHER, requester_id=w.ids["ana"])
-        w.fresh = tickets.create_ticket(s, data=data, actor=None, zone=w.api.settings.zone).id
+        w.fresh = creation.create_ticket(s, data=data, actor=None, zone=w.api.settings.zone).id
 
 
 def _new_article(w: World) -> None:
@@ -1040,7 +1040,7 @@ def _seed(api: Api) -> Seeded:
 
         def ticket(requester: Any) -> int:
             data = TicketCreate(title="Doors", category=Category.OTHER, requester_id=requester.id)
-            return tickets.create_ticket(s, data=data, actor=None, zone=zone).id
+            return creation.create_ticket(s, data=data, actor=None, zone=zone).id
 
         def article(published: bool) -> int:
             data = ArticleCreate(

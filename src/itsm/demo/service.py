@@ -22,7 +22,7 @@ from itsm.inventory.models import Asset
 from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
-from itsm.tickets import queries
+from itsm.tickets import creation, queries
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status
 from itsm.tickets.schemas import CommentCreate, TicketCreate
@@ -186,7 +186,7 @@ def load_demo(session: Session, *, zone: ZoneInfo, force: bool = False) -> DemoR
             asset_id=assets[linked].id if linked else None,
         )
         created.append(
-            tickets.create_ticket(session, data=data, actor=people[requester], zone=zone)
+            creation.create_ticket(session, data=data, actor=people[requester], zone=zone)
         )
     server = created[1]
     tickets.assign(session, ref=server.id, assignee_ref=tech.id, actor=admin)

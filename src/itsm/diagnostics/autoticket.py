@@ -25,6 +25,7 @@ from itsm.diagnostics.config import DiagnosticsSettings
 from itsm.diagnostics.findings import Finding
 from itsm.diagnostics.rules import ticket_fields_for
 from itsm.sla.config import SlaSettings
+from itsm.tickets import creation
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import ACTIVE_STATUSES, Priority, Source, Status, Ticket, TicketComment
@@ -259,7 +260,7 @@ def _problem(
             fingerprint=fp,
         )
         try:
-            created = tickets.create_ticket(
+            created = creation.create_ticket(
                 session, data=data, actor=agent, zone=zone, sla=policy.sla
             )
             outcome.opened.append(created.number)

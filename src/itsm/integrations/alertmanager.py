@@ -9,7 +9,7 @@ changes); a resolved alert resolves it with a resolution note.
 Alertmanager in HA mode sends the same notification from every replica at
 once. One ticket per alert is kept by the database, not by a check-then-insert:
 the partial unique index on ``tickets.fingerprint`` over active tickets refuses
-a second one, :func:`itsm.tickets.service.create_tickets` turns that refusal
+a second one, :func:`itsm.tickets.creation.create_tickets` turns that refusal
 (inside a savepoint) into :class:`DuplicateFingerprint`, the loser opens its
 alerts one by one instead of all at once, and settles for the winner's tickets.
 On SQLite, write transactions begin with ``BEGIN IMMEDIATE`` and simply queue.
@@ -51,6 +51,7 @@ from itsm.integrations.schemas import (
     WebhookPayload,
 )
 from itsm.sla.config import SlaSettings
+from itsm.tickets import creation
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import (
@@ -308,7 +309,7 @@ def _open(
     """
     data = {item.fingerprint: _ticket_data(item, payload, user, settings) for item in items}
     try:
-        created = tickets.create_tickets(
+        created = creation.create_tickets(
             session, items=list(data.values()), actor=user, zone=zone, sla=sla
         )
         return dict(zip(data, created, strict=True))
@@ -317,7 +318,7 @@ def _open(
     opened: dict[str, Ticket | None] = {}
     for fingerprint, one in data.items():
         try:
-            opened[fingerprint] = tickets.create_ticket(
+            opened[fingerprint] = creation.create_ticket(
                 session, data=one, actor=user, zone=zone, sla=sla
             )
         except DuplicateFingerprint:

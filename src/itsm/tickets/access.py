@@ -25,7 +25,7 @@ from itsm.inventory import service as inventory
 from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, lifecycle, queries, service, visibility, workflow
+from itsm.tickets import creation, events, lifecycle, queries, service, visibility, workflow
 from itsm.tickets.errors import InvalidTransition, TicketNotFound
 from itsm.tickets.models import EventKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
@@ -232,7 +232,7 @@ def open_ticket(
         asset_id=data.asset_id,
         source=source,
     )
-    return service.create_ticket(session, data=create, actor=actor, zone=zone, sla=sla)
+    return creation.create_ticket(session, data=create, actor=actor, zone=zone, sla=sla)
 
 
 def own_requester_filter(viewer: User | None, filters: TicketFilters) -> int | None:

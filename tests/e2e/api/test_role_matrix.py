@@ -43,8 +43,8 @@ from itsm.inventory.schemas import AssetCreate
 from itsm.kb import service as kb
 from itsm.kb.schemas import ArticleCreate
 from itsm.server.app import create_app
+from itsm.tickets import creation, watchers
 from itsm.tickets import service as tickets
-from itsm.tickets import watchers
 from itsm.tickets.models import Category, Source, Status
 from itsm.tickets.schemas import CommentCreate, TicketCreate
 from itsm.users import service as users
@@ -133,7 +133,7 @@ def seed(api: Api, tag: str, *, password: str | None = None) -> Seed:
                 requester_id=requester.id,
                 source=Source.API,
             )
-            return tickets.create_ticket(s, data=data, actor=requester, zone=UTC)
+            return creation.create_ticket(s, data=data, actor=requester, zone=UTC)
 
         own = ticket(user, "Printer jammed")
         for body, internal in [("Looking into it.", False), ("Tray 2 is broken.", True)]:

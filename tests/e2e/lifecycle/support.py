@@ -20,7 +20,7 @@ from itsm.config import Settings
 from itsm.db.engine import build_engine
 from itsm.sla.calendar_config import CalendarSettings
 from itsm.sla.config import SlaSettings
-from itsm.tickets import service as tickets
+from itsm.tickets import creation
 from itsm.tickets.models import Ticket
 from itsm.tickets.schemas import TicketCreate
 from tests.e2e.cli import Cli
@@ -60,7 +60,7 @@ def seed(url: str, *titles: tuple[str, str]) -> list[str]:
     with database(url) as session:
         users = {name: make_user(session, username=name, role=role) for name, role in PEOPLE}
         made = [
-            tickets.create_ticket(
+            creation.create_ticket(
                 session,
                 data=TicketCreate(
                     title=title,

@@ -6,8 +6,8 @@ only and may leave; the requester copies and removes colleagues on their page.""
 from __future__ import annotations
 
 from itsm.accounts import password_change
+from itsm.tickets import creation, watchers
 from itsm.tickets import service as tickets
-from itsm.tickets import watchers
 from itsm.tickets.models import Category, Source
 from itsm.tickets.schemas import CommentCreate, TicketCreate
 from itsm.users import service as users
@@ -41,7 +41,7 @@ def _seed(api: Api) -> str:
             requester_id=ana.id,
             source=Source.WEB,
         )
-        ticket = tickets.create_ticket(session, data=data, actor=ana, zone=api.settings.zone)
+        ticket = creation.create_ticket(session, data=data, actor=ana, zone=api.settings.zone)
         note = CommentCreate(body=NOTE, is_internal=True)
         tickets.add_comment(session, ref=ticket.id, data=note, actor=None)
         return ticket.number

@@ -31,7 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 from itsm.config import Settings
 from itsm.db.runtime import open_database
-from itsm.tickets import service as tickets
+from itsm.tickets import creation
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
 
@@ -47,7 +47,7 @@ for i in range(int(count)):
         data = TicketCreate(
             title=f"worker {worker} ticket {i}", category="hardware", requester_id=requester.id
         )
-        tickets.create_ticket(session, data=data, actor=requester, zone=ZoneInfo("UTC"))
+        creation.create_ticket(session, data=data, actor=requester, zone=ZoneInfo("UTC"))
 db.dispose()
 print("done", worker, count, began, time.time())
 """

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from itsm.db.runtime import Database
-from itsm.tickets import numbering
+from itsm.tickets import creation, numbering
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Ticket, TicketEvent
 from itsm.tickets.schemas import TicketCreate
@@ -73,7 +73,7 @@ def test_counter_rows_are_per_day(db: Database) -> None:
         with db.session() as session:
             requester = users.get_user(session, ref=requester_id)
             data = TicketCreate(title="Dated", category="other", requester_id=requester_id)
-            ticket = tickets.create_ticket(
+            ticket = creation.create_ticket(
                 session, data=data, actor=requester, zone=UTC_ZONE, now=moment
             )
             numbers.append(ticket.number)

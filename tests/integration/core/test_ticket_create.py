@@ -18,7 +18,7 @@ from itsm.db.runtime import open_database
 from itsm.errors import InvalidInput
 from itsm.inventory.errors import AssetNotFound
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events
+from itsm.tickets import creation, events
 from itsm.tickets import service as tickets
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import Source, Status, Ticket, TicketComment
@@ -65,7 +65,7 @@ def test_number_day_is_the_day_in_the_configured_zone(session: Session) -> None:
     requester = make_user(session)
     data = TicketCreate(title="Zone", category="other", requester_id=requester.id)
     before = utcnow()
-    ticket = tickets.create_ticket(session, data=data, actor=requester, zone=zone)
+    ticket = creation.create_ticket(session, data=data, actor=requester, zone=zone)
     after = utcnow()
     assert ticket.number[4:12] in {numbering_day(before, zone), numbering_day(after, zone)}
 
@@ -95,7 +95,7 @@ def test_numbering_restarts_at_midnight_in_the_configured_zone(
     requester = make_user(session)
     data = TicketCreate(title="Around midnight", category="other", requester_id=requester.id)
     made = [
-        tickets.create_ticket(session, data=data, actor=requester, zone=ZoneInfo(zone), now=now)
+        creation.create_ticket(session, data=data, actor=requester, zone=ZoneInfo(zone), now=now)
         for now in MIDNIGHTS
     ]
     assert [t.number for t in made] == [f"TKT-{n}" for n in numbers]
@@ -286,7 +286,7 @@ def test_the_ticket_returned_is_in_the_session_clean_and_as_stored(
             "source": "web",
         }
     )
-    ticket = tickets.create_ticket(session, data=data, actor=requester, zone=UTC_ZONE, sla=sla)
+    ticket = creation.create_ticket(session, data=data, actor=requester, zone=UTC_ZONE, sla=sla)
     state = inspect(ticket)
     assert state.persistent
     assert not state.modified

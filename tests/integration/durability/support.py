@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from itsm.config import Settings
 from itsm.db.runtime import open_database
-from itsm.tickets import queries
-from itsm.tickets import service as tickets
+from itsm.tickets import creation, queries
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
 from tests.factories import UTC, make_user
@@ -49,7 +48,7 @@ def add_ticket(url: str, *, title: str, requester: int) -> int:
         with db.session() as session:
             data = TicketCreate(title=title, category="hardware", requester_id=requester)
             user = users.get_user(session, ref=requester)
-            return tickets.create_ticket(session, data=data, actor=user, zone=UTC).id
+            return creation.create_ticket(session, data=data, actor=user, zone=UTC).id
     finally:
         db.dispose()
 

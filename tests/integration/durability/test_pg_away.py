@@ -23,7 +23,7 @@ from itsm.cli.exit import ExitStatus
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from itsm.errors import DatabaseUnavailable
-from itsm.tickets import service as tickets
+from itsm.tickets import creation
 from itsm.tickets.models import Ticket, TicketEvent
 from itsm.tickets.schemas import TicketCreate
 from itsm.users import service as users
@@ -266,7 +266,7 @@ def test_service_calls_recover_from_cut_connections(staffed: Cli, fresh_db_url: 
         with db.session() as session:
             requester = users.get_user(session, ref="requester")
             data = TicketCreate(title="Monitor", category="hardware", requester_id=requester.id)
-            ticket = tickets.create_ticket(
+            ticket = creation.create_ticket(
                 session, data=data, actor=requester, zone=db.settings.zone
             )
             assert ticket.number.endswith("-0002")  # the lost one gave its number back
@@ -284,7 +284,7 @@ def _create_cut_off(db: Database, url: str) -> None:
     with db.session() as session:
         requester = users.get_user(session, ref="requester")
         data = TicketCreate(title="Monitor", category="hardware", requester_id=requester.id)
-        tickets.create_ticket(session, data=data, actor=requester, zone=db.settings.zone)
+        creation.create_ticket(session, data=data, actor=requester, zone=db.settings.zone)
         cut_connections(url)
         session.execute(text("SELECT 1"))
 

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
-from itsm.tickets import lifecycle
+from itsm.tickets import creation, lifecycle
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status, Ticket
 from itsm.tickets.schemas import CommentCreate, TicketCreate
@@ -78,7 +78,7 @@ def _create(
             requester_id=requester_id,
             assignee_id=assignee,
         )
-        ticket = tickets.create_ticket(
+        ticket = creation.create_ticket(
             session, data=data, actor=actor, zone=settings.zone, sla=settings.sla
         )
         entry = {

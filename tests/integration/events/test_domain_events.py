@@ -15,8 +15,8 @@ from itsm.events.domain import HOST_REPORTED, DomainEvent
 from itsm.integrations import alertmanager
 from itsm.integrations.config import AlertmanagerSettings
 from itsm.integrations.schemas import WebhookPayload
+from itsm.tickets import creation, workflow
 from itsm.tickets import service as tickets
-from itsm.tickets import workflow
 from itsm.tickets.errors import DuplicateFingerprint
 from itsm.tickets.models import Status, Ticket
 from itsm.tickets.schemas import CommentCreate, TicketCreate
@@ -89,7 +89,7 @@ def test_a_savepoint_rolled_back_drops_only_its_events(
     with db.session() as session:
         kept = make_ticket(session)
         with pytest.raises(DuplicateFingerprint):
-            tickets.create_ticket(
+            creation.create_ticket(
                 session,
                 data=TicketCreate(
                     title="again",

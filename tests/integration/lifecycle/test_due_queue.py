@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.sla.due import SlaFilter
-from itsm.tickets import queries
+from itsm.tickets import creation, queries
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status, Ticket
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketFilters, TicketUpdate
@@ -29,7 +29,7 @@ def test_due_at_follows_the_running_clock(session: Session, desk: Desk) -> None:
     data = TicketCreate(
         title="VPN", category="network", priority="high", requester_id=desk.requester.id
     )
-    ticket = tickets.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=ALWAYS)
+    ticket = creation.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=ALWAYS)
     assert _stored(session, ticket) == (ticket.first_response_due_at, "first_response")
 
     reply = CommentCreate(body="Lo miro ahora")
@@ -77,7 +77,7 @@ def _queue(session: Session, desk: Desk) -> dict[str, Ticket]:
         ("done", None),
     ):
         data = TicketCreate(title=name, category="other", requester_id=desk.requester.id)
-        ticket = tickets.create_ticket(
+        ticket = creation.create_ticket(
             session, data=data, actor=desk.requester, zone=ZONE, sla=ALWAYS
         )
         if due is not None:

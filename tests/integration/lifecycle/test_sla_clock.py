@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from itsm.sla import service as sla_service
 from itsm.sla.config import PRIORITIES, EscalationSettings, SlaSettings
+from itsm.tickets import creation
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status
 from itsm.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
@@ -49,7 +50,7 @@ def test_create_sets_due_and_warning_times_from_the_priority_target(
         priority=priority,
         requester_id=desk.requester.id,
     )
-    ticket = tickets.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=sla)
+    ticket = creation.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=sla)
     target = sla.targets[priority]
     fr, res = minutes(target.first_response_minutes), minutes(target.resolution_minutes)
     cal, start = calendar(sla), ticket.created_at
@@ -73,7 +74,7 @@ def test_default_targets_grow_from_critical_to_low(session: Session, desk: Desk)
         data = TicketCreate(
             title="t", category="other", priority=priority, requester_id=desk.requester.id
         )
-        t = tickets.create_ticket(session, data=data, actor=None, zone=ZONE, sla=ALWAYS)
+        t = creation.create_ticket(session, data=data, actor=None, zone=ZONE, sla=ALWAYS)
         assert t.first_response_due_at is not None
         assert t.resolution_due_at is not None
         spans.append((t.first_response_due_at - t.created_at, t.resolution_due_at - t.created_at))
@@ -84,7 +85,7 @@ def test_default_targets_grow_from_critical_to_low(session: Session, desk: Desk)
 @pytest.mark.parametrize("sla", [None, SlaSettings(enabled=False)], ids=["none", "disabled"])
 def test_no_clock_without_sla(session: Session, desk: Desk, sla: SlaSettings | None) -> None:
     data = TicketCreate(title="t", category="other", requester_id=desk.requester.id)
-    ticket = tickets.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=sla)
+    ticket = creation.create_ticket(session, data=data, actor=desk.requester, zone=ZONE, sla=sla)
     assert stored_clock(session, ticket) == (None, None, None, None)
     tickets.update_ticket(
         session, ref=ticket.id, data=TicketUpdate(priority="critical"), actor=None, sla=sla

@@ -15,6 +15,7 @@ from itsm.errors import Forbidden
 from itsm.reports.dashboard import TREND_DAYS, dashboard
 from itsm.reports.service import service_report
 from itsm.sla import service as sla
+from itsm.tickets import creation
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status
 from itsm.tickets.schemas import TicketCreate
@@ -35,7 +36,7 @@ def _create(
             "requester_id": requester_id,
         }
     )
-    ticket = tickets.create_ticket(session, data=data, actor=None, zone=UTC, sla=ALWAYS, now=now)
+    ticket = creation.create_ticket(session, data=data, actor=None, zone=UTC, sla=ALWAYS, now=now)
     return ticket.id
 
 

@@ -46,7 +46,7 @@ def test_importing_the_models_and_a_sqlite_engine_leaves_postgresql_unloaded() -
         "import sys\n"
         "from itsm.config import Settings\n"
         "from itsm.db.engine import build_engine\n"
-        "import itsm.tickets.service, itsm.diagnostics.service\n"
+        "import itsm.tickets.creation, itsm.diagnostics.service\n"
         "from sqlalchemy.orm import configure_mappers\n"
         "configure_mappers()\n"
         "engine = build_engine(Settings(database_url='sqlite://'))\n"

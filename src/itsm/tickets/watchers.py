@@ -57,14 +57,23 @@ def require_watchable(user: User) -> User:
     return users.require_active(user)
 
 
-def _ticket(
-    session: Session, *, ref: int | str | None, ticket: Ticket | None, actor: User | None
+def _changed_ticket(
+    session: Session,
+    *,
+    ref: int | str | None,
+    ticket: Ticket | None,
+    actor: User | None,
+    user: User,
+    adding: bool,
 ) -> Ticket:
-    if ticket is not None:
-        return ticket
-    if ref is None:
-        raise InvalidInput(N_("no ticket given; pass an id or a TKT-YYYYMMDD-NNNN number"))
-    return access.visible_ticket(session, ref=ref, viewer=actor)
+    """The ticket whose watchers change (``ticket``, or by ``ref`` as ``actor`` may see
+    it), once :func:`check_change` lets ``actor`` add or remove ``user``."""
+    if ticket is None:
+        if ref is None:
+            raise InvalidInput(N_("no ticket given; pass an id or a TKT-YYYYMMDD-NNNN number"))
+        ticket = access.visible_ticket(session, ref=ref, viewer=actor)
+    check_change(actor, ticket=ticket, user=user, adding=adding)
+    return ticket
 
 
 def add_watcher(
@@ -81,8 +90,7 @@ def add_watcher(
     requester, who is told everything already). The mail intake passes ``actor=None``
     (the system) for a person in Cc of a reply.
     """
-    found = _ticket(session, ref=ref, ticket=ticket, actor=actor)
-    check_change(actor, ticket=found, user=user, adding=True)
+    found = _changed_ticket(session, ref=ref, ticket=ticket, actor=actor, user=user, adding=True)
     require_watchable(user)
     if user.id == found.requester_id or is_watching(session, found, user):
         return False
@@ -110,8 +118,7 @@ def remove_watcher(
     ticket: Ticket | None = None,
 ) -> bool:
     """Stop copying ``user`` on the ticket; ``False`` when they were no watcher."""
-    found = _ticket(session, ref=ref, ticket=ticket, actor=actor)
-    check_change(actor, ticket=found, user=user, adding=False)
+    found = _changed_ticket(session, ref=ref, ticket=ticket, actor=actor, user=user, adding=False)
     row = session.get(TicketWatcher, (found.id, user.id))
     if row is None:
         return False
@@ -162,24 +169,30 @@ def watched_by(session: Session, *, user: User, limit: int = 50) -> Sequence[Tic
     return session.scalars(stmt).unique().all()
 
 
-def _refuse_before_lookup(
-    actor: User | None, ticket: Ticket, user_ref: int | str, *, adding: bool
-) -> None:
-    """:func:`check_change`'s refusals that do not depend on who ``user_ref`` is, made
-    before looking them up so that a refused end user learns nothing of other accounts."""
-    if actor is None or sees_all(actor) or actor.id == ticket.requester_id:
-        return
-    if adding or not users.names(actor, user_ref):
+def _by_refs(
+    session: Session, *, ref: int | str, user_ref: int | str, actor: User | None, adding: bool
+) -> tuple[Ticket, User]:
+    """The ticket (as ``actor`` may see it) and the user of a door's references.
+
+    :func:`check_change`'s refusals that do not depend on who ``user_ref`` is come
+    before looking them up, so that a refused end user learns nothing of other accounts.
+    """
+    ticket = access.visible_ticket(session, ref=ref, viewer=actor)
+    if (
+        actor is not None
+        and not sees_all(actor)
+        and actor.id != ticket.requester_id
+        and (adding or not users.names(actor, user_ref))
+    ):
         check_change(actor, ticket=ticket, user=actor, adding=True)  # refuses
+    return ticket, access.user_ref(session, user_ref)
 
 
 def watch(
     session: Session, *, ref: int | str, user_ref: int | str, actor: User | None
 ) -> tuple[Ticket, User, bool]:
     """:func:`add_watcher` for the doors, by references: ``(ticket, user, added)``."""
-    ticket = access.visible_ticket(session, ref=ref, viewer=actor)
-    _refuse_before_lookup(actor, ticket, user_ref, adding=True)
-    user = access.user_ref(session, user_ref)
+    ticket, user = _by_refs(session, ref=ref, user_ref=user_ref, actor=actor, adding=True)
     return ticket, user, add_watcher(session, ticket=ticket, user=user, actor=actor)
 
 
@@ -187,9 +200,7 @@ def unwatch(
     session: Session, *, ref: int | str, user_ref: int | str, actor: User | None
 ) -> tuple[Ticket, User, bool]:
     """:func:`remove_watcher` for the doors, by references: ``(ticket, user, removed)``."""
-    ticket = access.visible_ticket(session, ref=ref, viewer=actor)
-    _refuse_before_lookup(actor, ticket, user_ref, adding=False)
-    user = access.user_ref(session, user_ref)
+    ticket, user = _by_refs(session, ref=ref, user_ref=user_ref, actor=actor, adding=False)
     return ticket, user, remove_watcher(session, ticket=ticket, user=user, actor=actor)
 
 

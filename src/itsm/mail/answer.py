@@ -8,6 +8,7 @@ before), and marked ``Auto-Submitted: auto-replied`` so that no machine answers 
 from __future__ import annotations
 
 import logging
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -19,6 +20,10 @@ from itsm.i18n import gettext as _
 from itsm.logs import fields
 
 log = logging.getLogger("itsm.mail")
+
+#: Headers folded at SMTP's line limit, not 78: the email package writes a longer
+#: In-Reply-To id as encoded words, which no client would match to the mail it names.
+_POLICY = policy.default.clone(max_line_length=998)
 
 
 def refusal(settings: Settings, *, to: str, subject: str, message_id: str | None) -> EmailMessage:
@@ -37,7 +42,7 @@ def refusal(settings: Settings, *, to: str, subject: str, message_id: str | None
             "This message was sent automatically; replies to it are not read."
         )
         fallback = _("Your email to the help desk")
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     shown = one_line(subject)[:200]
     message["Subject"] = f"Re: {shown}" if shown else fallback
     message["From"] = Address(display_name=one_line(cfg.from_name), addr_spec=cfg.from_address)

@@ -1,7 +1,8 @@
 """``itsm mail fetch``: read the mailbox once and turn each mail into what it asks for.
 
-Each mail is read, handled in one transaction of its own (:func:`itsm.mail.intake.take`),
-and only then moved out of the folder: to ``mail.processed_folder``, or to
+Mails are read a chunk at a time (one FETCH), handled (:func:`itsm.mail.intake.take`)
+a group at a time in one transaction, each mail in a savepoint of its own, and
+only once committed moved out of the folder: to ``mail.processed_folder``, or to
 ``mail.quarantine_folder`` when it cannot be read. A crash between the commit and the
 move leaves a mail whose row says it was handled: the next run only moves it. A mail
 over ``mail.max_message_bytes`` is quarantined by its size, without downloading it.
@@ -10,12 +11,15 @@ over ``mail.max_message_bytes`` is quarantined by its size, without downloading 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from itsm.attachments.storage import Store
+from itsm.config import Settings
 from itsm.db.runtime import Database
 from itsm.errors import ErrorKind, ItsmError
 from itsm.logs import fields
@@ -30,6 +34,9 @@ _RETRIED = frozenset({ErrorKind.UNAVAILABLE, ErrorKind.NOT_MIGRATED})
 #: Mails read by one FETCH at most, and their bytes (a chunk is held in memory).
 _CHUNK_MAILS = 50
 _CHUNK_BYTES = 32 * 1024 * 1024
+#: Mails handled in one transaction at most, and for how long it may go on.
+_GROUP_MAILS = 50
+_GROUP_SECONDS = 0.5
 
 
 @dataclass
@@ -92,23 +99,23 @@ def _chunk(db: Database, box: Mailbox, tally: Tally, uids: list[int]) -> None:
     settings = db.settings
     store = Store(settings.attachments_dir)
     raws = box.fetch(uids)  # one missing was taken meanwhile by another reader
+    waiting = [(uid, raw) for uid in uids if (raw := raws.get(uid)) is not None]
     done: dict[str, list[int]] = {}
     refusals: list[intake.Handled] = []
     try:
-        for uid in uids:
-            if (raw := raws.get(uid)) is None:
-                continue
-            handled = _handle(db, raw=raw, store=store)
-            quarantined = handled.outcome == Outcome.QUARANTINED
-            folder = (
-                settings.mail.quarantine_folder if quarantined else settings.mail.processed_folder
-            )
-            done.setdefault(folder, []).append(uid)
-            if handled.again:  # counted by the run that committed it
-                continue
-            tally.add(handled.outcome)
-            if handled.refused_to is not None:
-                refusals.append(handled)
+        while waiting:
+            committed = _group(db, waiting, store=store)
+            del waiting[: len(committed)]
+            for uid, handled in committed:
+                quarantined = handled.outcome == Outcome.QUARANTINED
+                cfg = settings.mail
+                folder = cfg.quarantine_folder if quarantined else cfg.processed_folder
+                done.setdefault(folder, []).append(uid)
+                if handled.again:  # counted by the run that committed it
+                    continue
+                tally.add(handled.outcome)
+                if handled.refused_to is not None:
+                    refusals.append(handled)
     finally:  # what was committed leaves the folder, even when a later mail failed
         for folder, moved in done.items():
             box.move(moved, folder)
@@ -119,20 +126,38 @@ def _chunk(db: Database, box: Mailbox, tally: Tally, uids: list[int]) -> None:
         )
 
 
-def _handle(db: Database, *, raw: bytes, store: Store) -> intake.Handled:
+def _group(
+    db: Database, mails: list[tuple[int, bytes]], *, store: Store
+) -> list[tuple[int, intake.Handled]]:
+    """Handle the first of ``mails`` in one transaction, each in a savepoint of its own
+    (a mail the services refuse undoes only itself), until :data:`_GROUP_MAILS` or
+    :data:`_GROUP_SECONDS`; what was handled, once committed. One commit per mail
+    was most of a mail's cost; the time bound keeps the lock on the ticket counter
+    (and SQLite's on the whole file) short for the people writing meanwhile."""
+    handled: list[tuple[int, intake.Handled]] = []
+    started = time.monotonic()
+    with db.session() as session:
+        for uid, raw in mails:
+            handled.append((uid, _handle(session, raw=raw, settings=db.settings, store=store)))
+            if len(handled) >= _GROUP_MAILS or time.monotonic() - started > _GROUP_SECONDS:
+                break
+    return handled
+
+
+def _handle(session: Session, *, raw: bytes, settings: Settings, store: Store) -> intake.Handled:
     try:
-        with db.session() as session:
-            return intake.take(session, raw=raw, settings=db.settings, store=store)
+        with session.begin_nested():
+            return intake.take(session, raw=raw, settings=settings, store=store)
     except IntegrityError:
         # Another reader committed this mail first (its row's unique key): seen as handled.
-        with db.session() as session:
-            return intake.take(session, raw=raw, settings=db.settings, store=store)
+        with session.begin_nested():
+            return intake.take(session, raw=raw, settings=settings, store=store)
     except ItsmError as exc:
         if exc.kind in _RETRIED:
             raise
         # A mail the services refuse must not block the folder: set aside for a person.
         log.warning("mail.quarantined", extra=fields(reason=str(exc), size=len(raw)))
-        with db.session() as session:
+        with session.begin_nested():
             intake.record_quarantined(session, raw=raw)
         return intake.Handled(Outcome.QUARANTINED)
 

@@ -19,8 +19,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from itsm.mail.charsets import clean_text, decode_text
 
-#: Longest message id kept; longer ones are garbage (and would not fit a column).
-MESSAGE_ID_MAX = 255
+#: Longest message id kept: a header line's limit (RFC 5322), and an id cannot be
+#: folded; one over mail_messages' column is stored hashed (``models.id_key``).
+MESSAGE_ID_MAX = 998
 #: Most ids kept from References: the thread's first and its latest ones.
 REFERENCES_MAX = 100
 #: Longest subject kept, in characters.

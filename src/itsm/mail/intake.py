@@ -28,9 +28,9 @@ from itsm.errors import TooLarge
 from itsm.i18n import gettext as _
 from itsm.logs import fields
 from itsm.mail import replies
-from itsm.mail.models import KEY_CHARS, MailMessage, Outcome
+from itsm.mail.models import MailMessage, Outcome, id_key
 from itsm.mail.parse import MalformedMail, ParsedMail, parse
-from itsm.tickets import access
+from itsm.tickets import access, watchers
 from itsm.tickets.models import Category, Source, Ticket
 from itsm.tickets.schemas import MAX_TEXT_BYTES, MAX_TITLE, CommentCreate, TicketOpen
 from itsm.users import service as users
@@ -58,18 +58,43 @@ class Handled:
     message_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What tells one mail from another in ``mail_messages``."""
+
+    key: str
+    fingerprint: str
+
+
 def message_key(message_id: str | None, raw: bytes) -> str:
     """The mail's key in ``mail_messages``: its Message-ID, hashed when too long for the
     column, or the hash of its bytes when it has none."""
     if message_id is None:
         return "raw-sha256:" + hashlib.sha256(raw).hexdigest()
-    if len(message_id) > KEY_CHARS:
-        return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
-    return message_id
+    return id_key(message_id)
 
 
-def handled_before(session: Session, *, key: str) -> MailMessage | None:
-    return session.scalar(select(MailMessage).where(MailMessage.message_key == key))
+def fingerprint_of(sender: str | None, raw: bytes) -> str:
+    """SHA-256 of the sender and the mail's body: the same for a mail delivered again,
+    another for a different mail that reuses its Message-ID. Headers are left out
+    (a mail delivered twice may gain Received lines) and so are line endings."""
+    _, blank, body = (lines := raw.replace(b"\r\n", b"\n")).partition(b"\n\n")
+    digest = hashlib.sha256((sender or "").encode("utf-8", "replace") + b"\0")
+    digest.update(body if blank else lines)
+    return digest.hexdigest()
+
+
+def handled_before(session: Session, *, seen: Seen) -> MailMessage | None:
+    """The row of this very mail, if handled (a row from before fingerprints: any mail
+    with its id, as then)."""
+    return session.scalars(
+        select(MailMessage)
+        .where(
+            MailMessage.message_key == seen.key,
+            MailMessage.fingerprint.in_((seen.fingerprint, "")),
+        )
+        .limit(1)
+    ).first()
 
 
 def take(session: Session, *, raw: bytes, settings: Settings, store: Store) -> Handled:
@@ -79,18 +104,26 @@ def take(session: Session, *, raw: bytes, settings: Settings, store: Store) -> H
     try:
         mail = parse(raw, max_bytes=cfg.max_message_bytes)
     except MalformedMail as exc:
-        key = message_key(None, raw)
-        if (row := handled_before(session, key=key)) is not None:
+        seen = Seen(message_key(None, raw), fingerprint_of(None, raw))
+        if (row := handled_before(session, seen=seen)) is not None:
             return Handled(Outcome(row.outcome), again=True)
-        _record(session, key=key, outcome=Outcome.QUARANTINED, sender=None, ticket=None)
+        _record(session, seen=seen, outcome=Outcome.QUARANTINED)
         log.warning("mail.quarantined", extra=fields(reason=str(exc), size=len(raw)))
         return Handled(Outcome.QUARANTINED)
-    key = message_key(mail.message_id, raw)
-    if (row := handled_before(session, key=key)) is not None:
-        return Handled(Outcome(row.outcome), again=True)
     sender = mail.sender.email.strip().lower()
+    seen = Seen(message_key(mail.message_id, raw), fingerprint_of(sender, raw))
+    if (row := handled_before(session, seen=seen)) is not None:
+        return Handled(Outcome(row.outcome), again=True)
     handled = _decide(session, mail=mail, sender=sender, settings=settings, store=store)
-    _record(session, key=key, outcome=handled.outcome, sender=sender, ticket=handled.ticket_id)
+    recipients = "\n".join(dict.fromkeys(a.email for a in (*mail.to, *mail.cc)))
+    _record(
+        session,
+        seen=seen,
+        outcome=handled.outcome,
+        sender=sender,
+        ticket=handled.ticket_id,
+        recipients=recipients or None,
+    )
     log.info(
         f"mail.{handled.outcome}",
         extra=fields(sender=sender, ticket=handled.ticket_number, message_id=mail.message_id),
@@ -101,22 +134,32 @@ def take(session: Session, *, raw: bytes, settings: Settings, store: Store) -> H
 def record_quarantined(session: Session, *, raw: bytes) -> None:
     """Mark ``raw`` handled as quarantined (the services refused what it asked)."""
     try:
-        key = message_key(parse(raw, max_bytes=len(raw)).message_id, raw)
+        mail = parse(raw, max_bytes=len(raw))
+        sender: str | None = mail.sender.email.strip().lower()
+        seen = Seen(message_key(mail.message_id, raw), fingerprint_of(sender, raw))
     except MalformedMail:
-        key = message_key(None, raw)
-    if handled_before(session, key=key) is None:
-        _record(session, key=key, outcome=Outcome.QUARANTINED, sender=None, ticket=None)
+        seen = Seen(message_key(None, raw), fingerprint_of(None, raw))
+    if handled_before(session, seen=seen) is None:
+        _record(session, seen=seen, outcome=Outcome.QUARANTINED)
 
 
 def _record(
-    session: Session, *, key: str, outcome: Outcome, sender: str | None, ticket: int | None
+    session: Session,
+    *,
+    seen: Seen,
+    outcome: Outcome,
+    sender: str | None = None,
+    ticket: int | None = None,
+    recipients: str | None = None,
 ) -> None:
     session.add(
         MailMessage(
-            message_key=key,
+            message_key=seen.key,
+            fingerprint=seen.fingerprint,
             outcome=outcome,
             sender=sender[:320] if sender else None,
             ticket_id=ticket,
+            recipients=recipients,
             received_at=utcnow(),
         )
     )
@@ -132,8 +175,7 @@ def _decide(
     session: Session, *, mail: ParsedMail, sender: str, settings: Settings, store: Store
 ) -> Handled:
     cfg = settings.mail
-    desk = {settings.email.from_address.lower(), (settings.email.reply_to or "").lower()}
-    if sender in desk:
+    if sender in _desk(settings):
         return _ignored("sent by the desk's own address (a mail loop)", sender)
     if mail.automatic:
         return _ignored("automatic mail (autoresponder, bulk, bounce)", sender)
@@ -161,6 +203,11 @@ def _decide(
             session, mail=mail, person=person, ticket=ticket, settings=settings, store=store
         )
     return _open(session, mail=mail, person=person, settings=settings, store=store)
+
+
+def _desk(settings: Settings) -> set[str]:
+    """The desk's own addresses, lower case."""
+    return {settings.email.from_address.lower(), (settings.email.reply_to or "").lower()} - {""}
 
 
 def _recent(session: Session, sender: str, outcomes: Collection[Outcome], within: timedelta) -> int:
@@ -195,7 +242,21 @@ def _open(
         session, data=data, actor=person, source=Source.EMAIL, zone=settings.zone, sla=settings.sla
     )
     _attach_all(session, mail=mail, person=person, ticket=ticket, settings=settings, store=store)
+    _copy_cc(session, mail=mail, person=person, ticket=ticket, settings=settings)
     return Handled(Outcome.TICKET, ticket_number=ticket.number, ticket_id=ticket.id)
+
+
+def _copy_cc(
+    session: Session, *, mail: ParsedMail, person: User, ticket: Ticket, settings: Settings
+) -> None:
+    """The people the new request was copied to (Cc) watch its ticket, as a reply-all
+    by one of them would make them: known people only (a stranger in Cc is no
+    account to make), never the desk's own address nor the sender."""
+    skipped = _desk(settings) | {(person.email or "").lower()}
+    copied = [a.email for a in mail.cc if a.email not in skipped]
+    for user in users.people_by_email(session, addresses=copied).values():
+        if user.id != person.id:
+            watchers.add_watcher(session, user=user, actor=None, ticket=ticket)
 
 
 def _comment(

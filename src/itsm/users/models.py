@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String, false, true
+from sqlalchemy import Boolean, Index, Integer, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from itsm.db.base import Base, Timestamps, enum_check
@@ -45,3 +45,8 @@ class User(Timestamps, Base):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+
+# People are looked up by email whatever its case (the mail intake, per mail):
+# users.service.with_emails compares lower(email), which this index serves.
+Index("ix_users_email_lower", func.lower(User.email))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
@@ -355,27 +355,37 @@ def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
 
 
+def with_emails(session: Session, *, addresses: Iterable[str]) -> list[User]:
+    """Every account (deactivated and system ones too) whose email is one of
+    ``addresses``, whatever its case, oldest first: the one look-up of people by
+    email, through the index on ``lower(email)`` (migration 0027)."""
+    wanted = sorted({a.strip().lower() for a in addresses if a.strip()})
+    if not wanted:
+        return []
+    return list(
+        session.scalars(select(User).where(func.lower(User.email).in_(wanted)).order_by(User.id))
+    )
+
+
+def people_by_email(session: Session, *, addresses: Iterable[str]) -> dict[str, User]:
+    """lower-case address -> the active person with it (the oldest account if several
+    share it), never a system account; one query for them all."""
+    found: dict[str, User] = {}
+    for user in with_emails(session, addresses=addresses):
+        if user.is_active and not user.system and user.email:
+            found.setdefault(user.email.lower(), user)
+    return found
+
+
 def find_by_email(session: Session, *, address: str) -> User | None:
     """The active person whose email is ``address``, whatever its case (the oldest
     account if several share it); never a system account."""
-    return session.scalars(
-        select(User)
-        .where(
-            func.lower(User.email) == address.strip().lower(),
-            User.is_active.is_(True),
-            User.system.is_(False),
-        )
-        .order_by(User.id)
-        .limit(1)
-    ).first()
+    return people_by_email(session, addresses=[address]).get(address.strip().lower())
 
 
 def has_account(session: Session, *, address: str) -> bool:
     """Whether any account, deactivated or a system one too, has the email ``address``."""
-    found = session.scalar(
-        select(User.id).where(func.lower(User.email) == address.strip().lower()).limit(1)
-    )
-    return found is not None
+    return bool(with_emails(session, addresses=[address]))
 
 
 def create_from_email(session: Session, *, address: str, name: str | None) -> User:

@@ -62,7 +62,12 @@ def test_a_fetch_killed_between_commits_and_moves_loses_and_repeats_nothing(
     )
     try:
         # Killed once some mails are committed: one chunk is moved only when all are.
-        wait_until("the fetch committed a few mails", lambda: _count(db, MailMessage) >= 3)
+        # (The command's start is in the wait: allowed longer on a loaded machine.)
+        wait_until(
+            "the fetch committed a few mails",
+            lambda: _count(db, MailMessage) >= 3,
+            timeout=120,
+        )
     finally:
         os.kill(fetcher.pid, signal.SIGKILL)
         fetcher.wait()

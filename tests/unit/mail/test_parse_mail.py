@@ -187,7 +187,8 @@ def test_no_from_is_malformed() -> None:
         ("<a b@x>", None),
         ("garbage with spaces", None),
         ("<>", None),
-        ("<" + "a" * 300 + "@x>", None),
+        ("<" + "a" * 300 + "@x>", "a" * 300 + "@x"),  # stored hashed, still an id
+        ("<" + "a" * 1000 + "@x>", None),  # over a header line: garbage
     ],
 )
 def test_message_id_normalised(value: str, expected: str | None) -> None:

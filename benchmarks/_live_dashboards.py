@@ -5,10 +5,12 @@ One asyncio process (the benchmark's) opens ``clients`` event streams
 HTTP library between the bytes and the clock, so that the client's own cost stays
 small beside 200 streams. For each change, a ticket is created through the API
 (``POST /api/v1/tickets``) and each stream's delay is the time from just before the
-request was sent to the first event the stream receives afterwards; then, as the
-page's script does, each client reads ``/dashboard/panel`` again, and the delay to
-the panel's last byte is the time the change takes to show. Idle cost: the server
-process's CPU time (psutil) over a quiet interval, without streams and with them.
+request was sent to the first event the stream receives afterwards (the page's
+stream tells ``dashboard.refreshed`` once the server has computed the new figures,
+not the change itself); then, as the page's script does, each client reads
+``/dashboard/panel`` again, and the delay to the panel's last byte is the time the
+change takes to show. Idle cost: the server process's CPU time (psutil) over a
+quiet interval, without streams and with them.
 """
 
 from __future__ import annotations

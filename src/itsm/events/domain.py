@@ -54,6 +54,8 @@ TOKEN_REVOKED = "token.revoked"  # noqa: S105
 ASSET_CREATED = "asset.created"
 ASSET_ASSIGNED = "asset.assigned"  # ``user_id``: the new owner (none: unassigned)
 ASSET_STATUS_CHANGED = "asset.status_changed"
+#: The server's live dashboard has new figures in place (told by the server, never stored).
+DASHBOARD_REFRESHED = "dashboard.refreshed"
 ARTICLE_CREATED = "article.created"
 ARTICLE_UPDATED = "article.updated"
 ARTICLE_PUBLISHED = "article.published"

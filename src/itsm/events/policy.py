@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from itsm.accounts.policy import is_admin
-from itsm.events.domain import TICKET_PREFIX, TOKEN_PREFIX, DomainEvent
+from itsm.events.domain import DASHBOARD_REFRESHED, TICKET_PREFIX, TOKEN_PREFIX, DomainEvent
 
 if TYPE_CHECKING:
     from itsm.accounts.principal import Principal
@@ -34,3 +34,10 @@ def may_hear(who: Principal, event: DomainEvent) -> bool:
 def moves_dashboard(event: DomainEvent) -> bool:
     """Whether ``event`` may change the live dashboard's figures (its page reads them again)."""
     return event.kind.startswith(_DASHBOARD_PREFIXES)
+
+
+def shows_on_dashboard(event: DomainEvent) -> bool:
+    """Whether the dashboard page reads its figures again on ``event``: once they have
+    been computed again after a change (not at the change itself, which would only
+    read the last ones), or when its stream may have missed events."""
+    return event.kind in (DASHBOARD_REFRESHED, "resync")

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -77,8 +78,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with running_hub(app.state.db) as hub:
                 app.state.live = hub
-                with _notify_worker(app.state.db):
-                    yield
+                app.state.dashboard = cache = DashboardCache(
+                    sessions=partial(app.state.db.session, write=False),
+                    zone=cfg.zone,
+                    on_fresh=hub.figures_fresh,
+                )
+                hub.on_change = cache.changed
+                try:
+                    with _notify_worker(app.state.db):
+                        yield
+                finally:
+                    cache.close()  # a computation under way ends before the database closes
         finally:
             app.state.db.dispose()
 
@@ -93,7 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=api.COMMON_RESPONSES,
     )
     app.state.settings = cfg
-    app.state.dashboard = DashboardCache()
     api.install(app, page=web.error_page)
     web.install(app, docs_path=f"{API_PREFIX}/docs")
     app.add_middleware(

@@ -28,13 +28,14 @@ from itsm.db import listen, notify, sqlite_watch
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
 from itsm.events import watermark
-from itsm.events.domain import DomainEvent
+from itsm.events.domain import DASHBOARD_REFRESHED, DomainEvent
 from itsm.events.policy import may_hear, moves_dashboard
 
 log = logging.getLogger(__name__)
 
 #: Told to a stream that may have missed events: read everything again.
 RESYNC = DomainEvent(kind="resync")
+FIGURES_FRESH = DomainEvent(kind=DASHBOARD_REFRESHED)
 QUEUE_SIZE = 1000
 
 
@@ -64,11 +65,17 @@ class Hub:
     generation: int = 0
     #: Set once the PostgreSQL listener has its LISTEN in place (at once on SQLite).
     ready: anyio.Event = field(default_factory=anyio.Event)
+    #: Open streams of dashboard pages: while there are any, a new generation is told
+    #: to ``on_change`` (which computes the figures again and announces them).
+    dashboards: int = 0
+    on_change: Callable[[int], None] | None = None
 
     def fan_out(self, events: Sequence[DomainEvent]) -> None:
         """On the event loop: hand ``events`` to every open stream."""
         if any(moves_dashboard(e) for e in events):
             self.generation += 1
+            if self.dashboards and self.on_change is not None:
+                self.on_change(self.generation)
         for stream in self.streams:
             for event in events:
                 stream.put(event)
@@ -80,13 +87,19 @@ class Hub:
     def resync(self) -> None:
         self.fan_out([RESYNC])
 
+    def figures_fresh(self) -> None:
+        """From any thread: the dashboard's new figures are in place (pages read them)."""
+        self.from_thread([FIGURES_FRESH])
+
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Stream]:
+    async def subscribe(self, *, dashboard: bool = False) -> AsyncIterator[Stream]:
         stream = Stream()
         self.streams.add(stream)
+        self.dashboards += dashboard
         try:
             yield stream
         finally:
+            self.dashboards -= dashboard
             self.streams.discard(stream)
 
 
@@ -158,6 +171,7 @@ def event_stream(
     login: LoginCheck,
     named: bool = True,
     only: Callable[[DomainEvent], bool] | None = None,
+    dashboard: bool = False,
 ) -> EventSourceResponse:
     """The response of an event stream for ``who``: ``ready``, then what they may hear.
 
@@ -166,7 +180,8 @@ def event_stream(
     login that opened it. ``named``: each event is named by its kind (API clients listen
     per kind); else every event is a plain ``message`` whose data holds the kind (a page
     listens once). ``only``: the events the page shows (the others would make it read
-    again for nothing).
+    again for nothing). ``dashboard``: a dashboard page's stream (while one is open,
+    each change has the figures computed again and announced).
     """
     hub: Hub = request.app.state.live
     db: Database = request.app.state.db
@@ -185,7 +200,7 @@ def event_stream(
     async def stream() -> AsyncIterator[ServerSentEvent]:
         opened = anyio.current_time()
         ends_at, check_at = opened + cfg.event_stream_max_seconds, opened + heartbeat
-        async with hub.subscribe() as mine:
+        async with hub.subscribe(dashboard=dashboard) as mine:
             await hub.ready.wait()
             yield ServerSentEvent(event="ready" if named else None, data='{"kind": "ready"}')
             while (now := anyio.current_time()) < ends_at:

@@ -42,7 +42,8 @@ def test_logging_out_ends_the_dashboards_stream(api: Api) -> None:
         }
         created = api.client(api.token(tina)).post("/tickets", json=ticket)
         assert created.status_code == 201, created.text
-        open_still.until("message", kind="ticket.created", ticket_id=created.json()["id"])
+        # the change has the figures computed again, and the open dashboard told
+        open_still.until("message", kind="dashboard.refreshed")
 
 
 def test_a_new_password_ends_the_dashboards_stream(api: Api) -> None:

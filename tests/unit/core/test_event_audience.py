@@ -8,8 +8,8 @@ import pytest
 
 from itsm.accounts.principal import Principal
 from itsm.events.domain import DomainEvent
-from itsm.events.policy import may_hear, moves_dashboard
-from itsm.server.live import Hub
+from itsm.events.policy import may_hear, moves_dashboard, shows_on_dashboard
+from itsm.server.live import FIGURES_FRESH, RESYNC, Hub
 from itsm.users.models import User
 
 ADMIN = Principal(user=User(id=1, username="root", role="admin"))
@@ -49,3 +49,24 @@ def test_tokens_and_articles_leave_the_dashboard_as_it_is() -> None:
     finally:
         hub.loop.close()
     assert [moves_dashboard(e) for e in (OWN_TICKET, USER_MADE, ASSET)] == [True] * 3
+
+
+def test_a_change_has_the_figures_computed_again_while_a_dashboard_is_open() -> None:
+    """The hub tells its new generation while a dashboard page's stream is open; the
+    page reads again once the new figures are in place, not at the change."""
+    told: list[int] = []
+    hub = Hub(loop=asyncio.new_event_loop(), on_change=told.append)
+    try:
+        hub.fan_out([OWN_TICKET])
+        hub.dashboards = 1
+        hub.fan_out([OWN_TICKET])
+        hub.fan_out([FIGURES_FRESH])  # the new figures: no new generation
+    finally:
+        hub.loop.close()
+    assert told == [2]
+    assert hub.generation == 2
+    assert [shows_on_dashboard(e) for e in (OWN_TICKET, FIGURES_FRESH, RESYNC)] == [
+        False,
+        True,
+        True,
+    ]

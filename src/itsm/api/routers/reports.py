@@ -12,7 +12,7 @@ from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.period import resolve_period
 from itsm.reports.schemas import Dashboard, ServiceReport
 from itsm.reports.service import service_report
-from itsm.server.deps import SessionDep, SettingsDep
+from itsm.server.deps import SessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -50,12 +50,12 @@ def service(
         " resolve, SLA % and average rating of today, the last 7 and 30 days (each the"
         " service report of that period); opened, resolved and average rating per day for"
         " 30 days; each host's latest diagnostics severity. Days are in the configured time"
-        " zone. Read it again on each event of `GET /api/v1/events`."
+        " zone. After a change the last figures are served (their `at` says when they were"
+        " computed) while new ones are computed once; the `dashboard.refreshed` event of"
+        " `GET /api/v1/events` tells when they are in place: read them again then."
     ),
 )
-def dashboard(request: Request, session: SessionDep, who: StaffDep, cfg: SettingsDep) -> Dashboard:
+def dashboard(request: Request, session: SessionDep, who: StaffDep) -> Dashboard:
     # the web page's cache: one computation per change serves both
     cache: DashboardCache = request.app.state.dashboard
-    return cache.figures(
-        session, who=who, generation=request.app.state.live.generation, zone=cfg.zone
-    )
+    return cache.figures(session, who=who, generation=request.app.state.live.generation)

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
-from itsm.events.policy import moves_dashboard
+from itsm.events.policy import shows_on_dashboard
 from itsm.reports.dashboard_cache import DashboardCache
 from itsm.reports.schemas import Dashboard
 from itsm.server.deps import SessionDep
@@ -25,7 +25,7 @@ def _figures(request: Request, session: SessionDep, who: ViewerDep) -> Dashboard
     state = request.app.state
     cache: DashboardCache = state.dashboard
     hub: Hub = state.live
-    return cache.figures(session, who=who, generation=hub.generation, zone=state.settings.zone)
+    return cache.figures(session, who=who, generation=hub.generation)
 
 
 @router.get("/dashboard")
@@ -48,12 +48,14 @@ def panel(request: Request, session: SessionDep, who: ViewerDep) -> Response:
 
 @router.get("/dashboard/events")
 async def events(request: Request, who: ViewerDep) -> EventSourceResponse:
-    """The page's event stream (the session cookie's person; staff hear every change).
-    An open dashboard is in use, as a wall screen is: it keeps its session from idling
-    out, up to the session's absolute expiry."""
+    """The page's event stream: a change has the server compute the figures again, and
+    the page hears when they are in place. An open dashboard is in use, as a wall screen
+    is: it keeps its session from idling out, up to the session's absolute expiry."""
     require_staff(who)
     login = login_check(request, in_use=True)
-    return event_stream(request, who, login=login, named=False, only=moves_dashboard)
+    return event_stream(
+        request, who, login=login, named=False, only=shows_on_dashboard, dashboard=True
+    )
 
 
 def _context(request: Request, figures: Dashboard) -> dict[str, object]:

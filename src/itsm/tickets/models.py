@@ -116,7 +116,7 @@ class Ticket(Timestamps, Base):
             "id",
             where=_ACTIVE_SQL,
         ),
-        # The "all active" queue by creation time, without sorting it; migration 0027.
+        # The "all active" queue by creation time, without sorting it; migration 0028.
         partial_index("ix_tickets_active_created", "created_at", "id", where=_ACTIVE_SQL),
         # A technician's active queue, newest first, without sorting it; migration 0005.
         partial_index(

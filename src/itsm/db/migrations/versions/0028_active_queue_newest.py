@@ -6,8 +6,8 @@ walked ``ix_tickets_created`` past the closed tickets). ``ix_tickets_active_crea
 holds only the active tickets, by creation time. A SQLite file analysed before is
 analysed again, as 0006 does, so that the planner knows the new index.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-08
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""0027 on both databases: the "all active" queue's index by creation time comes and
+"""0028 on both databases: the "all active" queue's index by creation time comes and
 goes, a SQLite file analysed before knows it after, and the tickets stay as they were."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ def _indexes(engine: Engine) -> set[str]:
     return {str(ix["name"]) for ix in inspect(engine).get_indexes("tickets")}
 
 
-def test_0027_indexes_the_active_tickets_by_creation_time(engine: Engine) -> None:
-    migrate.upgrade(engine, "0026")
+def test_0028_indexes_the_active_tickets_by_creation_time(engine: Engine) -> None:
+    migrate.upgrade(engine, "0027")
     assert INDEX not in _indexes(engine)
     sqlite = engine.dialect.name == "sqlite"
     with engine.begin() as conn:
@@ -31,9 +31,9 @@ def test_0027_indexes_the_active_tickets_by_creation_time(engine: Engine) -> Non
                 ),
                 {"id": n, "number": f"TKT-20261201-000{n}", "status": status, "at": AT},
             )
-        if sqlite:  # analysed before: 0027 analyses tickets again, the new index included
+        if sqlite:  # analysed before: 0028 analyses tickets again, the new index included
             conn.exec_driver_sql("ANALYZE")
-    migrate.upgrade(engine, "0027")
+    migrate.upgrade(engine, "0028")
     assert INDEX in _indexes(engine)
     with engine.connect() as conn:
         if sqlite:
@@ -46,5 +46,5 @@ def test_0027_indexes_the_active_tickets_by_creation_time(engine: Engine) -> Non
             )
         ).scalars()
         assert list(active) == [2, 1]
-    migrate.downgrade(engine, "0026")
+    migrate.downgrade(engine, "0027")
     assert INDEX not in _indexes(engine)

@@ -37,6 +37,11 @@ _SEND = """async ([url, body]) => {
 }"""
 
 
+#: Runs the service worker's ``renewed`` as its ``pushsubscriptionchange`` handler does,
+#: with the old and new subscriptions as the browser would hand them over.
+_RENEW = """([old, fresh]) => renewed({toJSON: () => old}, {toJSON: () => fresh})"""
+
+
 def _endpoints(served: Served) -> list[str]:
     with served.db.session(write=False) as session:
         return list(session.scalars(select(PushSubscription.endpoint)))
@@ -111,6 +116,18 @@ def test_the_service_worker_registers_and_the_switch_stores_only_real_subscripti
             # subscription) forgets the browsers switched on in this login.
             assert page.evaluate(_SEND, ["/me/push-subscriptions", phone.subscription()]) == 204
             assert _endpoints(served) == [phone.endpoint]
+
+            # The push service renews the subscription: the service worker's own code
+            # (what its pushsubscriptionchange runs) has the new one replace the old one,
+            # still tied to this login.
+            (sw,) = page.context.service_workers
+            renewed = Subscriber(endpoint="https://fcm.googleapis.com/fcm/send/ana-phone-2")
+            assert sw.evaluate(_RENEW, [phone.subscription(), renewed.subscription()])
+            assert _endpoints(served) == [renewed.endpoint]
+            stranger = Subscriber(endpoint="https://fcm.googleapis.com/fcm/send/stranger")
+            forged = {**renewed.subscription(), "keys": stranger.subscription()["keys"]}
+            sw.evaluate(_RENEW, [forged, stranger.subscription()])
+            assert _endpoints(served) == [renewed.endpoint]  # no proof, no change
             page.get_by_role("button", name="Cerrar sesión").click()
             page.wait_for_url(f"{served.base_url}/login**")
             assert _endpoints(served) == []

@@ -162,19 +162,19 @@ def send_test(ctx: typer.Context, ref: RefArgument, as_json: JsonOption = False)
 
     app_ctx = app_context(ctx)
     with app_ctx.session(write=False) as session:
-        ok, status, detail = service.send_test(
+        tested = service.send_test(
             session, who=acting(app_ctx.actor(session)), ref=ref, settings=app_ctx.settings
         )
-    result = WebhookTested(ok=ok, status=status, detail=detail)
+    result = WebhookTested(ok=tested.delivered, status=tested.status, detail=tested.line)
     if as_json:
         from itsm.cli.output import print_json
 
         print_json(app_ctx.console, dump(result))
-    elif ok:
-        app_ctx.console.print(f"Delivered: {detail}.", markup=False)
+    elif tested.delivered:
+        app_ctx.console.print(tested.line, markup=False)
     else:
-        app_ctx.err.print(f"error: the test delivery failed: {detail}", markup=False)
-    if not ok:
+        app_ctx.err.print(f"error: {tested.line}", markup=False)
+    if not tested.delivered:
         raise typer.Exit(ExitStatus.ERROR)
 
 

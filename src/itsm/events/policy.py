@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from itsm.accounts.policy import is_admin
@@ -15,16 +16,21 @@ if TYPE_CHECKING:
 _DASHBOARD_PREFIXES = (TICKET_PREFIX, "tickets.", "host.", "asset.", "user.", "resync")
 
 
-def may_hear(who: Principal, event: DomainEvent) -> bool:
-    """An end user hears only what happens to tickets they requested, and never that an
-    internal note was written (as ``tickets/access.py`` shows them): no people, tokens,
-    inventory or articles. Staff hear the rest, but of tokens only their own (as they
-    list them); admins hear everything."""
+#: Whether the end user sees the ticket of this id (``tickets/visibility.py``'s rule).
+SeesTicket = Callable[[int], bool]
+
+
+def may_hear(who: Principal, event: DomainEvent, *, sees: SeesTicket) -> bool:
+    """An end user hears only what happens to tickets they see (requested or watch: the
+    one rule, asked through ``sees``), and never that an internal note was written: no
+    people, tokens, inventory or articles. Staff hear the rest, but of tokens only their
+    own (as they list them); admins hear everything."""
     if not who.user.is_staff:
         return (
             event.kind.startswith(TICKET_PREFIX)
-            and event.requester_id == who.user.id
             and not event.internal
+            and event.ticket_id is not None
+            and sees(event.ticket_id)
         )
     if event.kind.startswith(TOKEN_PREFIX):
         return is_admin(who) or event.user_id == who.user.id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -68,6 +69,38 @@ def subscribe(
     row.web_session_id = web_session_id
     session.flush()
     return row
+
+
+def renew(
+    session: Session,
+    *,
+    settings: Settings,
+    old_endpoint: str,
+    old_auth: str,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+) -> bool:
+    """A browser's push service renewed its subscription (the service worker's
+    ``pushsubscriptionchange``): the new one takes the old one's place, for the same
+    person and login. The worker has no login of its own to show, so the proof is the
+    old subscription's auth secret, which only the browser and this server hold.
+    Whether an old subscription matched (nothing is changed when none did)."""
+    checked_endpoint(endpoint, allow_http_loopback=settings.push.allow_http_loopback)
+    _key(p256dh, name="keys.p256dh", size=65, first=b"\x04")
+    _key(auth, name="keys.auth", size=16)
+    if "\x00" in old_endpoint:  # none stored has one; PostgreSQL refuses it
+        return False
+    row = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == old_endpoint))
+    if row is None or not hmac.compare_digest(row.auth.encode(), old_auth.encode()):
+        return False
+    if endpoint != old_endpoint:
+        # The page may have told of the new one already: one row per browser.
+        session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    row.endpoint, row.p256dh, row.auth = endpoint, p256dh, auth
+    row.last_success_at = None
+    session.flush()
+    return True
 
 
 def unsubscribe(session: Session, *, user: User, endpoint: str) -> bool:

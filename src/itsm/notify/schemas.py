@@ -22,3 +22,13 @@ class SubscriptionCreate(BaseModel):
 
     endpoint: str = Field(max_length=MAX_ENDPOINT)
     keys: SubscriptionKeys
+
+
+class SubscriptionRenewal(BaseModel):
+    """What the service worker sends on ``pushsubscriptionchange``: the subscription the
+    push service dropped and the one that replaces it (both as ``toJSON()`` gives)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    old: SubscriptionCreate
+    new: SubscriptionCreate

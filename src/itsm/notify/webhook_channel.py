@@ -56,6 +56,30 @@ class Hook:
     format: str
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What one POST got: the HTTP status (``None``: no answer at all, as a timeout or
+    a refused address), the reason in one line, and whether to try again (and not
+    before ``retry_after`` seconds)."""
+
+    status: int | None
+    reason: str
+    retry: bool = False
+    retry_after: float | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def failure(self) -> DeliveryFailed | None:
+        """What the worker does with a message that got this answer (``None``: delivered)."""
+        if self.delivered:
+            return None
+        if self.retry:
+            return Transient(self.reason, retry_after=self.retry_after)
+        return Permanent(self.reason)
+
+
 def post(
     client: httpx.Client,
     hook: Hook,
@@ -64,15 +88,14 @@ def post(
     token: str,
     document: dict[str, Any],
     cfg: WebhookSettings,
-) -> int:
-    """POST ``document`` to ``hook``, signed; the HTTP status of a 2xx answer, else
-    :class:`Transient` or :class:`Permanent` with the reason in one line."""
+) -> Answer:
+    """POST ``document`` to ``hook``, signed; what it got (never raises for a refusal)."""
     try:
         target = address.check(hook.url, allow_private=cfg.allow_private)
     except Unresolved as exc:
-        raise Transient(str(exc)) from None
+        return Answer(None, str(exc), retry=True)
     except RefusedAddress as exc:
-        raise Permanent(str(exc)) from None
+        return Answer(None, str(exc))
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     stamp = str(int(time.time()))
     literal = f"[{target.address}]" if target.address.version == 6 else str(target.address)
@@ -92,19 +115,20 @@ def post(
     try:
         answer = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.TimeoutException as exc:
-        raise Transient(f"{target.host}: timed out ({type(exc).__name__})") from None
+        return Answer(None, f"{target.host}: timed out ({type(exc).__name__})", retry=True)
     except httpx.HTTPError as exc:
-        raise Transient(f"{target.host}: {type(exc).__name__}: {exc}") from None
+        return Answer(None, f"{target.host}: {type(exc).__name__}: {exc}", retry=True)
     status = answer.status_code
     if 200 <= status < 300:
-        return status
+        return Answer(status, f"HTTP {status}")
     said = " ".join(answer.text[:_ANSWER_CHARS].split())
     reason = f"HTTP {status} from {target.host}" + (f": {said}" if said else "")
     if status >= 500 or status in _RETRIED_STATUSES:
-        raise Transient(reason, retry_after=_retry_after(answer.headers.get("Retry-After")))
+        waited = _retry_after(answer.headers.get("Retry-After"))
+        return Answer(status, reason, retry=True, retry_after=waited)
     if 300 <= status < 400:
-        raise Permanent(f"{reason} (redirects are not followed: register the final URL)")
-    raise Permanent(reason)
+        reason += " (redirects are not followed: register the final URL)"
+    return Answer(status, reason)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -178,7 +202,7 @@ class Webhooks:
             if self._tls is None:
                 self._tls = ssl.create_default_context()
             self._client = client(self.cfg, tls=self._tls)
-        post(
+        answer = post(
             self._client,
             hook,
             event=event,
@@ -186,6 +210,8 @@ class Webhooks:
             document=document(delivery, hook.format, event=event),
             cfg=self.cfg,
         )
+        if (failure := answer.failure()) is not None:
+            raise failure
 
     def record(self, session: Session, delivery: Delivery) -> None:
         hook = _held(session, delivery.webhook_id)
@@ -196,7 +222,7 @@ class Webhooks:
         hook = _held(session, message.webhook_id)
         if hook is None or not hook.active:
             return
-        if service.record_failure(hook, reason=str(failure), cfg=self.cfg):
+        if service.record_failure(session, hook, reason=str(failure), cfg=self.cfg):
             log.warning(
                 "webhook.disabled",
                 extra=fields(webhook=hook.name, failures=hook.consecutive_failures),

@@ -301,7 +301,8 @@ def _failed(
             facts: dict[str, object] = {"outbox_id": message.id, "channel": message.channel}
             facts |= {"kind": message.kind, "attempt": message.attempts}
             facts["error"] = message.last_error
-            if isinstance(failure, Permanent) or too_old:
+            # A channel may have given it up already (its webhook was just disabled).
+            if isinstance(failure, Permanent) or too_old or message.state == OutboxState.DEAD:
                 message.state = OutboxState.DEAD
                 tally.dead += 1
                 lines.append(("notify.dead", facts))

@@ -28,8 +28,10 @@ from itsm.db import listen, notify, sqlite_watch
 from itsm.db.runtime import Database
 from itsm.errors import ItsmError
 from itsm.events import watermark
-from itsm.events.domain import DASHBOARD_REFRESHED, DomainEvent
+from itsm.events.domain import DASHBOARD_REFRESHED, TICKET_PREFIX, DomainEvent
 from itsm.events.policy import may_hear, moves_dashboard
+from itsm.tickets import visibility
+from itsm.tickets.models import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +161,48 @@ def _foreign_changes(hub: Hub) -> Callable[[], None]:
     return changed
 
 
+#: What changes whether someone sees a ticket they did not request.
+_SIGHT_CHANGES = frozenset(
+    {TICKET_PREFIX + EventKind.WATCHER_ADDED, TICKET_PREFIX + EventKind.WATCHER_REMOVED}
+)
+_SIGHT_MEMORY = 10_000
+
+
+@dataclass(eq=False)
+class Sight:
+    """Which tickets one end user's stream sees, asked of the visibility rule once per
+    ticket (in a worker thread: it reads the database) and asked again when the
+    ticket's watchers change or the stream must read everything again."""
+
+    db: Database
+    user_id: int
+    known: dict[int, bool] = field(default_factory=dict)
+
+    def sees(self, ticket_id: int) -> bool:
+        if ticket_id not in self.known:
+            if len(self.known) >= _SIGHT_MEMORY:
+                self.known.clear()
+            with self.db.session(write=False) as session:
+                self.known[ticket_id] = visibility.sees_id(
+                    session, ticket_id=ticket_id, user_id=self.user_id
+                )
+        return self.known[ticket_id]
+
+    async def hears(self, who: Principal, event: DomainEvent) -> bool:
+        if event.kind == RESYNC.kind:
+            self.known.clear()
+        elif event.kind in _SIGHT_CHANGES and event.ticket_id is not None:
+            self.known.pop(event.ticket_id, None)
+        if event.ticket_id is not None and event.ticket_id not in self.known:
+            return await anyio.to_thread.run_sync(partial(may_hear, who, event, sees=self.sees))
+        return may_hear(who, event, sees=self.sees)
+
+
+def _every_ticket(ticket_id: int) -> bool:
+    """Staff see every ticket (the rule does not ask for them)."""
+    return True
+
+
 #: Run in a unit of work of its own at each heartbeat: raises (``BadCredentials``) once
 #: the stream's login is over (logout, a new password, a revoked token, deactivation).
 LoginCheck = Callable[[Session], object]
@@ -187,6 +231,18 @@ def event_stream(
     db: Database = request.app.state.db
     cfg = request.app.state.settings.api
     heartbeat = cfg.event_heartbeat_seconds
+    sight = None if who.user.is_staff else Sight(db, who.user.id)
+
+    async def heard(event: DomainEvent) -> bool:
+        if only is not None and not only(event):
+            return False
+        if sight is None:
+            return may_hear(who, event, sees=_every_ticket)
+        try:
+            return await sight.hears(who, event)
+        except (ItsmError, SQLAlchemyError) as exc:  # a database away: not heard
+            log.info("event stream could not check a ticket's visibility: %s", exc)
+            return False
 
     def login_holds() -> bool:
         try:
@@ -211,7 +267,7 @@ def event_stream(
                 event: DomainEvent | None = None
                 with anyio.move_on_after(min(check_at, ends_at) - now):
                     event = await mine.queue.get()
-                if event is not None and may_hear(who, event) and (only is None or only(event)):
+                if event is not None and await heard(event):
                     yield ServerSentEvent(
                         event=event.kind if named else None, data=json.dumps(event.as_json())
                     )

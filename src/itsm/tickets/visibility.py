@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from itsm.db.fulltext import has_terms
@@ -48,6 +48,13 @@ def sees(session: Session, ticket: Ticket, user: User) -> bool:
     if ticket.requester_id == user.id:
         return True
     return session.get(TicketWatcher, (ticket.id, user.id)) is not None
+
+
+def sees_id(session: Session, *, ticket_id: int, user_id: int) -> bool:
+    """Whether the end user ``user_id`` sees the ticket ``ticket_id`` (:func:`seen_by`),
+    for those who know only ids (the live event streams)."""
+    found = exists().where(Ticket.id == ticket_id, seen_by(user_id))
+    return bool(session.scalar(select(found)))
 
 
 def unseen_numbers(

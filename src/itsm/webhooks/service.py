@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from itsm.accounts.principal import Principal
 from itsm.db.base import utcnow
 from itsm.db.ids import parse_id
+from itsm.errors import N_, Said, render
+from itsm.notify import dead_letters
 from itsm.users.policy import require_admin
 from itsm.webhooks import address, signing
 from itsm.webhooks.config import WebhookSettings
@@ -79,11 +82,32 @@ def set_active(session: Session, *, who: Principal | None, ref: int | str, activ
         hook.disabled_reason = None
         hook.disabled_at = None
     elif hook.active:
-        hook.active = False
-        hook.disabled_reason = "disabled by an admin"
-        hook.disabled_at = utcnow()
+        _disable(session, hook, reason="disabled by an admin")
     session.flush()
     return hook
+
+
+def _disable(session: Session, hook: Webhook, *, reason: str) -> None:
+    """Turn ``hook`` off with ``reason``; its pending messages become dead letters at
+    once (enabling it again sends none of them: an admin requeues them if wanted)."""
+    hook.active = False
+    hook.disabled_reason = reason
+    hook.disabled_at = utcnow()
+    dead_letters.give_up_webhook(
+        session, webhook_id=hook.id, reason=f"not sent: the webhook was disabled ({reason})"
+    )
+
+
+def dead_counts(session: Session, *, who: Principal | None) -> dict[int, int]:
+    """Each webhook's given-up messages (for the admin page)."""
+    require_admin(who)
+    return dead_letters.dead_per_webhook(session)
+
+
+def retry_dead(session: Session, *, who: Principal | None, ref: int | str) -> int:
+    """Requeue the webhook's given-up messages (an admin's choice after enabling it)."""
+    hook = get(session, who=who, ref=ref)
+    return dead_letters.retry(session, who=who, ids=None, webhook_id=hook.id)
 
 
 def delete(session: Session, *, who: Principal | None, ref: int | str) -> Webhook:
@@ -99,30 +123,41 @@ def record_success(hook: Webhook) -> None:
         hook.consecutive_failures = 0
 
 
-def record_failure(hook: Webhook, *, reason: str, cfg: WebhookSettings) -> bool:
+def record_failure(session: Session, hook: Webhook, *, reason: str, cfg: WebhookSettings) -> bool:
     """Count one more failed delivery; disable the webhook after ``cfg.disable_after``
-    in a row. Whether this failure disabled it."""
+    in a row (its pending messages given up). Whether this failure disabled it."""
     hook.consecutive_failures += 1
     if hook.active and hook.consecutive_failures >= cfg.disable_after:
-        hook.active = False
-        hook.disabled_reason = (
-            f"{hook.consecutive_failures} failed deliveries in a row; last: {reason}"
-        )
-        hook.disabled_at = utcnow()
+        why = f"{hook.consecutive_failures} failed deliveries in a row; last: {reason}"
+        _disable(session, hook, reason=why)
         return True
     return False
 
 
+@dataclass(frozen=True)
+class Tested:
+    """What a test delivery got: the HTTP status (``None``: no answer) and the outcome
+    in one line, as a message id and its parameters (each door words it)."""
+
+    delivered: bool
+    status: int | None
+    said: Said
+
+    @property
+    def line(self) -> str:
+        """The outcome in English (the CLI and the API)."""
+        return render(*self.said)
+
+
 def send_test(
     session: Session, *, who: Principal | None, ref: int | str, settings: Settings
-) -> tuple[bool, int | None, str]:
-    """POST a signed ``ping`` to the webhook now (whether it is active or not): whether
-    it was taken, the HTTP status, and what went wrong. Counts no failure."""
+) -> Tested:
+    """POST a signed ``ping`` to the webhook now (whether it is active or not) and say
+    what it got. Counts no failure."""
     from itsm import extras
 
     hook = get(session, who=who, ref=ref)
     extras.require("server", needed_by="a webhook's delivery")
-    from itsm.notify.channels import DeliveryFailed
     from itsm.notify.webhook_channel import Hook, client, post
 
     facts = Hook(hook.id, hook.name, hook.url, hook.secret, hook.format)
@@ -135,21 +170,18 @@ def send_test(
         document = {"event": PING, "delivery": token, "occurred_at": utcnow().isoformat()}
         document["webhook"] = hook.name
     with client(settings.webhooks) as http:
-        try:
-            status = post(
-                http, facts, event=PING, token=token, document=document, cfg=settings.webhooks
-            )
-        except DeliveryFailed as exc:
-            return False, _status_of(str(exc)), str(exc)
-    return True, status, f"HTTP {status}"
+        answer = post(
+            http, facts, event=PING, token=token, document=document, cfg=settings.webhooks
+        )
+    if answer.delivered:
+        said: Said = (
+            N_("Delivered: the server answered HTTP %(status)s."),
+            {"status": answer.status},
+        )
+    else:
+        said = (N_("Not delivered: %(reason)s"), {"reason": answer.reason})
+    return Tested(answer.delivered, answer.status, said)
 
 
 #: The event of a test delivery (``itsm webhook test``).
 PING = "ping"
-
-
-def _status_of(reason: str) -> int | None:
-    words = reason.split()
-    if len(words) > 1 and words[0] == "HTTP" and words[1].isdigit():
-        return int(words[1])
-    return None

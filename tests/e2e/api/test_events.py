@@ -149,3 +149,33 @@ def test_on_sqlite_another_process_change_says_resync(api: Api) -> None:
         created = run("ticket", "create", "Jam", "Stuck", "hardware", "low", str(tech.id), env=env)
         assert created.returncode == 0, created.stderr
         assert [e.name for e in heard.until("resync")] == ["resync"]
+
+
+def test_a_watcher_hears_the_tickets_public_changes_as_its_requester_does(api: Api) -> None:
+    """Seeing a ticket is the one visibility rule: copied on it, an end user hears its
+    public changes on the stream (never its internal notes), and stops when removed."""
+    tech = api.user("tina", role="technician")
+    alice = api.user("alice")
+    bob = api.user("bob")
+    staff = api.client(api.token(tech))
+    alices = staff.post("/tickets", json=_ticket(alice.id)).json()["id"]
+    with events(api.base_url, api.token(bob)) as heard_by_bob:
+        before = {"body": "told to alice only"}
+        assert staff.post(f"/tickets/{alices}/comments", json=before).status_code == 201
+        added = staff.post(f"/tickets/{alices}/watchers", json={"user": "bob"})
+        assert added.status_code == 201, added.text
+        note = {"body": "check the fuser", "is_internal": True}
+        assert staff.post(f"/tickets/{alices}/comments", json=note).status_code == 201
+        assert staff.post(f"/tickets/{alices}/comments", json={"body": "fixed"}).status_code == 201
+        assert staff.delete(f"/tickets/{alices}/watchers/bob").status_code == 204
+        after = {"body": "bob is no longer told"}
+        assert staff.post(f"/tickets/{alices}/comments", json=after).status_code == 201
+        # bob's own ticket, last: once heard, everything before it was decided
+        own = api.client(api.token(bob)).post("/tickets", json=_ticket(bob.id)).json()["id"]
+        bob_saw = _told(heard_by_bob.until("ticket.created", ticket_id=own))
+
+    assert [(e.name, e.data["ticket_id"], e.data.get("internal")) for e in bob_saw] == [
+        ("ticket.watcher_added", alices, None),
+        ("ticket.commented", alices, None),
+        ("ticket.created", own, None),
+    ]

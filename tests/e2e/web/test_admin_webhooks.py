@@ -5,14 +5,22 @@ reason; enabling and deleting (after asking) work; names are escaped."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
+from sqlalchemy import select
+
+from itsm.config import Settings
+from itsm.notify.models import OutboxChannel, OutboxMessage, OutboxState
+from itsm.webhooks.config import WebhookSettings
 from itsm.webhooks.models import Webhook
 from tests.e2e.web.support import Browser
-from tests.live_server import Api
+from tests.live_server import Api, live_api
 from tests.webhook_receiver import webhook_receiver
 
 PASSWORD = "correct horse battery"
 HOSTILE = '<script>alert(1)</script>"onmouseover=x'
+HOOKED = OutboxMessage.channel == OutboxChannel.WEBHOOK
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&#34;onmouseover=x"
 
 
@@ -98,3 +106,63 @@ def test_an_admin_manages_webhooks_on_their_page(api: Api) -> None:
     )
     assert refused_es.status_code == 422
     assert "se resuelve en 10.0.0.5, una dirección local, privada o reservada" in refused_es.text
+
+
+@pytest.fixture
+def local_api(settings: Settings) -> Iterator[Api]:
+    """The server, allowed to post to the test's own receiver on 127.0.0.1."""
+    allowed = settings.model_copy(update={"webhooks": WebhookSettings(allow_private=True)})
+    with live_api(allowed) as running:
+        yield running
+
+
+def test_the_page_tests_a_webhook_and_requeues_what_its_disabling_gave_up(
+    local_api: Api,
+) -> None:
+    api = local_api
+    root = api.user("root", role="admin", password=PASSWORD)
+    browser = Browser(api, language="en")
+    browser.login("root", PASSWORD)
+    token = browser.csrf("/admin/webhooks")
+    with webhook_receiver() as box:
+        form = {"csrf_token": token, "name": "chat", "url": box.url, "event": "ticket.created"}
+        assert browser.post("/admin/webhooks", form).status_code == 200
+        with api.session() as session:
+            hook_id = session.query(Webhook).one().id
+
+        tested = browser.post(f"/admin/webhooks/{hook_id}/test", {"csrf_token": token})
+        assert "Test of chat: Delivered: the server answered HTTP 204." in tested.text
+        box.answers = [(500, {})]
+        tested = browser.post(f"/admin/webhooks/{hook_id}/test", {"csrf_token": token})
+        assert "Test of chat: Not delivered: HTTP 500 from 127.0.0.1: answer 500" in tested.text
+        spanish = Browser(api, language="es")
+        spanish.login("root", PASSWORD)
+        es_token = spanish.csrf("/admin/webhooks")
+        tested = spanish.post(f"/admin/webhooks/{hook_id}/test", {"csrf_token": es_token})
+        assert "Prueba de chat: Entregado: el servidor respondió HTTP 204." in tested.text
+        assert [r.headers["x-itsm-event"] for r in box.received] == ["ping"] * 3
+
+    # A message waiting when the webhook is disabled is given up, shown, and requeued
+    # only when the admin asks (enabling sends none of it).
+    ticket = {"title": "No network", "description": "Down", "category": "network"}
+    made = api.client(api.token(root)).post("/tickets", json={**ticket, "priority": "low"})
+    assert made.status_code == 201, made.text
+    browser.post(f"/admin/webhooks/{hook_id}/disable", {"csrf_token": token})
+    browser.post(f"/admin/webhooks/{hook_id}/enable", {"csrf_token": token})
+    listed = browser.get("/admin/webhooks").text
+    assert "1 message given up" in listed
+    assert f'action="/admin/webhooks/{hook_id}/retry"' in listed
+    with api.session() as session:
+        (row,) = session.scalars(select(OutboxMessage).where(HOOKED)).all()
+        assert (row.state, row.last_error) == (
+            OutboxState.DEAD,
+            "not sent: the webhook was disabled (disabled by an admin)",
+        )
+    again = browser.post(f"/admin/webhooks/{hook_id}/retry", {"csrf_token": token})
+    assert again.headers["location"] == "/admin/webhooks?done=retried"
+    shown = browser.get("/admin/webhooks?done=retried").text
+    assert "Its given-up messages will be sent again." in shown
+    assert "message given up" not in shown
+    with api.session() as session:
+        states = session.scalars(select(OutboxMessage.state).where(HOOKED)).all()
+        assert states == [OutboxState.PENDING]

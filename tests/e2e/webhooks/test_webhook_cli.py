@@ -33,7 +33,8 @@ def test_an_admin_registers_tests_and_receives_a_webhook(admin: Cli) -> None:
         ]
         assert "secret" not in listed[0]
         assert secret not in cli.ok("webhook", "show", "chat")
-        assert cli.ok("webhook", "test", "chat", env=LOCAL) == "Delivered: HTTP 204.\n"
+        tested = cli.ok("webhook", "test", "chat", env=LOCAL)
+        assert tested == "Delivered: the server answered HTTP 204.\n"
         assert box.received[-1].headers["x-itsm-event"] == "ping"
         assert box.received[-1].signed_by(secret)
 
@@ -46,12 +47,17 @@ def test_an_admin_registers_tests_and_receives_a_webhook(admin: Cli) -> None:
         box.answers = [(500, {})]
         failed = cli.run("webhook", "test", "1", env=LOCAL)
         assert failed.returncode == 1, describe(failed)
-        assert failed.stderr == (
-            "error: the test delivery failed: HTTP 500 from 127.0.0.1: answer 500\n"
-        )
+        assert failed.stderr == "error: Not delivered: HTTP 500 from 127.0.0.1: answer 500\n"
 
+    # A message waiting when the webhook is disabled: given up at once, with why.
+    cli.ok("ticket", "create", "Sin red", "No hay red", "network", "low", "1")
     off = cli.json("webhook", "disable", "chat")
     assert (off["active"], off["disabled_reason"]) == (False, "disabled by an admin")
+    (dead,) = cli.json("notify", "failed")
+    assert (dead["channel"], dead["error"]) == (
+        "webhook",
+        "not sent: the webhook was disabled (disabled by an admin)",
+    )
     on = cli.json("webhook", "enable", "chat")
     assert (on["active"], on["disabled_reason"], on["consecutive_failures"]) == (True, None, 0)
     assert cli.ok("webhook", "delete", "chat") == "Deleted webhook #1 (chat).\n"

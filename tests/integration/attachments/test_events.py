@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from itsm.accounts.principal import Principal
 from itsm.attachments import service
@@ -19,6 +21,7 @@ from itsm.db.runtime import Database, open_database
 from itsm.events.domain import DomainEvent
 from itsm.events.policy import may_hear
 from itsm.notify.models import OutboxMessage
+from itsm.tickets.visibility import sees_id
 from itsm.users.models import User
 from tests.factories import make_ticket, make_user
 
@@ -28,6 +31,10 @@ def db(settings: Settings) -> Iterator[Database]:
     database = open_database(settings)
     yield database
     database.dispose()
+
+
+def _sees(session: Session, user_id: int, ticket_id: int) -> bool:
+    return sees_id(session, ticket_id=ticket_id, user_id=user_id)
 
 
 def _attach(db: Database, settings: Settings, ref: int, actor_id: int, **kw: object) -> None:
@@ -66,8 +73,9 @@ def test_attaching_is_told_and_internal_files_only_to_staff(
     with db.session() as session:
         owner = Principal(user=session.get(User, ids[0]))  # type: ignore[arg-type]
         staff = Principal(user=session.get(User, ids[1]))  # type: ignore[arg-type]
-        assert [may_hear(owner, e) for e in heard] == [True, False]
-        assert [may_hear(staff, e) for e in heard] == [True, True]
+        sees = partial(_sees, session, ids[0])
+        assert [may_hear(owner, e, sees=sees) for e in heard] == [True, False]
+        assert [may_hear(staff, e, sees=sees) for e in heard] == [True, True]
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
     heard.clear()
     small = settings.attachments.model_copy(update={"max_bytes": 2})

@@ -267,3 +267,51 @@ def test_a_p384_key_is_refused(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     with pytest.raises(ConfigError, match="not a P-256"):
         vapid.load(path)
+
+
+def _renew(db: Database, old: Browser, new: Browser, *, auth: str | None = None) -> bool:
+    """What ``POST /api/v1/push-subscriptions/renew`` does with the service worker's
+    ``pushsubscriptionchange``."""
+    keys = new.subscription()["keys"]
+    with db.session() as session:
+        return push_subscriptions.renew(
+            session,
+            settings=db.settings,
+            old_endpoint=old.endpoint,
+            old_auth=auth or old.subscription()["keys"]["auth"],
+            endpoint=new.endpoint,
+            p256dh=keys["p256dh"],
+            auth=keys["auth"],
+        )
+
+
+def test_a_renewed_subscription_replaces_the_old_one_and_gets_the_messages(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with push_service() as service, _desk(settings, tmp_path) as (db, _key):
+        with db.session() as session:
+            tech = make_user(session, role="technician")
+            tech.language = "en"
+        old, renewed, stranger = (service.browser(n) for n in ("old", "renewed", "stranger"))
+        _subscribe(db, tech, old)
+        with db.session() as session:  # as the web app ties it to a login
+            row = session.scalar(select(PushSubscription))
+            assert row is not None
+            row.user_agent = "Firefox/140"
+        # Without the old one's auth secret nothing changes (nobody else's browser moves).
+        assert _renew(db, old, stranger, auth=stranger.subscription()["keys"]["auth"]) is False
+        assert set(_subscriptions(db)) == {old.endpoint}
+        assert _renew(db, old, renewed) is True
+        (kept,) = _subscriptions(db).values()
+        assert (kept.endpoint, kept.user_id, kept.user_agent) == (
+            renewed.endpoint,
+            tech.id,
+            "Firefox/140",
+        )
+        service.answers[old.path] = 410  # the old endpoint is dead at its push service
+        with db.session() as session:
+            ticket = make_ticket(session, title="VPN down")
+        Worker(db).run(once=True)
+        assert service.messages(old) == []
+        assert [m["tag"] for m in service.messages(renewed)] == [ticket.number]
+        assert [r.state for r in _push_rows(db)] == [OutboxState.SENT]

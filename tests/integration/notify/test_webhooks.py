@@ -4,6 +4,7 @@ the address checks at delivery."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -147,9 +148,38 @@ def test_a_webhook_gets_only_the_events_it_chose_and_none_once_disabled(
         with db.session() as session:
             webhooks.set_active(session, who=None, ref=hook_id, active=False)
             tickets.change_status(session, ref=ticket.id, status=Status.OPEN, actor=None)
-        assert len(_rows(db)) == 1
+        # Its pending message is given up at once, with why; nothing new is written.
+        given_up = (OutboxState.DEAD, "not sent: the webhook was disabled (disabled by an admin)")
+        assert [(r.state, r.last_error) for r in _rows(db)] == [given_up]
         Worker(db).run(once=True)
-        # Disabled before delivery: given up, not posted.
+        assert box.received == []
+        # Enabled again: the old message stays given up until an admin requeues it.
+        with db.session() as session:
+            webhooks.set_active(session, who=None, ref=hook_id, active=True)
+        Worker(db).run(once=True)
+        assert box.received == []
+        with db.session(write=False) as session:
+            assert webhooks.dead_counts(session, who=None) == {hook_id: 1}
+        with db.session() as session:
+            assert webhooks.retry_dead(session, who=None, ref=hook_id) == 1
+        Worker(db).run(once=True)
+        assert [r.headers["x-itsm-event"] for r in box.received] == ["ticket.status_changed"]
+        assert [r.state for r in _rows(db)] == [OutboxState.SENT]
+
+
+def test_a_message_written_before_the_disabling_committed_is_given_up_unsent(
+    settings: Settings,
+) -> None:
+    """A row that reached the outbox for a webhook disabled since (a change that read it
+    active): the worker gives it up without posting."""
+    with webhook_receiver() as box, _desk(settings) as db:
+        hook_id, _secret = _hook(db, box.url, events=[WebhookEvent.CREATED])
+        with db.session() as session:
+            ana = make_user(session)
+            make_ticket(session, requester=ana, actor=ana)
+        with db.session() as session:  # as the disabling, which saw no row to give up
+            session.execute(update(Webhook).where(Webhook.id == hook_id).values(active=False))
+        Worker(db).run(once=True)
         assert box.received == []
         assert [(r.state, r.last_error) for r in _rows(db)] == [
             (OutboxState.DEAD, "the webhook is disabled or deleted")
@@ -220,10 +250,11 @@ def test_a_refusal_is_given_up_at_once(settings: Settings, status: int) -> None:
 
 
 def test_after_n_failures_in_a_row_the_webhook_is_disabled_with_the_reason(
-    settings: Settings,
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     with webhook_receiver() as box, _desk(settings, disable_after=3) as db:
-        hook_id, _secret = _hook(db, box.url, events=[WebhookEvent.CREATED])
+        hook_id, secret = _hook(db, box.url, events=[WebhookEvent.CREATED])
         box.answers = [(500, {}), (500, {}), (204, {}), (400, {}), (500, {}), (502, {})]
         with db.session() as session:
             ana = make_user(session)
@@ -241,14 +272,16 @@ def test_after_n_failures_in_a_row_the_webhook_is_disabled_with_the_reason(
         hook = _webhook(db, hook_id)
         assert (hook.active, hook.consecutive_failures) == (False, 3)
         assert hook.disabled_at is not None
-        assert hook.disabled_reason == (
-            "3 failed deliveries in a row; last: HTTP 502 from 127.0.0.1: answer 502"
-        )
-        _due_now(db)
-        worker.run(once=True)
-        states = [r.state for r in _rows(db)]
-        assert states.count(OutboxState.SENT) == 1
-        assert states.count(OutboxState.DEAD) == 4  # the 400, then the webhook was disabled
+        reason = "3 failed deliveries in a row; last: HTTP 502 from 127.0.0.1: answer 502"
+        assert hook.disabled_reason == reason
+        # At once, without waiting for their next try: the rest are given up, unsent.
+        assert len(box.received) == 6
+        rows = _rows(db)
+        assert [r.state for r in rows].count(OutboxState.SENT) == 1
+        assert [r.state for r in rows].count(OutboxState.DEAD) == 4
+        assert [r.last_error for r in rows if r.state == OutboxState.DEAD].count(
+            f"not sent: the webhook was disabled ({reason})"
+        ) == 3  # the 400 keeps its own error
         with db.session() as session:
             hook = webhooks.set_active(session, who=None, ref=str(hook_id), active=True)
             assert (hook.active, hook.consecutive_failures, hook.disabled_reason) == (
@@ -256,6 +289,11 @@ def test_after_n_failures_in_a_row_the_webhook_is_disabled_with_the_reason(
                 0,
                 None,
             )
+        _due_now(db)
+        worker.run(once=True)
+        assert len(box.received) == 6  # enabling sends none of the old ones
+    assert "webhook.disabled" in caplog.messages
+    assert secret not in caplog.text  # sent, retried, given up, disabled: never logged
 
 
 def test_a_private_address_is_refused_at_registration_and_at_delivery(
@@ -286,18 +324,20 @@ def test_the_test_delivery_is_a_signed_ping(settings: Settings) -> None:
     with webhook_receiver() as box, _desk(settings) as db:
         hook_id, secret = _hook(db, box.url, events=[WebhookEvent.CREATED])
         with db.session() as session:
-            assert webhooks.send_test(session, who=None, ref=hook_id, settings=db.settings) == (
-                True,
-                204,
-                "HTTP 204",
-            )
+            tested = webhooks.send_test(session, who=None, ref=hook_id, settings=db.settings)
+        assert (tested.delivered, tested.status) == (True, 204)
+        assert tested.line == "Delivered: the server answered HTTP 204."
         box.answers = [(404, {})]
         with db.session() as session:
-            ok, status, detail = webhooks.send_test(
-                session, who=None, ref=hook_id, settings=db.settings
-            )
-        assert (ok, status, detail) == (False, 404, "HTTP 404 from 127.0.0.1: answer 404")
+            tested = webhooks.send_test(session, who=None, ref=hook_id, settings=db.settings)
+        assert (tested.delivered, tested.status) == (False, 404)
+        assert tested.line == "Not delivered: HTTP 404 from 127.0.0.1: answer 404"
         assert [r.headers["x-itsm-event"] for r in box.received] == ["ping", "ping"]
         assert box.received[0].json()["event"] == "ping"
         assert all(r.signed_by(secret) for r in box.received)
         assert _webhook(db, hook_id).consecutive_failures == 0
+        closed_id, _ = _hook(db, "http://127.0.0.1:9/closed", events=[WebhookEvent.CREATED])
+        with db.session() as session:
+            tested = webhooks.send_test(session, who=None, ref=closed_id, settings=db.settings)
+        assert (tested.delivered, tested.status) == (False, None)  # no answer: no status
+        assert tested.line.startswith("Not delivered: 127.0.0.1: ConnectError")

@@ -34,7 +34,22 @@ ARTICLE = DomainEvent(kind="article.voted", article_id=8, user_id=3)
 )
 def test_who_hears_what(who: Principal, heard: list[DomainEvent]) -> None:
     every = [OWN_TICKET, USER_MADE, ALICES_TOKEN, TINAS_TOKEN, ASSET, ARTICLE]
-    assert [e for e in every if may_hear(who, e)] == heard
+    assert [e for e in every if may_hear(who, e, sees={9}.__contains__)] == heard
+
+
+def test_an_end_user_hears_of_the_tickets_they_see_and_never_of_internal_notes() -> None:
+    """Seeing is the visibility rule's answer (requested or watched), asked by ticket id."""
+    watched = DomainEvent(kind="ticket.commented", ticket_id=7, requester_id=4)
+    note = DomainEvent(kind="ticket.commented", ticket_id=7, requester_id=4, internal=True)
+    other = DomainEvent(kind="ticket.commented", ticket_id=8, requester_id=4)
+    asked: list[int] = []
+
+    def sees(ticket_id: int) -> bool:
+        asked.append(ticket_id)
+        return ticket_id == 7
+
+    assert [may_hear(ALICE, e, sees=sees) for e in (watched, note, other)] == [True, False, False]
+    assert asked == [7, 8]  # an internal note is refused before anything is asked
 
 
 def test_tokens_and_articles_leave_the_dashboard_as_it_is() -> None:

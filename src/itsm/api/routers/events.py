@@ -27,8 +27,8 @@ router = APIRouter(tags=["events"])
         " checked again, and the stream ends once it was revoked or expired or its person"
         " deactivated, or after `api.event_stream_max_seconds` (reconnect). Admins hear"
         " every change (`user.*`, `token.*`, `asset.*`, `article.*` too), technicians all"
-        " but other people's tokens; an end user only changes to their own tickets, and no"
-        " internal notes."
+        " but other people's tokens; an end user only changes to the tickets they see (their"
+        " own and those they are copied on), and no internal notes."
     ),
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream."}},

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from itsm.api.deps import PersonDep
 from itsm.notify import push_subscriptions as subscriptions
 from itsm.notify.push_subscriptions import MAX_ENDPOINT
-from itsm.notify.schemas import SubscriptionCreate
+from itsm.notify.schemas import SubscriptionCreate, SubscriptionRenewal
 from itsm.server.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["push"])
@@ -81,4 +81,29 @@ def unsubscribe(
     endpoint: Annotated[str, Query(max_length=MAX_ENDPOINT)],
 ) -> Response:
     subscriptions.unsubscribe(session, user=who.user, endpoint=endpoint)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/push-subscriptions/renew",
+    status_code=204,
+    summary="A browser's renewed subscription replaces its old one (no login: the proof is"
+    " the old one's auth secret)",
+    description=(
+        "What the service worker sends on `pushsubscriptionchange`: `old` and `new`, each"
+        " as `PushSubscription.toJSON()` gives it. When `old` is a known subscription with"
+        " that auth secret, `new` takes its place, for the same person and login; otherwise"
+        " nothing changes. 204 either way, so that nobody learns which browsers exist."
+    ),
+)
+def renew(session: SessionDep, cfg: SettingsDep, data: SubscriptionRenewal) -> Response:
+    subscriptions.renew(
+        session,
+        settings=cfg,
+        old_endpoint=data.old.endpoint,
+        old_auth=data.old.keys.auth,
+        endpoint=data.new.endpoint,
+        p256dh=data.new.keys.p256dh,
+        auth=data.new.keys.auth,
+    )
     return Response(status_code=204)

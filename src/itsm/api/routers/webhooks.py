@@ -54,8 +54,8 @@ def disable_webhook(session: SessionDep, who: Admin, ref: Ref) -> WebhookRead:
 
 @router.post("/{ref}/test", summary="POST a signed ping to the webhook now")
 def test_webhook(session: SessionDep, who: Admin, settings: SettingsDep, ref: Ref) -> WebhookTested:
-    ok, code, detail = service.send_test(session, who=who, ref=ref, settings=settings)
-    return WebhookTested(ok=ok, status=code, detail=detail)
+    tested = service.send_test(session, who=who, ref=ref, settings=settings)
+    return WebhookTested(ok=tested.delivered, status=tested.status, detail=tested.line)
 
 
 @router.delete(

@@ -29,10 +29,13 @@ def _list_page(
     *,
     values: dict[str, object] | None = None,
     error: ItsmError | None = None,
+    tested: tuple[str, webhooks.Tested] | None = None,
     status: int = 200,
 ) -> Response:
     context = {
         "hooks": [WebhookRead.model_validate(h) for h in webhooks.listed(session, who=who)],
+        "dead": webhooks.dead_counts(session, who=who),
+        "tested": tested,
         "events": list(WebhookEvent),
         "formats": list(WebhookFormat),
         "values": values or {},
@@ -85,6 +88,23 @@ def enable(hook_id: HookId, session: SessionDep, who: AdminDep) -> Response:
 def disable(hook_id: HookId, session: SessionDep, who: AdminDep) -> Response:
     webhooks.set_active(session, who=who, ref=hook_id, active=False)
     return RedirectResponse("/admin/webhooks?done=disabled", status_code=303)
+
+
+@router.post("/webhooks/{hook_id}/test")
+def send_test(
+    hook_id: HookId, request: Request, session: SessionDep, who: AdminDep, cfg: SettingsDep
+) -> Response:
+    """As ``itsm webhook test``: the page again with the same one-line outcome."""
+    name = webhooks.get(session, who=who, ref=hook_id).name
+    tested = webhooks.send_test(session, who=who, ref=hook_id, settings=cfg)
+    return _list_page(request, session, who, tested=(name, tested))
+
+
+@router.post("/webhooks/{hook_id}/retry")
+def retry_dead(hook_id: HookId, session: SessionDep, who: AdminDep) -> Response:
+    """Requeue the webhook's given-up messages (enabling it alone sends none of them)."""
+    webhooks.retry_dead(session, who=who, ref=hook_id)
+    return RedirectResponse("/admin/webhooks?done=retried", status_code=303)
 
 
 @router.get("/webhooks/{hook_id}/delete")

@@ -40,3 +40,32 @@ self.addEventListener("notificationclick", function (event) {
     })
   );
 });
+
+// The push service renewed this browser's subscription (or dropped it): subscribe again
+// with the same key if the browser did not, and have the new one replace the old one on
+// the desk, for the same person and login. The old one's auth secret is the proof (a
+// service worker has no login to show). Without the old one (some browsers give none)
+// the desk cannot tell whose it is: the preferences page tells it again on the next visit.
+function renewed(oldSubscription, newSubscription) {
+  if (!oldSubscription) {
+    return Promise.resolve(false);
+  }
+  var fresh = newSubscription ? Promise.resolve(newSubscription) :
+    self.registration.pushManager.subscribe(oldSubscription.options);
+  return fresh.then(function (subscription) {
+    return fetch("/api/v1/push-subscriptions/renew", {
+      method: "POST",
+      credentials: "omit",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({old: oldSubscription.toJSON(), new: subscription.toJSON()})
+    });
+  }).then(function (answer) {
+    return answer.ok;
+  });
+}
+
+self.addEventListener("pushsubscriptionchange", function (event) {
+  event.waitUntil(renewed(event.oldSubscription, event.newSubscription).catch(function () {
+    return false;
+  }));
+});

@@ -37,6 +37,11 @@ def settings(request: Request) -> Settings:
     return cfg
 
 
+async def _settings(request: Request) -> Settings:
+    """:func:`settings` as a dependency: on the event loop (it does no I/O)."""
+    return settings(request)
+
+
 _WRITES = "_itsm_writes"
 
 
@@ -89,7 +94,7 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(settings)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def client_address(request: Request) -> str:

@@ -22,6 +22,8 @@ ENV = Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
+    # The templates are package files: no stat() of each one on every render.
+    auto_reload=False,
 )
 # The callables read the language of the current render (a context variable), so one
 # environment serves every request whatever its language.

@@ -53,7 +53,7 @@ _SHOWN = frozenset(EventKind) - {EventKind.COMMENTED}
 
 
 def timeline(
-    session: SessionDep, who: Principal, ref: str, *, shown: Container[str]
+    session: SessionDep, who: Principal, ref: int | str, *, shown: Container[str]
 ) -> list[dict[str, Any]]:
     """The comments ``who`` may read and the audit events of the ``shown`` kinds,
     oldest first (the portal's page shows fewer kinds than this one)."""
@@ -76,16 +76,19 @@ def page(
     ticket = access.visible_ticket(session, ref=ref, viewer=who.user)
     view = access.ticket_view(session, viewer=who.user, ticket=ticket)
     done = request.query_params.get("done")
+    # By id, the reads below find the ticket in the session (no query); each still
+    # checks that the viewer may see it.
+    key = ticket.id
     return render(
         request,
         "desk/ticket.html",
         {
             "ticket": view,
             "requester": ticket.requester,
-            "timeline": timeline(session, who, view.number, shown=_SHOWN),
-            "links": access.links(session, ref=view.number, viewer=who.user),
-            "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
-            "watchers": watchers.watcher_reads(session, ref=view.number, viewer=who.user),
+            "timeline": timeline(session, who, key, shown=_SHOWN),
+            "links": access.links(session, ref=key, viewer=who.user),
+            "files": attachments.attachment_reads(session, ref=key, viewer=who.user),
+            "watchers": watchers.watcher_reads(session, ref=key, viewer=who.user),
             "next_statuses": lifecycle.allowed_next(view.status),
             "assignees": users.list_assignees(session, who=who),
             "priorities": list(Priority),

@@ -160,11 +160,12 @@ def ticket_page(
         "portal/ticket.html",
         {
             "ticket": view,
-            "timeline": desk.timeline(session, who, view.number, shown=_TIMELINE_EVENTS),
-            "files": attachments.attachment_reads(session, ref=view.number, viewer=who.user),
+            # By id: the reads find the ticket in the session (as on the staff page).
+            "timeline": desk.timeline(session, who, ticket.id, shown=_TIMELINE_EVENTS),
+            "files": attachments.attachment_reads(session, ref=ticket.id, viewer=who.user),
             "may_rate": workflow.rating_refusal(view, who.user) is None,
             "may_reopen": access.reopenable(session, ticket, now=now, window_days=window),
-            "watchers": watchers.watcher_reads(session, ref=view.number, viewer=who.user),
+            "watchers": watchers.watcher_reads(session, ref=ticket.id, viewer=who.user),
             "is_requester": ticket.requester_id == who.user.id,
             "viewer_id": who.user.id,
         },

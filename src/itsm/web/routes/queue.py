@@ -64,7 +64,7 @@ class QueueQuery:
         return urlencode(pairs)
 
 
-def queue_query(
+async def queue_query(  # no I/O: on the event loop, not in the thread pool
     view: Word = "",
     status: Choices = None,
     priority: Choices = None,

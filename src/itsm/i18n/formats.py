@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from functools import cache
+from typing import Literal
 
 from babel import Locale, dates, numbers
 
@@ -16,10 +17,28 @@ def _locale(language: str) -> Locale:
     return Locale.parse(language)
 
 
-def when(value: datetime, *, zone: tzinfo, length: str = "short") -> str:
+Length = Literal["full", "long", "medium", "short"]
+
+
+@cache
+def _datetime_pattern(language: str, length: Length) -> dates.DateTimePattern:
+    """The pattern ``format_datetime`` builds on every call (the language's date and
+    time patterns joined as its date-time format says), built once."""
+    locale = _locale(language)
+    joined = (
+        str(dates.get_datetime_format(length, locale=locale))
+        .replace("'", "")
+        .replace("{0}", str(dates.get_time_format(length, locale=locale)))
+        .replace("{1}", str(dates.get_date_format(length, locale=locale)))
+    )
+    return dates.parse_pattern(joined)
+
+
+def when(value: datetime, *, zone: tzinfo, length: Length = "short") -> str:
     """``value`` in ``zone``, in the active language, with the zone named."""
     local = value.astimezone(zone)
-    shown = dates.format_datetime(local, format=length, tzinfo=zone, locale=_locale(i18n.current()))
+    language = i18n.current()
+    shown = _datetime_pattern(language, length).apply(local, _locale(language))
     # The zone's abbreviation (CET, UTC), as the CLI labels times.
     return f"{shown} {local.strftime('%Z')}"
 

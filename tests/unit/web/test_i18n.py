@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel import dates
 
 from itsm import i18n
 from itsm.config import load_settings
@@ -56,6 +58,20 @@ def test_dates_and_numbers_follow_the_language_in_the_configured_zone() -> None:
         assert formats.when(moment, zone=madrid) == "12/7/26, 9:30\u202fAM CET"
         assert formats.number(1234.5) == "1,234.5"
         assert formats.ago(moment + timedelta(days=2), now=moment) == "in 2 days"
+
+
+def test_a_time_reads_as_babels_own_format_datetime_writes_it() -> None:
+    """``when`` applies a pattern built once per language and length: the same text."""
+    madrid = ZoneInfo("Europe/Madrid")
+    moments = [datetime(2026, m, d, h, 5, 9, tzinfo=UTC) for m, d, h in ((1, 2, 0), (7, 31, 23))]
+    for language in i18n.LANGUAGES:
+        with i18n.activated(language):
+            for length in get_args(formats.Length):
+                for moment in moments:
+                    local = moment.astimezone(madrid)
+                    babel = dates.format_datetime(local, format=length, locale=language)
+                    ours = formats.when(moment, zone=madrid, length=length)
+                    assert ours == f"{babel} {local.strftime('%Z')}", (language, length)
 
 
 def test_each_catalogue_compiles_from_its_source() -> None:

@@ -268,6 +268,14 @@ class TicketComment(Base):
     __table_args__ = (
         CheckConstraint("time_spent_minutes >= 0", name="time_spent_non_negative"),
         CheckConstraint("length(body) > 0", name="body_not_empty"),
+        # The service report's time logged in a period, index-only (migration 0029).
+        partial_index(
+            "ix_ticket_comments_time_spent",
+            "created_at",
+            "author_id",
+            "time_spent_minutes",
+            where="time_spent_minutes > 0",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

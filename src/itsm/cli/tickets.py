@@ -49,7 +49,7 @@ def create(
 ) -> None:
     """Open a new ticket."""
     from itsm.cli.tickets_view import created_panel
-    from itsm.tickets import access
+    from itsm.tickets import access, refs
     from itsm.tickets.models import Category, Priority, Source
     from itsm.tickets.schemas import TicketOpen
     from itsm.validation import validated
@@ -67,8 +67,8 @@ def create(
                 "description": read_text_arg(description),
                 "category": category_,
                 "priority": priority_,
-                "requester_id": access.user_ref(session, requester).id if requester else None,
-                "assignee_id": access.user_ref(session, assignee).id if assignee else None,
+                "requester_id": refs.user_ref(session, requester).id if requester else None,
+                "assignee_id": refs.user_ref(session, assignee).id if assignee else None,
                 "asset_id": (
                     access.attachable_asset(session, viewer=actor, ref=asset).id if asset else None
                 ),

@@ -19,14 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.db.base import utcnow
-from itsm.db.ids import parse_id
 from itsm.errors import N_, Forbidden, InvalidInput, Phrase
 from itsm.inventory import service as inventory
 from itsm.inventory.errors import AmbiguousHostname, AssetNotFound
 from itsm.inventory.models import Asset
 from itsm.sla.config import SlaSettings
-from itsm.tickets import creation, events, lifecycle, queries, service, visibility, workflow
-from itsm.tickets.errors import InvalidTransition, TicketNotFound
+from itsm.tickets import creation, events, lifecycle, queries, refs, service, visibility, workflow
+from itsm.tickets.errors import InvalidTransition
 from itsm.tickets.models import EventKind, Source, Status, Ticket, TicketComment
 from itsm.tickets.schemas import (
     CommentCreate,
@@ -42,11 +41,8 @@ from itsm.tickets.schemas import (
     event_read,
     ticket_read,
 )
-from itsm.users import service as users
 from itsm.users.errors import UserNotFound
 from itsm.users.models import User
-
-_MAX_REF = 64
 
 #: The texts of a ticket (:class:`TicketRead`'s fields) that may name another ticket.
 _TICKET_TEXTS = ("title", "description", "resolution_note", "satisfaction_comment")
@@ -57,44 +53,14 @@ def require_staff(user: User | None, what: str) -> None:
         raise Forbidden(N_("only technicians and admins may %(what)s"), what=Phrase(what))
 
 
-def _bad_ref(text: str) -> bool:
-    """A reference no row can have, which a database would refuse to even compare."""
-    if len(text) > _MAX_REF or "\x00" in text:
-        return True
-    return text.isdigit() and parse_id(text) is None  # digits the services would read as an id
-
-
-def ticket_ref(ref: int | str) -> str:
-    """``ref`` as text, refused as not found when it cannot be any ticket's id or number."""
-    text = str(ref).strip()
-    if _bad_ref(text):
-        raise not_found(text[:_MAX_REF])
-    return text
-
-
-def not_found(text: str) -> TicketNotFound:
-    """What a missing ticket ``text`` is told as, the same on every path."""
-    return TicketNotFound(
-        N_("ticket %(text)r does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"), text=text
-    )
-
-
-def user_ref(session: Session, ref: int | str) -> User:
-    """A user by id or username, with references no user can have refused as not found."""
-    text = str(ref).strip()
-    if _bad_ref(text):
-        raise UserNotFound(N_("user %(text)r does not exist"), text=text[:_MAX_REF])
-    return users.get_user(session, ref=text)
-
-
 def visible_ticket(session: Session, *, ref: int | str, viewer: User | None) -> Ticket:
     """The ticket if ``viewer`` may see it, else :class:`TicketNotFound` as if it did not exist."""
-    text = ticket_ref(ref)
+    text = refs.ticket_ref(ref)
     ticket = service.get_ticket(session, ref=text)
     if (own := visibility.end_user(viewer)) is not None and not visibility.sees(
         session, ticket, own
     ):
-        raise not_found(text)
+        raise refs.not_found(text)
     return ticket
 
 
@@ -257,12 +223,12 @@ def check_people(session: Session, *, viewer: User | None, filters: TicketFilter
     """
     for assignee in filters.assignee:
         try:
-            user_ref(session, assignee)
+            refs.user_ref(session, assignee)
         except UserNotFound:
             if visibility.sees_all(viewer):
                 raise
     if filters.requester is not None:
-        user_ref(session, filters.requester)
+        refs.user_ref(session, filters.requester)
 
 
 def viewer_filters(
@@ -447,7 +413,7 @@ def update(
     sla: SlaSettings | None = None,
 ) -> Ticket:
     check_update(actor)
-    return service.update_ticket(session, ref=ticket_ref(ref), data=data, actor=actor, sla=sla)
+    return service.update_ticket(session, ref=refs.ticket_ref(ref), data=data, actor=actor, sla=sla)
 
 
 def assign(
@@ -456,8 +422,8 @@ def assign(
     """Give the ticket to a technician or admin (never a system account:
     :func:`itsm.tickets.assignees.require_assignable`)."""
     require_staff(actor, N_("assign tickets"))
-    text = ticket_ref(ref)
-    assignee = None if assignee_ref is None else user_ref(session, assignee_ref).id
+    text = refs.ticket_ref(ref)
+    assignee = None if assignee_ref is None else refs.user_ref(session, assignee_ref).id
     return service.assign(session, ref=text, assignee_ref=assignee, actor=actor)
 
 
@@ -472,7 +438,7 @@ def change_status(
 ) -> Ticket:
     require_staff(actor, N_("change the status of tickets"))
     return service.change_status(
-        session, ref=ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
+        session, ref=refs.ticket_ref(ref), status=status, actor=actor, note=note, sla=sla
     )
 
 
@@ -517,8 +483,8 @@ def merge(
     require_staff(actor, N_("merge tickets"))
     return workflow.merge(
         session,
-        duplicate_ref=ticket_ref(duplicate_ref),
-        target_ref=ticket_ref(target_ref),
+        duplicate_ref=refs.ticket_ref(duplicate_ref),
+        target_ref=refs.ticket_ref(target_ref),
         actor=actor,
         sla=sla,
     )
@@ -527,8 +493,8 @@ def merge(
 def link(session: Session, *, ref: int | str, other_ref: int | str, actor: User | None) -> Ticket:
     """Relate two tickets; returns the first."""
     require_staff(actor, N_("link tickets"))
-    ticket = service.get_ticket(session, ref=ticket_ref(ref))
-    workflow.link(session, ref=ticket.id, other_ref=ticket_ref(other_ref), actor=actor)
+    ticket = service.get_ticket(session, ref=refs.ticket_ref(ref))
+    workflow.link(session, ref=ticket.id, other_ref=refs.ticket_ref(other_ref), actor=actor)
     return ticket
 
 

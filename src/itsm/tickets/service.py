@@ -21,7 +21,7 @@ from itsm.errors import N_, InvalidInput
 from itsm.inventory import service as inventory
 from itsm.sla import clock
 from itsm.sla.config import SlaSettings
-from itsm.tickets import events, lifecycle, visibility
+from itsm.tickets import events, lifecycle, refs, visibility
 from itsm.tickets.assignees import require_assignable
 from itsm.tickets.errors import DuplicateFingerprint, MergedDuplicate, TicketNotFound
 from itsm.tickets.models import (
@@ -63,10 +63,7 @@ def get_ticket(session: Session, *, ref: int | str) -> Ticket:
     elif NUMBER_PATTERN.match(text):
         ticket = session.scalar(select(Ticket).where(Ticket.number == text.upper()))
     if ticket is None:
-        raise TicketNotFound(
-            N_("ticket %(text)r does not exist (give an id or a TKT-YYYYMMDD-NNNN number)"),
-            text=text,
-        )
+        raise refs.not_found(text)
     return ticket
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itsm.errors import N_, Forbidden, InvalidInput
-from itsm.tickets import access, events
+from itsm.tickets import access, events, refs
 from itsm.tickets.models import ACTIVE_STATUSES, EventKind, Ticket, TicketWatcher
 from itsm.tickets.schemas import WatcherRead
 from itsm.tickets.visibility import sees_all
@@ -185,7 +185,7 @@ def _by_refs(
         and (adding or not users.names(actor, user_ref))
     ):
         check_change(actor, ticket=ticket, user=actor, adding=True)  # refuses
-    return ticket, access.user_ref(session, user_ref)
+    return ticket, refs.user_ref(session, user_ref)
 
 
 def watch(

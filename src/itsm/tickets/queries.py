@@ -27,7 +27,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from itsm.db.base import UTCDateTime, utcnow
 from itsm.db.fulltext import matching, ranked_matches
@@ -257,6 +257,9 @@ def _due_page(
         if key is not None:
             after = tuple_(literal(key[0], UTCDateTime()), key[1])
             timed = timed.where(tuple_(Ticket.due_at, Ticket.id) > after)
+        # People loaded apart: joined, PostgreSQL (misjudging a cursor's range) joined
+        # every due ticket to them before the limit instead of reading the index in order.
+        timed = timed.options(selectinload(Ticket.requester), selectinload(Ticket.assignee))
         found = session.scalars(timed.order_by(Ticket.due_at, Ticket.id).limit(limit + 1))
         rows.extend(found.unique())
     if len(rows) <= limit and not timed_only:

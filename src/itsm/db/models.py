@@ -7,7 +7,7 @@ from itsm.diagnostics.models import DiagnosticReport
 from itsm.inventory.models import Asset
 from itsm.kb.models import Article, Vote
 from itsm.mail.models import MailMessage
-from itsm.notify.models import Notification, NotifyPref, OutboxMessage
+from itsm.notify.models import Notification, NotifyEvent, NotifyPref, OutboxMessage
 from itsm.tickets.models import (
     Ticket,
     TicketComment,
@@ -28,6 +28,7 @@ __all__ = [
     "LoginFailure",
     "MailMessage",
     "Notification",
+    "NotifyEvent",
     "NotifyPref",
     "OutboxMessage",
     "Ticket",

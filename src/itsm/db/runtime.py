@@ -18,7 +18,6 @@ from itsm.db.engine import build_engine, make_session_factory, session_scope, un
 from itsm.events.domain import Bus
 from itsm.events.log import log_committed
 from itsm.notify import outbox
-from itsm.notify.channels import delivered
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Database:
         self.bus.attach(self.sessions)
         self.bus.after_commit.append(log_committed)
         notify.install(self.engine, self.bus)
-        outbox.install(self.bus, channels=delivered(self.settings))
+        outbox.install(self.bus)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:

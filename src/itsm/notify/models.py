@@ -96,6 +96,32 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class NotifyEvent(Base):
+    """A ticket event still to be told, written in the changing transaction: the facts of
+    that moment. The worker turns it into :class:`OutboxMessage` rows, one per recipient
+    and channel, and deletes it in the same transaction (:mod:`itsm.notify.fanout`)."""
+
+    __tablename__ = "notify_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)  # the audit event kind
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    )
+    internal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # None: the system
+    status: Mapped[str | None] = mapped_column(String(32))  # status_changed: the new one
+    previous_status: Mapped[str | None] = mapped_column(String(32))
+    #: An SLA breach of the ticket in the same transaction (an assignment is an escalation).
+    breached: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The ticket as the change left it.
+    requester_id: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
 class NotifyPref(Base):
     """A person's choice for one kind and channel; no row means the default."""
 

@@ -18,6 +18,18 @@ _AUTOMATIC_SOURCES = frozenset({Source.ALERT, Source.DIAGNOSTIC})
 _TOLD_TO_REQUESTER = frozenset({Status.PENDING, Status.RESOLVED})
 _CLOSED = frozenset({Status.RESOLVED, Status.CLOSED})
 _TOLD_TO_ACTOR = frozenset({NotifyKind.TICKET_CREATED})
+#: The audit events someone may be told of (a person or a webhook): the outbox writes
+#: nothing for the others.
+TOLD = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.ASSIGNED,
+        EventKind.COMMENTED,
+        EventKind.STATUS_CHANGED,
+        EventKind.SLA_WARNING,
+        EventKind.SLA_BREACH,
+    }
+)
 
 
 #: The kinds an end user can be told of; the others reach staff only (see the rules).

@@ -39,7 +39,7 @@ from itsm.db.runtime import Database
 from itsm.errors import ItsmError
 from itsm.events.domain import DomainEvent
 from itsm.logs import fields
-from itsm.notify import outbox
+from itsm.notify import fanout, outbox
 from itsm.notify.channels import (
     Deliverer,
     Delivery,
@@ -403,6 +403,7 @@ class Worker:
         """Deliver batches until nothing is due (or the worker is stopping)."""
         total = Tally()
         while not self._stopping:
+            fanout.expand(self.db)  # the events told since: their messages first
             ids = claim(self.db, cfg=self.cfg, channels=list(self.channels), now=utcnow())
             if not ids:
                 break

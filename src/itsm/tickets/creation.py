@@ -149,4 +149,4 @@ def _insert(
     session.flush()
     for ticket in tickets:
         for event in ticket.events:
-            events.announce(session, ticket=ticket, kind=EventKind(event.kind))
+            events.announce(session, ticket=ticket, kind=EventKind(event.kind), audit=event)

@@ -16,6 +16,9 @@ from itsm.tickets.models import EventKind, Ticket, TicketEvent
 from itsm.users.models import User
 
 INTERNAL_COMMENT = "internal"  # the ``field`` of the 'commented' event of an internal note
+#: ``session.info`` key: the ticket and audit rows of each announced domain event, oldest
+#: first, so that a subscriber at the commit reads them without a query.
+AUDITED = "itsm_audited"
 
 
 def _text(value: object) -> str | None:
@@ -42,22 +45,41 @@ def record(
     )
     session.add(event)
     internal = kind == EventKind.COMMENTED and field == INTERNAL_COMMENT
-    announce(session, ticket=ticket, kind=kind, internal=internal)
+    announce(session, ticket=ticket, kind=kind, internal=internal, audit=event)
     return event
 
 
-def announce(session: Session, *, ticket: Ticket, kind: EventKind, internal: bool = False) -> None:
-    """The domain event of an audit event on ``ticket`` (told after commit)."""
-    emit(
-        session,
-        DomainEvent(
-            kind=TICKET_PREFIX + kind,
-            ticket_id=ticket.id,
-            requester_id=ticket.requester_id,
-            internal=internal,
-            source=ticket.source,
-        ),
+def announce(
+    session: Session,
+    *,
+    ticket: Ticket,
+    kind: EventKind,
+    internal: bool = False,
+    audit: TicketEvent | None = None,
+) -> None:
+    """The domain event of an audit event on ``ticket`` (told after commit); the ticket
+    and ``audit``, its row, are kept with it for the subscribers (:func:`audited`)."""
+    told = DomainEvent(
+        kind=TICKET_PREFIX + kind,
+        ticket_id=ticket.id,
+        requester_id=ticket.requester_id,
+        internal=internal,
+        source=ticket.source,
     )
+    emit(session, told)
+    if audit is not None:
+        session.info.setdefault(AUDITED, {}).setdefault(told, []).append((ticket, audit))
+
+
+def audited(session: Session) -> dict[DomainEvent, tuple[Ticket, TicketEvent]]:
+    """The ticket and latest audit row of each domain event announced since the last call
+    (equal events are told once), leaving out rows a rolled-back savepoint took away."""
+    found: dict[DomainEvent, list[tuple[Ticket, TicketEvent]]] = session.info.pop(AUDITED, {})
+    return {
+        told: kept[-1]
+        for told, rows in found.items()
+        if (kept := [(t, a) for t, a in rows if t in session and a in session])
+    }
 
 
 def history(

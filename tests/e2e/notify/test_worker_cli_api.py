@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from itsm.config import Settings
 from itsm.db.runtime import open_database
+from itsm.notify import fanout
 from itsm.notify.models import Channel, OutboxMessage, OutboxState
 from tests.e2e.cli import Cli
 from tests.factories import make_ticket
@@ -40,6 +41,7 @@ def test_admins_see_and_requeue_failed_deliveries(cli: Cli) -> None:
     url = cli.env["ITSM_DATABASE_URL"]
     db = open_database(Settings(database_url=url))
     try:
+        fanout.expand(db)  # the worker's first step: the told events' messages
         with db.session() as session:
             session.execute(
                 update(OutboxMessage)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
+from itsm.notify import fanout
 from itsm.notify.models import Channel, Notification, OutboxMessage, OutboxState
 from tests.e2e.api.test_events_processes import serving
 from tests.e2e.cli import ITSM, make_env, run
@@ -40,6 +41,7 @@ def _seed(db: Database, count: int) -> None:
     with db.session() as session:
         people = [make_user(session, role="technician") for _ in range(3)]
         ticket = make_ticket(session, requester=people[0], actor=people[0])
+    fanout.expand(db)  # the ticket's own messages, as a worker's first step writes them
     with db.session() as session:
         session.add_all(
             OutboxMessage(

@@ -20,6 +20,7 @@ from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from itsm.events.domain import DomainEvent
 from itsm.events.policy import may_hear
+from itsm.notify import fanout
 from itsm.notify.models import OutboxMessage
 from itsm.tickets.visibility import sees_id
 from itsm.users.models import User
@@ -61,11 +62,13 @@ def test_attaching_is_told_and_internal_files_only_to_staff(
         tech = make_user(session, role="technician")
         ticket = make_ticket(session, requester=user)
         ids = (user.id, tech.id, ticket.id)
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session() as session:
         outbox_before = session.scalar(select(func.count()).select_from(OutboxMessage))
     heard.clear()
     _attach(db, settings, ids[2], ids[0])
     _attach(db, settings, ids[2], ids[1], internal=True)
+    fanout.expand(db)
     assert [(e.kind, e.ticket_id, e.requester_id, e.internal) for e in heard] == [
         ("ticket.attached", ids[2], ids[0], False),
         ("ticket.attached", ids[2], ids[0], True),

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from itsm.config import Settings, load_settings
 from itsm.db.runtime import Database, open_database
 from itsm.errors import ConfigError
+from itsm.notify import fanout
 from itsm.notify.config import EmailSettings, SmtpSettings
 from itsm.notify.models import Channel, OutboxMessage, OutboxState
 from itsm.notify.worker import Worker
@@ -44,6 +45,7 @@ def _desk(settings: Settings, port: int, **smtp: Any) -> Iterator[Database]:
 
 
 def _email_rows(db: Database) -> list[OutboxMessage]:
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session(write=False) as session:
         query = select(OutboxMessage).where(OutboxMessage.channel == Channel.EMAIL)
         return list(session.scalars(query.order_by(OutboxMessage.id)))

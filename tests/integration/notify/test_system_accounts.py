@@ -11,6 +11,7 @@ from sqlalchemy import select
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from itsm.diagnostics.autoticket import agent_user
+from itsm.notify import fanout
 from itsm.notify.models import OutboxMessage
 from itsm.tickets import service as tickets
 from itsm.tickets.models import Status
@@ -27,6 +28,7 @@ def db(settings: Settings) -> Iterator[Database]:
 
 
 def _recipients(db: Database) -> set[int]:
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session(write=False) as session:
         return set(session.scalars(select(OutboxMessage.recipient_id)))
 

@@ -13,6 +13,7 @@ from itsm.accounts.principal import acting
 from itsm.config import Settings
 from itsm.db.runtime import Database, open_database
 from itsm.errors import Forbidden, InvalidInput
+from itsm.notify import fanout
 from itsm.notify.models import NotifyKind, OutboxMessage
 from itsm.tickets import technician_categories as cats
 from itsm.tickets.models import Category
@@ -27,6 +28,7 @@ def db(settings: Settings) -> Iterator[Database]:
 
 
 def _told(db: Database, kind: NotifyKind, ticket_id: int) -> set[int]:
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session(write=False) as session:
         rows = session.scalars(
             select(OutboxMessage.recipient_id).where(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from itsm.config import Settings
 from itsm.db.runtime import open_database
+from itsm.notify import fanout
 from itsm.notify.config import EmailSettings, SmtpSettings
 from itsm.notify.models import Channel, NotifyKind, OutboxMessage
 from itsm.notify.worker import Worker
@@ -73,6 +74,7 @@ def test_watchers_hear_staff_replies_and_statuses_but_no_notes(settings: Setting
             with db.session() as session:
                 mine = CommentCreate(body="Still jammed here too.")
                 tickets.add_comment(session, ref=ticket.id, data=mine, actor=cora)
+            fanout.expand(db)  # the worker's first step: the told events' messages
             with db.session(write=False) as session:
                 rows = session.scalars(
                     select(OutboxMessage).where(OutboxMessage.kind == NotifyKind.COMMENT)

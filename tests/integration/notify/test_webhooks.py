@@ -17,6 +17,7 @@ from itsm.accounts.principal import Principal
 from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database, open_database
+from itsm.notify import fanout
 from itsm.notify.config import NotifySettings
 from itsm.notify.models import OutboxChannel, OutboxMessage, OutboxState
 from itsm.notify.worker import Worker
@@ -62,6 +63,7 @@ def _hook(
 
 
 def _rows(db: Database) -> list[OutboxMessage]:
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session(write=False) as session:
         query = select(OutboxMessage).where(OutboxMessage.channel == OutboxChannel.WEBHOOK)
         return list(session.scalars(query.order_by(OutboxMessage.id)))

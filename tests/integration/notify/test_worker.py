@@ -14,7 +14,7 @@ from itsm.config import Settings
 from itsm.db.base import utcnow
 from itsm.db.runtime import Database, open_database
 from itsm.errors import Forbidden
-from itsm.notify import dead_letters, inapp
+from itsm.notify import dead_letters, fanout, inapp
 from itsm.notify.channels import Delivery, Permanent, Transient
 from itsm.notify.config import NotifySettings
 from itsm.notify.inapp import InApp
@@ -56,6 +56,7 @@ class Failing:
 
 
 def _rows(db: Database, channel: str | None = None) -> list[OutboxMessage]:
+    fanout.expand(db)  # the worker's first step: the told events' messages
     with db.session(write=False) as session:
         query = select(OutboxMessage).order_by(OutboxMessage.id)
         if channel is not None:
@@ -97,6 +98,7 @@ def test_a_claimed_batch_is_no_one_elses_until_its_lease_ends(db: Database) -> N
     with db.session() as session:
         make_user(session, role="technician")
         make_ticket(session)
+    fanout.expand(db)  # the worker's first step: the told events' messages
     cfg = db.settings.notify
     now = utcnow()
     first = claim(db, cfg=cfg, channels=[Channel.IN_APP], now=now)
@@ -157,6 +159,7 @@ def test_a_deactivated_recipient_is_not_told(db: Database) -> None:
     with db.session() as session:
         tech = make_user(session, role="technician")
         make_ticket(session)
+    fanout.expand(db)
     with db.session() as session:  # after the message was written: they left meanwhile
         users.deactivate_user(session, who=None, ref=tech.id)
     tally = Worker(db).run(once=True)

@@ -1,4 +1,4 @@
-"""0029 on both databases: ``notify_events`` comes empty (existing changes have their
+"""0030 on both databases: ``notify_events`` comes empty (existing changes have their
 outbox rows), its rows go with their ticket, and the downgrade drops it."""
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def _events(engine: Engine) -> int:
         return int(conn.execute(text("SELECT count(*) FROM notify_events")).scalar_one())
 
 
-def test_0029_adds_the_told_events_table_and_drops_it_on_downgrade(engine: Engine) -> None:
-    migrate.upgrade(engine, "0028")
+def test_0030_adds_the_told_events_table_and_drops_it_on_downgrade(engine: Engine) -> None:
+    migrate.upgrade(engine, "0029")
     with engine.begin() as conn:
         seed.user(conn, 1, "ana", at=AT)
         conn.execute(text(TICKET), {"at": AT})
-    migrate.upgrade(engine, "0029")
+    migrate.upgrade(engine, "0030")
     assert _events(engine) == 0
     with engine.begin() as conn:
         conn.execute(text(EVENT), {"ticket": 1, "at": AT})
@@ -40,7 +40,7 @@ def test_0029_adds_the_told_events_table_and_drops_it_on_downgrade(engine: Engin
             conn.execute(text("PRAGMA foreign_keys = ON"))
         conn.execute(text("DELETE FROM tickets WHERE id = 1"))
     assert _events(engine) == 0
-    migrate.downgrade(engine, "0028")
+    migrate.downgrade(engine, "0029")
     assert "notify_events" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
     assert "notify_events" in inspect(engine).get_table_names()

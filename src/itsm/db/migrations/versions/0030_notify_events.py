@@ -5,8 +5,8 @@ turns it into the outbox's rows (one per recipient and channel) and deletes it, 
 one transaction. Nothing to carry over: existing changes have their outbox rows.
 The downgrade drops the table (events not yet expanded are not told).
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-08
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
-down_revision = "0028"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

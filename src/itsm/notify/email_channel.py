@@ -15,6 +15,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import replace
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -77,6 +78,7 @@ class Email:
             i18n.gettext, i18n.ngettext, newstyle=True
         )
         self._smtp: smtplib.SMTP | None = None
+        self._comments: dict[tuple[int, datetime | None], dict[str, str]] = {}
 
     # -- the worker's steps ------------------------------------------------------------
 
@@ -98,21 +100,31 @@ class Email:
                 .limit(1)
             )
             if delivery.kind == NotifyKind.COMMENT:
-                query = select(TicketComment).where(
-                    TicketComment.ticket_id == delivery.ticket.id,
-                    TicketComment.is_internal.is_(False),
-                )
-                if delivery.created_at is not None:
-                    query = query.where(TicketComment.created_at <= delivery.created_at)
-                comment = session.scalars(
-                    query.order_by(TicketComment.created_at.desc(), TicketComment.id.desc()).limit(
-                        1
-                    )
-                ).first()
-                if comment is not None:
-                    extra["comment"] = comment.body
-                    extra["comment_author"] = comment.author.full_name if comment.author else ""
+                extra |= self._comment(session, delivery.ticket.id, delivery.created_at)
         return replace(delivery, extra=extra)
+
+    def _comment(self, session: Session, ticket_id: int, until: datetime | None) -> dict[str, str]:
+        """The ticket's latest public comment written by ``until``: read once per batch
+        for the messages of one change (its recipients share the ticket and time)."""
+        key = (ticket_id, until)
+        if key not in self._comments:
+            query = select(TicketComment).where(
+                TicketComment.ticket_id == ticket_id, TicketComment.is_internal.is_(False)
+            )
+            if until is not None:
+                query = query.where(TicketComment.created_at <= until)
+            comment = session.scalars(
+                query.order_by(TicketComment.created_at.desc(), TicketComment.id.desc()).limit(1)
+            ).first()
+            self._comments[key] = (
+                {
+                    "comment": comment.body,
+                    "comment_author": comment.author.full_name if comment.author else "",
+                }
+                if comment is not None
+                else {}
+            )
+        return self._comments[key]
 
     def send(self, delivery: Delivery) -> None:
         if not delivery.recipient.email:
@@ -148,6 +160,7 @@ class Email:
         """The worker's retries and dead letters are enough."""
 
     def close(self) -> None:
+        self._comments.clear()
         if self._smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()

@@ -69,8 +69,8 @@ class OutboxMessage(Base):
         CheckConstraint("(recipient_id IS NULL) <> (webhook_id IS NULL)", name="one_addressee"),
         enum_check("state", OutboxState),
         Index("ix_notify_outbox_state_due", "state", "available_at", "id"),
-        # An email's previous message of its ticket to the same person (its thread).
-        Index("ix_notify_outbox_thread", "ticket_id", "recipient_id", "id"),
+        # An email's previous sent message of its ticket to the same person (its thread).
+        Index("ix_notify_outbox_thread", "ticket_id", "recipient_id", "channel", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

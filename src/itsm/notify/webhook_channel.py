@@ -4,11 +4,11 @@ The body is JSON (``generic``) or a Slack-compatible ``{"text": ...}`` line in t
 desk's language (``slack``). Headers: ``X-Itsm-Event``, ``X-Itsm-Delivery`` (the
 outbox token: the same on a retry, for the receiver's de-duplication),
 ``X-Itsm-Timestamp`` (Unix seconds) and ``X-Itsm-Signature-256``
-(:mod:`itsm.webhooks.signing`). The URL is checked again before each POST and the
-request goes to the very address checked, with no redirect followed
-(:mod:`itsm.webhooks.address`). 2xx is delivered; 408, 429, 5xx, timeouts and
-connection errors are retried (``Retry-After`` honoured); other answers are given
-up. A webhook failing ``webhooks.disable_after`` times in a row is disabled.
+(:mod:`itsm.webhooks.signing`). The URL is checked again for each batch the worker
+delivers (once per URL in it) and every request goes to the very address checked,
+with no redirect followed (:mod:`itsm.webhooks.address`). 2xx is delivered; 408, 429,
+5xx, timeouts and connection errors are retried (``Retry-After`` honoured); other
+answers are given up. A webhook failing ``webhooks.disable_after`` times in a row is disabled.
 """
 
 from __future__ import annotations
@@ -88,14 +88,17 @@ def post(
     token: str,
     document: dict[str, Any],
     cfg: WebhookSettings,
+    target: address.Target | None = None,
 ) -> Answer:
-    """POST ``document`` to ``hook``, signed; what it got (never raises for a refusal)."""
-    try:
-        target = address.check(hook.url, allow_private=cfg.allow_private)
-    except Unresolved as exc:
-        return Answer(None, str(exc), retry=True)
-    except RefusedAddress as exc:
-        return Answer(None, str(exc))
+    """POST ``document`` to ``hook``, signed, at ``target`` (``hook.url`` checked now
+    when not given); what it got (never raises for a refusal)."""
+    if target is None:
+        try:
+            target = address.check(hook.url, allow_private=cfg.allow_private)
+        except Unresolved as exc:
+            return Answer(None, str(exc), retry=True)
+        except RefusedAddress as exc:
+            return Answer(None, str(exc))
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     stamp = str(int(time.time()))
     literal = f"[{target.address}]" if target.address.version == 6 else str(target.address)
@@ -129,6 +132,17 @@ def post(
     if 300 <= status < 400:
         reason += " (redirects are not followed: register the final URL)"
     return Answer(status, reason)
+
+
+def checked(url: str, cfg: WebhookSettings) -> address.Target:
+    """``url`` checked (:func:`itsm.webhooks.address.check`): :class:`Transient` if its
+    name does not resolve now, :class:`Permanent` if it may not be posted to."""
+    try:
+        return address.check(url, allow_private=cfg.allow_private)
+    except Unresolved as exc:
+        raise Transient(str(exc)) from None
+    except RefusedAddress as exc:
+        raise Permanent(str(exc)) from None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -173,6 +187,9 @@ class Webhooks:
         # Read once per batch: a batch is mostly a few webhooks told of a few tickets.
         self._hooks: dict[int, Hook | None] = {}
         self._tickets: dict[int, dict[str, Any] | None] = {}
+        # Checked once per batch, every batch: a name re-pointed since the last batch
+        # (DNS rebinding) is seen at the next one, and each call goes to the address checked.
+        self._targets: dict[str, address.Target] = {}
 
     def prepare(self, session: Session, delivery: Delivery) -> Delivery:
         hook_id = delivery.webhook_id or 0
@@ -209,9 +226,16 @@ class Webhooks:
             token=delivery.token,
             document=document(delivery, hook.format, event=event),
             cfg=self.cfg,
+            target=self._target(hook.url),
         )
         if (failure := answer.failure()) is not None:
             raise failure
+
+    def _target(self, url: str) -> address.Target:
+        target = self._targets.get(url)
+        if target is None:  # a refused or unresolved URL is not kept: checked again next time
+            target = self._targets[url] = checked(url, self.cfg)
+        return target
 
     def record(self, session: Session, delivery: Delivery) -> None:
         hook = _held(session, delivery.webhook_id)
@@ -231,6 +255,7 @@ class Webhooks:
     def close(self) -> None:
         self._hooks.clear()
         self._tickets.clear()
+        self._targets.clear()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -258,21 +258,22 @@ def _mark_sent(db: Database, sent: Sequence[Delivery], channels: Mapping[str, De
     now = utcnow()
     by_id = {d.outbox_id: d for d in sent}
     with db.session() as session:
-        messages = session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.id.in_(by_id), OutboxMessage.state == OutboxState.PENDING
-            )
+        # One statement for the batch; only rows still pending are marked (and recorded),
+        # so a message another worker marked meanwhile is not recorded twice.
+        marked = session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(by_id), OutboxMessage.state == OutboxState.PENDING)
+            .values(state=OutboxState.SENT, sent_at=now, last_error=None)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
         ).all()
-        for message in messages:
-            delivery = by_id[message.id]
+        for outbox_id in sorted(marked):
+            delivery = by_id[outbox_id]
             channels[delivery.channel].record(session, delivery)
-            message.state = OutboxState.SENT
-            message.sent_at = now
-            message.last_error = None
     if log.isEnabledFor(logging.INFO):
         for delivery in sent:
             log.info("notify.sent", extra=fields(**_described(delivery)))
-    return Tally(sent=len(messages))
+    return Tally(sent=len(marked))
 
 
 def _failed(

@@ -3,8 +3,8 @@ look-up of a message's previous sent email to the same person is then one index
 probe, where it stepped over every message of that thread not yet sent (a backlog
 of a few thousand made each look-up read them all).
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-08
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0030"
-down_revision = "0029"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

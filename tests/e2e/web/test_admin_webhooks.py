@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from itsm.config import Settings
+from itsm.notify import fanout
 from itsm.notify.models import OutboxChannel, OutboxMessage, OutboxState
 from itsm.webhooks.config import WebhookSettings
 from itsm.webhooks.models import Webhook
@@ -147,6 +148,7 @@ def test_the_page_tests_a_webhook_and_requeues_what_its_disabling_gave_up(
     ticket = {"title": "No network", "description": "Down", "category": "network"}
     made = api.client(api.token(root)).post("/tickets", json={**ticket, "priority": "low"})
     assert made.status_code == 201, made.text
+    fanout.expand(api.db)  # the worker's first step: the told event's message waits
     browser.post(f"/admin/webhooks/{hook_id}/disable", {"csrf_token": token})
     browser.post(f"/admin/webhooks/{hook_id}/enable", {"csrf_token": token})
     listed = browser.get("/admin/webhooks").text

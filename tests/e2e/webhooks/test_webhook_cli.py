@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from itsm.config import Settings
+from itsm.db.runtime import open_database
+from itsm.notify import fanout
 from tests.e2e.cli import Cli, describe
 from tests.webhook_receiver import webhook_receiver
 
@@ -51,6 +54,11 @@ def test_an_admin_registers_tests_and_receives_a_webhook(admin: Cli) -> None:
 
     # A message waiting when the webhook is disabled: given up at once, with why.
     cli.ok("ticket", "create", "Sin red", "No hay red", "network", "low", "1")
+    db = open_database(Settings(database_url=cli.env["ITSM_DATABASE_URL"]))
+    try:
+        fanout.expand(db)  # the worker's first step: the told event's messages wait
+    finally:
+        db.dispose()
     off = cli.json("webhook", "disable", "chat")
     assert (off["active"], off["disabled_reason"]) == (False, "disabled by an admin")
     (dead,) = cli.json("notify", "failed")

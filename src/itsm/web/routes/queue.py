@@ -3,7 +3,7 @@
 The filters are those of ``GET /api/v1/tickets`` and the rows come from the same
 :func:`itsm.tickets.access.list_page`; the tabs are :mod:`itsm.tickets.queue`'s views.
 ``/queue/rows`` is the rows alone, which the filter form (htmx) and the page's script
-(``static/queue.js``, on every event of the dashboard's stream) put in place.
+(``static/queue.js``, on every event of ``/queue/events``) put in place.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
+from sse_starlette import EventSourceResponse
 
 from itsm.config import Settings
 from itsm.errors import InvalidInput
+from itsm.events.policy import moves_dashboard
 from itsm.server.deps import SessionDep, SettingsDep
+from itsm.server.live import event_stream
 from itsm.sla.due import SlaFilter, due_state
 from itsm.tickets import access, queries
 from itsm.tickets.models import Category, Priority, Source, Status
@@ -26,8 +29,9 @@ from itsm.tickets.queue import QueueView, check_queue, default_sort, view_filter
 from itsm.tickets.schemas import TicketFilters
 from itsm.users import service as users
 from itsm.users.errors import UserNotFound
+from itsm.users.policy import require_staff
 from itsm.validation import validated
-from itsm.web.session import ViewerDep, language
+from itsm.web.session import ViewerDep, language, login_check
 from itsm.web.templating import render
 
 router = APIRouter()
@@ -192,3 +196,12 @@ def rows(
     return render(
         request, "queue_rows.html", context, language=language(request, who), headers=headers
     )
+
+
+@router.get("/queue/events")
+async def events(request: Request, who: ViewerDep) -> EventSourceResponse:
+    """The queue's event stream: every change that may move its rows (the dashboard's
+    stream tells only when its figures are computed again). An open queue is in use."""
+    require_staff(who)
+    login = login_check(request, in_use=True)
+    return event_stream(request, who, login=login, named=False, only=moves_dashboard)

@@ -225,19 +225,21 @@ def _facts(session: Session, item: NotifyEvent, staff: _Staff, systems: frozense
 
 
 def _webhook_payload(facts: Facts, event: WebhookEvent) -> dict[str, object]:
-    found: dict[str, object] = {"event": event.value}
-    if facts.actor_id is not None:
-        found["actor_id"] = facts.actor_id
-    if facts.status is not None:
-        found["status"] = facts.status
-    return found
+    return _told(facts, event.value)
 
 
 def _payload(facts: Facts, recipient: Recipient) -> dict[str, object]:
-    found: dict[str, object] = {"event": facts.event}
+    found = _told(facts, facts.event)
+    if facts.status is not None:
+        found["rate"] = rating_link(facts, recipient.user_id)
+    return found
+
+
+def _told(facts: Facts, event: str) -> dict[str, object]:
+    """What every message of an event says: which event, who did it, the new status."""
+    found: dict[str, object] = {"event": event}
     if facts.actor_id is not None:
         found["actor_id"] = facts.actor_id
     if facts.status is not None:
         found["status"] = facts.status
-        found["rate"] = rating_link(facts, recipient.user_id)
     return found
